@@ -1,0 +1,96 @@
+"""What one panelist says about a candidate: plain data, no Slack and no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Resolution(StrEnum):
+    RESOLVED = "resolved"
+    PARTLY = "partly"
+    NOT_RESOLVED = "not"
+
+    @property
+    def label(self) -> str:
+        return {"resolved": "Resolved", "partly": "Partly", "not": "Not resolved"}[self.value]
+
+
+class Engagement(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def label(self) -> str:
+        return {"low": "Low", "medium": "Medium", "high": "High"}[self.value]
+
+
+@dataclass(frozen=True)
+class Rating:
+    criterion_key: str
+    rating: int
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class QuestionAnswer:
+    question_id: int
+    resolution: Resolution
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FeedbackDraft:
+    """A panelist's complete answer to the feedback modal."""
+
+    ratings: tuple[Rating, ...]
+    recommendation: int
+    question_answers: tuple[QuestionAnswer, ...] = ()
+    candidate_questions: str = ""
+    engagement: Engagement | None = None
+
+    def rating_for(self, criterion_key: str) -> Rating | None:
+        return next((r for r in self.ratings if r.criterion_key == criterion_key), None)
+
+
+@dataclass(frozen=True)
+class PanelistFeedback:
+    """Submitted feedback with who gave it, as the summary sees it."""
+
+    user_id: str
+    display_name: str
+    draft: FeedbackDraft
+    revision: int = 1
+
+
+def draft_to_data(draft: FeedbackDraft) -> dict[str, Any]:
+    return {
+        "ratings": [
+            {"criterion": r.criterion_key, "rating": r.rating, "evidence": r.evidence}
+            for r in draft.ratings
+        ],
+        "recommendation": draft.recommendation,
+        "questions": [
+            {"id": a.question_id, "resolution": a.resolution.value, "note": a.note}
+            for a in draft.question_answers
+        ],
+        "candidate_questions": draft.candidate_questions,
+        "engagement": draft.engagement.value if draft.engagement else None,
+    }
+
+
+def draft_from_data(data: dict[str, Any]) -> FeedbackDraft:
+    return FeedbackDraft(
+        ratings=tuple(
+            Rating(r["criterion"], int(r["rating"]), r.get("evidence", "")) for r in data["ratings"]
+        ),
+        recommendation=int(data["recommendation"]),
+        question_answers=tuple(
+            QuestionAnswer(int(a["id"]), Resolution(a["resolution"]), a.get("note", ""))
+            for a in data.get("questions", [])
+        ),
+        candidate_questions=data.get("candidate_questions", ""),
+        engagement=Engagement(data["engagement"]) if data.get("engagement") else None,
+    )

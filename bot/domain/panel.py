@@ -1,0 +1,73 @@
+"""A round as every view and rule sees it: a snapshot, detached from the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.rubric import Rubric
+
+
+class Status:
+    """open: collecting, sealed · complete: all in, summary out, edits allowed ·
+    closed: final (partial if someone never submitted) · cancelled."""
+
+    OPEN = "open"
+    COMPLETE = "complete"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    ACCEPTING_FEEDBACK = (OPEN, COMPLETE)
+
+
+@dataclass(frozen=True)
+class PanelistState:
+    user_id: str
+    name: str
+    submitted: bool
+
+
+@dataclass(frozen=True)
+class RoundSnapshot:
+    id: int
+    team_id: str
+    candidate_name: str
+    profile_link: str | None
+    role_name: str
+    organizer_id: str
+    channel_id: str
+    interview_at: datetime
+    due_at: datetime
+    rubric: Rubric
+    status: str
+    questions: tuple[tuple[int, str], ...]
+    panelists: tuple[PanelistState, ...]  # active panelists only
+    announcement_ts: str | None = None
+    summary_ts: str | None = None
+
+    @property
+    def submitted_count(self) -> int:
+        return sum(p.submitted for p in self.panelists)
+
+    @property
+    def missing(self) -> tuple[PanelistState, ...]:
+        return tuple(p for p in self.panelists if not p.submitted)
+
+    @property
+    def sealed(self) -> bool:
+        """Feedback stays hidden until the panel completes or the organizer closes it."""
+        return self.status in (Status.OPEN, Status.CANCELLED)
+
+    @property
+    def accepting_feedback(self) -> bool:
+        return self.status in Status.ACCEPTING_FEEDBACK
+
+    @property
+    def partial(self) -> bool:
+        return self.status == Status.CLOSED and bool(self.missing)
+
+    def has_panelist(self, user_id: str) -> bool:
+        return any(p.user_id == user_id for p in self.panelists)
+
+    def submitted(self, user_id: str) -> bool:
+        return any(p.user_id == user_id and p.submitted for p in self.panelists)

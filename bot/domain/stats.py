@@ -1,0 +1,130 @@
+"""The mechanical aggregate of a panel: computed, never negotiated (Conway et al. 1995)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from statistics import fmean
+
+from bot.domain.feedback import Engagement, PanelistFeedback, Resolution
+from bot.domain.rubric import Rubric
+
+DISAGREEMENT_SPREAD = 2
+
+
+def is_disagreement(ratings: list[int]) -> bool:
+    """A spread of 2+ points, or yes-side and no-side votes together, is worth a debrief."""
+    if len(ratings) < 2:
+        return False
+    spread = max(ratings) - min(ratings)
+    mixed = any(r <= 2 for r in ratings) and any(r >= 3 for r in ratings)
+    return spread >= DISAGREEMENT_SPREAD or mixed
+
+
+@dataclass(frozen=True)
+class CriterionStats:
+    key: str
+    name: str
+    ratings: tuple[int, ...]
+    mean: float | None
+    spread: int | None
+    disagreement: bool
+
+
+@dataclass(frozen=True)
+class QuestionOutcome:
+    question_id: int
+    text: str
+    counts: dict[Resolution, int]
+
+    @property
+    def resolved(self) -> bool:
+        """Resolved only when every panelist who answered says so."""
+        answered = sum(self.counts.values())
+        return answered > 0 and self.counts.get(Resolution.RESOLVED, 0) == answered
+
+
+@dataclass(frozen=True)
+class CandidateQuestions:
+    panelist: str
+    asked: str
+    engagement: Engagement | None
+
+
+@dataclass(frozen=True)
+class PanelSummary:
+    criteria: tuple[CriterionStats, ...]
+    overall: float | None
+    tally: dict[int, int]
+    recommendation_disagreement: bool
+    strong_no_from: tuple[str, ...]
+    questions: tuple[QuestionOutcome, ...]
+    candidate_questions: tuple[CandidateQuestions, ...]
+    submitted: int
+
+    @property
+    def open_questions(self) -> tuple[QuestionOutcome, ...]:
+        return tuple(q for q in self.questions if not q.resolved)
+
+    @property
+    def flagged(self) -> tuple[CriterionStats, ...]:
+        return tuple(c for c in self.criteria if c.disagreement)
+
+
+def criterion_stats(rubric: Rubric, feedback: list[PanelistFeedback]) -> tuple[CriterionStats, ...]:
+    stats = []
+    for criterion in rubric.criteria:
+        ratings = [
+            r.rating for f in feedback if (r := f.draft.rating_for(criterion.key)) is not None
+        ]
+        stats.append(
+            CriterionStats(
+                key=criterion.key,
+                name=criterion.name,
+                ratings=tuple(ratings),
+                mean=fmean(ratings) if ratings else None,
+                spread=(max(ratings) - min(ratings)) if ratings else None,
+                disagreement=is_disagreement(ratings),
+            )
+        )
+    return tuple(stats)
+
+
+def overall_score(criteria: tuple[CriterionStats, ...]) -> float | None:
+    """Every criterion weighs the same; criteria nobody rated are left out."""
+    means = [c.mean for c in criteria if c.mean is not None]
+    return fmean(means) if means else None
+
+
+def summarize(
+    rubric: Rubric,
+    feedback: list[PanelistFeedback],
+    questions: list[tuple[int, str]],
+) -> PanelSummary:
+    criteria = criterion_stats(rubric, feedback)
+    recommendations = [f.draft.recommendation for f in feedback]
+    tally = Counter(recommendations)
+    outcomes = []
+    for question_id, text in questions:
+        counts: Counter[Resolution] = Counter(
+            a.resolution
+            for f in feedback
+            for a in f.draft.question_answers
+            if a.question_id == question_id
+        )
+        outcomes.append(QuestionOutcome(question_id, text, dict(counts)))
+    asked = tuple(
+        CandidateQuestions(f.display_name, f.draft.candidate_questions, f.draft.engagement)
+        for f in feedback
+        if f.draft.candidate_questions or f.draft.engagement
+    )
+    return PanelSummary(
+        criteria=criteria,
+        overall=overall_score(criteria),
+        tally={rating: tally.get(rating, 0) for rating in (4, 3, 2, 1)},
+        recommendation_disagreement=is_disagreement(recommendations),
+        strong_no_from=tuple(f.display_name for f in feedback if f.draft.recommendation == 1),
+        questions=tuple(outcomes),
+        candidate_questions=asked,
+        submitted=len(feedback),
+    )

@@ -1,0 +1,35 @@
+"""Typed errors a user can act on. They are rendered in one place: handlers/responses.py."""
+
+from __future__ import annotations
+
+
+class PanelbotError(Exception):
+    """Something the user should be told, in words they understand."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(PanelbotError):
+    """Form input a person can fix: field (block id) → message, shown inline in the modal."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class NotAllowed(PanelbotError):
+    """The user may not do this (not a panelist, not the organizer, not in the channel)."""
+
+
+class NotFound(PanelbotError):
+    """No such round in this workspace (deleted, or an id from somewhere else)."""
+
+
+class RoundNotOpen(PanelbotError):
+    """The round has moved on (closed or cancelled) and can't take this change."""
+
+
+class SlackSetupProblem(PanelbotError):
+    """Slack refused something an admin can fix (bot not in channel, missing scope)."""

@@ -1,0 +1,42 @@
+"""Settings from the environment and `.env` (see README, "Settings")."""
+
+from __future__ import annotations
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    slack_bot_token: str = Field(min_length=1)
+    slack_signing_secret: str = Field(min_length=1)
+    slack_app_token: str | None = None
+    slack_api_url: str = SLACK_DEFAULT_API_URL
+    database_url: str = "sqlite:///panelbot.db"
+    port: int = 3000
+    log_level: str = "INFO"
+
+    @property
+    def api_base_url(self) -> str:
+        # WebClient joins method names onto the base URL, so it must end with a slash.
+        return self.slack_api_url if self.slack_api_url.endswith("/") else self.slack_api_url + "/"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()  # type: ignore[call-arg]  # pydantic-settings reads the environment
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        variable = str(first["loc"][0]).upper() if first["loc"] else "?"
+        if first["type"] in ("missing", "string_too_short"):
+            problem = f"{variable} is not set"
+        else:
+            problem = f"{variable} is invalid: {first['msg']}"
+        raise SettingsError(f"{problem}; see README.md, section 'Settings'.") from None

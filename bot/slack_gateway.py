@@ -1,0 +1,138 @@
+"""The bot's questions to Slack, in domain terms. Everything Slack-specific about reading
+users and channels lives here so services can stay about hiring."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.rules import UserFacts
+
+log = logging.getLogger(__name__)
+USER_CACHE_SECONDS = 600
+# users.info is Tier 4; a panel has at most 12 people, so a few parallel calls keep the
+# modal submission well inside Slack's 3 seconds.
+USER_LOOKUP_THREADS = 6
+
+
+@dataclass(frozen=True)
+class ChannelAccess:
+    channel_id: str
+    name: str | None
+    bot_is_member: bool
+    is_private: bool
+
+
+class SlackGateway:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+        self._users: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
+        self._lock = Lock()
+
+    # -- users -------------------------------------------------------------
+    def user(self, team_id: str, user_id: str) -> dict[str, Any] | None:
+        """users.info, cached: it changes rarely and is asked for on every panel."""
+        key = (team_id, user_id)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._users.get(key)
+        if cached and now - cached[0] < USER_CACHE_SECONDS:
+            return cached[1]
+        try:
+            info: dict[str, Any] | None = self.client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            if exc.response.get("error") != "user_not_found":
+                raise
+            info = None
+        with self._lock:
+            self._users[key] = (now, info)
+        return info
+
+    def user_facts(self, team_id: str, user_ids: Iterable[str]) -> list[UserFacts]:
+        ids = list(dict.fromkeys(user_ids))
+        with ThreadPoolExecutor(max_workers=min(USER_LOOKUP_THREADS, max(len(ids), 1))) as pool:
+            infos = list(pool.map(lambda uid: self.user(team_id, uid), ids))
+        return [_facts(uid, info) for uid, info in zip(ids, infos, strict=True)]
+
+    # -- channels ----------------------------------------------------------
+    def channel_access(self, channel_id: str) -> ChannelAccess:
+        try:
+            channel = self.client.conversations_info(channel=channel_id)["channel"]
+        except SlackApiError as exc:
+            # A private channel the bot is not in looks like no channel at all.
+            if exc.response.get("error") == "channel_not_found":
+                return ChannelAccess(channel_id, None, bot_is_member=False, is_private=True)
+            raise
+        return ChannelAccess(
+            channel_id,
+            channel.get("name"),
+            bot_is_member=bool(channel.get("is_member")),
+            is_private=bool(channel.get("is_private")),
+        )
+
+    def is_channel_member(self, channel_id: str, user_id: str) -> bool:
+        cursor = None
+        while True:
+            try:
+                page = self.client.conversations_members(
+                    channel=channel_id, cursor=cursor, limit=500
+                )
+            except SlackApiError as exc:
+                if exc.response.get("error") in ("channel_not_found", "not_in_channel"):
+                    return False
+                raise
+            if user_id in page["members"]:
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+
+    # -- messages ----------------------------------------------------------
+    def open_dm(self, user_id: str) -> str:
+        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
+
+    def post(self, channel: str, text: str, blocks: list[dict[str, Any]], **kwargs: Any) -> str:
+        """Post a message; returns its ts."""
+        reply = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, **kwargs)
+        return str(reply["ts"])
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
+        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+    def ephemeral(
+        self, channel: str, user_id: str, text: str, blocks: list[dict[str, Any]]
+    ) -> None:
+        self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
+
+
+def display_name(info: dict[str, Any] | None, fallback: str) -> str:
+    if not info:
+        return fallback
+    profile = info.get("profile") or {}
+    return str(
+        profile.get("display_name")
+        or profile.get("real_name")
+        or info.get("real_name")
+        or info.get("name")
+        or fallback
+    )
+
+
+def _facts(user_id: str, info: dict[str, Any] | None) -> UserFacts:
+    if info is None:
+        return UserFacts(user_id, user_id, is_bot=False, deleted=True, exists=False)
+    return UserFacts(
+        user_id,
+        display_name(info, user_id),
+        # Slackbot is a bot without the flag.
+        is_bot=bool(info.get("is_bot")) or user_id == "USLACKBOT",
+        deleted=bool(info.get("deleted")),
+    )

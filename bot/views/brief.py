@@ -1,0 +1,54 @@
+"""The panelist's DM: the brief, and the button to give (or edit) feedback."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block
+
+from bot.domain.panel import RoundSnapshot, Status
+from bot.text import date_token, escape, mention
+from bot.views import ids
+from bot.views.announcement import candidate_line
+from bot.views.common import Message, actions, bullet_list, button, context, header, md, message
+
+BRIEF_TIME_FORMAT = "{date_long_pretty} at {time}"
+
+
+def brief(r: RoundSnapshot, user_id: str) -> Message:
+    blocks: list[Block] = [
+        header(f"You're on the panel for {r.candidate_name}"),
+        md(
+            f"{candidate_line(r)}\n*When:* {date_token(r.interview_at, BRIEF_TIME_FORMAT)} "
+            f"(your time)\n*Feedback due:* {date_token(r.due_at, BRIEF_TIME_FORMAT)}\n"
+            f"*Organizer:* {mention(r.organizer_id)}"
+        ),
+        md(
+            "*What to probe*\n"
+            + bullet_list([f"*{escape(c.name)}* — {escape(c.probe)}" for c in r.rubric.criteria])
+        ),
+    ]
+    if r.questions:
+        blocks.append(
+            md("*Round-1 doubts to clarify*\n" + bullet_list([escape(q) for _, q in r.questions]))
+        )
+    blocks.append(brief_footer(r, user_id))
+    if r.accepting_feedback:
+        blocks.append(
+            context(
+                "Rate what you observed on the 1–4 scale; a Strong yes or Strong no needs "
+                "evidence. Nobody sees your feedback until the whole panel has submitted."
+            )
+        )
+    return message(f"You're on the interview panel for {escape(r.candidate_name)}", blocks)
+
+
+def brief_footer(r: RoundSnapshot, user_id: str) -> Block:
+    if r.status == Status.CANCELLED:
+        return md(":no_entry_sign: This round was cancelled; no feedback is needed.")
+    if not r.has_panelist(user_id):
+        return md("You are no longer on this panel; no feedback is needed.")
+    if r.status == Status.CLOSED:
+        state = "submitted" if r.submitted(user_id) else "not submitted"
+        return md(f":lock: This round is closed (your feedback: {state}).")
+    if r.submitted(user_id):
+        return actions(button("Edit my feedback", ids.GIVE_FEEDBACK, str(r.id)))
+    return actions(button("Give feedback", ids.GIVE_FEEDBACK, str(r.id), style="primary"))

@@ -1,0 +1,94 @@
+"""Block Kit building blocks shared by every view. Built with slack_sdk.models so Slack's
+limits are checked when a view is rendered (to_dict validates)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.text import truncate
+
+MESSAGE_BLOCKS_MAX = 50
+MODAL_BLOCKS_MAX = 100
+SECTION_TEXT_MAX = 3000
+HEADER_MAX = 150
+MODAL_TITLE_MAX = 24
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message: fallback text (notifications, screen readers) and blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def message(text: str, blocks: list[Block]) -> Message:
+    if len(blocks) > MESSAGE_BLOCKS_MAX:  # slack_sdk does not check this one
+        raise ValueError(f"{len(blocks)} blocks; Slack allows {MESSAGE_BLOCKS_MAX} in a message")
+    return Message(text=text, blocks=[b.to_dict() for b in blocks])
+
+
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[Block],
+    *,
+    submit: str | None = None,
+    close: str = "Cancel",
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    if len(blocks) > MODAL_BLOCKS_MAX:
+        raise ValueError(f"{len(blocks)} blocks; Slack allows {MODAL_BLOCKS_MAX} in a modal")
+    view = View(
+        type="modal",
+        callback_id=callback_id,
+        title=truncate(title, MODAL_TITLE_MAX),
+        submit=submit,
+        close=close,
+        blocks=blocks,
+        private_metadata=json.dumps(metadata, separators=(",", ":")) if metadata else None,
+    )
+    result: dict[str, Any] = view.to_dict()
+    return result
+
+
+def md(text: str, **kwargs: Any) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)), **kwargs)
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=truncate(text, HEADER_MAX))
+
+
+def context(*texts: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(t, 2000)) for t in texts])
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> ButtonElement:
+    return ButtonElement(text=text, action_id=action_id, value=value, style=style)
+
+
+def actions(*buttons: ButtonElement, block_id: str | None = None) -> ActionsBlock:
+    return ActionsBlock(elements=list(buttons), block_id=block_id)
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    """A modal that only tells something (a refusal, an error with its id, a confirmation)."""
+    return modal("panel_notice", title, [md(text)], close="Close")
+
+
+def bullet_list(items: list[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)

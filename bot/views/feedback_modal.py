@@ -1,0 +1,191 @@
+"""The structured feedback modal: a 1–4 rating with anchors and evidence per criterion,
+round-1 doubts, the candidate's questions, and the overall recommendation."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    DividerBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+)
+
+from bot.domain import rules
+from bot.domain.feedback import (
+    Engagement,
+    FeedbackDraft,
+    QuestionAnswer,
+    Rating,
+    Resolution,
+)
+from bot.domain.panel import RoundSnapshot
+from bot.domain.rubric import SCALE, Criterion
+from bot.text import escape, truncate
+from bot.views import ids
+from bot.views.common import context, md, modal
+from bot.views.state import StateValues, selected, text_value
+
+LABEL_MAX = 2000
+HINT_MAX = 2000
+
+
+def feedback_modal(r: RoundSnapshot, existing: FeedbackDraft | None = None) -> dict[str, Any]:
+    blocks: list[Block] = [
+        md(f"*{escape(r.candidate_name)}* · {escape(r.role_name)}"),
+        context(
+            "Rate what you observed: 1 Strong no · 2 No · 3 Yes · 4 Strong yes (no neutral). "
+            "A Strong yes or Strong no needs evidence. Sealed until the whole panel submits."
+        ),
+    ]
+    for criterion in r.rubric.criteria:
+        given = existing.rating_for(criterion.key) if existing else None
+        blocks += _criterion_inputs(criterion, given)
+    if r.questions:
+        blocks += [DividerBlock(), md("*Round-1 doubts*")]
+        answers = {a.question_id: a for a in existing.question_answers} if existing else {}
+        for question_id, text in r.questions:
+            blocks += _question_inputs(question_id, text, answers.get(question_id))
+    blocks += [
+        DividerBlock(),
+        InputBlock(
+            block_id="candidate_questions",
+            label="What did the candidate ask?",
+            optional=True,
+            hint="Their questions tell you about motivation and two-way fit.",
+            element=PlainTextInputElement(
+                action_id="value",
+                multiline=True,
+                max_length=rules.CANDIDATE_QUESTIONS_MAX,
+                initial_value=(existing.candidate_questions if existing else None) or None,
+            ),
+        ),
+        InputBlock(
+            block_id="engagement",
+            label="How engaged did they seem?",
+            optional=True,
+            element=RadioButtonsElement(
+                action_id="value",
+                options=[_option(e.value, e.label) for e in Engagement],
+                initial_option=_option(existing.engagement.value, existing.engagement.label)
+                if existing and existing.engagement
+                else None,
+            ),
+        ),
+        InputBlock(
+            block_id="recommendation",
+            label="Overall recommendation",
+            element=RadioButtonsElement(
+                action_id="value",
+                options=[_scale_option(n) for n in (4, 3, 2, 1)],
+                initial_option=_scale_option(existing.recommendation) if existing else None,
+            ),
+        ),
+    ]
+    title = "Edit feedback" if existing else "Feedback"
+    return modal(ids.FEEDBACK, title, blocks, submit="Submit", metadata={"round": r.id})
+
+
+def _criterion_inputs(criterion: Criterion, given: Rating | None) -> list[Block]:
+    return [
+        InputBlock(
+            block_id=f"rating:{criterion.key}",
+            label=truncate(criterion.name, LABEL_MAX),
+            hint=truncate(criterion.probe, HINT_MAX),
+            element=RadioButtonsElement(
+                action_id="value",
+                options=[_scale_option(n, criterion.anchor(n)) for n in (4, 3, 2, 1)],
+                initial_option=_scale_option(given.rating, criterion.anchor(given.rating))
+                if given
+                else None,
+            ),
+        ),
+        InputBlock(
+            block_id=f"evidence:{criterion.key}",
+            label=truncate(f"Evidence — {criterion.name}", LABEL_MAX),
+            optional=True,
+            hint="What did you see or hear? Required for a Strong yes or a Strong no.",
+            element=PlainTextInputElement(
+                action_id="value",
+                multiline=True,
+                max_length=rules.EVIDENCE_MAX,
+                initial_value=(given.evidence if given else None) or None,
+            ),
+        ),
+    ]
+
+
+def _question_inputs(question_id: int, text: str, given: QuestionAnswer | None) -> list[Block]:
+    return [
+        InputBlock(
+            block_id=f"q:{question_id}",
+            label=truncate(text, LABEL_MAX),
+            element=RadioButtonsElement(
+                action_id="value",
+                options=[_option(r.value, r.label) for r in Resolution],
+                initial_option=_option(given.resolution.value, given.resolution.label)
+                if given
+                else None,
+            ),
+        ),
+        InputBlock(
+            block_id=f"qnote:{question_id}",
+            label="Note",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="value",
+                max_length=rules.NOTE_MAX,
+                initial_value=(given.note if given else None) or None,
+            ),
+        ),
+    ]
+
+
+def _scale_option(rating: int, anchor: str | None = None) -> Option:
+    label = f"*{rating} · {SCALE[rating]}*"
+    return Option(
+        value=str(rating),
+        text=MarkdownTextObject(text=label),
+        description=PlainTextObject(text=anchor[:75]) if anchor else None,
+    )
+
+
+def _option(value: str, label: str) -> Option:
+    return Option(value=value, text=PlainTextObject(text=label))
+
+
+def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
+    """Read the modal back. Unknown or forged values read as missing; rules name them."""
+    ratings = []
+    for criterion in r.rubric.criteria:
+        rating = _scale_value(selected(values, f"rating:{criterion.key}"))
+        if rating:
+            evidence = text_value(values, f"evidence:{criterion.key}")
+            ratings.append(Rating(criterion.key, rating, evidence))
+    answers = []
+    for question_id, _ in r.questions:
+        with contextlib.suppress(ValueError):
+            resolution = Resolution(selected(values, f"q:{question_id}"))
+            answers.append(
+                QuestionAnswer(question_id, resolution, text_value(values, f"qnote:{question_id}"))
+            )
+    engagement = None
+    with contextlib.suppress(ValueError):
+        engagement = Engagement(selected(values, "engagement"))
+    return FeedbackDraft(
+        ratings=tuple(ratings),
+        recommendation=_scale_value(selected(values, "recommendation")),
+        question_answers=tuple(answers),
+        candidate_questions=text_value(values, "candidate_questions"),
+        engagement=engagement,
+    )
+
+
+def _scale_value(raw: str) -> int:
+    return int(raw) if raw in ("1", "2", "3", "4") else 0

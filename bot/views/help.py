@@ -1,0 +1,27 @@
+"""/panel help."""
+
+from __future__ import annotations
+
+from bot.views.common import Message, context, md, message
+
+HELP = """*Panelbot runs second-round interview panels.*
+• `/panel new [candidate name]` — start a panel: candidate, role, round-1 doubts, panelists, \
+hiring channel, interview time, rubric. (`/panel` alone does the same; so does the \
+*Start a panel* shortcut.)
+• `/panel status` — the panels you organize or sit on, and the feedback you still owe.
+• `/panel help` — this message.
+
+*How a round goes*
+1. Each panelist gets a brief in a DM with a *Give feedback* button.
+2. Feedback is a 1–4 rating per criterion (Strong no · No · Yes · Strong yes) with evidence, \
+the round-1 doubts, what the candidate asked, and a recommendation.
+3. Nobody — the organizer included — sees any feedback until everyone has submitted.
+4. Then one summary lands in the hiring channel, in the announcement's thread.
+On the announcement the organizer can *Close now*, *Cancel round* or *Add / remove panelist*."""
+
+
+def help_message() -> Message:
+    return message(
+        "Panelbot help",
+        [md(HELP), context("Your App Home tab shows the same as `/panel status`.")],
+    )

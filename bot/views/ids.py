@@ -1,0 +1,20 @@
+"""Callback and action ids: the contract between views, handlers and manifest.yml."""
+
+COMMAND = "/panel"
+SHORTCUT_NEW_PANEL = "start_panel"
+
+# Modals (view callback ids)
+NEW_PANEL = "panel_new"
+FEEDBACK = "panel_feedback"
+PANELISTS = "panel_panelists"
+NOTES = "panel_notes"
+NOTICE = "panel_notice"
+
+# Buttons (action ids)
+GIVE_FEEDBACK = "give_feedback"
+SEE_NOTES = "see_notes"
+NOTES_PAGE = "notes_page"
+CLOSE_ROUND = "close_round"
+CANCEL_ROUND = "cancel_round"
+EDIT_PANELISTS = "edit_panelists"
+OPEN_NEW_PANEL = "open_new_panel"

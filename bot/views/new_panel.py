@@ -1,0 +1,204 @@
+"""The "New panel" modal: build it, and read its submission back into a PanelForm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    ConversationFilter,
+    ConversationSelectElement,
+    DateTimePickerElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+    UserMultiSelectElement,
+)
+
+from bot.domain import rules
+from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
+from bot.text import escape
+from bot.views import ids
+from bot.views.common import context, md, modal
+from bot.views.state import (
+    datetime_value,
+    selected,
+    selected_conversation,
+    selected_users,
+    text_value,
+)
+
+DEFAULT_DUE_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class PanelForm:
+    candidate_name: str
+    profile_link: str
+    role_name: str
+    questions: list[str]
+    panelist_ids: list[str]
+    channel_id: str | None
+    interview_at: datetime | None
+    due_at: datetime | None
+    rubric_key: str
+
+    @property
+    def due_or_default(self) -> datetime | None:
+        if self.due_at is not None:
+            return self.due_at
+        return self.interview_at + DEFAULT_DUE_AFTER if self.interview_at else None
+
+
+def default_interview_time(now: datetime) -> datetime:
+    """Tomorrow, next full hour: a sensible start the organizer adjusts."""
+    return (now + timedelta(days=1)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+
+
+def new_panel_modal(
+    *,
+    role_names: list[str],
+    candidate_name: str = "",
+    channel_id: str | None = None,
+    now: datetime,
+) -> dict[str, Any]:
+    interview = default_interview_time(now)
+    blocks: list[Block] = [
+        InputBlock(
+            block_id="candidate",
+            label="Candidate",
+            element=PlainTextInputElement(
+                action_id="value",
+                initial_value=candidate_name[: rules.CANDIDATE_NAME_MAX] or None,
+                max_length=rules.CANDIDATE_NAME_MAX,
+                placeholder="Full name",
+            ),
+        ),
+        InputBlock(
+            block_id="link",
+            label="Profile link",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="value", max_length=rules.LINK_MAX, placeholder="https://…"
+            ),
+        ),
+    ]
+    if role_names:
+        blocks.append(
+            InputBlock(
+                block_id="role",
+                label="Role",
+                optional=True,
+                hint="Pick an existing role, or type a new one below.",
+                element=StaticSelectElement(
+                    action_id="value",
+                    placeholder="Existing role",
+                    options=[Option(text=name[:75], value=name[:150]) for name in role_names],
+                ),
+            )
+        )
+    blocks += [
+        InputBlock(
+            block_id="new_role",
+            label="New role" if role_names else "Role",
+            optional=bool(role_names),
+            element=PlainTextInputElement(
+                action_id="value", max_length=rules.ROLE_NAME_MAX, placeholder="e.g. Staff Engineer"
+            ),
+        ),
+        InputBlock(
+            block_id="questions",
+            label="Round-1 doubts to clarify",
+            optional=True,
+            hint=f"One per line, up to {rules.MAX_QUESTIONS}. Each panelist marks each one "
+            "resolved, partly or not.",
+            element=PlainTextInputElement(action_id="value", multiline=True, max_length=3000),
+        ),
+        InputBlock(
+            block_id="panelists",
+            label="Panelists",
+            hint=f"1–{rules.MAX_PANELISTS} people. Two or more let every criterion be rated twice.",
+            element=UserMultiSelectElement(
+                action_id="value", max_selected_items=rules.MAX_PANELISTS, placeholder="Pick people"
+            ),
+        ),
+        InputBlock(
+            block_id="channel",
+            label="Hiring channel",
+            hint="Where progress and the summary go. A private channel keeps candidate data in.",
+            element=ConversationSelectElement(
+                action_id="value",
+                initial_conversation=channel_id,
+                filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+            ),
+        ),
+        InputBlock(
+            block_id="interview_at",
+            label="Interview",
+            element=DateTimePickerElement(
+                action_id="value", initial_date_time=int(interview.timestamp())
+            ),
+        ),
+        InputBlock(
+            block_id="due_at",
+            label="Feedback due",
+            optional=True,
+            hint="Leave empty for 24 hours after the interview.",
+            element=DateTimePickerElement(action_id="value"),
+        ),
+        InputBlock(
+            block_id="rubric",
+            label="Rubric",
+            element=StaticSelectElement(
+                action_id="value",
+                options=[_rubric_option(r) for r in BUILT_IN_RUBRICS.values()],
+                initial_option=_rubric_option(BUILT_IN_RUBRICS[DEFAULT_RUBRIC_KEY]),
+            ),
+        ),
+        context(
+            "Every rating stays sealed until the whole panel has submitted — yours too, "
+            "as organizer."
+        ),
+    ]
+    return modal(ids.NEW_PANEL, "New panel", blocks, submit="Start panel")
+
+
+def _rubric_option(rubric: Rubric) -> Option:
+    return Option(text=rubric.name[:75], value=rubric.key)
+
+
+def parse_new_panel(values: dict[str, dict[str, Any]]) -> PanelForm:
+    """Read view.state.values; anything missing or malformed reads as empty."""
+    existing_role = selected(values, "role")
+    new_role = text_value(values, "new_role")
+    return PanelForm(
+        candidate_name=text_value(values, "candidate"),
+        profile_link=text_value(values, "link"),
+        role_name=new_role or existing_role,
+        questions=rules.split_questions(text_value(values, "questions")),
+        panelist_ids=selected_users(values, "panelists"),
+        channel_id=selected_conversation(values, "channel"),
+        interview_at=datetime_value(values, "interview_at"),
+        due_at=datetime_value(values, "due_at"),
+        rubric_key=selected(values, "rubric") or DEFAULT_RUBRIC_KEY,
+    )
+
+
+def panel_started_modal(candidate: str, thin_criteria: list[str]) -> dict[str, Any]:
+    text = (
+        f"The panel for *{escape(candidate)}* is set up. Each panelist gets the brief in a DM "
+        "now, and the hiring channel sees the progress."
+    )
+    blocks: list[Block] = [md(text)]
+    if thin_criteria:
+        blocks.append(
+            md(
+                ":warning: *Only one panelist.* Every criterion will be rated by a single "
+                "person, and one opinion is not a measurement. Add a second panelist with "
+                "*Add / remove panelist* on the announcement."
+            )
+        )
+    return modal(ids.NOTICE, "Panel started", blocks, close="Done")

@@ -1,0 +1,90 @@
+""" "Where am I?": the same picture for /panel status (ephemeral) and the App Home tab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import Block, DividerBlock
+from slack_sdk.models.views import View
+
+from bot.domain.panel import RoundSnapshot, Status
+from bot.text import date_token, escape, mention
+from bot.views import ids
+from bot.views.common import Message, button, context, header, md, message
+
+MAX_ITEMS_PER_GROUP = 10
+
+
+@dataclass(frozen=True)
+class Overview:
+    user_id: str
+    owed: list[RoundSnapshot]  # I sit on it and have not submitted
+    editable: list[RoundSnapshot]  # I submitted; I can still edit
+    organized: list[RoundSnapshot]
+
+
+def _round_line(r: RoundSnapshot) -> str:
+    return f"*{escape(r.candidate_name)}* · {escape(r.role_name)} · {date_token(r.interview_at)}"
+
+
+def _progress(r: RoundSnapshot) -> str:
+    if r.status == Status.COMPLETE:
+        return "complete — summary posted"
+    missing = ", ".join(mention(p.user_id) for p in r.missing)
+    waiting = f" · waiting for {missing}" if missing else ""
+    return f"{r.submitted_count} of {len(r.panelists)} submitted{waiting}"
+
+
+def overview_blocks(o: Overview) -> list[Block]:
+    blocks: list[Block] = []
+    if o.owed:
+        blocks.append(md(f"*Waiting for your feedback ({len(o.owed)})*"))
+        for r in o.owed[:MAX_ITEMS_PER_GROUP]:
+            blocks.append(
+                md(
+                    f"{_round_line(r)}\nDue {date_token(r.due_at)}",
+                    accessory=button(
+                        "Give feedback", ids.GIVE_FEEDBACK, str(r.id), style="primary"
+                    ),
+                )
+            )
+    else:
+        blocks.append(md(":white_check_mark: You owe no feedback."))
+    if o.editable:
+        blocks.append(md("*Your submitted feedback* (editable until the round closes)"))
+        for r in o.editable[:MAX_ITEMS_PER_GROUP]:
+            blocks.append(
+                md(
+                    _round_line(r),
+                    accessory=button("Edit my feedback", ids.GIVE_FEEDBACK, str(r.id)),
+                )
+            )
+    if o.organized:
+        blocks.append(md(f"*Rounds you organize ({len(o.organized)})*"))
+        for r in o.organized[:MAX_ITEMS_PER_GROUP]:
+            blocks.append(md(f"{_round_line(r)}\n{_progress(r)} · in <#{r.channel_id}>"))
+    hidden = sum(max(0, len(g) - MAX_ITEMS_PER_GROUP) for g in (o.owed, o.editable, o.organized))
+    if hidden:
+        blocks.append(context(f"…and {hidden} more."))
+    return blocks
+
+
+def status_message(o: Overview) -> Message:
+    blocks = overview_blocks(o)
+    if not (o.owed or o.editable or o.organized):
+        blocks = [md("You have no open panels. Start one with `/panel new`.")]
+    owed = len(o.owed)
+    return message(f"You owe feedback on {owed} panel(s).", blocks)
+
+
+def home_view(o: Overview) -> dict[str, Any]:
+    blocks: list[Block] = [
+        header("Panelbot"),
+        context("Second-round panels: structured feedback, sealed until the panel is complete."),
+        md(" ", accessory=button("Start a panel", ids.OPEN_NEW_PANEL, "new", style="primary")),
+        DividerBlock(),
+        *overview_blocks(o),
+    ]
+    result: dict[str, Any] = View(type="home", blocks=blocks).to_dict()
+    return result

@@ -1,0 +1,54 @@
+"""Reading view.state.values ({block_id: {action_id: value}}) defensively.
+
+Payloads can be forged, so anything missing or of the wrong type reads as empty and the
+rules then say what is missing. Input elements in our modals all use action_id "value".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+StateValues = dict[str, dict[str, Any]]
+
+
+def field(values: StateValues, block_id: str, action_id: str = "value") -> dict[str, Any]:
+    block = values.get(block_id) if isinstance(values, dict) else None
+    if not isinstance(block, dict):
+        return {}
+    found = block.get(action_id)
+    return found if isinstance(found, dict) else {}
+
+
+def text_value(values: StateValues, block_id: str) -> str:
+    value = field(values, block_id).get("value")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def selected(values: StateValues, block_id: str) -> str:
+    option = field(values, block_id).get("selected_option")
+    if isinstance(option, dict) and isinstance(option.get("value"), str):
+        return str(option["value"])
+    return ""
+
+
+def selected_users(values: StateValues, block_id: str) -> list[str]:
+    users = field(values, block_id).get("selected_users")
+    if not isinstance(users, list):
+        return []
+    return [u for u in users if isinstance(u, str)]
+
+
+def datetime_value(values: StateValues, block_id: str) -> datetime | None:
+    raw = field(values, block_id).get("selected_date_time")
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        try:
+            return datetime.fromtimestamp(raw, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
+
+
+def selected_conversation(values: StateValues, block_id: str) -> str | None:
+    conversation = field(values, block_id).get("selected_conversation")
+    return conversation if isinstance(conversation, str) and conversation else None

@@ -1,0 +1,80 @@
+"""Engine, sessions and units of work. Services own the transaction; handlers never do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """WAL, foreign keys and a busy timeout on every connection; we issue BEGIN ourselves.
+
+    pysqlite's own transaction handling defers BEGIN and never takes the write lock up front.
+    Two writers that both read first then deadlock on the upgrade and SQLite answers
+    "database is locked" at once, without waiting. So write transactions start with
+    BEGIN IMMEDIATE (take the write lock first, queue behind busy_timeout); read-only ones
+    with a plain BEGIN, which WAL lets run beside a writer.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        readonly = connection.get_execution_options().get("panelbot_readonly", False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _sqlite_setup(engine)
+        return engine
+    # pre_ping: a restarted PostgreSQL leaves dead connections in the pool.
+    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+
+
+class Database:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._readonly = sessionmaker(
+            engine.execution_options(panelbot_readonly=True), expire_on_commit=False
+        )
+
+    @classmethod
+    def from_url(cls, url: str | URL) -> Database:
+        return cls(make_engine(url))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._readonly.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

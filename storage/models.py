@@ -1,0 +1,188 @@
+"""Tables. Every row carries the Slack team_id it belongs to; uniqueness makes retries harmless."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.domain.panel import Status
+
+# Named constraints let Alembic (batch mode on SQLite) alter them later.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC; always hands back an aware UTC datetime (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: store times in UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}  # noqa: RUF012
+
+
+class Role(Base):
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("team_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    name_key: Mapped[str] = mapped_column(String(100))  # case-folded, for matching
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        # A retried or double-clicked "New panel" submission carries the same view id.
+        UniqueConstraint("team_id", "source_view_id"),
+        Index("ix_rounds_team_organizer", "team_id", "organizer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"))
+    candidate_name: Mapped[str] = mapped_column(String(200))
+    profile_link: Mapped[str | None] = mapped_column(String(500))
+    organizer_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    interview_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    rubric: Mapped[dict[str, Any]]  # the rubric as it was when the round started
+    status: Mapped[str] = mapped_column(String(16), default=Status.OPEN)
+    source_view_id: Mapped[str] = mapped_column(String(64))
+    announcement_ts: Mapped[str | None] = mapped_column(String(32))
+    summary_ts: Mapped[str | None] = mapped_column(String(32))
+    # Set by exactly one transaction: the one that completed or closed the round.
+    summary_claimed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    role: Mapped[Role] = relationship(lazy="joined")
+    panelists: Mapped[list[Panelist]] = relationship(
+        back_populates="round", order_by="Panelist.id", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+
+class Question(Base):
+    """A round-1 doubt the organizer wants the panel to clarify."""
+
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("round_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(400))
+
+
+class Panelist(Base):
+    __tablename__ = "panelists"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id"),
+        Index("ix_panelists_user", "team_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(200))
+    removed_at: Mapped[datetime | None]  # kept, not deleted: their DM and history stay explainable
+    dm_channel: Mapped[str | None] = mapped_column(String(32))
+    dm_ts: Mapped[str | None] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[Round] = relationship(back_populates="panelists")
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+
+class Feedback(Base):
+    """The current feedback of one panelist for one round; earlier versions are revisions."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    recommendation: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]]  # the whole draft, as FeedbackDraft data
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ratings: Mapped[list[RatingRow]] = relationship(cascade="all, delete-orphan")
+
+
+class RatingRow(Base):
+    """Ratings normalised out of the draft so comparisons and calibration can query them."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("feedback_id", "criterion_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    criterion_key: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[int] = mapped_column(Integer)
+
+
+class FeedbackRevision(Base):
+    __tablename__ = "feedback_revisions"
+    __table_args__ = (UniqueConstraint("feedback_id", "revision"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,136 @@
+"""Queries the services share. Every one takes the team_id: no query crosses workspaces."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
+
+from bot.domain.panel import Status
+from storage.models import Feedback, Panelist, Role, Round
+
+
+def lock_round(session: Session, team_id: str, round_id: int) -> Round | None:
+    """The round row, locked for the rest of the transaction.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite: SQLAlchemy drops FOR UPDATE, but our write
+    transactions start with BEGIN IMMEDIATE (storage.db), which already serializes writers.
+    """
+    return session.scalars(
+        select(Round)
+        .where(Round.id == round_id, Round.team_id == team_id)
+        .with_for_update(of=Round)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+
+
+def get_round(session: Session, team_id: str, round_id: int) -> Round | None:
+    return session.scalars(
+        select(Round)
+        .where(Round.id == round_id, Round.team_id == team_id)
+        .options(selectinload(Round.panelists), selectinload(Round.questions))
+    ).one_or_none()
+
+
+def round_by_source_view(session: Session, team_id: str, view_id: str) -> Round | None:
+    return session.scalars(
+        select(Round).where(Round.team_id == team_id, Round.source_view_id == view_id)
+    ).one_or_none()
+
+
+def ensure_role(session: Session, team_id: str, name: str) -> Role:
+    """Get or create a role by case-insensitive name; safe when two people create it at once."""
+    key = name.strip().casefold()
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(Role)
+        .values(team_id=team_id, name=name.strip(), name_key=key, created_at=func.now())
+        .on_conflict_do_nothing(index_elements=["team_id", "name_key"])
+    )
+    return session.scalars(select(Role).where(Role.team_id == team_id, Role.name_key == key)).one()
+
+
+def roles(session: Session, team_id: str, limit: int = 100) -> Sequence[Role]:
+    return session.scalars(
+        select(Role).where(Role.team_id == team_id).order_by(Role.name_key).limit(limit)
+    ).all()
+
+
+def feedback_for_round(session: Session, team_id: str, round_id: int) -> Sequence[Feedback]:
+    return session.scalars(
+        select(Feedback)
+        .where(Feedback.team_id == team_id, Feedback.round_id == round_id)
+        .order_by(Feedback.id)
+    ).all()
+
+
+def feedback_of(session: Session, team_id: str, round_id: int, user_id: str) -> Feedback | None:
+    return session.scalars(
+        select(Feedback).where(
+            Feedback.team_id == team_id,
+            Feedback.round_id == round_id,
+            Feedback.user_id == user_id,
+        )
+    ).one_or_none()
+
+
+def pending_count(session: Session, round_id: int) -> int:
+    """Active panelists who have not submitted."""
+    submitted = select(Feedback.user_id).where(Feedback.round_id == round_id)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Panelist)
+            .where(
+                Panelist.round_id == round_id,
+                Panelist.removed_at.is_(None),
+                Panelist.user_id.not_in(submitted),
+            )
+        )
+        or 0
+    )
+
+
+def claim_summary(session: Session, round_id: int, now: datetime, **changes: object) -> bool:
+    """Conditional update: only one transaction ever sets summary_claimed_at."""
+    result = session.execute(
+        update(Round)
+        .where(Round.id == round_id, Round.summary_claimed_at.is_(None))
+        .values(summary_claimed_at=now, **changes)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def rounds_for_user(
+    session: Session, team_id: str, user_id: str, limit: int = 25
+) -> Sequence[Round]:
+    """Live rounds the user organizes or sits on, newest interview first."""
+    sits_on = select(Panelist.round_id).where(
+        Panelist.team_id == team_id, Panelist.user_id == user_id, Panelist.removed_at.is_(None)
+    )
+    return session.scalars(
+        select(Round)
+        .where(
+            Round.team_id == team_id,
+            Round.status.in_(Status.ACCEPTING_FEEDBACK),
+            (Round.organizer_id == user_id) | Round.id.in_(sits_on),
+        )
+        .options(selectinload(Round.panelists))
+        .order_by(Round.interview_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def submitted_users(session: Session, round_ids: Sequence[int]) -> set[tuple[int, str]]:
+    if not round_ids:
+        return set()
+    rows = session.execute(
+        select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(round_ids))
+    )
+    return {(r, u) for r, u in rows}
