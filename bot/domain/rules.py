@@ -64,9 +64,9 @@ def panel_request_errors(req: PanelRequest) -> dict[str, str]:
         errors["questions"] = f"List at most {MAX_QUESTIONS} questions, one per line."
     elif any(len(q) > QUESTION_MAX for q in req.questions):
         errors["questions"] = f"Keep each question under {QUESTION_MAX} characters."
-    panelist_error = _panelist_error(req.panelists)
-    if panelist_error:
-        errors["panelists"] = panelist_error
+    problem = panelist_error(req.panelists)
+    if problem:
+        errors["panelists"] = problem
     if req.interview_at is None:
         errors["interview_at"] = "Pick the interview date and time."
     if req.due_at is not None and req.interview_at is not None and req.due_at <= req.interview_at:
@@ -74,7 +74,7 @@ def panel_request_errors(req: PanelRequest) -> dict[str, str]:
     return errors
 
 
-def _panelist_error(panelists: list[UserFacts]) -> str | None:
+def panelist_error(panelists: list[UserFacts]) -> str | None:
     if not panelists:
         return "Pick at least one panelist."
     if len(panelists) > MAX_PANELISTS:

@@ -1,0 +1,80 @@
+"""`panelbot run` and `panelbot db upgrade` (also `python -m bot …`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("panelbot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="panelbot", description="Second-round interview panels.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="migrate the database, then serve Slack (HTTP or Socket Mode)")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="apply migrations and exit")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"panelbot: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    if args.command == "db":
+        return upgrade_database(settings)
+    return run(settings)
+
+
+def upgrade_database(settings: Settings) -> int:
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    log.info("database is at the newest schema")
+    return 0
+
+
+def run(settings: Settings) -> int:
+    from slack_bolt.error import BoltError
+
+    from bot.app import build_app
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    db = Database.from_url(settings.database_url)
+    upgrade(db.engine)
+    try:
+        app = build_app(settings, db)
+    except BoltError as exc:
+        print(
+            f"panelbot: Slack refused the bot token ({exc}); check SLACK_BOT_TOKEN.",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("starting in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        return 0
+    from bot.server import make_http_server
+
+    server = make_http_server(app, "0.0.0.0", settings.port)
+    log.info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        db.dispose()
+    return 0

@@ -1,0 +1,145 @@
+"""Use cases of the panelist (give, edit feedback) and of the hiring channel (read notes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.domain import rules
+from bot.domain.feedback import FeedbackDraft, PanelistFeedback, draft_from_data, draft_to_data
+from bot.domain.panel import RoundSnapshot, Status
+from bot.errors import InvalidInput, NotAllowed, NotFound, RoundNotOpen
+from bot.services.context import Deps
+from bot.services.rounds import Changed
+from bot.services.snapshots import panel_feedback, snapshot
+from storage import queries
+from storage.models import Feedback, FeedbackRevision, RatingRow, Round
+
+NOT_ON_PANEL = "Only this round's panelists can give feedback on it, and you're not on the panel."
+
+
+@dataclass(frozen=True)
+class Submitted(Changed):
+    changed: bool = True  # False when the same answers arrived again (a retry)
+    revision: int = 1
+
+
+class FeedbackService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def start(
+        self, team_id: str, user_id: str, round_id: int
+    ) -> tuple[RoundSnapshot, FeedbackDraft | None]:
+        """What the feedback modal needs; refuses anyone who is not on the panel."""
+        with self.deps.db.read() as session:
+            rnd = _panel_round(session, team_id, user_id, round_id, lock=False)
+            mine = queries.feedback_of(session, team_id, round_id, user_id)
+            return snapshot(session, rnd), draft_from_data(mine.answers) if mine else None
+
+    def submit(
+        self,
+        team_id: str,
+        user_id: str,
+        round_id: int,
+        read_form: Callable[[RoundSnapshot], FeedbackDraft],
+    ) -> Submitted:
+        now = self.deps.now()
+        with self.deps.db.transaction() as session:
+            # The round row is locked first: two last submissions then run one after the
+            # other, and only the second one sees the panel complete.
+            rnd = _panel_round(session, team_id, user_id, round_id, lock=True)
+            before = snapshot(session, rnd)
+            draft = read_form(before)
+            errors = rules.feedback_errors(before.rubric, [q for q, _ in before.questions], draft)
+            if errors:
+                raise InvalidInput(errors)
+            mine = queries.feedback_of(session, team_id, round_id, user_id)
+            data = draft_to_data(draft)
+            if mine is not None and mine.answers == data:
+                return Submitted(before, changed=False, revision=mine.revision)
+            mine = _store(session, rnd, user_id, mine, draft, data, now)
+            claimed = False
+            if rnd.status == Status.OPEN and queries.pending_count(session, rnd.id) == 0:
+                claimed = queries.claim_summary(
+                    session, rnd.id, now, status=Status.COMPLETE, completed_at=now
+                )
+                session.refresh(rnd)
+            return Submitted(
+                snapshot(session, rnd), summary_claimed=claimed, revision=mine.revision
+            )
+
+    def notes(
+        self, team_id: str, user_id: str, round_id: int
+    ) -> tuple[RoundSnapshot, list[PanelistFeedback]]:
+        """Every panelist's evidence, for members of the hiring channel once the panel is done."""
+        with self.deps.db.read() as session:
+            rnd = queries.get_round(session, team_id, round_id)
+            if rnd is None:
+                raise NotFound("That round doesn't exist any more.")
+            snap = snapshot(session, rnd)
+            if snap.sealed:
+                raise NotAllowed("Notes stay sealed until the whole panel has submitted.")
+            feedback = panel_feedback(session, rnd)
+        if not self.deps.slack.is_channel_member(snap.channel_id, user_id):
+            raise NotAllowed(
+                f"Only members of <#{snap.channel_id}>, the hiring channel, can read the notes."
+            )
+        return snap, feedback
+
+
+def _panel_round(
+    session: Session, team_id: str, user_id: str, round_id: int, *, lock: bool
+) -> Round:
+    rnd = (queries.lock_round if lock else queries.get_round)(session, team_id, round_id)
+    if rnd is None:
+        raise NotFound("That round doesn't exist any more.")
+    if not any(p.user_id == user_id and p.active for p in rnd.panelists):
+        raise NotAllowed(NOT_ON_PANEL)
+    if rnd.status not in Status.ACCEPTING_FEEDBACK:
+        raise RoundNotOpen(f"This round is {rnd.status}; feedback can no longer change.")
+    return rnd
+
+
+def _store(
+    session: Session,
+    rnd: Round,
+    user_id: str,
+    mine: Feedback | None,
+    draft: FeedbackDraft,
+    data: dict[str, Any],
+    now: datetime,
+) -> Feedback:
+    if mine is None:
+        mine = Feedback(team_id=rnd.team_id, round_id=rnd.id, user_id=user_id, revision=0)
+        session.add(mine)
+    mine.revision += 1
+    mine.answers = data
+    mine.recommendation = draft.recommendation
+    mine.updated_at = now
+    # Update rows in place: replacing the collection would insert before it deletes and
+    # trip the (feedback, criterion) unique constraint.
+    rows = {row.criterion_key: row for row in mine.ratings}
+    for rating in draft.ratings:
+        row = rows.pop(rating.criterion_key, None)
+        if row is None:
+            mine.ratings.append(
+                RatingRow(
+                    team_id=rnd.team_id, criterion_key=rating.criterion_key, rating=rating.rating
+                )
+            )
+        else:
+            row.rating = rating.rating
+    for stale in rows.values():
+        mine.ratings.remove(stale)
+    session.flush()
+    session.add(
+        FeedbackRevision(
+            team_id=rnd.team_id, feedback_id=mine.id, revision=mine.revision, answers=data
+        )
+    )
+    return mine

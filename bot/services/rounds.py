@@ -1,0 +1,197 @@
+"""Use cases of the organizer: start a round, change its panel, close or cancel it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain import rules
+from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.rubric import BUILT_IN_RUBRICS
+from bot.errors import InvalidInput, NotAllowed, NotFound, RoundNotOpen
+from bot.services.context import Deps
+from bot.services.snapshots import snapshot
+from bot.slack_gateway import ChannelAccess
+from bot.views.new_panel import PanelForm
+from storage import queries
+from storage.models import Panelist, Question, Round
+
+# Rule field → the block in the "New panel" modal that shows the message.
+FORM_BLOCKS = {"role": "new_role"}
+
+
+@dataclass(frozen=True)
+class Started:
+    round: RoundSnapshot
+    created: bool  # False when Slack retried or the organizer double-clicked
+    thin_criteria: list[str]
+
+
+@dataclass(frozen=True)
+class Changed:
+    round: RoundSnapshot
+    summary_claimed: bool = False
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+
+def channel_error(access: ChannelAccess) -> str | None:
+    if access.bot_is_member:
+        return None
+    if access.name:
+        return f"Invite @Panelbot to #{access.name} first (type /invite @Panelbot there)."
+    return "Invite @Panelbot to that private channel first (type /invite @Panelbot there)."
+
+
+class RoundService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def role_names(self, team_id: str) -> list[str]:
+        with self.deps.db.read() as session:
+            return [role.name for role in queries.roles(session, team_id)]
+
+    def start(self, team_id: str, organizer_id: str, view_id: str, form: PanelForm) -> Started:
+        rubric = BUILT_IN_RUBRICS.get(form.rubric_key)
+        facts = self.deps.slack.user_facts(team_id, form.panelist_ids)
+        errors = rules.panel_request_errors(
+            rules.PanelRequest(
+                candidate_name=form.candidate_name,
+                profile_link=form.profile_link,
+                role_name=form.role_name,
+                questions=form.questions,
+                panelists=facts,
+                interview_at=form.interview_at,
+                due_at=form.due_or_default,
+            )
+        )
+        if rubric is None:
+            errors["rubric"] = "Pick one of the listed rubrics."
+        if form.channel_id is None:
+            errors["channel"] = "Pick the hiring channel."
+        elif problem := channel_error(self.deps.slack.channel_access(form.channel_id)):
+            errors["channel"] = problem
+        if errors:
+            raise InvalidInput({FORM_BLOCKS.get(k, k): v for k, v in errors.items()})
+        assert rubric and form.channel_id and form.interview_at and form.due_or_default
+        names = {f.user_id: f.name for f in facts}
+        try:
+            with self.deps.db.transaction() as session:
+                existing = queries.round_by_source_view(session, team_id, view_id)
+                if existing is not None:
+                    return Started(snapshot(session, existing), created=False, thin_criteria=[])
+                rnd = Round(
+                    team_id=team_id,
+                    role=queries.ensure_role(session, team_id, form.role_name),
+                    candidate_name=form.candidate_name,
+                    profile_link=form.profile_link or None,
+                    organizer_id=organizer_id,
+                    channel_id=form.channel_id,
+                    interview_at=form.interview_at,
+                    due_at=form.due_or_default,
+                    rubric=rubric.to_data(),
+                    status=Status.OPEN,
+                    source_view_id=view_id,
+                    questions=[
+                        Question(team_id=team_id, position=i, text=text)
+                        for i, text in enumerate(form.questions)
+                    ],
+                    panelists=[
+                        Panelist(team_id=team_id, user_id=uid, display_name=names[uid])
+                        for uid in dict.fromkeys(form.panelist_ids)
+                    ],
+                )
+                session.add(rnd)
+                session.flush()
+                thin = rules.thinly_covered(rubric, len(rnd.panelists))
+                return Started(snapshot(session, rnd, set()), created=True, thin_criteria=thin)
+        except IntegrityError:
+            # The same submission raced itself on PostgreSQL; the other one won.
+            with self.deps.db.read() as session:
+                existing = queries.round_by_source_view(session, team_id, view_id)
+                if existing is None:
+                    raise
+                return Started(snapshot(session, existing), created=False, thin_criteria=[])
+
+    def for_organizer(self, team_id: str, user_id: str, round_id: int) -> RoundSnapshot:
+        with self.deps.db.read() as session:
+            rnd = _organized(session, team_id, user_id, round_id, lock=False)
+            if rnd.status != Status.OPEN:
+                raise RoundNotOpen("The panel can only change while feedback is being collected.")
+            return snapshot(session, rnd)
+
+    def close(self, team_id: str, user_id: str, round_id: int) -> Changed:
+        now = self.deps.now()
+        with self.deps.db.transaction() as session:
+            rnd = _organized(session, team_id, user_id, round_id, lock=True)
+            if rnd.status not in Status.ACCEPTING_FEEDBACK:
+                raise RoundNotOpen(f"This round is already {rnd.status}.")
+            claimed = queries.claim_summary(session, rnd.id, now, status=Status.CLOSED)
+            rnd.status = Status.CLOSED
+            rnd.closed_at = now
+            session.flush()
+            return Changed(snapshot(session, rnd), summary_claimed=claimed)
+
+    def cancel(self, team_id: str, user_id: str, round_id: int) -> Changed:
+        with self.deps.db.transaction() as session:
+            rnd = _organized(session, team_id, user_id, round_id, lock=True)
+            if rnd.status != Status.OPEN:
+                raise RoundNotOpen(
+                    "Only a round that is still collecting feedback can be cancelled; "
+                    f"this one is {rnd.status}."
+                )
+            rnd.status = Status.CANCELLED
+            rnd.closed_at = self.deps.now()
+            session.flush()
+            return Changed(snapshot(session, rnd))
+
+    def change_panelists(
+        self, team_id: str, user_id: str, round_id: int, wanted: list[str]
+    ) -> Changed:
+        facts = self.deps.slack.user_facts(team_id, wanted)
+        problem = rules.panelist_error(facts)
+        if problem:
+            raise InvalidInput({"panelists": problem})
+        now = self.deps.now()
+        with self.deps.db.transaction() as session:
+            rnd = _organized(session, team_id, user_id, round_id, lock=True)
+            if rnd.status != Status.OPEN:
+                raise RoundNotOpen("The panel can only change while feedback is being collected.")
+            by_user = {p.user_id: p for p in rnd.panelists}
+            current = {p.user_id for p in rnd.panelists if p.active}
+            added = [f for f in facts if f.user_id not in current]
+            removed = sorted(current - {f.user_id for f in facts})
+            for fact in added:
+                row = by_user.get(fact.user_id)
+                if row is None:
+                    rnd.panelists.append(
+                        Panelist(team_id=team_id, user_id=fact.user_id, display_name=fact.name)
+                    )
+                else:  # back on the panel after being removed
+                    row.removed_at = None
+            for uid in removed:
+                by_user[uid].removed_at = now
+            session.flush()
+            claimed = False
+            if queries.pending_count(session, rnd.id) == 0:
+                claimed = queries.claim_summary(
+                    session, rnd.id, now, status=Status.COMPLETE, completed_at=now
+                )
+                session.refresh(rnd)
+            return Changed(
+                snapshot(session, rnd),
+                summary_claimed=claimed,
+                added=tuple(f.user_id for f in added),
+                removed=tuple(removed),
+            )
+
+
+def _organized(session: Session, team_id: str, user_id: str, round_id: int, *, lock: bool) -> Round:
+    rnd = (queries.lock_round if lock else queries.get_round)(session, team_id, round_id)
+    if rnd is None:
+        raise NotFound("That round doesn't exist any more.")
+    if rnd.organizer_id != user_id:
+        raise NotAllowed(f"Only the organizer, <@{rnd.organizer_id}>, can change this round.")
+    return rnd

@@ -1,0 +1,77 @@
+"""/panel [new|status|help], the "Start a panel" shortcut and the Home tab button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.services import Services
+from bot.services.context import utc_now
+from bot.text import escape
+from bot.views import ids
+from bot.views.help import help_message
+from bot.views.new_panel import new_panel_modal
+from bot.views.overview import status_message
+from handlers.payload import team_id, user_id
+from handlers.responses import guarded
+
+
+def register(app: App, services: Services) -> None:
+    def open_new_panel(
+        client: WebClient, body: dict[str, Any], candidate: str = "", channel: str | None = None
+    ) -> None:
+        view = new_panel_modal(
+            role_names=services.rounds.role_names(team_id(body)),
+            candidate_name=candidate,
+            channel_id=channel,
+            now=utc_now(),
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.command(ids.COMMAND)
+    @guarded
+    def panel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        verb, _, rest = (body.get("text") or "").strip().partition(" ")
+        verb = verb.lower()
+        if verb in ("", "new"):
+            ack()
+            channel = body.get("channel_id") or ""
+            # A DM can't be a hiring channel; leave the picker empty there.
+            in_channel = channel[:1] in ("C", "G")
+            open_new_panel(client, body, rest.strip(), channel if in_channel else None)
+        elif verb == "status":
+            reply = status_message(services.overview.for_user(team_id(body), user_id(body)))
+            ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        elif verb == "help":
+            reply = help_message()
+            ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        else:
+            reply = help_message()
+            ack(
+                text=f"I don't know `/panel {escape(verb)}`.",
+                blocks=[
+                    {
+                        "type": "section",
+                        "text": {
+                            "type": "mrkdwn",
+                            "text": f"I don't know `/panel {escape(verb[:50])}`. Here's what I do:",
+                        },
+                    },
+                    *reply.blocks,
+                ],
+                response_type="ephemeral",
+            )
+
+    @app.shortcut(ids.SHORTCUT_NEW_PANEL)
+    @guarded
+    def shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_new_panel(client, body)
+
+    @app.action(ids.OPEN_NEW_PANEL)
+    @guarded
+    def home_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_new_panel(client, body)

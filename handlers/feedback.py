@@ -1,0 +1,74 @@
+"""Give / edit feedback, and read every panelist's notes once the panel is done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.services import Services
+from bot.views import ids
+from bot.views.common import notice_modal
+from bot.views.feedback_modal import feedback_modal, parse_feedback
+from bot.views.notes import notes_modal
+from handlers.payload import action_value, metadata_round, round_id, state_values, team_id, user_id
+from handlers.responses import guarded
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(ids.GIVE_FEEDBACK)
+    @guarded
+    def give(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        snap, mine = services.feedback.start(
+            team_id(body), user_id(body), round_id(action_value(body))
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(snap, mine))
+
+    @app.view(ids.FEEDBACK)
+    @guarded
+    def submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        values = state_values(body)
+        result = services.feedback.submit(
+            team_id(body),
+            user_id(body),
+            metadata_round(body["view"]),
+            lambda snap: parse_feedback(snap, values),
+        )
+        ack(
+            response_action="update",
+            view=notice_modal(
+                "Feedback saved",
+                "Thanks — your feedback is in. It stays sealed until the whole panel has "
+                "submitted, and you can edit it from your DM until the round closes.",
+            ),
+        )
+        if result.changed:
+            services.notifier.round_changed(
+                result.round.team_id,
+                result.round.id,
+                summary_claimed=result.summary_claimed,
+                briefs_of=[user_id(body)],
+            )
+
+    @app.action(ids.SEE_NOTES)
+    @guarded
+    def see_notes(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        snap, feedback = services.feedback.notes(
+            team_id(body), user_id(body), round_id(action_value(body))
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=notes_modal(snap, feedback, 0))
+
+    @app.action(ids.NOTES_PAGE)
+    @guarded
+    def notes_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        raw_round, _, raw_page = action_value(body).partition(":")
+        page = int(raw_page) if raw_page.isdigit() else 0
+        snap, feedback = services.feedback.notes(team_id(body), user_id(body), round_id(raw_round))
+        view = body.get("view") or {}
+        client.views_update(
+            view_id=view.get("id"), hash=view.get("hash"), view=notes_modal(snap, feedback, page)
+        )

@@ -1,0 +1,24 @@
+"""The App Home tab: what I owe, what I can still edit, what I organize."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.services import Services
+from bot.views.overview import home_view
+from handlers.payload import team_id
+from handlers.responses import guarded
+
+
+def register(app: App, services: Services) -> None:
+    @app.event("app_home_opened")
+    @guarded
+    def home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user = str(event.get("user") or "")
+        overview = services.overview.for_user(team_id(body), user)
+        client.views_publish(user_id=user, view=home_view(overview))

@@ -1,0 +1,61 @@
+"""The organizer's buttons on the announcement: close, cancel, add / remove panelists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.services import Services
+from bot.services.rounds import Changed
+from bot.views import ids
+from bot.views.panelists_modal import panelists_modal
+from bot.views.state import selected_users
+from handlers.payload import action_value, metadata_round, round_id, state_values, team_id, user_id
+from handlers.responses import guarded
+
+
+def register(app: App, services: Services) -> None:
+    def announce(change: Changed, everyone: bool = True) -> None:
+        snap = change.round
+        services.notifier.send_briefs(snap, change.added)
+        services.notifier.round_changed(
+            snap.team_id,
+            snap.id,
+            summary_claimed=change.summary_claimed,
+            briefs_of=[*(p.user_id for p in snap.panelists if everyone), *change.removed],
+        )
+
+    @app.action(ids.CLOSE_ROUND)
+    @guarded
+    def close(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        announce(services.rounds.close(team_id(body), user_id(body), round_id(action_value(body))))
+
+    @app.action(ids.CANCEL_ROUND)
+    @guarded
+    def cancel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        announce(services.rounds.cancel(team_id(body), user_id(body), round_id(action_value(body))))
+
+    @app.action(ids.EDIT_PANELISTS)
+    @guarded
+    def edit_panelists(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        snap = services.rounds.for_organizer(
+            team_id(body), user_id(body), round_id(action_value(body))
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=panelists_modal(snap))
+
+    @app.view(ids.PANELISTS)
+    @guarded
+    def save_panelists(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        change = services.rounds.change_panelists(
+            team_id(body),
+            user_id(body),
+            metadata_round(body["view"]),
+            selected_users(state_values(body), "panelists"),
+        )
+        ack()
+        announce(change, everyone=False)

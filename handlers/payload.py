@@ -1,0 +1,53 @@
+"""Reading Slack payloads. Interactions nest team and user; commands and events don't."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.errors import NotFound
+
+UNKNOWN_ROUND = "That round doesn't exist any more."
+
+
+def team_id(body: dict[str, Any]) -> str:
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    return str(body.get("team_id") or (body.get("user") or {}).get("team_id") or "")
+
+
+def user_id(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id") or "")
+    return str(body.get("user_id") or "")
+
+
+def round_id(raw: object) -> int:
+    """A round id from a button value or private_metadata; anything else is no round."""
+    try:
+        value = int(str(raw))
+    except (TypeError, ValueError):
+        raise NotFound(UNKNOWN_ROUND) from None
+    if value <= 0 or value > 2**62:
+        raise NotFound(UNKNOWN_ROUND)
+    return value
+
+
+def metadata_round(view: dict[str, Any]) -> int:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        raise NotFound(UNKNOWN_ROUND) from None
+    return round_id(data.get("round") if isinstance(data, dict) else None)
+
+
+def action_value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    return str(actions[0].get("value") or "")
+
+
+def state_values(body: dict[str, Any]) -> dict[str, Any]:
+    values = ((body.get("view") or {}).get("state") or {}).get("values")
+    return values if isinstance(values, dict) else {}

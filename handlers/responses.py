@@ -1,0 +1,105 @@
+"""One place where errors become words for the user, wherever the user is.
+
+Every listener is wrapped by `guarded`: a PanelbotError is shown where the person acted
+(inline modal errors, the modal itself, an ephemeral message); anything unexpected is logged
+with a short id the user can quote, and the user gets that id, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.errors import InvalidInput, NotAllowed, NotFound, PanelbotError, RoundNotOpen
+from bot.views.common import notice_modal
+
+log = logging.getLogger(__name__)
+
+TITLES: dict[type[PanelbotError], str] = {
+    NotAllowed: "Not allowed",
+    NotFound: "Round not found",
+    RoundNotOpen: "Round has moved on",
+}
+
+Listener = Callable[..., None]
+
+
+def guarded(listener: Listener) -> Listener:
+    params = set(inspect.signature(listener).parameters)
+    missing = {"body", "client"} - params
+    if missing:  # a wiring mistake; fail at import, not in front of a user
+        raise TypeError(f"{listener.__name__} must take {sorted(missing)} to report errors")
+
+    @functools.wraps(listener)
+    def run(**kwargs: Any) -> None:
+        try:
+            listener(**kwargs)
+        except PanelbotError as error:
+            render(error, kwargs)
+        except Exception:
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("unexpected error in %s (error id %s)", listener.__name__, error_id)
+            render(
+                PanelbotError(
+                    "Something went wrong on our side and nothing was changed by it. "
+                    f"If it happens again, give your Panelbot admin this error id: `{error_id}`."
+                ),
+                kwargs,
+            )
+
+    return run
+
+
+def render(error: PanelbotError, kwargs: dict[str, Any]) -> None:
+    body: dict[str, Any] = kwargs["body"]
+    client: WebClient = kwargs["client"]
+    ack = kwargs.get("ack")
+    acked = ack is None or getattr(ack, "response", None) is not None
+    kind = body.get("type")
+    try:
+        if not acked and ack is not None:
+            if kind == "view_submission":
+                if isinstance(error, InvalidInput):
+                    ack(response_action="errors", errors=error.errors)
+                else:
+                    ack(response_action="update", view=_notice(error))
+                return
+            if kind is None and "command" in body:  # slash command: the ack is the reply
+                ack(text=error.message, response_type="ephemeral")
+                return
+            ack()
+        _tell(error, body, client)
+    except Exception:
+        log.exception("could not tell the user about: %s", error.message)
+
+
+def _notice(error: PanelbotError) -> dict[str, Any]:
+    return notice_modal(TITLES.get(type(error), "Panelbot"), error.message)
+
+
+def _tell(error: PanelbotError, body: dict[str, Any], client: WebClient) -> None:
+    """After ack: an ephemeral reply where they clicked, else a modal, else a DM."""
+    response_url = body.get("response_url")
+    if response_url:
+        WebhookClient(response_url).send(
+            text=error.message, response_type="ephemeral", replace_original=False
+        )
+        return
+    trigger_id = body.get("trigger_id")
+    if trigger_id and body.get("type") == "block_actions":
+        if body.get("view", {}).get("type") == "modal":
+            client.views_push(trigger_id=trigger_id, view=_notice(error))
+        else:
+            client.views_open(trigger_id=trigger_id, view=_notice(error))
+        return
+    user_id = (body.get("user") or {}).get("id") or body.get("user_id")
+    if user_id:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.chat_postMessage(channel=channel, text=error.message)
