@@ -28,7 +28,7 @@ from slack_bolt import App, BoltRequest
 
 if TYPE_CHECKING:
     # Type-only: importing at runtime would tie this module to one sys.path layout.
-    from slack_standin import SlackStandIn
+    from tests.slack_standin import SlackStandIn
 
 Json = dict[str, Any]
 
@@ -522,6 +522,8 @@ def _send(request: urllib.request.Request) -> Reply:
 
 class _BoltServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops bursts of parallel connects (1 s SYN retry).
+    request_queue_size = 128
     app: App
 
 

@@ -568,7 +568,8 @@ class SlackStandIn:
 
     def handle_api(self, method: str, args: Json, header_token: str | None) -> tuple[int, Json]:
         token = header_token or args.pop("token", None)
-        call = ApiCall(method=method, args=args, token=token, at=self.clock())
+        # A private copy, so later edits to stored messages/views never rewrite history.
+        call = ApiCall(method=method, args=copy.deepcopy(args), token=token, at=self.clock())
         status, body = self._answer(method, args, token)
         call.ok, call.error, call.status = bool(body.get("ok")), body.get("error"), status
         with self._lock:
@@ -592,6 +593,11 @@ class SlackStandIn:
                 return 200, {"ok": True, **handler(self, args)}
         except ApiError as exc:
             return 200, {"ok": False, "error": exc.error, **exc.extra}
+        except Exception as exc:
+            # A stand-in bug (or arguments it cannot parse) must fail the call visibly,
+            # not kill the server thread and leave the bot's request hanging.
+            self._warn(method, "standin_error", error=repr(exc))
+            return 500, {"ok": False, "error": "internal_error"}
 
     def _take_fault(self, method: str) -> tuple[int, Json] | None:
         with self._lock:
@@ -647,7 +653,8 @@ class SlackStandIn:
         return f"{int(self.clock())}.{secrets.token_urlsafe(6)}"
 
     def _warn(self, method: str, warning: str, **details: Any) -> None:
-        self.warnings.append({"method": method, "warning": warning, **details})
+        with self._lock:
+            self.warnings.append({"method": method, "warning": warning, **details})
 
     def _user(self, user_id: str) -> Json:
         user = self._users.get(user_id)
@@ -1052,6 +1059,8 @@ _METHODS: dict[str, Callable[[SlackStandIn, Json], Json]] = {
 
 class _StandInServer(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 drops bursts of parallel connects (1 s SYN retry).
+    request_queue_size = 128
     standin: SlackStandIn
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from slack_bolt import Ack, App, Respond
-from slack_driver import SlackDriver, V, full_state_values, serve_bolt_app
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_standin import SlackStandIn
+
+from tests.slack_driver import SlackDriver, V, full_state_values, serve_bolt_app
+from tests.slack_standin import SlackStandIn
 
 TOKEN = "xoxb-test"
 SECRET = "signing-secret"
@@ -125,11 +127,12 @@ def test_channel_access_rules(client: WebClient) -> None:
 
 
 def test_message_content_checks(client: WebClient, standin: SlackStandIn) -> None:
-    assert error_of(lambda: client.chat_postMessage(channel="C0HIRING")) == "no_text"
+    with pytest.warns(UserWarning, match="text"):  # slack_sdk warns client-side too
+        assert error_of(lambda: client.chat_postMessage(channel="C0HIRING")) == "no_text"
     too_many = [section()] * 51
-    assert error_of(lambda: client.chat_postMessage(channel="C0HIRING", blocks=too_many)) == (
-        "invalid_blocks"
-    )
+    with pytest.raises(SlackApiError) as refused:
+        client.chat_postMessage(channel="C0HIRING", text="x", blocks=too_many)
+    assert refused.value.response["error"] == "invalid_blocks"
     unknown = [{"type": "fancy_block"}]
     with pytest.raises(SlackApiError) as caught:
         client.chat_postMessage(channel="C0HIRING", text="x", blocks=unknown)
@@ -158,6 +161,17 @@ def test_ephemeral_and_response_url(client: WebClient, standin: SlackStandIn) ->
     with urllib.request.urlopen(request) as response:
         assert json.load(response) == {"ok": True}
     assert standin.responses == [{"text": "done"}]
+
+
+def test_concurrent_posts_get_unique_ts(client: WebClient, standin: SlackStandIn) -> None:
+    def post_many(worker: int) -> None:
+        for n in range(10):
+            client.chat_postMessage(channel="C0HIRING", text=f"{worker}-{n}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(post_many, range(8)))
+    assert len({m["ts"] for m in standin.messages_in("C0HIRING")}) == 80
+    assert len(standin.calls_to("chat.postMessage")) == 80
 
 
 # ---- auth, arguments, faults ------------------------------------------------------
@@ -350,6 +364,16 @@ def register_listeners(app: App) -> None:
         else:
             ack()
 
+    @app.view("wizard")
+    def next_step(ack: Ack) -> None:
+        ack(response_action="push", view=modal("Step two"))
+
+    @app.action("refresh")
+    def refresh(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = body["view"]
+        client.views_update(view_id=view["id"], hash=view["hash"], view=modal("Refreshed"))
+
     @app.action("approve")
     def approve(ack: Ack, respond: Respond) -> None:
         ack()
@@ -404,3 +428,23 @@ def test_bad_signatures_are_refused(bolt: SlackDriver) -> None:
     assert bolt.post("token=x", "application/x-www-form-urlencoded", secret="nope").status == 401
     stale = bolt.post("token=x", "application/x-www-form-urlencoded", timestamp=1_000_000)
     assert stale.status == 401
+
+
+def test_view_actions_and_pushed_steps(
+    bolt: SlackDriver, client: WebClient, standin: SlackStandIn
+) -> None:
+    wizard = {**modal("Step one"), "callback_id": "wizard"}
+    client.views_open(trigger_id=standin.new_trigger_id("U1"), view=wizard)
+    first = standin.last_view_for("U1")
+    assert first is not None
+
+    assert bolt.block_action("U1", "refresh", view=first).status == 200
+    refreshed = standin.last_view_for("U1")
+    assert refreshed is not None and refreshed["title"]["text"] == "Refreshed"
+    assert refreshed["callback_id"] == "panel_modal"
+
+    standin.views[first["id"]]["callback_id"] = "wizard"  # route the submit to "wizard"
+    assert bolt.view_submission("U1", first, {"notes": {"value": V.text("x")}}).status == 200
+    top = standin.open_view_for("U1")
+    assert top is not None and top["previous_view_id"] == first["id"]
+    assert top["title"]["text"] == "Step two"

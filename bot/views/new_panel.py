@@ -32,6 +32,7 @@ from bot.views.state import (
 )
 
 DEFAULT_DUE_AFTER = timedelta(hours=24)
+MAX_OPTIONS = 100  # Slack's limit for a static select
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,10 @@ def new_panel_modal(
                 element=StaticSelectElement(
                     action_id="value",
                     placeholder="Existing role",
-                    options=[Option(text=name[:75], value=name[:150]) for name in role_names],
+                    options=[
+                        Option(text=name[:75], value=name[:150])
+                        for name in role_names[:MAX_OPTIONS]
+                    ],
                 ),
             )
         )

@@ -1,0 +1,108 @@
+"""Fixtures: both databases, the Slack stand-in, and the real app served over HTTP.
+
+Every storage and end-to-end test runs on SQLite and on PostgreSQL. PostgreSQL is found at
+PANELBOT_TEST_POSTGRES_URL (default: the local server, database `test`). When it is
+unreachable, its tests are skipped on a developer's machine but FAIL in CI
+(PANELBOT_REQUIRE_POSTGRES=1, set by .ci/run).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+from bot.app import build_app
+from bot.server import make_http_server
+from bot.settings import Settings
+from storage.db import Database, make_engine
+from storage.migrate import upgrade
+from storage.models import Base
+from tests.harness import SIGNING_SECRET, Harness, seed_workspace
+from tests.slack_driver import SlackDriver
+from tests.slack_standin import SlackStandIn
+
+POSTGRES_URL = os.environ.get(
+    "PANELBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("PANELBOT_REQUIRE_POSTGRES") == "1"
+DATABASES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    engine = make_engine(POSTGRES_URL)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except OperationalError as exc:
+        engine.dispose()
+        message = f"PostgreSQL is unreachable at {POSTGRES_URL}: {exc.orig}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    # A clean schema, built by the real migrations, once per test session.
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated once; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "panelbot.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "panelbot.db"
+        shutil.copy(template, path)
+        db = Database.from_url(f"sqlite:///{path}")
+    else:
+        engine: Engine = request.getfixturevalue("postgres_engine")
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db = Database.from_url(POSTGRES_URL)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def harness(database: Database) -> Iterator[Harness]:
+    """The real Bolt app on a loopback HTTP server, its Web API calls served by the stand-in."""
+    with SlackStandIn() as standin:
+        seed_workspace(standin)
+        settings = Settings(
+            slack_bot_token=standin.token,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=standin.api_url,
+            database_url="unused: the fixture hands over the database",
+        )
+        app = build_app(settings, database)
+        server = make_http_server(app, "127.0.0.1", 0)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        try:
+            yield Harness(standin, SlackDriver(url, SIGNING_SECRET, standin), database, url)
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)

@@ -1,0 +1,182 @@
+"""Plays the people of a workspace against the running bot: organizer, panelists, outsiders."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from storage.db import Database
+from tests.slack_driver import Reply, SlackDriver, V
+from tests.slack_standin import SlackStandIn
+
+SIGNING_SECRET = "test-signing-secret"
+HIRING = "C0HIRING"
+NO_BOT_CHANNEL = "C0RANDOM"
+PRIVATE_NO_BOT = "G0SECRET"
+ORG, ANA, BEN, CY, DEE = "UORG", "UANA", "UBEN", "UCY", "UDEE"
+OUTSIDER, DEPLOYBOT, GONE = "UOUT", "UDEPLOYBOT", "UGONE"
+PANEL = (ANA, BEN, CY)
+CRITERIA = ("depth", "team_fit", "scenario", "clarification", "motivation")
+
+T = TypeVar("T")
+
+
+def seed_workspace(standin: SlackStandIn) -> None:
+    standin.add_user(ORG, "olga", real_name="Olga Organizer")
+    standin.add_user(ANA, "ana", real_name="Ana Tanaka", tz="Asia/Tokyo", tz_offset=32400)
+    standin.add_user(BEN, "ben", real_name="Ben Miller", tz="America/New_York", tz_offset=-18000)
+    standin.add_user(CY, "cy", real_name="Cy Weber")
+    standin.add_user(DEE, "dee", real_name="Dee Jones")
+    standin.add_user(OUTSIDER, "otto", real_name="Otto Outsider")
+    standin.add_user(DEPLOYBOT, "deploybot", is_bot=True)
+    standin.add_user(GONE, "gone", real_name="Gone Person", deleted=True)
+    standin.add_channel(HIRING, "hiring", is_private=True, members=[ORG, ANA, BEN, CY, DEE])
+    standin.add_channel(NO_BOT_CHANNEL, "random", bot_is_member=False, members=[ORG, OUTSIDER])
+    standin.add_channel(PRIVATE_NO_BOT, "secret", is_private=True, bot_is_member=False)
+
+
+@dataclass
+class Harness:
+    standin: SlackStandIn
+    driver: SlackDriver
+    db: Database
+    url: str
+
+    # -- waiting for what the bot does after ack -------------------------------------
+    def wait_for(self, probe: Callable[[], T | None], what: str, timeout: float = 10) -> T:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = probe()
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            time.sleep(0.02)
+
+    # -- the organizer ---------------------------------------------------------------
+    def open_new_panel(self, text: str = "new", user: str = ORG) -> dict[str, Any]:
+        reply = self.driver.command(user, text, channel_id=HIRING)
+        assert reply.status == 200, reply.body
+        return self.wait_for(
+            lambda: _modal(self.standin.open_view_for(user), "panel_new"), "the New panel modal"
+        )
+
+    def submit_new_panel(
+        self,
+        view: dict[str, Any],
+        *,
+        user: str = ORG,
+        candidate: str | None = "Ada Lovelace",
+        role: str = "Staff Engineer",
+        panelists: Sequence[str] = PANEL,
+        questions: str = "Why did they leave Acme after a year?\nSalary expectations",
+        channel: str | None = None,
+        interview_at: int | None = None,
+        due_at: int | None = None,
+    ) -> Reply:
+        values: dict[str, dict[str, Any]] = {
+            "new_role": {"value": V.text(role)},
+            "panelists": {"value": V.users(list(panelists))},
+            "questions": {"value": V.text(questions)},
+        }
+        if candidate is not None:
+            values["candidate"] = {"value": V.text(candidate)}
+        if channel is not None:
+            values["channel"] = {"value": V.conversation(channel)}
+        if interview_at is not None:
+            values["interview_at"] = {"value": V.datetime(interview_at)}
+        if due_at is not None:
+            values["due_at"] = {"value": V.datetime(due_at)}
+        return self.driver.view_submission(user, view, values)
+
+    def start_round(self, panelists: Sequence[str] = PANEL, **kwargs: Any) -> int:
+        """/panel new → submit → wait for the announcement; returns the round id."""
+        reply = self.submit_new_panel(self.open_new_panel(), panelists=panelists, **kwargs)
+        assert reply.status == 200, reply.body
+        assert reply.json()["response_action"] == "update", reply.body
+        announcement = self.wait_for(self.announcement, "the announcement")
+        self.wait_for(lambda: all(self.dm(p) for p in panelists), "every panelist's brief")
+        return int(button(announcement, "close_round")["value"])
+
+    def announcement(self) -> dict[str, Any] | None:
+        top = [m for m in self.standin.messages_in(HIRING) if not m.get("thread_ts")]
+        return top[-1] if top else None
+
+    def thread(self) -> list[dict[str, Any]]:
+        announcement = self.announcement()
+        if announcement is None:
+            return []
+        return self.standin.replies_to(HIRING, announcement["ts"])
+
+    def click(self, user: str, message: dict[str, Any], action_id: str) -> Reply:
+        found = button(message, action_id)
+        return self.driver.block_action(
+            user, action_id, value=found["value"], block_id=found["block_id"], message=message
+        )
+
+    # -- a panelist ------------------------------------------------------------------
+    def dm(self, user: str) -> dict[str, Any] | None:
+        messages = self.standin.messages_in(f"D{user}")
+        return messages[-1] if messages else None
+
+    def open_feedback(self, user: str) -> dict[str, Any]:
+        brief = self.dm(user)
+        assert brief is not None, f"{user} has no brief"
+        reply = self.click(user, brief, "give_feedback")
+        assert reply.status == 200
+        view = self.wait_for(
+            lambda: _modal(self.standin.open_view_for(user), "panel_feedback"), "feedback modal"
+        )
+        return view
+
+    def feedback_values(
+        self,
+        view: dict[str, Any],
+        ratings: Sequence[int] = (3, 3, 3, 3, 3),
+        recommendation: int = 3,
+        evidence: str = "Walked us through the migration they led, with numbers.",
+        resolution: str = "resolved",
+        asked: str = "How does on-call work here?",
+    ) -> dict[str, dict[str, Any]]:
+        values: dict[str, dict[str, Any]] = {
+            "recommendation": {"value": V.radio(str(recommendation))},
+            "candidate_questions": {"value": V.text(asked)},
+            "engagement": {"value": V.radio("high")},
+        }
+        for key, rating in zip(CRITERIA, ratings, strict=True):
+            values[f"rating:{key}"] = {"value": V.radio(str(rating))}
+            values[f"evidence:{key}"] = {"value": V.text(evidence)}
+        for block in view["blocks"]:
+            if block.get("type") == "input" and block["block_id"].startswith("q:"):
+                values[block["block_id"]] = {"value": V.radio(resolution)}
+        return values
+
+    def give_feedback(self, user: str, **kwargs: Any) -> Reply:
+        view = self.open_feedback(user)
+        return self.driver.view_submission(user, view, self.feedback_values(view, **kwargs))
+
+
+def button(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """The button with this action id in a message or view, with its block_id."""
+    for block in message.get("blocks") or []:
+        elements = list(block.get("elements") or [])
+        if block.get("accessory"):
+            elements.append(block["accessory"])
+        for element in elements:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return {**element, "block_id": block.get("block_id", "b")}
+    raise AssertionError(f"no {action_id!r} button in {message.get('text')!r}")
+
+
+def has_button(message: dict[str, Any], action_id: str) -> bool:
+    try:
+        button(message, action_id)
+    except AssertionError:
+        return False
+    return True
+
+
+def _modal(view: dict[str, Any] | None, callback_id: str) -> dict[str, Any] | None:
+    return view if view and view.get("callback_id") == callback_id else None
