@@ -11,12 +11,13 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.app import build_app
@@ -37,22 +38,33 @@ DATABASES = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(scope="session")
-def postgres_engine() -> Iterator[Engine]:
-    engine = make_engine(POSTGRES_URL)
+def postgres_url() -> Iterator[str]:
+    """A database of our own for this test session, so parallel runs never collide."""
+    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect() as connection:
+        with admin.connect() as connection:
             connection.execute(text("select 1"))
     except OperationalError as exc:
-        engine.dispose()
+        admin.dispose()
         message = f"PostgreSQL is unreachable at {POSTGRES_URL}: {exc.orig}"
         if REQUIRE_POSTGRES:
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
-    # A clean schema, built by the real migrations, once per test session.
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
+    name = f"panelbot_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    upgrade(engine)  # the real migrations build the schema
     yield engine
     engine.dispose()
 
@@ -79,7 +91,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
         with engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db = Database.from_url(POSTGRES_URL)
+        db = Database.from_url(request.getfixturevalue("postgres_url"))
     yield db
     db.dispose()
 

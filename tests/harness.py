@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from storage.db import Database
-from tests.slack_driver import Reply, SlackDriver, V
+from tests.slack_driver import Reply, SlackDriver, V, full_state_values
 from tests.slack_standin import SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret"
@@ -60,7 +60,8 @@ class Harness:
         reply = self.driver.command(user, text, channel_id=HIRING)
         assert reply.status == 200, reply.body
         return self.wait_for(
-            lambda: _modal(self.standin.open_view_for(user), "panel_new"), "the New panel modal"
+            lambda: modal_named(self.standin.open_view_for(user), "panel_new"),
+            "the New panel modal",
         )
 
     def submit_new_panel(
@@ -76,6 +77,28 @@ class Harness:
         interview_at: int | None = None,
         due_at: int | None = None,
     ) -> Reply:
+        values = self.new_panel_values(
+            candidate=candidate,
+            role=role,
+            panelists=panelists,
+            questions=questions,
+            channel=channel,
+            interview_at=interview_at,
+            due_at=due_at,
+        )
+        return self.driver.view_submission(user, view, values)
+
+    def new_panel_values(
+        self,
+        *,
+        candidate: str | None = "Ada Lovelace",
+        role: str = "Staff Engineer",
+        panelists: Sequence[str] = PANEL,
+        questions: str = "Why did they leave Acme after a year?\nSalary expectations",
+        channel: str | None = None,
+        interview_at: int | None = None,
+        due_at: int | None = None,
+    ) -> dict[str, dict[str, Any]]:
         values: dict[str, dict[str, Any]] = {
             "new_role": {"value": V.text(role)},
             "panelists": {"value": V.users(list(panelists))},
@@ -89,19 +112,42 @@ class Harness:
             values["interview_at"] = {"value": V.datetime(interview_at)}
         if due_at is not None:
             values["due_at"] = {"value": V.datetime(due_at)}
-        return self.driver.view_submission(user, view, values)
+        return values
+
+    def submission(
+        self, user: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """A view_submission payload, to post more than once (a retry, a double click)."""
+        current = self.standin.views[view["id"]]
+        payload = self.driver._interaction(user, "view_submission")
+        payload["view"] = self.standin.view_payload(
+            current["id"], full_state_values(current["blocks"], values)
+        )
+        payload["response_urls"] = []
+        return payload
 
     def start_round(self, panelists: Sequence[str] = PANEL, **kwargs: Any) -> int:
         """/panel new → submit → wait for the announcement; returns the round id."""
+        announced = len(self.top_level())
+        briefed = {p: len(self.standin.messages_in(f"D{p}")) for p in panelists}
         reply = self.submit_new_panel(self.open_new_panel(), panelists=panelists, **kwargs)
         assert reply.status == 200, reply.body
         assert reply.json()["response_action"] == "update", reply.body
-        announcement = self.wait_for(self.announcement, "the announcement")
-        self.wait_for(lambda: all(self.dm(p) for p in panelists), "every panelist's brief")
+        announcement = self.wait_for(
+            lambda: len(self.top_level()) > announced and self.announcement(), "the announcement"
+        )
+        self.wait_for(
+            lambda: all(len(self.standin.messages_in(f"D{p}")) > n for p, n in briefed.items()),
+            "every panelist's brief",
+        )
         return int(button(announcement, "close_round")["value"])
 
+    def top_level(self) -> list[dict[str, Any]]:
+        return [m for m in self.standin.messages_in(HIRING) if not m.get("thread_ts")]
+
     def announcement(self) -> dict[str, Any] | None:
-        top = [m for m in self.standin.messages_in(HIRING) if not m.get("thread_ts")]
+        """The newest announcement in the hiring channel."""
+        top = self.top_level()
         return top[-1] if top else None
 
     def thread(self) -> list[dict[str, Any]]:
@@ -124,12 +170,13 @@ class Harness:
     def open_feedback(self, user: str) -> dict[str, Any]:
         brief = self.dm(user)
         assert brief is not None, f"{user} has no brief"
+        before = (self.standin.open_view_for(user) or {}).get("id")
         reply = self.click(user, brief, "give_feedback")
         assert reply.status == 200
-        view = self.wait_for(
-            lambda: _modal(self.standin.open_view_for(user), "panel_feedback"), "feedback modal"
+        return self.wait_for(
+            lambda: _fresh(modal_named(self.standin.open_view_for(user), "panel_feedback"), before),
+            "feedback modal",
         )
-        return view
 
     def feedback_values(
         self,
@@ -178,5 +225,9 @@ def has_button(message: dict[str, Any], action_id: str) -> bool:
     return True
 
 
-def _modal(view: dict[str, Any] | None, callback_id: str) -> dict[str, Any] | None:
+def _fresh(view: dict[str, Any] | None, old_id: str | None) -> dict[str, Any] | None:
+    return view if view and view["id"] != old_id else None
+
+
+def modal_named(view: dict[str, Any] | None, callback_id: str) -> dict[str, Any] | None:
     return view if view and view.get("callback_id") == callback_id else None

@@ -1,0 +1,130 @@
+"""manifest.yml is a valid version-1 Slack app manifest, everything in it has a listener,
+and its bot scopes are exactly the ones the code uses."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.views import ids
+from tests.harness import ANA, BEN, ORG, Harness, modal_named
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+# Web API method → the bot scope Slack requires for it (None: no scope needed).
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth.test": None,
+    "users.info": "users:read",
+    "conversations.info": "channels:read",  # groups:read for private channels
+    "conversations.members": "channels:read",
+    "conversations.open": "im:write",
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "views.open": None,
+    "views.update": None,
+    "views.push": None,
+    "views.publish": None,
+}
+# Private hiring channels need the groups:read twin of channels:read; /panel and the
+# shortcut need commands.
+SCOPES_WITHOUT_METHODS = {"groups:read", "commands"}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    data = yaml.safe_load(MANIFEST.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_structure_and_limits(manifest: dict[str, Any]) -> None:
+    assert manifest["_metadata"]["major_version"] == 1
+    info = manifest["display_information"]
+    assert 1 <= len(info["name"]) <= 35
+    assert len(info.get("description", "")) <= 140
+    assert len(info.get("long_description", "")) <= 4000
+    assert re.fullmatch(r"#[0-9a-fA-F]{6}", info["background_color"])
+    features = manifest["features"]
+    assert 1 <= len(features["bot_user"]["display_name"]) <= 80
+    assert features["app_home"]["home_tab_enabled"] is True
+    for command in features["slash_commands"]:
+        assert re.fullmatch(r"/[a-z0-9_-]{1,31}", command["command"])
+        assert len(command["description"]) <= 2000
+        assert len(command.get("usage_hint", "")) <= 1000
+        assert command["url"].startswith("https://")
+    assert len(features["shortcuts"]) <= 10
+    for shortcut in features["shortcuts"]:
+        assert len(shortcut["name"]) <= 24
+        assert shortcut["type"] in ("global", "message")
+        assert len(shortcut["callback_id"]) <= 255
+    settings = manifest["settings"]
+    assert settings["interactivity"]["is_enabled"] is True
+    for url in (
+        settings["interactivity"]["request_url"],
+        settings["event_subscriptions"]["request_url"],
+    ):
+        assert url.startswith("https://") and url.endswith("/slack/events")
+    assert set(manifest) <= {
+        "_metadata",
+        "display_information",
+        "features",
+        "oauth_config",
+        "settings",
+    }
+
+
+def test_manifest_names_what_the_code_registers(manifest: dict[str, Any]) -> None:
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == [ids.COMMAND]
+    assert [s["callback_id"] for s in manifest["features"]["shortcuts"]] == [ids.SHORTCUT_NEW_PANEL]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+
+
+def test_every_entry_point_has_a_listener(harness: Harness, manifest: dict[str, Any]) -> None:
+    """Bolt answers 404 to a request no listener matches; nothing here may get one."""
+    for command in manifest["features"]["slash_commands"]:
+        assert harness.driver.command(ORG, "help", command=command["command"]).status == 200
+    for shortcut in manifest["features"]["shortcuts"]:
+        assert harness.driver.shortcut(ORG, shortcut["callback_id"]).status == 200
+    for event in manifest["settings"]["event_subscriptions"]["bot_events"]:
+        assert harness.driver.event({"type": event, "user": ORG, "tab": "home"}).status == 200
+    message = {"channel": "C0HIRING", "ts": "1.000001", "text": "x", "blocks": []}
+    actions = [
+        ids.GIVE_FEEDBACK,
+        ids.SEE_NOTES,
+        ids.CLOSE_ROUND,
+        ids.CANCEL_ROUND,
+        ids.EDIT_PANELISTS,
+        ids.OPEN_NEW_PANEL,
+        ids.NOTES_PAGE,
+    ]
+    for action in actions:
+        reply = harness.driver.block_action(ORG, action, value="999", message=message)
+        assert reply.status == 200, action
+
+
+def test_bot_scopes_are_exactly_what_the_code_uses(
+    harness: Harness, manifest: dict[str, Any]
+) -> None:
+    round_id = harness.start_round(panelists=[ANA, BEN])
+    harness.give_feedback(ANA)
+    harness.give_feedback(BEN)
+    summary = harness.wait_for(harness.thread, "summary")[0]
+    harness.click(ORG, summary, "see_notes")
+    harness.wait_for(
+        lambda: modal_named(harness.standin.open_view_for(ORG), "panel_notes"), "notes"
+    )
+    harness.driver.event({"type": "app_home_opened", "user": ORG, "tab": "home"})
+    harness.wait_for(lambda: harness.standin.home_views.get(ORG), "home")
+    assert round_id
+    used = {call.method for call in harness.standin.calls}
+    unknown = used - set(METHOD_SCOPES)
+    assert not unknown, f"add the scope of {unknown} to METHOD_SCOPES and the manifest"
+    needed = {METHOD_SCOPES[m] for m in used} - {None}
+    granted = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert needed <= granted
+    assert granted - needed == SCOPES_WITHOUT_METHODS
