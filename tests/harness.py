@@ -64,29 +64,9 @@ class Harness:
             "the New panel modal",
         )
 
-    def submit_new_panel(
-        self,
-        view: dict[str, Any],
-        *,
-        user: str = ORG,
-        candidate: str | None = "Ada Lovelace",
-        role: str = "Staff Engineer",
-        panelists: Sequence[str] = PANEL,
-        questions: str = "Why did they leave Acme after a year?\nSalary expectations",
-        channel: str | None = None,
-        interview_at: int | None = None,
-        due_at: int | None = None,
-    ) -> Reply:
-        values = self.new_panel_values(
-            candidate=candidate,
-            role=role,
-            panelists=panelists,
-            questions=questions,
-            channel=channel,
-            interview_at=interview_at,
-            due_at=due_at,
-        )
-        return self.driver.view_submission(user, view, values)
+    def submit_new_panel(self, view: dict[str, Any], *, user: str = ORG, **form: Any) -> Reply:
+        """Submit the New panel modal; `form` takes new_panel_values' arguments."""
+        return self.driver.view_submission(user, view, self.new_panel_values(**form))
 
     def new_panel_values(
         self,
@@ -126,11 +106,11 @@ class Harness:
         payload["response_urls"] = []
         return payload
 
-    def start_round(self, panelists: Sequence[str] = PANEL, **kwargs: Any) -> int:
+    def start_round(self, panelists: Sequence[str] = PANEL, **form: Any) -> int:
         """/panel new → submit → wait for the announcement; returns the round id."""
         announced = len(self.top_level())
         briefed = {p: len(self.standin.messages_in(f"D{p}")) for p in panelists}
-        reply = self.submit_new_panel(self.open_new_panel(), panelists=panelists, **kwargs)
+        reply = self.submit_new_panel(self.open_new_panel(), panelists=panelists, **form)
         assert reply.status == 200, reply.body
         assert reply.json()["response_action"] == "update", reply.body
         announcement = self.wait_for(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from storage.models import Round
@@ -12,6 +14,11 @@ from tests.slack_driver import V
 def status_of(h: Harness, round_id: int) -> str:
     with h.db.read() as session:
         return str(session.scalar(select(Round.status).where(Round.id == round_id)))
+
+
+def open_panelists_modal(h: Harness) -> dict[str, Any]:
+    h.click(ORG, h.announcement() or {}, "edit_panelists")
+    return h.wait_for(lambda: modal_named(h.standin.open_view_for(ORG), "panel_panelists"), "modal")
 
 
 def test_close_now_posts_a_partial_summary_naming_who_is_missing(harness: Harness) -> None:
@@ -59,10 +66,7 @@ def test_cancel_round_tells_the_panel(harness: Harness) -> None:
 def test_add_and_remove_panelists(harness: Harness) -> None:
     harness.start_round(panelists=[ANA, BEN])
     harness.give_feedback(ANA)
-    harness.click(ORG, harness.announcement() or {}, "edit_panelists")
-    view = harness.wait_for(
-        lambda: modal_named(harness.standin.open_view_for(ORG), "panel_panelists"), "modal"
-    )
+    view = open_panelists_modal(harness)
     reply = harness.driver.view_submission(
         ORG, view, {"panelists": {"value": V.users([ANA, CY, DEE])}}
     )
@@ -83,20 +87,14 @@ def test_add_and_remove_panelists(harness: Harness) -> None:
 def test_removing_the_last_missing_panelist_completes_the_round(harness: Harness) -> None:
     harness.start_round(panelists=[ANA, BEN])
     harness.give_feedback(ANA)
-    harness.click(ORG, harness.announcement() or {}, "edit_panelists")
-    view = harness.wait_for(
-        lambda: modal_named(harness.standin.open_view_for(ORG), "panel_panelists"), "modal"
-    )
+    view = open_panelists_modal(harness)
     harness.driver.view_submission(ORG, view, {"panelists": {"value": V.users([ANA])}})
     harness.wait_for(harness.thread, "summary")
 
 
 def test_panelist_change_refuses_bots_inline(harness: Harness) -> None:
     harness.start_round(panelists=[ANA, BEN])
-    harness.click(ORG, harness.announcement() or {}, "edit_panelists")
-    view = harness.wait_for(
-        lambda: modal_named(harness.standin.open_view_for(ORG), "panel_panelists"), "modal"
-    )
+    view = open_panelists_modal(harness)
     reply = harness.driver.view_submission(
         ORG, view, {"panelists": {"value": V.users([ANA, "UDEPLOYBOT"])}}
     )

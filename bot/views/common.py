@@ -13,7 +13,9 @@ from slack_sdk.models.blocks import (
     ButtonElement,
     ContextBlock,
     HeaderBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     SectionBlock,
 )
 from slack_sdk.models.views import View
@@ -25,6 +27,7 @@ MODAL_BLOCKS_MAX = 100
 SECTION_TEXT_MAX = 3000
 HEADER_MAX = 150
 MODAL_TITLE_MAX = 24
+INPUT_LABEL_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -92,3 +95,30 @@ def notice_modal(title: str, text: str) -> dict[str, Any]:
 
 def bullet_list(items: list[str]) -> str:
     return "\n".join(f"• {item}" for item in items)
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    max_length: int,
+    *,
+    initial: str | None = None,
+    optional: bool = False,
+    multiline: bool = False,
+    hint: str | None = None,
+    placeholder: str | None = None,
+) -> InputBlock:
+    """A plain_text_input whose max_length keeps the text inside what we store and show."""
+    return InputBlock(
+        block_id=block_id,
+        label=truncate(label, INPUT_LABEL_MAX),
+        optional=optional,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id="value",
+            multiline=multiline,
+            max_length=max_length,
+            initial_value=initial or None,
+            placeholder=placeholder,
+        ),
+    )

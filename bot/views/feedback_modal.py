@@ -12,7 +12,6 @@ from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     Option,
-    PlainTextInputElement,
     PlainTextObject,
     RadioButtonsElement,
 )
@@ -29,7 +28,7 @@ from bot.domain.panel import RoundSnapshot
 from bot.domain.rubric import SCALE, Criterion
 from bot.text import escape, truncate
 from bot.views import ids
-from bot.views.common import context, md, modal
+from bot.views.common import context, md, modal, text_input
 from bot.views.state import StateValues, selected, text_value
 
 LABEL_MAX = 2000
@@ -54,17 +53,14 @@ def feedback_modal(r: RoundSnapshot, existing: FeedbackDraft | None = None) -> d
             blocks += _question_inputs(question_id, text, answers.get(question_id))
     blocks += [
         DividerBlock(),
-        InputBlock(
-            block_id="candidate_questions",
-            label="What did the candidate ask?",
+        text_input(
+            "candidate_questions",
+            "What did the candidate ask?",
+            rules.CANDIDATE_QUESTIONS_MAX,
+            initial=existing.candidate_questions if existing else None,
             optional=True,
+            multiline=True,
             hint="Their questions tell you about motivation and two-way fit.",
-            element=PlainTextInputElement(
-                action_id="value",
-                multiline=True,
-                max_length=rules.CANDIDATE_QUESTIONS_MAX,
-                initial_value=(existing.candidate_questions if existing else None) or None,
-            ),
         ),
         InputBlock(
             block_id="engagement",
@@ -106,17 +102,14 @@ def _criterion_inputs(criterion: Criterion, given: Rating | None) -> list[Block]
                 else None,
             ),
         ),
-        InputBlock(
-            block_id=f"evidence:{criterion.key}",
-            label=truncate(f"Evidence — {criterion.name}", LABEL_MAX),
+        text_input(
+            f"evidence:{criterion.key}",
+            f"Evidence — {criterion.name}",
+            rules.EVIDENCE_MAX,
+            initial=given.evidence if given else None,
             optional=True,
+            multiline=True,
             hint="What did you see or hear? Required for a Strong yes or a Strong no.",
-            element=PlainTextInputElement(
-                action_id="value",
-                multiline=True,
-                max_length=rules.EVIDENCE_MAX,
-                initial_value=(given.evidence if given else None) or None,
-            ),
         ),
     ]
 
@@ -134,15 +127,12 @@ def _question_inputs(question_id: int, text: str, given: QuestionAnswer | None) 
                 else None,
             ),
         ),
-        InputBlock(
-            block_id=f"qnote:{question_id}",
-            label="Note",
+        text_input(
+            f"qnote:{question_id}",
+            "Note",
+            rules.NOTE_MAX,
+            initial=given.note if given else None,
             optional=True,
-            element=PlainTextInputElement(
-                action_id="value",
-                max_length=rules.NOTE_MAX,
-                initial_value=(given.note if given else None) or None,
-            ),
         ),
     ]
 

@@ -13,7 +13,6 @@ from slack_sdk.models.blocks import (
     DateTimePickerElement,
     InputBlock,
     Option,
-    PlainTextInputElement,
     StaticSelectElement,
     UserMultiSelectElement,
 )
@@ -22,7 +21,7 @@ from bot.domain import rules
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
 from bot.text import escape
 from bot.views import ids
-from bot.views.common import context, md, modal
+from bot.views.common import context, md, modal, text_input
 from bot.views.state import (
     datetime_value,
     selected,
@@ -33,6 +32,7 @@ from bot.views.state import (
 
 DEFAULT_DUE_AFTER = timedelta(hours=24)
 MAX_OPTIONS = 100  # Slack's limit for a static select
+QUESTIONS_INPUT_MAX = 3000  # Slack's most for a text input; the rules then cap each line
 
 
 @dataclass(frozen=True)
@@ -68,24 +68,14 @@ def new_panel_modal(
 ) -> dict[str, Any]:
     interview = default_interview_time(now)
     blocks: list[Block] = [
-        InputBlock(
-            block_id="candidate",
-            label="Candidate",
-            element=PlainTextInputElement(
-                action_id="value",
-                initial_value=candidate_name[: rules.CANDIDATE_NAME_MAX] or None,
-                max_length=rules.CANDIDATE_NAME_MAX,
-                placeholder="Full name",
-            ),
+        text_input(
+            "candidate",
+            "Candidate",
+            rules.CANDIDATE_NAME_MAX,
+            initial=candidate_name[: rules.CANDIDATE_NAME_MAX],
+            placeholder="Full name",
         ),
-        InputBlock(
-            block_id="link",
-            label="Profile link",
-            optional=True,
-            element=PlainTextInputElement(
-                action_id="value", max_length=rules.LINK_MAX, placeholder="https://…"
-            ),
-        ),
+        text_input("link", "Profile link", rules.LINK_MAX, optional=True, placeholder="https://…"),
     ]
     if role_names:
         blocks.append(
@@ -105,21 +95,21 @@ def new_panel_modal(
             )
         )
     blocks += [
-        InputBlock(
-            block_id="new_role",
-            label="New role" if role_names else "Role",
+        text_input(
+            "new_role",
+            "New role" if role_names else "Role",
+            rules.ROLE_NAME_MAX,
             optional=bool(role_names),
-            element=PlainTextInputElement(
-                action_id="value", max_length=rules.ROLE_NAME_MAX, placeholder="e.g. Staff Engineer"
-            ),
+            placeholder="e.g. Staff Engineer",
         ),
-        InputBlock(
-            block_id="questions",
-            label="Round-1 doubts to clarify",
+        text_input(
+            "questions",
+            "Round-1 doubts to clarify",
+            QUESTIONS_INPUT_MAX,
             optional=True,
+            multiline=True,
             hint=f"One per line, up to {rules.MAX_QUESTIONS}. Each panelist marks each one "
             "resolved, partly or not.",
-            element=PlainTextInputElement(action_id="value", multiline=True, max_length=3000),
         ),
         InputBlock(
             block_id="panelists",
