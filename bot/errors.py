@@ -29,7 +29,3 @@ class NotFound(PanelbotError):
 
 class RoundNotOpen(PanelbotError):
     """The round has moved on (closed or cancelled) and can't take this change."""
-
-
-class SlackSetupProblem(PanelbotError):
-    """Slack refused something an admin can fix (bot not in channel, missing scope)."""

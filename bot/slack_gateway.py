@@ -107,11 +107,6 @@ class SlackGateway:
     def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
-    def ephemeral(
-        self, channel: str, user_id: str, text: str, blocks: list[dict[str, Any]]
-    ) -> None:
-        self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
-
 
 def display_name(info: dict[str, Any] | None, fallback: str) -> str:
     if not info:

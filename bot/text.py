@@ -23,7 +23,3 @@ def truncate(text: str, limit: int) -> str:
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -9,9 +9,8 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.services.context import utc_now
-from bot.text import escape
 from bot.views import ids
-from bot.views.help import help_message
+from bot.views.help import help_message, unknown_command_message
 from bot.views.new_panel import new_panel_modal
 from bot.views.overview import status_message
 from handlers.payload import team_id, user_id
@@ -48,21 +47,8 @@ def register(app: App, services: Services) -> None:
             reply = help_message()
             ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
         else:
-            reply = help_message()
-            ack(
-                text=f"I don't know `/panel {escape(verb)}`.",
-                blocks=[
-                    {
-                        "type": "section",
-                        "text": {
-                            "type": "mrkdwn",
-                            "text": f"I don't know `/panel {escape(verb[:50])}`. Here's what I do:",
-                        },
-                    },
-                    *reply.blocks,
-                ],
-                response_type="ephemeral",
-            )
+            reply = unknown_command_message(verb)
+            ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
     @app.shortcut(ids.SHORTCUT_NEW_PANEL)
     @guarded

@@ -61,10 +61,6 @@ class Database:
     def from_url(cls, url: str | URL) -> Database:
         return cls(make_engine(url))
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""

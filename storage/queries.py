@@ -121,7 +121,7 @@ def rounds_for_user(
             Round.status.in_(Status.ACCEPTING_FEEDBACK),
             (Round.organizer_id == user_id) | Round.id.in_(sits_on),
         )
-        .options(selectinload(Round.panelists))
+        .options(selectinload(Round.panelists), selectinload(Round.questions))
         .order_by(Round.interview_at.desc())
         .limit(limit)
     ).all()

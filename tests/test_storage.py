@@ -142,7 +142,7 @@ def test_downgrade_to_base_and_upgrade_again_postgresql(postgres_engine: Engine)
 
 
 def test_sqlite_pragmas(database: Database) -> None:
-    if not database.is_sqlite:
+    if database.engine.dialect.name != "sqlite":
         pytest.skip("SQLite only")
     for session_of in (database.transaction, database.read):
         with session_of() as s:

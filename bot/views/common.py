@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.text import truncate
+from bot.views import ids
 
 MESSAGE_BLOCKS_MAX = 50
 MODAL_BLOCKS_MAX = 100
@@ -90,7 +91,7 @@ def actions(*buttons: ButtonElement, block_id: str | None = None) -> ActionsBloc
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
     """A modal that only tells something (a refusal, an error with its id, a confirmation)."""
-    return modal("panel_notice", title, [md(text)], close="Close")
+    return modal(ids.NOTICE, title, [md(text)], close="Close")
 
 
 def bullet_list(items: list[str]) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from slack_sdk.models.blocks import Block
+
+from bot.text import escape, truncate
 from bot.views.common import Message, context, md, message
 
 HELP = """*Panelbot runs second-round interview panels.*
@@ -20,8 +23,17 @@ the round-1 doubts, what the candidate asked, and a recommendation.
 On the announcement the organizer can *Close now*, *Cancel round* or *Add / remove panelist*."""
 
 
-def help_message() -> Message:
+def unknown_command_message(verb: str) -> Message:
+    said = escape(truncate(verb, 40))
     return message(
-        "Panelbot help",
-        [md(HELP), context("Your App Home tab shows the same as `/panel status`.")],
+        f"I don't know `/panel {said}`.",
+        [md(f"I don't know `/panel {said}`. Here's what I do:"), *help_blocks()],
     )
+
+
+def help_blocks() -> list[Block]:
+    return [md(HELP), context("Your App Home tab shows the same as `/panel status`.")]
+
+
+def help_message() -> Message:
+    return message("Panelbot help", help_blocks())
