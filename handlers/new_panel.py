@@ -24,7 +24,9 @@ def register(app: App, services: Services) -> None:
         started = services.rounds.start(team_id(body), user_id(body), body["view"]["id"], form)
         ack(
             response_action="update",
-            view=panel_started_modal(started.round.candidate_name, started.thin_criteria),
+            view=panel_started_modal(
+                started.round.candidate_name, started.thin_criteria, started.public_channel
+            ),
         )
         if started.created:
             services.notifier.round_started(started.round.team_id, started.round.id)

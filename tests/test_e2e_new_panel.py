@@ -128,3 +128,12 @@ def test_existing_roles_are_offered(harness: Harness) -> None:
     view = harness.open_new_panel()
     roles = next(b for b in view["blocks"] if b.get("block_id") == "role")
     assert [o["value"] for o in roles["element"]["options"]] == ["Data Scientist"]
+
+
+def test_a_public_hiring_channel_is_pointed_out(harness: Harness) -> None:
+    harness.standin.add_channel("C0PUBLIC", "general-hiring", members=[ORG, ANA, BEN])
+    view = harness.open_new_panel()
+    reply = harness.submit_new_panel(view, channel="C0PUBLIC", panelists=[ANA, BEN])
+    assert "#general-hiring is a public channel" in str(reply.json()["view"]["blocks"])
+    private = harness.submit_new_panel(harness.open_new_panel(), panelists=[ANA, BEN])
+    assert "public channel" not in str(private.json()["view"]["blocks"])

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain import rules
 from bot.domain.panel import RoundSnapshot, Status
-from bot.domain.rubric import BUILT_IN_RUBRICS
+from bot.domain.rubric import BUILT_IN_RUBRICS, Rubric
+from bot.domain.rules import UserFacts
 from bot.errors import InvalidInput, NotAllowed, NotFound, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.snapshots import snapshot
@@ -27,6 +28,7 @@ class Started:
     round: RoundSnapshot
     created: bool  # False when Slack retried or the organizer double-clicked
     thin_criteria: list[str]
+    public_channel: str | None = None  # its name, when candidate data would be public
 
 
 @dataclass(frozen=True)
@@ -54,28 +56,8 @@ class RoundService:
             return [role.name for role in queries.roles(session, team_id)]
 
     def start(self, team_id: str, organizer_id: str, view_id: str, form: PanelForm) -> Started:
-        rubric = BUILT_IN_RUBRICS.get(form.rubric_key)
-        facts = self.deps.slack.user_facts(team_id, form.panelist_ids)
-        errors = rules.panel_request_errors(
-            rules.PanelRequest(
-                candidate_name=form.candidate_name,
-                profile_link=form.profile_link,
-                role_name=form.role_name,
-                questions=form.questions,
-                panelists=facts,
-                interview_at=form.interview_at,
-                due_at=form.due_or_default,
-            )
-        )
-        if rubric is None:
-            errors["rubric"] = "Pick one of the listed rubrics."
-        if form.channel_id is None:
-            errors["channel"] = "Pick the hiring channel."
-        elif problem := channel_error(self.deps.slack.channel_access(form.channel_id)):
-            errors["channel"] = problem
-        if errors:
-            raise InvalidInput({FORM_BLOCKS.get(k, k): v for k, v in errors.items()})
-        assert rubric and form.channel_id and form.interview_at and form.due_or_default
+        rubric, facts, access = self._checked(team_id, form)
+        assert form.channel_id and form.interview_at and form.due_or_default
         names = {f.user_id: f.name for f in facts}
         try:
             with self.deps.db.transaction() as session:
@@ -106,7 +88,12 @@ class RoundService:
                 session.add(rnd)
                 session.flush()
                 thin = rules.thinly_covered(rubric, len(rnd.panelists))
-                return Started(snapshot(session, rnd, set()), created=True, thin_criteria=thin)
+                return Started(
+                    snapshot(session, rnd, set()),
+                    created=True,
+                    thin_criteria=thin,
+                    public_channel=None if access.is_private else access.name,
+                )
         except IntegrityError:
             # The same submission raced itself on PostgreSQL; the other one won.
             with self.deps.db.read() as session:
@@ -114,6 +101,37 @@ class RoundService:
                 if existing is None:
                     raise
                 return Started(snapshot(session, existing), created=False, thin_criteria=[])
+
+    def _checked(
+        self, team_id: str, form: PanelForm
+    ) -> tuple[Rubric, list[UserFacts], ChannelAccess]:
+        """Every problem with the form at once, by modal block; asks Slack about people and
+        the channel."""
+        facts = self.deps.slack.user_facts(team_id, form.panelist_ids)
+        errors = rules.panel_request_errors(
+            rules.PanelRequest(
+                candidate_name=form.candidate_name,
+                profile_link=form.profile_link,
+                role_name=form.role_name,
+                questions=form.questions,
+                panelists=facts,
+                interview_at=form.interview_at,
+                due_at=form.due_or_default,
+            )
+        )
+        rubric = BUILT_IN_RUBRICS.get(form.rubric_key)
+        if rubric is None:
+            errors["rubric"] = "Pick one of the listed rubrics."
+        access = None
+        if form.channel_id is None:
+            errors["channel"] = "Pick the hiring channel."
+        else:
+            access = self.deps.slack.channel_access(form.channel_id)
+            if problem := channel_error(access):
+                errors["channel"] = problem
+        if errors or rubric is None or access is None:
+            raise InvalidInput({FORM_BLOCKS.get(k, k): v for k, v in errors.items()})
+        return rubric, facts, access
 
     def for_organizer(self, team_id: str, user_id: str, round_id: int) -> RoundSnapshot:
         with self.deps.db.read() as session:

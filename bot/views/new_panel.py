@@ -181,7 +181,9 @@ def parse_new_panel(values: dict[str, dict[str, Any]]) -> PanelForm:
     )
 
 
-def panel_started_modal(candidate: str, thin_criteria: list[str]) -> dict[str, Any]:
+def panel_started_modal(
+    candidate: str, thin_criteria: list[str], public_channel: str | None = None
+) -> dict[str, Any]:
     text = (
         f"The panel for *{escape(candidate)}* is set up. Each panelist gets the brief in a DM "
         "now, and the hiring channel sees the progress."
@@ -193,6 +195,13 @@ def panel_started_modal(candidate: str, thin_criteria: list[str]) -> dict[str, A
                 ":warning: *Only one panelist.* Every criterion will be rated by a single "
                 "person, and one opinion is not a measurement. Add a second panelist with "
                 "*Add / remove panelist* on the announcement."
+            )
+        )
+    if public_channel:
+        blocks.append(
+            context(
+                f":eyes: #{escape(public_channel)} is a public channel: everyone in the "
+                "workspace can read the summary there. A private channel keeps candidate data in."
             )
         )
     return modal(ids.NOTICE, "Panel started", blocks, close="Done")
