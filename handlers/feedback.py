@@ -9,8 +9,7 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.views import ids
-from bot.views.common import notice_modal
-from bot.views.feedback_modal import feedback_modal, parse_feedback
+from bot.views.feedback_modal import feedback_modal, feedback_saved_modal, parse_feedback
 from bot.views.notes import notes_modal
 from handlers.payload import action_value, metadata_round, round_id, state_values, team_id, user_id
 from handlers.responses import guarded
@@ -36,14 +35,7 @@ def register(app: App, services: Services) -> None:
             metadata_round(body["view"]),
             lambda snap: parse_feedback(snap, values),
         )
-        ack(
-            response_action="update",
-            view=notice_modal(
-                "Feedback saved",
-                "Thanks — your feedback is in. It stays sealed until the whole panel has "
-                "submitted, and you can edit it from your DM until the round closes.",
-            ),
-        )
+        ack(response_action="update", view=feedback_saved_modal(result.round))
         if result.changed:
             services.notifier.round_changed(
                 result.round.team_id,

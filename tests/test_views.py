@@ -229,3 +229,19 @@ def test_parse_new_panel_tolerates_forged_shapes() -> None:
     )
     assert form.candidate_name == "" and form.panelist_ids == []
     assert form.channel_id is None and form.interview_at is None
+
+
+def test_feedback_saved_says_how_many_are_still_to_go() -> None:
+    from bot.views.feedback_modal import feedback_saved_modal
+
+    open_round = worst_round(Status.OPEN, submitted=False)
+    assert "12 still to go" in str(feedback_saved_modal(open_round))
+    assert "summary" in str(feedback_saved_modal(worst_round(Status.COMPLETE)))
+    assert_modal_ok(feedback_saved_modal(open_round))
+
+
+def test_a_criterion_strong_no_is_called_out() -> None:
+    r = worst_round()
+    fb = worst_feedback(r)  # the first criterion is rated 1 by everyone
+    text = str(summary_message(r, summarize(r.rubric, fb, []), fb).blocks)
+    assert "a Strong no" in text

@@ -24,11 +24,11 @@ from bot.domain.feedback import (
     Rating,
     Resolution,
 )
-from bot.domain.panel import RoundSnapshot
+from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE, Criterion
 from bot.text import escape, truncate
 from bot.views import ids
-from bot.views.common import context, md, modal, text_input
+from bot.views.common import context, md, modal, notice_modal, text_input
 from bot.views.state import StateValues, selected, text_value
 
 LABEL_MAX = 2000
@@ -86,6 +86,22 @@ def feedback_modal(r: RoundSnapshot, existing: FeedbackDraft | None = None) -> d
     ]
     title = "Edit feedback" if existing else "Feedback"
     return modal(ids.FEEDBACK, title, blocks, submit="Submit", metadata={"round": r.id})
+
+
+def feedback_saved_modal(r: RoundSnapshot) -> dict[str, Any]:
+    if r.status == Status.OPEN:
+        waiting = len(r.missing)
+        text = (
+            "Thanks — your feedback is in. It stays sealed until the whole panel has "
+            f"submitted ({waiting} still to go). You can edit it from your DM until the "
+            "round closes."
+        )
+    else:
+        text = (
+            "Thanks — the panel is complete, so the summary in the hiring channel now "
+            "shows your feedback. You can edit it from your DM until the round closes."
+        )
+    return notice_modal("Feedback saved", text)
 
 
 def _criterion_inputs(criterion: Criterion, given: Rating | None) -> list[Block]:

@@ -78,7 +78,8 @@ def _criterion_line(c: CriterionStats) -> str:
     if c.mean is None:
         return f"*{escape(c.name)}* — no ratings"
     flag = "  :warning: disagreement" if c.disagreement else ""
-    return f"*{escape(c.name)}* — mean {score(c.mean)} · spread {c.spread}{flag}"
+    veto = "  :octagonal_sign: a Strong no" if 1 in c.ratings else ""
+    return f"*{escape(c.name)}* — mean {score(c.mean)} · spread {c.spread}{flag}{veto}"
 
 
 def ratings_table(r: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBlock:
