@@ -34,11 +34,15 @@ def make_client(settings: Settings) -> WebClient:
 
 def build_app(settings: Settings, db: Database, *, verify_token: bool = True) -> App:
     client = make_client(settings)
+    bolt_logger = logging.getLogger("panelbot.bolt")
+    # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that our client (which
+    # carries that same token) wins; an admin reading the log need not wonder about it.
+    bolt_logger.addFilter(lambda record: "`token` will be unused" not in record.getMessage())
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
-        logger=logging.getLogger("panelbot.bolt"),
+        logger=bolt_logger,
     )
     register_all(app, Services.build(Deps(db=db, slack=SlackGateway(client))))
     return app

@@ -112,10 +112,11 @@ def display_name(info: dict[str, Any] | None, fallback: str) -> str:
     if not info:
         return fallback
     profile = info.get("profile") or {}
+    # The full name reads best in a hiring summary; the display name is the fallback.
     return str(
-        profile.get("display_name")
-        or profile.get("real_name")
+        profile.get("real_name")
         or info.get("real_name")
+        or profile.get("display_name")
         or info.get("name")
         or fallback
     )
