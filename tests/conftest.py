@@ -27,8 +27,8 @@ from storage.db import Database, make_engine
 from storage.migrate import upgrade
 from storage.models import Base
 from tests.harness import SIGNING_SECRET, Harness, seed_workspace
-from tests.slack_driver import SlackDriver
-from tests.slack_standin import SlackStandIn
+from tests.slack.driver import SlackDriver
+from tests.slack.standin import SlackStandIn
 
 POSTGRES_URL = os.environ.get(
     "PANELBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from storage.db import Database
-from tests.slack_driver import Reply, SlackDriver, V, full_state_values
-from tests.slack_standin import SlackStandIn
+from tests.slack.driver import Reply, SlackDriver
+from tests.slack.standin import SlackStandIn
+from tests.slack.state import V, full_state_values
 
 SIGNING_SECRET = "test-signing-secret"
 HIRING = "C0HIRING"
@@ -113,9 +114,11 @@ class Harness:
         reply = self.submit_new_panel(self.open_new_panel(), panelists=panelists, **form)
         assert reply.status == 200, reply.body
         assert reply.json()["response_action"] == "update", reply.body
-        announcement = self.wait_for(
-            lambda: len(self.top_level()) > announced and self.announcement(), "the announcement"
-        )
+
+        def new_announcement() -> dict[str, Any] | None:
+            return self.announcement() if len(self.top_level()) > announced else None
+
+        announcement = self.wait_for(new_announcement, "the announcement")
         self.wait_for(
             lambda: all(len(self.standin.messages_in(f"D{p}")) > n for p, n in briefed.items()),
             "every panelist's brief",

@@ -17,8 +17,8 @@ from sqlalchemy import inspect
 from storage.db import make_engine
 from storage.migrate import is_current
 from tests.harness import ORG, SIGNING_SECRET
-from tests.slack_driver import SlackDriver
-from tests.slack_standin import SlackStandIn
+from tests.slack.driver import SlackDriver
+from tests.slack.standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -37,7 +37,7 @@ def test_bad_requests_get_401(harness: Harness, secret: str | None, skew: int) -
 def test_tampered_body_gets_401(harness: Harness) -> None:
     body = command_body()
     timestamp = int(time.time())
-    from tests.slack_driver import sign
+    from tests.slack.driver import sign
 
     signature = sign("test-signing-secret", timestamp, body.encode())
     reply = harness.driver.post(

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from storage.models import Feedback, FeedbackRevision
 from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, has_button, modal_named
-from tests.slack_driver import Reply
+from tests.slack.driver import Reply
 
 
 def stored_feedback(h: Harness) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from storage.models import Round
 from tests.harness import ANA, BEN, CY, DEE, ORG, Harness, has_button, modal_named
-from tests.slack_driver import V
+from tests.slack.state import V
 
 
 def status_of(h: Harness, round_id: int) -> str:

@@ -13,8 +13,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from tests.slack_driver import SlackDriver, V, full_state_values, serve_bolt_app
-from tests.slack_standin import SlackStandIn
+from tests.slack.bolt_server import serve_bolt_app
+from tests.slack.driver import SlackDriver
+from tests.slack.standin import SlackStandIn
+from tests.slack.state import V, full_state_values
 
 TOKEN = "xoxb-test"
 SECRET = "signing-secret"

@@ -30,7 +30,7 @@ from bot.views.notes import notes_modal
 from bot.views.overview import Overview, home_view, status_message
 from bot.views.panelists_modal import panelists_modal
 from bot.views.summary import summary_message
-from tests.slack_standin import block_errors, view_errors
+from tests.slack.blockkit import block_errors, view_errors
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 EVIL = "<!channel> <@U123> <https://evil.example|click> & more"

@@ -88,7 +88,7 @@ class Notifier:
     def _announce(self, snap: RoundSnapshot) -> None:
         message = announcement(snap)
         ts = self.deps.slack.post(snap.channel_id, message.text, message.blocks)
-        self._record(Round, snap.id, announcement_ts=ts)
+        self._record(snap.id, announcement_ts=ts)
         log.info("announced round %s in %s", snap.id, snap.channel_id)
 
     def _send_brief(self, snap: RoundSnapshot, user_id: str) -> None:
@@ -116,7 +116,7 @@ class Notifier:
         ts = self.deps.slack.post(
             snap.channel_id, message.text, message.blocks, thread_ts=snap.announcement_ts
         )
-        self._record(Round, snap.id, summary_ts=ts)
+        self._record(snap.id, summary_ts=ts)
         log.info("summary of round %s posted", snap.id)
 
     def _refresh_summary(self, snap: RoundSnapshot) -> None:
@@ -129,9 +129,10 @@ class Notifier:
             rnd = queries.get_round(session, team_id, round_id)
             return snapshot(session, rnd) if rnd else None
 
-    def _record(self, model: type[Round], row_id: int, **values: str) -> None:
+    def _record(self, round_id: int, **message_ts: str) -> None:
+        """Keep the ts Slack gave a message, so later changes update it instead of reposting."""
         with self.deps.db.transaction() as session:
-            session.execute(update(model).where(model.id == row_id).values(**values))
+            session.execute(update(Round).where(Round.id == round_id).values(**message_ts))
 
     def _safely(self, what: str, send: Callable[[], None]) -> None:
         """One failed message must not stop the others; each failure is logged with an id."""

@@ -3,8 +3,7 @@
 `SlackDriver` sends Slack-signed requests (slash commands, shortcuts, block actions,
 view submissions, events) to the bot's `/slack/events` endpoint, in Slack's payload
 shapes, using trigger_ids and response_urls minted by a `SlackStandIn` so the bot's
-follow-up Web API calls are checked against them. `V` builds `view.state.values`
-entries; `serve_bolt_app` serves a Bolt app over plain `http.server` for self-tests.
+follow-up Web API calls are checked against them.
 """
 
 from __future__ import annotations
@@ -14,28 +13,21 @@ import hashlib
 import hmac
 import itertools
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlencode, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
-from slack_bolt import App, BoltRequest
+from tests.slack.state import Json, full_state_values, plain_text
 
 if TYPE_CHECKING:
     # Type-only: importing at runtime would tie this module to one sys.path layout.
-    from tests.slack_standin import SlackStandIn
-
-Json = dict[str, Any]
+    from tests.slack.standin import SlackStandIn
 
 VERIFICATION_TOKEN = "verification-token"
 REQUEST_TIMEOUT_SECONDS = 10
-# How often the server loop checks for shutdown; the default 0.5 s would slow every test.
-POLL_SECONDS = 0.01
 
 
 @dataclass
@@ -55,177 +47,6 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     """Slack's request signature: v0=HMAC_SHA256(secret, "v0:{ts}:{body}")."""
     base = f"v0:{timestamp}:".encode() + body
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-# --------------------------------------------------------------------------------------
-# view.state.values builders
-# --------------------------------------------------------------------------------------
-
-
-def _plain(text: str) -> Json:
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-class V:
-    """Element states as Slack sends them in `view.state.values[block_id][action_id]`."""
-
-    @staticmethod
-    def text(value: str | None) -> Json:
-        return {"type": "plain_text_input", "value": value}
-
-    @staticmethod
-    def number(value: str | None) -> Json:
-        return {"type": "number_input", "value": value}
-
-    @staticmethod
-    def users(user_ids: list[str]) -> Json:
-        return {"type": "multi_users_select", "selected_users": list(user_ids)}
-
-    @staticmethod
-    def user(user_id: str | None) -> Json:
-        return {"type": "users_select", "selected_user": user_id}
-
-    @staticmethod
-    def conversation(channel_id: str | None) -> Json:
-        return {"type": "conversations_select", "selected_conversation": channel_id}
-
-    @staticmethod
-    def conversations(channel_ids: list[str]) -> Json:
-        return {
-            "type": "multi_conversations_select",
-            "selected_conversations": list(channel_ids),
-        }
-
-    @staticmethod
-    def option_object(value: str, text: str = "x") -> Json:
-        return {"text": _plain(text), "value": value}
-
-    @staticmethod
-    def option(value: str, text: str = "x") -> Json:
-        return {"type": "static_select", "selected_option": V.option_object(value, text)}
-
-    @staticmethod
-    def options(values: list[str]) -> Json:
-        return {
-            "type": "multi_static_select",
-            "selected_options": [V.option_object(value) for value in values],
-        }
-
-    @staticmethod
-    def radio(value: str, text: str = "x") -> Json:
-        return {"type": "radio_buttons", "selected_option": V.option_object(value, text)}
-
-    @staticmethod
-    def checkboxes(values: list[str]) -> Json:
-        return {
-            "type": "checkboxes",
-            "selected_options": [V.option_object(value) for value in values],
-        }
-
-    @staticmethod
-    def date(value: str | None) -> Json:
-        """`value` is "YYYY-MM-DD"."""
-        return {"type": "datepicker", "selected_date": value}
-
-    @staticmethod
-    def time(value: str | None) -> Json:
-        """`value` is "HH:MM"."""
-        return {"type": "timepicker", "selected_time": value}
-
-    @staticmethod
-    def datetime(epoch: int | None) -> Json:
-        return {"type": "datetimepicker", "selected_date_time": epoch}
-
-
-# Per element type: the state key Slack fills in, the element field holding its
-# initial value, and the state an untouched empty element has.
-_STATE_KEYS: dict[str, tuple[str, str, Any]] = {
-    "plain_text_input": ("value", "initial_value", None),
-    "number_input": ("value", "initial_value", None),
-    "email_text_input": ("value", "initial_value", None),
-    "url_text_input": ("value", "initial_value", None),
-    "users_select": ("selected_user", "initial_user", None),
-    "multi_users_select": ("selected_users", "initial_users", []),
-    "conversations_select": ("selected_conversation", "initial_conversation", None),
-    "multi_conversations_select": ("selected_conversations", "initial_conversations", []),
-    "channels_select": ("selected_channel", "initial_channel", None),
-    "multi_channels_select": ("selected_channels", "initial_channels", []),
-    "static_select": ("selected_option", "initial_option", None),
-    "external_select": ("selected_option", "initial_option", None),
-    "multi_static_select": ("selected_options", "initial_options", []),
-    "radio_buttons": ("selected_option", "initial_option", None),
-    "checkboxes": ("selected_options", "initial_options", []),
-    "datepicker": ("selected_date", "initial_date", None),
-    "timepicker": ("selected_time", "initial_time", None),
-    "datetimepicker": ("selected_date_time", "initial_date_time", None),
-}
-
-
-def _input_elements(blocks: list[Json]) -> dict[str, tuple[Json, Json]]:
-    """block_id -> (input block, its element) for every input block of a view."""
-    return {
-        str(block.get("block_id")): (block, block["element"])
-        for block in blocks
-        if block.get("type") == "input" and isinstance(block.get("element"), dict)
-    }
-
-
-def _untouched_state(element: Json) -> Json:
-    state_key, initial_key, empty = _STATE_KEYS.get(
-        element["type"], ("value", "initial_value", None)
-    )
-    return {"type": element["type"], state_key: copy.deepcopy(element.get(initial_key, empty))}
-
-
-def _is_empty(state: Json) -> bool:
-    return all(value in (None, "", []) for key, value in state.items() if key != "type")
-
-
-def full_state_values(blocks: list[Json], values: dict[str, dict[str, Json]]) -> Json:
-    """What Slack sends as state.values: every input, given values over initial ones.
-
-    Raises ValueError for states Slack's client would never produce, so a test that
-    drifts from the bot's modal fails loudly instead of passing by accident.
-    """
-    inputs = _input_elements(blocks)
-    result: Json = {}
-    for block_id, (block, element) in inputs.items():
-        given = values.get(block_id, {})
-        action_id = str(element.get("action_id"))
-        _check_given(block_id, action_id, element, given)
-        state = given.get(action_id) or _untouched_state(element)
-        if not block.get("optional", False) and _is_empty(state):
-            raise ValueError(f"input {block_id!r} is required; Slack would block the submit")
-        _check_text_length(block_id, element, state)
-        result[block_id] = {action_id: copy.deepcopy(state)}
-    unknown = set(values) - set(inputs)
-    if unknown:
-        raise ValueError(f"no input blocks {sorted(unknown)} in the view; it has {sorted(inputs)}")
-    return result
-
-
-def _check_given(block_id: str, action_id: str, element: Json, given: dict[str, Json]) -> None:
-    if not given:
-        return
-    if set(given) != {action_id}:
-        raise ValueError(f"input {block_id!r} has action_id {action_id!r}, not {sorted(given)}")
-    if given[action_id].get("type") != element["type"]:
-        raise ValueError(
-            f"input {block_id!r} is a {element['type']}, not a {given[action_id].get('type')}"
-        )
-
-
-def _check_text_length(block_id: str, element: Json, state: Json) -> None:
-    if element["type"] != "plain_text_input" or state.get("value") is None:
-        return
-    length = len(state["value"])
-    if not element.get("min_length", 0) <= length <= element.get("max_length", 3000):
-        raise ValueError(f"input {block_id!r}: Slack's client refuses {length} characters")
-
-
-# --------------------------------------------------------------------------------------
-# The driver
-# --------------------------------------------------------------------------------------
 
 
 class SlackDriver:
@@ -488,7 +309,7 @@ def _action(
         "action_ts": _action_ts(),
     }
     if element_type == "button":
-        action["text"] = _plain("Button")
+        action["text"] = plain_text("Button")
     if value is not None:
         action["value"] = value
     if selected_option is not None:
@@ -513,56 +334,3 @@ def _send(request: urllib.request.Request) -> Reply:
         status, raw, headers = error.code, error.read(), dict(error.headers)
     elapsed = time.monotonic() - started
     return Reply(status=status, body=raw.decode(), headers=headers, elapsed=elapsed)
-
-
-# --------------------------------------------------------------------------------------
-# A minimal HTTP front for a Bolt app (for self-tests; the bot has its own server)
-# --------------------------------------------------------------------------------------
-
-
-class _BoltServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # The default backlog of 5 drops bursts of parallel connects (1 s SYN retry).
-    request_queue_size = 128
-    app: App
-
-
-class _BoltHandler(BaseHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode() if length else ""
-        headers: dict[str, str | Sequence[str]] = {
-            name.lower(): self.headers.get_all(name) or [] for name in self.headers
-        }
-        request = BoltRequest(body=body, query=urlsplit(self.path).query, headers=headers)
-        response = cast(_BoltServer, self.server).app.dispatch(request)
-        payload = (response.body or "").encode()
-        self.send_response(response.status)
-        for name, values in response.headers.items():
-            for value in values:
-                if name.lower() != "content-length":
-                    self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-def serve_bolt_app(app: App) -> tuple[str, Callable[[], None]]:
-    """Serve `app` on 127.0.0.1 at a free port; returns (base_url, stop)."""
-    server = _BoltServer(("127.0.0.1", 0), _BoltHandler)
-    server.app = app
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
-    )
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-    host, port = server.server_address[:2]
-    return f"http://{host!s}:{port}", stop

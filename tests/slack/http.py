@@ -1,0 +1,120 @@
+"""The stand-in's HTTP front: Web API calls under /api/, response_url posts under /response/.
+
+Decodes requests the way Slack accepts them (query string, form body or JSON body; token
+in the Authorization header or a `token` argument) and hands them to the `SlackStandIn`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.slack.records import Json
+
+if TYPE_CHECKING:
+    # Type-only: the stand-in imports this module's server classes at runtime.
+    from tests.slack.standin import SlackStandIn
+
+# Arguments Slack accepts as JSON-encoded strings in form bodies; decoded before recording.
+JSON_ARGS = ("blocks", "view", "attachments", "metadata")
+
+
+class StandInServer(ThreadingHTTPServer):
+    """Serves one stand-in; handlers reach it as `server.standin`."""
+
+    daemon_threads = True
+    # The default backlog of 5 drops bursts of parallel connects (1 s SYN retry).
+    request_queue_size = 128
+    standin: SlackStandIn
+
+
+class StandInRequestHandler(BaseHTTPRequestHandler):
+    """Routes one request to the stand-in and writes its answer."""
+
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def standin(self) -> SlackStandIn:
+        return cast(StandInServer, self.server).standin
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    def _route(self) -> None:
+        parts = urlsplit(self.path)
+        body = self._read_body()
+        if parts.path.startswith("/api/"):
+            args = dict(parse_qsl(parts.query, keep_blank_values=True))
+            args.update(self._decode_args(body))
+            status, answer = self.standin.handle_api(
+                parts.path[len("/api/") :], _decode_json_args(args), self._bearer_token()
+            )
+            self._send_api_answer(status, answer)
+        elif parts.path.startswith("/response/"):
+            status, answer = self.standin.handle_response_url(
+                self.standin.base_url + parts.path, self._decode_args(body)
+            )
+            self._send(status, json.dumps(answer).encode(), "application/json")
+        else:
+            self._send(404, b"Not Found", "text/plain")
+
+    def _read_body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _decode_args(self, body: bytes) -> Json:
+        if not body:
+            return {}
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        if content_type == "application/json":
+            try:
+                decoded = json.loads(body)
+            except ValueError:
+                return {}
+            return decoded if isinstance(decoded, dict) else {}
+        return dict(parse_qsl(body.decode(), keep_blank_values=True))
+
+    def _bearer_token(self) -> str | None:
+        header = self.headers.get("Authorization") or ""
+        scheme, _, token = header.partition(" ")
+        return token.strip() or None if scheme.lower() == "bearer" else None
+
+    def _send_api_answer(self, status: int, answer: Json) -> None:
+        retry_after = answer.pop("_retry_after", None)
+        if status >= 500:
+            self._send(status, b"Internal Server Error", "text/plain")
+            return
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self._send(status, json.dumps(answer).encode(), "application/json", headers)
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _decode_json_args(args: Json) -> Json:
+    """Form bodies carry blocks/view/attachments as JSON strings; record them decoded."""
+    decoded = dict(args)
+    for key in JSON_ARGS:
+        value = decoded.get(key)
+        if isinstance(value, str):
+            # Undecodable values stay strings, so validation reports them as malformed.
+            with contextlib.suppress(ValueError):
+                decoded[key] = json.loads(value)
+    return decoded

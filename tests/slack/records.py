@@ -1,0 +1,229 @@
+"""What the Slack stand-in knows and has recorded, guarded by one lock.
+
+`StandInRecords` is the base of `SlackStandIn`. It owns the workspace settings, the
+directory (users, channels, messages people posted) and every record of what the bot did,
+so the parts that implement Slack's behaviour (`ConversationsMixin`, `ViewStackMixin`,
+`SlackStandIn` itself, the Web API handlers) all work on one set of state under one lock.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+from tests.slack.errors import ApiError
+
+Json = dict[str, Any]
+
+TZ_LABELS = {
+    "Europe/Berlin": "Central European Time",
+    "Europe/London": "Greenwich Mean Time",
+    "America/New_York": "Eastern Standard Time",
+    "America/Los_Angeles": "Pacific Standard Time",
+    "Asia/Tokyo": "Japan Standard Time",
+    "UTC": "Coordinated Universal Time",
+}
+
+
+@dataclass
+class ApiCall:
+    """One Web API call as the stand-in received it, and how it was answered."""
+
+    method: str
+    args: Json
+    token: str | None
+    at: float
+    ok: bool = True
+    error: str | None = None
+    status: int = 200
+
+
+@dataclass
+class Fault:
+    """A failure `fail_next` queued for the next `remaining` calls of one method."""
+
+    error: str | None
+    status: int
+    retry_after: int | None
+    remaining: int
+
+
+def _ts_sort_key(ts: str) -> tuple[int, int]:
+    seconds, _, micros = ts.partition(".")
+    return int(seconds), int(micros or 0)
+
+
+class StandInRecords:
+    """The stand-in's state. All public records are guarded by one lock."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "xoxb-test",
+        team_id: str = "T0001",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        clock: Callable[[], float] = time.time,
+        team_domain: str = "acme",
+        app_id: str = "A0001",
+    ) -> None:
+        self.token = token
+        self.team_id = team_id
+        self.team_domain = team_domain
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._last_ts_micros = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._users: dict[str, Json] = {}
+        self._channels: dict[str, Json] = {}
+        self._triggers: dict[str, tuple[str, float]] = {}
+        self._response_urls: dict[str, tuple[str | None, str | None]] = {}
+        self._faults: dict[str, list[Fault]] = {}
+        self._stacks: dict[str, list[str]] = {}
+        self._last_modal: dict[str, str] = {}
+        self._external_ids: dict[str, str] = {}
+        self.calls: list[ApiCall] = []
+        self.messages: dict[tuple[str, str], Json] = {}
+        self.ephemerals: list[Json] = []
+        self.responses: list[Json] = []
+        self.response_posts: list[tuple[str, Json]] = []
+        self.views: dict[str, Json] = {}
+        self.home_views: dict[str, Json] = {}
+        self.warnings: list[Json] = []
+        self.add_user(bot_user_id, "panelbot", is_bot=True)
+
+    # ---- directory ------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        tz: str = "Europe/Berlin",
+        tz_offset: int = 3600,
+        is_bot: bool = False,
+        deleted: bool = False,
+        team_id: str | None = None,
+    ) -> None:
+        real = real_name if real_name is not None else name
+        user = {
+            "id": user_id,
+            "team_id": team_id or self.team_id,
+            "name": name,
+            "deleted": deleted,
+            "real_name": real,
+            "tz": tz,
+            "tz_label": TZ_LABELS.get(tz, tz),
+            "tz_offset": tz_offset,
+            "is_bot": is_bot,
+            "is_admin": False,
+            "is_app_user": False,
+            "updated": int(self.clock()),
+            "profile": {
+                "real_name": real,
+                "real_name_normalized": real,
+                "display_name": name,
+                "display_name_normalized": name,
+                "team": team_id or self.team_id,
+            },
+        }
+        with self._lock:
+            self._users[user_id] = user
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_private: bool = False,
+        bot_is_member: bool = True,
+        members: Iterable[str] = (),
+    ) -> None:
+        member_list = list(members)
+        # Slack lists the bot among a channel's members once it has joined.
+        if bot_is_member and self.bot_user_id not in member_list:
+            member_list.append(self.bot_user_id)
+        with self._lock:
+            self._channels[channel_id] = {
+                "id": channel_id,
+                "name": name,
+                "is_private": is_private,
+                "members": member_list,
+            }
+
+    def add_message(
+        self, channel: str, user: str, text: str, *, thread_ts: str | None = None
+    ) -> Json:
+        """Record a message a human posted, e.g. to refer to it from an event."""
+        with self._lock:
+            ts = self._next_ts()
+            message: Json = {
+                "type": "message",
+                "channel": channel,
+                "ts": ts,
+                "user": user,
+                "text": text,
+                "blocks": [],
+                "team": self.team_id,
+            }
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            self.messages[(channel, ts)] = message
+            return copy.deepcopy(message)
+
+    def user_info(self, user_id: str) -> Json | None:
+        with self._lock:
+            user = self._users.get(user_id)
+            return copy.deepcopy(user) if user else None
+
+    # ---- records --------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def messages_in(self, channel: str) -> list[Json]:
+        with self._lock:
+            found = [m for (ch, _), m in self.messages.items() if ch == channel]
+            return copy.deepcopy(sorted(found, key=lambda m: _ts_sort_key(m["ts"])))
+
+    def replies_to(self, channel: str, thread_ts: str) -> list[Json]:
+        return [
+            m
+            for m in self.messages_in(channel)
+            if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
+        ]
+
+    def responses_to(self, url: str) -> list[Json]:
+        with self._lock:
+            return [copy.deepcopy(body) for posted, body in self.response_posts if posted == url]
+
+    # ---- helpers shared by the stand-in's parts (lock held) ------------------------
+
+    def _next_ts(self) -> str:
+        # Unique and increasing even when the injected clock stands still.
+        self._last_ts_micros = max(self._last_ts_micros + 1, int(self.clock() * 1_000_000))
+        seconds, micros = divmod(self._last_ts_micros, 1_000_000)
+        return f"{seconds}.{micros:06d}"
+
+    def _warn(self, method: str, warning: str, **details: Any) -> None:
+        with self._lock:
+            self.warnings.append({"method": method, "warning": warning, **details})
+
+    def _user(self, user_id: str) -> Json:
+        user = self._users.get(user_id)
+        if user is None:
+            raise ApiError("user_not_found")
+        return user

@@ -1,0 +1,181 @@
+"""A local stand-in for Slack's Web API, for tests.
+
+`SlackStandIn` is a small threaded HTTP server on 127.0.0.1 that answers the Web API
+methods Panelbot uses, in Slack's JSON shapes, and checks what Slack checks: the token,
+required arguments, channel membership, Block Kit validity and limits, trigger_id expiry,
+view hashes. Everything it receives is recorded so tests can assert on it.
+
+Point the bot at it with `WebClient(base_url=standin.api_url, token=standin.token)`.
+
+The class is assembled from parts: `StandInRecords` (state, directory, records),
+`ConversationsMixin` (channels, DMs, messages), `ViewStackMixin` (modals, Home tabs);
+the methods themselves are in `web_api` and the HTTP plumbing in `http`.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import threading
+
+from tests.slack.blockkit import MAX_MESSAGE_BLOCKS, block_errors
+from tests.slack.conversations import ConversationsMixin
+from tests.slack.errors import ApiError
+from tests.slack.http import StandInRequestHandler, StandInServer
+from tests.slack.records import ApiCall, Fault, Json
+from tests.slack.views import ViewStackMixin
+from tests.slack.web_api import METHODS
+
+TRIGGER_TTL_SECONDS = 3.0
+# How often the server loop checks for shutdown; the default 0.5 s would slow every test.
+POLL_SECONDS = 0.01
+
+
+class SlackStandIn(ConversationsMixin, ViewStackMixin):
+    """Fake Slack Web API server. All public records are guarded by one lock.
+
+    Constructor arguments and the recorded state are those of `StandInRecords`.
+    """
+
+    # ---- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> SlackStandIn:
+        server = StandInServer(("127.0.0.1", 0), StandInRequestHandler)
+        server.standin = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("SlackStandIn is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    # ---- interactivity helpers ------------------------------------------------------
+
+    def new_trigger_id(self, user_id: str) -> str:
+        """A trigger_id for `user_id`: valid for 3 s of `self.clock`, usable once."""
+        with self._lock:
+            trigger_id = f"{next(self._ids)}.{int(self.clock())}.{secrets.token_hex(16)}"
+            self._triggers[trigger_id] = (user_id, self.clock())
+            return trigger_id
+
+    def new_response_url(self, channel: str | None = None, message_ts: str | None = None) -> str:
+        """A response_url on this server; bound to a message so replace_original works."""
+        with self._lock:
+            url = f"{self.base_url}/response/{next(self._ids)}-{secrets.token_hex(8)}"
+            self._response_urls[url] = (channel, message_ts)
+            return url
+
+    def _consume_trigger(self, trigger_id: str) -> str:
+        entry = self._triggers.pop(trigger_id, None)
+        if entry is None:
+            raise ApiError("invalid_trigger_id")
+        user_id, issued_at = entry
+        if self.clock() - issued_at > TRIGGER_TTL_SECONDS:
+            raise ApiError("expired_trigger_id")
+        return user_id
+
+    # ---- fault injection ------------------------------------------------------------
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        error: str | None = None,
+        status: int = 200,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` calls of `method` fail, then behave normally again."""
+        fault = Fault(error=error, status=status, retry_after=retry_after, remaining=times)
+        with self._lock:
+            self._faults.setdefault(method, []).append(fault)
+
+    # ---- request handling (called from server threads) -----------------------------
+
+    def handle_api(self, method: str, args: Json, header_token: str | None) -> tuple[int, Json]:
+        token = header_token or args.pop("token", None)
+        # A private copy, so later edits to stored messages/views never rewrite history.
+        call = ApiCall(method=method, args=copy.deepcopy(args), token=token, at=self.clock())
+        status, body = self._answer(method, args, token)
+        call.ok, call.error, call.status = bool(body.get("ok")), body.get("error"), status
+        with self._lock:
+            self.calls.append(call)
+        return status, body
+
+    def _answer(self, method: str, args: Json, token: str | None) -> tuple[int, Json]:
+        handler = METHODS.get(method)
+        if handler is None:
+            return 200, {"ok": False, "error": "unknown_method", "req_method": method}
+        if method != "api.test":
+            if not token:
+                return 200, {"ok": False, "error": "not_authed"}
+            if token != self.token:
+                return 200, {"ok": False, "error": "invalid_auth"}
+        fault = self._take_fault(method)
+        if fault is not None:
+            return fault
+        try:
+            with self._lock:
+                return 200, {"ok": True, **handler(self, args)}
+        except ApiError as exc:
+            return 200, {"ok": False, "error": exc.error, **exc.extra}
+        except Exception as exc:
+            # A stand-in bug (or arguments it cannot parse) must fail the call visibly,
+            # not kill the server thread and leave the bot's request hanging.
+            self._warn(method, "standin_error", error=repr(exc))
+            return 500, {"ok": False, "error": "internal_error"}
+
+    def _take_fault(self, method: str) -> tuple[int, Json] | None:
+        with self._lock:
+            queue = self._faults.get(method)
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                queue.pop(0)
+        if fault.status == 429:
+            retry_after = 1 if fault.retry_after is None else fault.retry_after
+            return 429, {"ok": False, "error": "ratelimited", "_retry_after": retry_after}
+        if fault.status != 200:
+            return fault.status, {"ok": False, "error": fault.error or "internal_error"}
+        return 200, {"ok": False, "error": fault.error or "internal_error"}
+
+    def handle_response_url(self, url: str, body: Json) -> tuple[int, Json]:
+        with self._lock:
+            if url not in self._response_urls:
+                return 404, {"ok": False, "error": "no_service"}
+            self.responses.append(body)
+            self.response_posts.append((url, body))
+            if "blocks" in body:
+                errors = block_errors(body["blocks"], limit=MAX_MESSAGE_BLOCKS)
+                if errors:
+                    return 400, {"ok": False, "error": "invalid_blocks", "errors": errors}
+            self._apply_response_url_post(url, body)
+        return 200, {"ok": True}
