@@ -17,27 +17,32 @@ from handlers.responses import guarded
 
 
 def register(app: App, services: Services) -> None:
-    def announce(change: Changed, everyone: bool = True) -> None:
+    def publish(change: Changed, *, refresh_every_brief: bool = True) -> None:
+        """New panelists get a brief; the announcement, the summary and the briefs of those
+        affected are brought up to date (every brief when the round itself changed state)."""
         snap = change.round
         services.notifier.send_briefs(snap, change.added)
         services.notifier.round_changed(
             snap.team_id,
             snap.id,
             summary_claimed=change.summary_claimed,
-            briefs_of=[*(p.user_id for p in snap.panelists if everyone), *change.removed],
+            briefs_of=[
+                *(p.user_id for p in snap.panelists if refresh_every_brief),
+                *change.removed,
+            ],
         )
 
     @app.action(ids.CLOSE_ROUND)
     @guarded
     def close(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        announce(services.rounds.close(team_id(body), user_id(body), round_id(action_value(body))))
+        publish(services.rounds.close(team_id(body), user_id(body), round_id(action_value(body))))
 
     @app.action(ids.CANCEL_ROUND)
     @guarded
     def cancel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        announce(services.rounds.cancel(team_id(body), user_id(body), round_id(action_value(body))))
+        publish(services.rounds.cancel(team_id(body), user_id(body), round_id(action_value(body))))
 
     @app.action(ids.EDIT_PANELISTS)
     @guarded
@@ -58,4 +63,4 @@ def register(app: App, services: Services) -> None:
             selected_users(state_values(body), "panelists"),
         )
         ack()
-        announce(change, everyone=False)
+        publish(change, refresh_every_brief=False)
