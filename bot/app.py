@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -32,7 +33,15 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
-def build_app(settings: Settings, db: Database, *, verify_token: bool = True) -> App:
+def build_app(
+    settings: Settings,
+    db: Database,
+    *,
+    verify_token: bool = True,
+    listener_executor: Executor | None = None,
+) -> App:
+    """`listener_executor` runs listeners after their ack; pass one to be able to wait for
+    the work in flight (at shutdown, or at the end of a test)."""
     client = make_client(settings)
     bolt_logger = logging.getLogger("panelbot.bolt")
     # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that our client (which
@@ -43,6 +52,7 @@ def build_app(settings: Settings, db: Database, *, verify_token: bool = True) ->
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         logger=bolt_logger,
+        listener_executor=listener_executor,
     )
     register_all(app, Services.build(Deps(db=db, slack=SlackGateway(client))))
     return app

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("panelbot")
+LISTENER_THREADS = 16
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,8 +54,10 @@ def run(settings: Settings) -> int:
 
     db = Database.from_url(settings.database_url)
     upgrade(db.engine)
+    # Listeners keep working after their ack (DMs, the summary); Bolt's default is 5 threads.
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
     try:
-        app = build_app(settings, db)
+        app = build_app(settings, db, listener_executor=listeners)
     except BoltError as exc:
         print(
             f"panelbot: Slack refused the bot token ({exc}); check SLACK_BOT_TOKEN.",
@@ -76,5 +80,6 @@ def run(settings: Settings) -> int:
         pass
     finally:
         server.server_close()
+        listeners.shutdown(wait=True)  # let sends already under way finish
         db.dispose()
     return 0

@@ -13,6 +13,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -107,7 +108,9 @@ def harness(database: Database) -> Iterator[Harness]:
             slack_api_url=standin.api_url,
             database_url="unused: the fixture hands over the database",
         )
-        app = build_app(settings, database)
+        # Our own executor, so teardown can wait for work still running after an ack.
+        executor = ThreadPoolExecutor(max_workers=10)
+        app = build_app(settings, database, listener_executor=executor)
         server = make_http_server(app, "127.0.0.1", 0)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
         thread.start()
@@ -118,3 +121,4 @@ def harness(database: Database) -> Iterator[Harness]:
             server.shutdown()
             server.server_close()
             thread.join(timeout=5)
+            executor.shutdown(wait=True)
