@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -45,6 +46,10 @@ def upgrade_database(settings: Settings) -> int:
     return 0
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(settings: Settings) -> int:
     from slack_bolt.error import BoltError
 
@@ -73,6 +78,8 @@ def run(settings: Settings) -> int:
     from bot.server import make_http_server
 
     server = make_http_server(app, "0.0.0.0", settings.port)
+    # SIGTERM (docker stop, systemd) ends the loop like Ctrl-C, so the finally block runs.
+    signal.signal(signal.SIGTERM, _interrupt)
     log.info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
     try:
         server.serve_forever()

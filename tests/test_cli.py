@@ -77,21 +77,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def bot_env(standin: SlackStandIn, tmp_path: Path, port: int) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": standin.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/panelbot.db",
+        "PORT": str(port),
+    }
+
+
 @pytest.fixture
 def running_bot(tmp_path: Path) -> Iterator[tuple[str, SlackStandIn]]:
     with SlackStandIn() as standin:
         port = free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
-            env={
-                "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": str(ROOT),
-                "SLACK_BOT_TOKEN": standin.token,
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": standin.api_url,
-                "DATABASE_URL": f"sqlite:///{tmp_path}/panelbot.db",
-                "PORT": str(port),
-            },
+            env=bot_env(standin, tmp_path, port),
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -124,3 +128,21 @@ def test_run_serves_slack_and_health(running_bot: tuple[str, SlackStandIn]) -> N
     assert (
         driver.post("command=/panel", "application/x-www-form-urlencoded", secret="x").status == 401
     )
+
+
+def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
+    with SlackStandIn() as standin:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=bot_env(standin, tmp_path, free_port()),
+            cwd=tmp_path,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while not standin.calls_to("auth.test") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        process.terminate()
+        _, stderr = process.communicate(timeout=15)
+        assert process.returncode == 0, stderr.decode()
+        assert b"Traceback" not in stderr
