@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tests.harness import ANA, BEN, CY, HIRING, ORG, PANEL, Harness, has_button
+from tests.harness import ANA, CY, HIRING, PANEL, Harness, has_button
 
 
 def test_whole_round(harness: Harness) -> None:
     h = harness
-    round_id = h.start_round()
+    h.start_round()
     announcement = h.announcement()
     assert announcement is not None
     assert "0 of 3 submitted" in str(announcement["blocks"])
@@ -38,9 +38,6 @@ def test_whole_round(harness: Harness) -> None:
     # The panelist's DM now offers to edit.
     h.wait_for(lambda: has_button(h.dm(ANA) or {}, "give_feedback"), "edit button")
     assert "Edit my feedback" in str((h.dm(ANA) or {})["blocks"])
-    assert round_id > 0
     assert len(h.thread()) == 1
     assert len([m for m in h.standin.messages_in(HIRING) if not m.get("thread_ts")]) == 1
     assert h.standin.warnings == []
-    assert ORG
-    assert BEN
