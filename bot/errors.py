@@ -24,7 +24,10 @@ class NotAllowed(PanelbotError):
 
 
 class NotFound(PanelbotError):
-    """No such round in this workspace (deleted, or an id from somewhere else)."""
+    """No such round in this workspace: deleted, forged, or another team's id."""
+
+    def __init__(self, message: str = "That round doesn't exist any more.") -> None:
+        super().__init__(message)
 
 
 class RoundNotOpen(PanelbotError):

@@ -7,8 +7,6 @@ from typing import Any
 
 from bot.errors import NotFound
 
-UNKNOWN_ROUND = "That round doesn't exist any more."
-
 
 def team_id(body: dict[str, Any]) -> str:
     team = body.get("team")
@@ -29,9 +27,9 @@ def round_id(raw: object) -> int:
     try:
         value = int(str(raw))
     except (TypeError, ValueError):
-        raise NotFound(UNKNOWN_ROUND) from None
+        raise NotFound() from None
     if value <= 0 or value > 2**62:
-        raise NotFound(UNKNOWN_ROUND)
+        raise NotFound()
     return value
 
 
@@ -39,7 +37,7 @@ def metadata_round(view: dict[str, Any]) -> int:
     try:
         data = json.loads(view.get("private_metadata") or "{}")
     except (TypeError, ValueError):
-        raise NotFound(UNKNOWN_ROUND) from None
+        raise NotFound() from None
     return round_id(data.get("round") if isinstance(data, dict) else None)
 
 

@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from bot.domain import rules
 from bot.domain.feedback import FeedbackDraft, PanelistFeedback, draft_from_data, draft_to_data
 from bot.domain.panel import RoundSnapshot, Status
-from bot.errors import InvalidInput, NotAllowed, NotFound, RoundNotOpen
+from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
+from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.rounds import Changed
 from bot.services.snapshots import panel_feedback, snapshot
 from storage import queries
@@ -63,12 +64,7 @@ class FeedbackService:
             if mine is not None and mine.answers == data:
                 return Submitted(before, changed=False, revision=mine.revision)
             mine = _store(session, rnd, user_id, mine, draft, data, now)
-            claimed = False
-            if rnd.status == Status.OPEN and queries.pending_count(session, rnd.id) == 0:
-                claimed = queries.claim_summary(
-                    session, rnd.id, now, status=Status.COMPLETE, completed_at=now
-                )
-                session.refresh(rnd)
+            claimed = complete_if_all_in(session, rnd, now)
             return Submitted(
                 snapshot(session, rnd), summary_claimed=claimed, revision=mine.revision
             )
@@ -78,9 +74,7 @@ class FeedbackService:
     ) -> tuple[RoundSnapshot, list[PanelistFeedback]]:
         """Every panelist's evidence, for members of the hiring channel once the panel is done."""
         with self.deps.db.read() as session:
-            rnd = queries.get_round(session, team_id, round_id)
-            if rnd is None:
-                raise NotFound("That round doesn't exist any more.")
+            rnd = find_round(session, team_id, round_id, lock=False)
             snap = snapshot(session, rnd)
             if snap.sealed:
                 raise NotAllowed("Notes stay sealed until the whole panel has submitted.")
@@ -95,9 +89,7 @@ class FeedbackService:
 def _panel_round(
     session: Session, team_id: str, user_id: str, round_id: int, *, lock: bool
 ) -> Round:
-    rnd = (queries.lock_round if lock else queries.get_round)(session, team_id, round_id)
-    if rnd is None:
-        raise NotFound("That round doesn't exist any more.")
+    rnd = find_round(session, team_id, round_id, lock=lock)
     if not any(p.user_id == user_id and p.active for p in rnd.panelists):
         raise NotAllowed(NOT_ON_PANEL)
     if rnd.status not in Status.ACCEPTING_FEEDBACK:

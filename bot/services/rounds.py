@@ -11,14 +11,16 @@ from bot.domain import rules
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import BUILT_IN_RUBRICS, Rubric
 from bot.domain.rules import UserFacts
-from bot.errors import InvalidInput, NotAllowed, NotFound, RoundNotOpen
+from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
+from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.snapshots import snapshot
 from bot.slack_gateway import ChannelAccess
 from bot.views.new_panel import PanelForm
 from storage import queries
 from storage.models import Panelist, Question, Round
 
+PANEL_FROZEN = "The panel can only change while feedback is being collected."
 # Rule field → the block in the "New panel" modal that shows the message.
 FORM_BLOCKS = {"role": "new_role"}
 
@@ -137,7 +139,7 @@ class RoundService:
         with self.deps.db.read() as session:
             rnd = _organized(session, team_id, user_id, round_id, lock=False)
             if rnd.status != Status.OPEN:
-                raise RoundNotOpen("The panel can only change while feedback is being collected.")
+                raise RoundNotOpen(PANEL_FROZEN)
             return snapshot(session, rnd)
 
     def close(self, team_id: str, user_id: str, round_id: int) -> Changed:
@@ -146,7 +148,7 @@ class RoundService:
             rnd = _organized(session, team_id, user_id, round_id, lock=True)
             if rnd.status not in Status.ACCEPTING_FEEDBACK:
                 raise RoundNotOpen(f"This round is already {rnd.status}.")
-            claimed = queries.claim_summary(session, rnd.id, now, status=Status.CLOSED)
+            claimed = queries.claim_summary(session, rnd.id, now)
             rnd.status = Status.CLOSED
             rnd.closed_at = now
             session.flush()
@@ -176,7 +178,7 @@ class RoundService:
         with self.deps.db.transaction() as session:
             rnd = _organized(session, team_id, user_id, round_id, lock=True)
             if rnd.status != Status.OPEN:
-                raise RoundNotOpen("The panel can only change while feedback is being collected.")
+                raise RoundNotOpen(PANEL_FROZEN)
             by_user = {p.user_id: p for p in rnd.panelists}
             current = {p.user_id for p in rnd.panelists if p.active}
             added = [f for f in facts if f.user_id not in current]
@@ -192,12 +194,7 @@ class RoundService:
             for uid in removed:
                 by_user[uid].removed_at = now
             session.flush()
-            claimed = False
-            if queries.pending_count(session, rnd.id) == 0:
-                claimed = queries.claim_summary(
-                    session, rnd.id, now, status=Status.COMPLETE, completed_at=now
-                )
-                session.refresh(rnd)
+            claimed = complete_if_all_in(session, rnd, now)
             return Changed(
                 snapshot(session, rnd),
                 summary_claimed=claimed,
@@ -207,9 +204,7 @@ class RoundService:
 
 
 def _organized(session: Session, team_id: str, user_id: str, round_id: int, *, lock: bool) -> Round:
-    rnd = (queries.lock_round if lock else queries.get_round)(session, team_id, round_id)
-    if rnd is None:
-        raise NotFound("That round doesn't exist any more.")
+    rnd = find_round(session, team_id, round_id, lock=lock)
     if rnd.organizer_id != user_id:
         raise NotAllowed(f"Only the organizer, <@{rnd.organizer_id}>, can change this round.")
     return rnd

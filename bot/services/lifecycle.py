@@ -1,0 +1,33 @@
+"""Steps every use case on a round shares: find it (or say it's gone), and complete it
+once everyone on the panel has submitted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain.panel import Status
+from bot.errors import NotFound
+from storage import queries
+from storage.models import Round
+
+
+def find_round(session: Session, team_id: str, round_id: int, *, lock: bool) -> Round:
+    """The team's round; `lock` takes the row lock that serializes changes to it."""
+    rnd = (queries.lock_round if lock else queries.get_round)(session, team_id, round_id)
+    if rnd is None:
+        raise NotFound()
+    return rnd
+
+
+def complete_if_all_in(session: Session, rnd: Round, now: datetime) -> bool:
+    """With the round row locked: when no active panelist is missing, complete the round and
+    claim its summary. True for the one transaction that claimed it."""
+    if rnd.status != Status.OPEN or queries.pending_count(session, rnd.id) > 0:
+        return False
+    claimed = queries.claim_summary(session, rnd.id, now)
+    rnd.status = Status.COMPLETE
+    rnd.completed_at = now
+    session.flush()
+    return claimed
