@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain import rules
-from bot.domain.feedback import FeedbackDraft, PanelistFeedback, draft_from_data, draft_to_data
+from bot.domain.feedback import FeedbackDraft, PanelistFeedback, draft_to_data
 from bot.domain.panel import RoundSnapshot, Status
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.rounds import Changed
-from bot.services.snapshots import panel_feedback, snapshot
+from bot.services.snapshots import snapshot, snapshot_with_feedback
 from storage import queries
 from storage.models import Feedback, FeedbackRevision, RatingRow, Round
 
@@ -39,8 +39,8 @@ class FeedbackService:
         """What the feedback modal needs; refuses anyone who is not on the panel."""
         with self.deps.db.read() as session:
             rnd = _panel_round(session, team_id, user_id, round_id, lock=False)
-            mine = queries.feedback_of(session, team_id, round_id, user_id)
-            return snapshot(session, rnd), draft_from_data(mine.answers) if mine else None
+            snap, feedback = snapshot_with_feedback(session, rnd)
+            return snap, next((f.draft for f in feedback if f.user_id == user_id), None)
 
     def submit(
         self,
@@ -75,10 +75,9 @@ class FeedbackService:
         """Every panelist's evidence, for members of the hiring channel once the panel is done."""
         with self.deps.db.read() as session:
             rnd = find_round(session, team_id, round_id, lock=False)
-            snap = snapshot(session, rnd)
+            snap, feedback = snapshot_with_feedback(session, rnd)
             if snap.sealed:
                 raise NotAllowed("Notes stay sealed until the whole panel has submitted.")
-            feedback = panel_feedback(session, rnd)
         if not self.deps.slack.is_channel_member(snap.channel_id, user_id):
             raise NotAllowed(
                 f"Only members of <#{snap.channel_id}>, the hiring channel, can read the notes."

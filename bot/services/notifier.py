@@ -10,10 +10,11 @@ from functools import partial
 
 from sqlalchemy import select, update
 
+from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot
 from bot.domain.stats import summarize
 from bot.services.context import Deps
-from bot.services.snapshots import panel_feedback, snapshot
+from bot.services.snapshots import snapshot_with_feedback
 from bot.views.announcement import announcement
 from bot.views.brief import brief
 from bot.views.common import Message
@@ -29,9 +30,10 @@ class Notifier:
         self.deps = deps
 
     def round_started(self, team_id: str, round_id: int) -> None:
-        snap = self._snapshot(team_id, round_id)
-        if snap is None:
+        loaded = self._load(team_id, round_id)
+        if loaded is None:
             return
+        snap, _ = loaded
         if snap.announcement_ts is None:
             self._safely("announce", lambda: self._announce(snap))
         self.send_briefs(snap, [p.user_id for p in snap.panelists])
@@ -45,9 +47,10 @@ class Notifier:
         briefs_of: Iterable[str] = (),
     ) -> None:
         """Refresh the announcement, post or refresh the summary, refresh panelists' DMs."""
-        snap = self._snapshot(team_id, round_id)
-        if snap is None:
+        loaded = self._load(team_id, round_id)
+        if loaded is None:
             return
+        snap, feedback = loaded
         if snap.announcement_ts:
             message = announcement(snap)
             self._safely(
@@ -57,9 +60,9 @@ class Notifier:
                 ),
             )
         if summary_claimed:
-            self._safely("post summary", lambda: self._post_summary(snap))
+            self._safely("post summary", lambda: self._post_summary(snap, feedback))
         elif snap.summary_ts and not snap.sealed:
-            self._safely("refresh summary", lambda: self._refresh_summary(snap))
+            self._safely("refresh summary", lambda: self._refresh_summary(snap, feedback))
         self.refresh_briefs(snap, briefs_of)
 
     def send_briefs(self, snap: RoundSnapshot, user_ids: Iterable[str]) -> None:
@@ -102,32 +105,26 @@ class Notifier:
                 .values(dm_channel=channel, dm_ts=ts)
             )
 
-    def _summary(self, snap: RoundSnapshot) -> Message:
-        with self.deps.db.read() as session:
-            rnd = queries.get_round(session, snap.team_id, snap.id)
-            assert rnd is not None
-            feedback = panel_feedback(session, rnd)
-        return summary_message(
-            snap, summarize(snap.rubric, feedback, list(snap.questions)), feedback
-        )
-
-    def _post_summary(self, snap: RoundSnapshot) -> None:
-        message = self._summary(snap)
+    def _post_summary(self, snap: RoundSnapshot, feedback: list[PanelistFeedback]) -> None:
+        message = _summary(snap, feedback)
         ts = self.deps.slack.post(
             snap.channel_id, message.text, message.blocks, thread_ts=snap.announcement_ts
         )
         self._record(snap.id, summary_ts=ts)
         log.info("summary of round %s posted", snap.id)
 
-    def _refresh_summary(self, snap: RoundSnapshot) -> None:
-        message = self._summary(snap)
+    def _refresh_summary(self, snap: RoundSnapshot, feedback: list[PanelistFeedback]) -> None:
+        message = _summary(snap, feedback)
         self.deps.slack.update(snap.channel_id, snap.summary_ts or "", message.text, message.blocks)
 
     # -- helpers -----------------------------------------------------------
-    def _snapshot(self, team_id: str, round_id: int) -> RoundSnapshot | None:
+    def _load(
+        self, team_id: str, round_id: int
+    ) -> tuple[RoundSnapshot, list[PanelistFeedback]] | None:
+        """The round as it is now (not as the caller saw it), or None if it is gone."""
         with self.deps.db.read() as session:
             rnd = queries.get_round(session, team_id, round_id)
-            return snapshot(session, rnd) if rnd else None
+            return snapshot_with_feedback(session, rnd) if rnd else None
 
     def _record(self, round_id: int, **message_ts: str) -> None:
         """Keep the ts Slack gave a message, so later changes update it instead of reposting."""
@@ -140,3 +137,8 @@ class Notifier:
             send()
         except Exception:
             log.exception("could not %s (error id %s)", what, uuid.uuid4().hex[:8])
+
+
+def _summary(snap: RoundSnapshot, feedback: list[PanelistFeedback]) -> Message:
+    stats = summarize(snap.rubric, feedback, list(snap.questions))
+    return summary_message(snap, stats, feedback)

@@ -37,16 +37,20 @@ def snapshot(session: Session, rnd: Round, submitted: set[str] | None = None) ->
     )
 
 
-def panel_feedback(session: Session, rnd: Round) -> list[PanelistFeedback]:
-    """Feedback of the active panelists, in panel order (removed panelists' is left out)."""
-    by_user = {f.user_id: f for f in queries.feedback_for_round(session, rnd.team_id, rnd.id)}
-    return [
+def snapshot_with_feedback(
+    session: Session, rnd: Round
+) -> tuple[RoundSnapshot, list[PanelistFeedback]]:
+    """The snapshot and the active panelists' feedback in panel order, from one query of the
+    feedback rows (removed panelists' feedback is left out)."""
+    rows = {f.user_id: f for f in queries.feedback_for_round(session, rnd.team_id, rnd.id)}
+    feedback = [
         PanelistFeedback(
             p.user_id,
             p.display_name,
-            draft_from_data(by_user[p.user_id].answers),
-            by_user[p.user_id].revision,
+            draft_from_data(rows[p.user_id].answers),
+            rows[p.user_id].revision,
         )
         for p in rnd.panelists
-        if p.active and p.user_id in by_user
+        if p.active and p.user_id in rows
     ]
+    return snapshot(session, rnd, set(rows)), feedback
