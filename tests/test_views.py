@@ -205,10 +205,10 @@ def test_notes_modal_every_page() -> None:
 
 def test_overview_status_and_home() -> None:
     many = [worst_round(Status.OPEN, submitted=False) for _ in range(30)]
-    o = Overview(user_id="U00", owed=many, editable=many, organized=many)
+    o = Overview(owed=many, editable=many, organized=many)
     assert_message_ok(status_message(o))
     assert_modal_ok(home_view(o))
-    empty = Overview(user_id="U1", owed=[], editable=[], organized=[])
+    empty = Overview(owed=[], editable=[], organized=[])
     assert "no open panels" in str(status_message(empty).blocks)
     assert_modal_ok(home_view(empty))
 

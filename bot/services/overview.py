@@ -21,7 +21,6 @@ class OverviewService:
             ]
         sitting = [s for s in snaps if s.has_panelist(user_id)]
         return Overview(
-            user_id=user_id,
             owed=[s for s in sitting if not s.submitted(user_id)],
             editable=[s for s in sitting if s.submitted(user_id)],
             organized=[s for s in snaps if s.organizer_id == user_id],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
@@ -49,6 +49,11 @@ def brief_footer(r: RoundSnapshot, user_id: str) -> Block:
     if r.status == Status.CLOSED:
         state = "submitted" if r.submitted(user_id) else "not submitted"
         return md(f":lock: This round is closed (your feedback: {state}).")
-    if r.submitted(user_id):
-        return actions(button("Edit my feedback", ids.GIVE_FEEDBACK, str(r.id)))
-    return actions(button("Give feedback", ids.GIVE_FEEDBACK, str(r.id), style="primary"))
+    return actions(feedback_button(r, r.submitted(user_id)))
+
+
+def feedback_button(r: RoundSnapshot, submitted: bool) -> ButtonElement:
+    """Give feedback, or edit it once given: the same action either way."""
+    if submitted:
+        return button("Edit my feedback", ids.GIVE_FEEDBACK, str(r.id))
+    return button("Give feedback", ids.GIVE_FEEDBACK, str(r.id), style="primary")

@@ -11,6 +11,7 @@ from slack_sdk.models.views import View
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
+from bot.views.brief import feedback_button
 from bot.views.common import Message, button, context, header, md, message
 
 MAX_ITEMS_PER_GROUP = 10
@@ -18,7 +19,6 @@ MAX_ITEMS_PER_GROUP = 10
 
 @dataclass(frozen=True)
 class Overview:
-    user_id: str
     owed: list[RoundSnapshot]  # I sit on it and have not submitted
     editable: list[RoundSnapshot]  # I submitted; I can still edit
     organized: list[RoundSnapshot]
@@ -44,9 +44,7 @@ def overview_blocks(o: Overview) -> list[Block]:
             blocks.append(
                 md(
                     f"{_round_line(r)}\nDue {date_token(r.due_at)}",
-                    accessory=button(
-                        "Give feedback", ids.GIVE_FEEDBACK, str(r.id), style="primary"
-                    ),
+                    accessory=feedback_button(r, submitted=False),
                 )
             )
     else:
@@ -54,12 +52,7 @@ def overview_blocks(o: Overview) -> list[Block]:
     if o.editable:
         blocks.append(md("*Your submitted feedback* (editable until the round closes)"))
         for r in o.editable[:MAX_ITEMS_PER_GROUP]:
-            blocks.append(
-                md(
-                    _round_line(r),
-                    accessory=button("Edit my feedback", ids.GIVE_FEEDBACK, str(r.id)),
-                )
-            )
+            blocks.append(md(_round_line(r), accessory=feedback_button(r, submitted=True)))
     if o.organized:
         blocks.append(md(f"*Rounds you organize ({len(o.organized)})*"))
         for r in o.organized[:MAX_ITEMS_PER_GROUP]:
@@ -71,11 +64,12 @@ def overview_blocks(o: Overview) -> list[Block]:
 
 
 def status_message(o: Overview) -> Message:
-    blocks = overview_blocks(o)
-    if not (o.owed or o.editable or o.organized):
-        blocks = [md("You have no open panels. Start one with `/panel new`.")]
-    owed = len(o.owed)
-    return message(f"You owe feedback on {owed} panel(s).", blocks)
+    blocks: list[Block] = (
+        overview_blocks(o)
+        if o.owed or o.editable or o.organized
+        else [md("You have no open panels. Start one with `/panel new`.")]
+    )
+    return message(f"You owe feedback on {len(o.owed)} panel(s).", blocks)
 
 
 def home_view(o: Overview) -> dict[str, Any]:
