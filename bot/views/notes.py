@@ -12,6 +12,7 @@ from bot.domain.rubric import scale_label
 from bot.text import escape
 from bot.views import ids
 from bot.views.common import actions, button, context, md, modal, notice_modal
+from bot.views.summary import engagement_note
 
 
 def notes_modal(r: RoundSnapshot, feedback: list[PanelistFeedback], page: int) -> dict[str, Any]:
@@ -39,9 +40,8 @@ def notes_modal(r: RoundSnapshot, feedback: list[PanelistFeedback], page: int) -
                 md(f"*{escape(questions[answer.question_id])}* — {answer.resolution.label}{note}")
             )
     if f.draft.candidate_questions or f.draft.engagement:
-        engagement = f" (engagement: {f.draft.engagement.label})" if f.draft.engagement else ""
         asked = escape(f.draft.candidate_questions) or "_nothing noted_"
-        blocks.append(md(f"*The candidate asked*{engagement}\n{asked}"))
+        blocks.append(md(f"*The candidate asked*{engagement_note(f.draft.engagement)}\n{asked}"))
     blocks.append(context(f"Panelist {page + 1} of {len(feedback)} · revision {f.revision}"))
     nav = []
     if page > 0:

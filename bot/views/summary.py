@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
-from bot.domain.feedback import PanelistFeedback
+from bot.domain.feedback import Engagement, PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE
 from bot.domain.stats import CriterionStats, PanelSummary
@@ -27,6 +27,10 @@ from bot.views.common import (
 
 def score(value: float | None) -> str:
     return "–" if value is None else f"{value:.1f}"
+
+
+def engagement_note(engagement: Engagement | None) -> str:
+    return f" (engagement: {engagement.label})" if engagement else ""
 
 
 def tally_line(s: PanelSummary) -> str:
@@ -111,7 +115,7 @@ def _candidate_questions(s: PanelSummary) -> list[Block]:
         return []
     entries = []
     for cq in s.candidate_questions:
-        engagement = f" (engagement: {cq.engagement.label})" if cq.engagement else ""
+        engagement = engagement_note(cq.engagement)
         entries.append(f"_{escape(cq.panelist)}_{engagement}: {escape(cq.asked)}")
     # Split across sections so no section exceeds Slack's 3000 characters.
     blocks: list[Block] = []
