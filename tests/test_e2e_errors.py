@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.harness import ANA, ORG, Harness
+from tests.harness import ANA, ORG, Harness, modal_named
 
 
 def test_unexpected_failure_gives_the_user_an_error_id(
@@ -51,3 +51,12 @@ def test_malformed_payloads_get_an_answer_not_a_5xx(
     reply = harness.driver.post_payload({**base, **payload})
     assert reply.status == 200
     assert "Traceback" not in reply.body
+    # The answer is words the person can read: in the modal they submitted, or, for a
+    # click with no message to reply to, in a modal opened for them.
+    if payload["type"] == "view_submission":
+        told = reply.json()["view"]
+    else:
+        told = harness.wait_for(
+            lambda: modal_named(harness.standin.open_view_for(ORG), "panel_notice"), "notice"
+        )
+    assert "doesn't exist any more" in str(told["blocks"])
