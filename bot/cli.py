@@ -53,7 +53,8 @@ def _interrupt(_signum: int, _frame: object) -> None:
 def run(settings: Settings) -> int:
     from slack_bolt.error import BoltError
 
-    from bot.app import build_app
+    from bot.app import build_app, build_services
+    from bot.scheduler import Ticker
     from storage.db import Database
     from storage.migrate import upgrade
 
@@ -61,19 +62,25 @@ def run(settings: Settings) -> int:
     upgrade(db.engine)
     # Listeners keep working after their ack (DMs, the summary); Bolt's default is 5 threads.
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    services = build_services(settings, db)
     try:
-        app = build_app(settings, db, listener_executor=listeners)
+        app = build_app(settings, services, listener_executor=listeners)
     except BoltError as exc:
         print(
             f"panelbot: Slack refused the bot token ({exc}); check SLACK_BOT_TOKEN.",
             file=sys.stderr,
         )
         return 2
+    ticker = Ticker(services, settings.scheduler_tick_seconds)
+    ticker.start()
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("starting in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        try:
+            SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        finally:
+            ticker.stop()
         return 0
     from bot.server import make_http_server
 
@@ -87,6 +94,7 @@ def run(settings: Settings) -> int:
         pass
     finally:
         server.server_close()
+        ticker.stop()  # finish the row in hand; claimed rows go back for the next instance
         listeners.shutdown(wait=True)  # let sends already under way finish
         db.dispose()
     return 0

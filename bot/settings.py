@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///panelbot.db"
     port: int = 3000
     log_level: str = "INFO"
+    # How often each instance looks for due reminders, digests and undelivered messages.
+    scheduler_tick_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @property
     def api_base_url(self) -> str:

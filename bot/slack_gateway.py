@@ -131,4 +131,5 @@ def _facts(user_id: str, info: dict[str, Any] | None) -> UserFacts:
         # Slackbot is a bot without the flag.
         is_bot=bool(info.get("is_bot")) or user_id == "USLACKBOT",
         deleted=bool(info.get("deleted")),
+        tz=info.get("tz") or None,
     )

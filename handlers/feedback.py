@@ -37,12 +37,7 @@ def register(app: App, services: Services) -> None:
         )
         ack(response_action="update", view=feedback_saved_modal(result.round))
         if result.changed:
-            services.notifier.round_changed(
-                result.round.team_id,
-                result.round.id,
-                summary_claimed=result.summary_claimed,
-                briefs_of=[user_id(body)],
-            )
+            services.dispatcher.deliver_round(result.round.id)
 
     @app.action(ids.SEE_NOTES)
     @guarded

@@ -29,4 +29,4 @@ def register(app: App, services: Services) -> None:
             ),
         )
         if started.created:
-            services.notifier.round_started(started.round.team_id, started.round.id)
+            services.dispatcher.deliver_round(started.round.id)

@@ -17,20 +17,9 @@ from handlers.responses import guarded
 
 
 def register(app: App, services: Services) -> None:
-    def publish(change: Changed, *, refresh_every_brief: bool = True) -> None:
-        """New panelists get a brief; the announcement, the summary and the briefs of those
-        affected are brought up to date (every brief when the round itself changed state)."""
-        snap = change.round
-        services.notifier.send_briefs(snap, change.added)
-        services.notifier.round_changed(
-            snap.team_id,
-            snap.id,
-            summary_claimed=change.summary_claimed,
-            briefs_of=[
-                *(p.user_id for p in snap.panelists if refresh_every_brief),
-                *change.removed,
-            ],
-        )
+    def publish(change: Changed) -> None:
+        """Send what the change enqueued now, after the ack (the tick retries failures)."""
+        services.dispatcher.deliver_round(change.round.id)
 
     @app.action(ids.CLOSE_ROUND)
     @guarded
@@ -63,4 +52,4 @@ def register(app: App, services: Services) -> None:
             selected_users(state_values(body), "panelists"),
         )
         ack()
-        publish(change, refresh_every_brief=False)
+        publish(change)

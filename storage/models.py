@@ -15,9 +15,10 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from bot.domain.panel import Status
 
@@ -132,6 +133,8 @@ class Panelist(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(200))
+    # From users.info when they joined the panel: reminders respect their quiet hours.
+    tz: Mapped[str | None] = mapped_column(String(64))
     removed_at: Mapped[datetime | None]  # kept, not deleted: their DM and history stay explainable
     dm_channel: Mapped[str | None] = mapped_column(String(32))
     dm_ts: Mapped[str | None] = mapped_column(String(32))
@@ -186,3 +189,108 @@ class FeedbackRevision(Base):
     revision: Mapped[int] = mapped_column(Integer)
     answers: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WorkState:
+    """pending → done / sent / skipped / failed / cancelled."""
+
+    PENDING = "pending"
+    DONE = "done"  # due work: handled
+    SENT = "sent"  # outbox: Slack answered ok
+    SKIPPED = "skipped"  # outbox: no longer needed when its turn came (e.g. feedback arrived)
+    FAILED = "failed"  # outbox: Slack refused for good; the organizer was told
+    CANCELLED = "cancelled"  # due work: its schedule changed
+
+
+class Leased:
+    """Columns of work that instances claim with a lease: the row is theirs until
+    `lease_until`; when that passes (the instance died), another instance may take it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    # A unique name per team ("nudge:12:U1:2"): enqueueing the same work twice is a no-op.
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=WorkState.PENDING)
+    due_at: Mapped[datetime]  # not before; for the outbox also the next retry
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    @declared_attr
+    def round_id(cls) -> Mapped[int | None]:
+        return mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        name = cls.__tablename__  # type: ignore[attr-defined]
+        return (
+            UniqueConstraint("team_id", "key"),
+            # The claim query: pending rows by due time.
+            Index(
+                f"ix_{name}_claimable",
+                "due_at",
+                postgresql_where=text("status = 'pending'"),
+                sqlite_where=text("status = 'pending'"),
+            ),
+            Index(f"ix_{name}_round", "round_id"),
+        )
+
+
+class DueWork(Leased, Base):
+    """A reminder, escalation or digest that is due at a time; handling it may enqueue
+    messages (outbox rows) in the same transaction."""
+
+    __tablename__ = "due_work"
+
+
+class Outbox(Leased, Base):
+    """A Slack message to send (or update) because state changed; written in the same
+    transaction as the change, delivered by the dispatcher."""
+
+    __tablename__ = "outbox"
+
+    # Refreshes (chat.update of a living message) are re-armed by bumping the generation:
+    # a delivery only counts when no newer change arrived while it was in flight.
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    # Who is told when Slack refuses it for good (the organizer, the digest's owner).
+    notify_user_id: Mapped[str | None] = mapped_column(String(32))
+    result_channel: Mapped[str | None] = mapped_column(String(32))
+    result_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class WorkspaceSettings(Base):
+    """Per-workspace choices; a missing row means the defaults."""
+
+    __tablename__ = "workspace_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    nudges_enabled: Mapped[bool] = mapped_column(default=True)
+    nudge_after_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    nudge_every_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
+    updated_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DigestSchedule(Base):
+    """A hiring channel's digest: when, in which time zone, and what it last covered."""
+
+    __tablename__ = "digest_schedules"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    frequency: Mapped[str] = mapped_column(String(8))  # daily | weekly
+    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM local
+    weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday, weekly only
+    tz: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(32))
+    last_digest_at: Mapped[datetime | None]  # the next digest covers what finished since
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -134,3 +134,39 @@ def submitted_users(session: Session, round_ids: Sequence[int]) -> set[tuple[int
         select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(round_ids))
     )
     return {(r, u) for r, u in rows}
+
+
+def rounds_in_channel(
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    statuses: Sequence[str],
+    *,
+    finished_after: datetime | None = None,
+) -> Sequence[Round]:
+    """A hiring channel's rounds in these statuses, with panel and questions loaded."""
+    query = (
+        select(Round)
+        .where(
+            Round.team_id == team_id,
+            Round.channel_id == channel_id,
+            Round.status.in_(statuses),
+        )
+        .options(selectinload(Round.panelists), selectinload(Round.questions))
+        .order_by(Round.id)
+    )
+    if finished_after is not None:
+        query = query.where(func.coalesce(Round.completed_at, Round.closed_at) > finished_after)
+    return session.scalars(query).all()
+
+
+def feedback_for_rounds(
+    session: Session, team_id: str, round_ids: Sequence[int]
+) -> Sequence[Feedback]:
+    if not round_ids:
+        return []
+    return session.scalars(
+        select(Feedback)
+        .where(Feedback.team_id == team_id, Feedback.round_id.in_(round_ids))
+        .order_by(Feedback.id)
+    ).all()

@@ -21,13 +21,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.app import build_app
+from bot.app import build_app, build_services
 from bot.server import make_http_server
 from bot.settings import Settings
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
 from storage.models import Base
-from tests.harness import SIGNING_SECRET, Harness, seed_workspace
+from tests.harness import SIGNING_SECRET, Clock, Harness, seed_workspace
 from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
 
@@ -110,13 +110,22 @@ def harness(database: Database) -> Iterator[Harness]:
         )
         # Our own executor, so teardown can wait for work still running after an ack.
         executor = ThreadPoolExecutor(max_workers=10)
-        app = build_app(settings, database, listener_executor=executor)
+        clock = Clock()
+        services = build_services(settings, database, now=clock)
+        app = build_app(settings, services, listener_executor=executor)
         server = make_http_server(app, "127.0.0.1", 0)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
         thread.start()
         url = f"http://127.0.0.1:{server.server_address[1]}"
         try:
-            yield Harness(standin, SlackDriver(url, SIGNING_SECRET, standin), database, url)
+            yield Harness(
+                standin,
+                SlackDriver(url, SIGNING_SECRET, standin),
+                database,
+                url,
+                services=services,
+                clock=clock,
+            )
         finally:
             server.shutdown()
             server.server_close()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from bot.services import Services
 from storage.db import Database
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
@@ -38,12 +40,34 @@ def seed_workspace(standin: SlackStandIn) -> None:
     standin.add_channel(PRIVATE_NO_BOT, "secret", is_private=True, bot_is_member=False)
 
 
+class Clock:
+    """The bot's clock: real time plus however far a test has moved it (no sleeping)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+    def set(self, when: datetime) -> None:
+        self.offset = when - datetime.now(UTC)
+
+
 @dataclass
 class Harness:
     standin: SlackStandIn
     driver: SlackDriver
     db: Database
     url: str
+    services: Services
+    clock: Clock
+
+    def tick(self) -> None:
+        """One scheduler tick, as APScheduler would run it."""
+        self.services.tick()
 
     # -- waiting for what the bot does after ack -------------------------------------
     def wait_for(self, probe: Callable[[], T | None], what: str, timeout: float = 10) -> T:

@@ -28,6 +28,7 @@ class UserFacts:
     is_bot: bool
     deleted: bool
     exists: bool = True
+    tz: str | None = None  # IANA name from their Slack profile
 
 
 @dataclass(frozen=True)

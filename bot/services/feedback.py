@@ -15,6 +15,7 @@ from bot.domain.panel import RoundSnapshot, Status
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import complete_if_all_in, find_round
+from bot.services.outbox import Outgoing
 from bot.services.rounds import Changed
 from bot.services.snapshots import snapshot, snapshot_with_feedback
 from storage import queries
@@ -65,9 +66,11 @@ class FeedbackService:
                 return Submitted(before, changed=False, revision=mine.revision)
             mine = _store(session, rnd, user_id, mine, draft, data, now)
             claimed = complete_if_all_in(session, rnd, now)
-            return Submitted(
-                snapshot(session, rnd), summary_claimed=claimed, revision=mine.revision
+            after = snapshot(session, rnd)
+            Outgoing(session, team_id, now).round_changed(
+                after, summary_claimed=claimed, briefs_of=[user_id]
             )
+            return Submitted(after, summary_claimed=claimed, revision=mine.revision)
 
     def notes(
         self, team_id: str, user_id: str, round_id: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from bot.domain.rules import UserFacts
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import complete_if_all_in, find_round
+from bot.services.outbox import Outgoing
+from bot.services.reminder_plan import schedule_round
 from bot.services.snapshots import snapshot
 from bot.slack_gateway import ChannelAccess
 from bot.views.new_panel import PanelForm
@@ -60,7 +63,8 @@ class RoundService:
     def start(self, team_id: str, organizer_id: str, view_id: str, form: PanelForm) -> Started:
         rubric, facts, access = self._checked(team_id, form)
         assert form.channel_id and form.interview_at and form.due_or_default
-        names = {f.user_id: f.name for f in facts}
+        people = {f.user_id: f for f in facts}
+        now = self.deps.now()
         try:
             with self.deps.db.transaction() as session:
                 existing = queries.round_by_source_view(session, team_id, view_id)
@@ -83,15 +87,24 @@ class RoundService:
                         for i, text in enumerate(form.questions)
                     ],
                     panelists=[
-                        Panelist(team_id=team_id, user_id=uid, display_name=names[uid])
+                        Panelist(
+                            team_id=team_id,
+                            user_id=uid,
+                            display_name=people[uid].name,
+                            tz=people[uid].tz,
+                        )
                         for uid in dict.fromkeys(form.panelist_ids)
                     ],
                 )
                 session.add(rnd)
                 session.flush()
+                snap = snapshot(session, rnd, set())
+                # The announcement, the briefs and the reminders commit with the round.
+                Outgoing(session, team_id, now).round_started(snap)
+                schedule_round(session, rnd, [p.user_id for p in snap.panelists], now)
                 thin = rules.thinly_covered(rubric, len(rnd.panelists))
                 return Started(
-                    snapshot(session, rnd, set()),
+                    snap,
                     created=True,
                     thin_criteria=thin,
                     public_channel=None if access.is_private else access.name,
@@ -152,7 +165,7 @@ class RoundService:
             rnd.status = Status.CLOSED
             rnd.closed_at = now
             session.flush()
-            return Changed(snapshot(session, rnd), summary_claimed=claimed)
+            return _changed(session, rnd, now, summary_claimed=claimed)
 
     def cancel(self, team_id: str, user_id: str, round_id: int) -> Changed:
         with self.deps.db.transaction() as session:
@@ -162,10 +175,11 @@ class RoundService:
                     "Only a round that is still collecting feedback can be cancelled; "
                     f"this one is {rnd.status}."
                 )
+            now = self.deps.now()
             rnd.status = Status.CANCELLED
-            rnd.closed_at = self.deps.now()
+            rnd.closed_at = now
             session.flush()
-            return Changed(snapshot(session, rnd))
+            return _changed(session, rnd, now)
 
     def change_panelists(
         self, team_id: str, user_id: str, round_id: int, wanted: list[str]
@@ -187,7 +201,12 @@ class RoundService:
                 row = by_user.get(fact.user_id)
                 if row is None:
                     rnd.panelists.append(
-                        Panelist(team_id=team_id, user_id=fact.user_id, display_name=fact.name)
+                        Panelist(
+                            team_id=team_id,
+                            user_id=fact.user_id,
+                            display_name=fact.name,
+                            tz=fact.tz,
+                        )
                     )
                 else:  # back on the panel after being removed
                     row.removed_at = None
@@ -195,12 +214,42 @@ class RoundService:
                 by_user[uid].removed_at = now
             session.flush()
             claimed = complete_if_all_in(session, rnd, now)
-            return Changed(
-                snapshot(session, rnd),
+            added_ids = [f.user_id for f in added]
+            snap = snapshot(session, rnd)
+            Outgoing(session, team_id, now).briefs(snap, added_ids)
+            schedule_round(session, rnd, added_ids, now)
+            # Those back on the panel already have a brief: it is refreshed, not resent.
+            returning = [uid for uid in added_ids if uid in by_user]
+            return _changed(
+                session,
+                rnd,
+                now,
                 summary_claimed=claimed,
-                added=tuple(f.user_id for f in added),
+                briefs_of=[*removed, *returning],
+                added=tuple(added_ids),
                 removed=tuple(removed),
             )
+
+
+def _changed(
+    session: Session,
+    rnd: Round,
+    now: datetime,
+    *,
+    summary_claimed: bool = False,
+    briefs_of: list[str] | None = None,
+    added: tuple[str, ...] = (),
+    removed: tuple[str, ...] = (),
+) -> Changed:
+    """Enqueue what the change shows in Slack (every brief, unless told whose) and say
+    what changed."""
+    snap = snapshot(session, rnd)
+    if briefs_of is None:
+        briefs_of = [p.user_id for p in snap.panelists]
+    Outgoing(session, rnd.team_id, now).round_changed(
+        snap, summary_claimed=summary_claimed, briefs_of=briefs_of
+    )
+    return Changed(snap, summary_claimed=summary_claimed, added=added, removed=removed)
 
 
 def _organized(session: Session, team_id: str, user_id: str, round_id: int, *, lock: bool) -> Round:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from bot.domain.feedback import PanelistFeedback, draft_from_data
 from bot.domain.panel import PanelistState, RoundSnapshot
 from bot.domain.rubric import Rubric
 from storage import queries
-from storage.models import Round
+from storage.models import Feedback, Round
 
 
-def snapshot(session: Session, rnd: Round, submitted: set[str] | None = None) -> RoundSnapshot:
+def snapshot(
+    session: Session | None, rnd: Round, submitted: set[str] | None = None
+) -> RoundSnapshot:
+    """`submitted` (who has given feedback) is read from the session when not given."""
     if submitted is None:
+        assert session is not None, "pass the session or who has submitted"
         submitted = {f.user_id for f in queries.feedback_for_round(session, rnd.team_id, rnd.id)}
     return RoundSnapshot(
         id=rnd.id,
@@ -42,7 +48,23 @@ def snapshot_with_feedback(
 ) -> tuple[RoundSnapshot, list[PanelistFeedback]]:
     """The snapshot and the active panelists' feedback in panel order, from one query of the
     feedback rows (removed panelists' feedback is left out)."""
-    rows = {f.user_id: f for f in queries.feedback_for_round(session, rnd.team_id, rnd.id)}
+    return _with_feedback(rnd, queries.feedback_for_round(session, rnd.team_id, rnd.id))
+
+
+def snapshots_with_feedback(
+    session: Session, team_id: str, rounds: Sequence[Round]
+) -> list[tuple[RoundSnapshot, list[PanelistFeedback]]]:
+    """The same for many rounds, with one query of the feedback rows for all of them."""
+    by_round: dict[int, list[Feedback]] = {}
+    for row in queries.feedback_for_rounds(session, team_id, [r.id for r in rounds]):
+        by_round.setdefault(row.round_id, []).append(row)
+    return [_with_feedback(rnd, by_round.get(rnd.id, [])) for rnd in rounds]
+
+
+def _with_feedback(
+    rnd: Round, feedback_rows: Sequence[Feedback]
+) -> tuple[RoundSnapshot, list[PanelistFeedback]]:
+    rows = {f.user_id: f for f in feedback_rows}
     feedback = [
         PanelistFeedback(
             p.user_id,
@@ -53,4 +75,4 @@ def snapshot_with_feedback(
         for p in rnd.panelists
         if p.active and p.user_id in rows
     ]
-    return snapshot(session, rnd, set(rows)), feedback
+    return snapshot(None, rnd, set(rows)), feedback

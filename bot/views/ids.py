@@ -18,3 +18,7 @@ CLOSE_ROUND = "close_round"
 CANCEL_ROUND = "cancel_round"
 EDIT_PANELISTS = "edit_panelists"
 OPEN_NEW_PANEL = "open_new_panel"
+# Reminders (the nudge DM and the organizer's escalation)
+NUDGE_NOT_ATTENDED = "nudge_not_attended"
+NUDGE_SNOOZE = "nudge_snooze"
+NUDGE_NOW = "nudge_now"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -42,6 +43,8 @@ class ApiCall:
     ok: bool = True
     error: str | None = None
     status: int = 200
+    # The kind of fault the stand-in injected into this call, if any (see `fault_counts`).
+    fault: str | None = None
 
 
 @dataclass
@@ -52,6 +55,27 @@ class Fault:
     status: int
     retry_after: int | None
     remaining: int
+
+
+@dataclass
+class RandomFaults:
+    """What `fail_randomly` set up: each call of `methods` (None: all) fails with `share`."""
+
+    share: float
+    methods: frozenset[str] | None
+    kinds: tuple[str, ...]
+    retry_after: int
+    delay: float
+    rng: random.Random
+
+
+@dataclass
+class PermanentFault:
+    """A `fail_always` rule: calls of `method` whose arguments match `when` get `error`."""
+
+    method: str
+    error: str
+    when: Callable[[Json], bool] | None
 
 
 def _ts_sort_key(ts: str) -> tuple[int, int]:
@@ -90,6 +114,10 @@ class StandInRecords:
         self._triggers: dict[str, tuple[str, float]] = {}
         self._response_urls: dict[str, tuple[str | None, str | None]] = {}
         self._faults: dict[str, list[Fault]] = {}
+        self._random_faults: RandomFaults | None = None
+        self._permanent_faults: list[PermanentFault] = []
+        # (channel, ts) of every message chat.postMessage stored, in the order stored.
+        self._posted_keys: list[tuple[str, str]] = []
         self._stacks: dict[str, list[str]] = {}
         self._last_modal: dict[str, str] = {}
         self._external_ids: dict[str, str] = {}
@@ -194,6 +222,41 @@ class StandInRecords:
         with self._lock:
             return [call for call in self.calls if call.method == method]
 
+    def posted(self, channel: str | None = None, *, text_contains: str | None = None) -> list[Json]:
+        """Messages chat.postMessage stored, oldest first, as they are now (edits applied).
+
+        Faulted calls stored nothing, so they are not here; calls answered after a "slow"
+        fault are, even if the client gave up waiting. Messages people posted
+        (`add_message`) and response_url posts are left out, as are messages since
+        deleted. `channel` is a conversation id, a channel name (with or without "#") or a
+        user id (meaning the bot's DM with that user); `text_contains` filters on `text`.
+        """
+        with self._lock:
+            wanted = None if channel is None else self._conversation_id(channel)
+            found = [
+                self.messages[key]
+                for key in self._posted_keys
+                if key in self.messages and (wanted is None or key[0] == wanted)
+            ]
+            if text_contains is not None:
+                found = [m for m in found if text_contains in str(m.get("text") or "")]
+            return copy.deepcopy(found)
+
+    def fault_counts(self, method: str | None = None) -> dict[str, int]:
+        """How many faults of each kind were injected (into calls of `method`, if given).
+
+        Kinds: "ratelimited" (HTTP 429), "server_error" (HTTP 5xx), "slow" (answered late
+        but normally), and for faults answered HTTP 200 the error code itself, e.g.
+        "fatal_error" or a `fail_always` error such as "channel_not_found". Counts are
+        history: `clear_failures` does not reset them.
+        """
+        counts: dict[str, int] = {}
+        with self._lock:
+            for call in self.calls:
+                if call.fault is not None and (method is None or call.method == method):
+                    counts[call.fault] = counts.get(call.fault, 0) + 1
+        return counts
+
     def messages_in(self, channel: str) -> list[Json]:
         with self._lock:
             found = [m for (ch, _), m in self.messages.items() if ch == channel]
@@ -217,6 +280,13 @@ class StandInRecords:
         self._last_ts_micros = max(self._last_ts_micros + 1, int(self.clock() * 1_000_000))
         seconds, micros = divmod(self._last_ts_micros, 1_000_000)
         return f"{seconds}.{micros:06d}"
+
+    def _conversation_id(self, channel: str) -> str:
+        """The conversation a user id, channel name or id names (no access checks)."""
+        if channel[:1] in ("U", "W"):
+            return "D" + channel
+        by_name = {c["name"]: cid for cid, c in self._channels.items()}
+        return by_name.get(channel.lstrip("#"), channel)
 
     def _warn(self, method: str, warning: str, **details: Any) -> None:
         with self._lock:

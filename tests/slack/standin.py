@@ -8,8 +8,9 @@ view hashes. Everything it receives is recorded so tests can assert on it.
 Point the bot at it with `WebClient(base_url=standin.api_url, token=standin.token)`.
 
 The class is assembled from parts: `StandInRecords` (state, directory, records),
-`ConversationsMixin` (channels, DMs, messages), `ViewStackMixin` (modals, Home tabs);
-the methods themselves are in `web_api` and the HTTP plumbing in `http`.
+`ConversationsMixin` (channels, DMs, messages), `ViewStackMixin` (modals, Home tabs),
+`FaultInjectionMixin` (`fail_next`, `fail_always`, `fail_randomly`); the methods
+themselves are in `web_api` and the HTTP plumbing in `http`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from __future__ import annotations
 import copy
 import secrets
 import threading
+import time
 
 from tests.slack.blockkit import MAX_MESSAGE_BLOCKS, block_errors
 from tests.slack.conversations import ConversationsMixin
 from tests.slack.errors import ApiError
+from tests.slack.faults import FaultInjectionMixin, InjectedFault
 from tests.slack.http import StandInRequestHandler, StandInServer
-from tests.slack.records import ApiCall, Fault, Json
+from tests.slack.records import ApiCall, Json
 from tests.slack.views import ViewStackMixin
 from tests.slack.web_api import METHODS
 
@@ -31,7 +34,7 @@ TRIGGER_TTL_SECONDS = 3.0
 POLL_SECONDS = 0.01
 
 
-class SlackStandIn(ConversationsMixin, ViewStackMixin):
+class SlackStandIn(ConversationsMixin, ViewStackMixin, FaultInjectionMixin):
     """Fake Slack Web API server. All public records are guarded by one lock.
 
     Constructor arguments and the recorded state are those of `StandInRecords`.
@@ -100,72 +103,49 @@ class SlackStandIn(ConversationsMixin, ViewStackMixin):
             raise ApiError("expired_trigger_id")
         return user_id
 
-    # ---- fault injection ------------------------------------------------------------
-
-    def fail_next(
-        self,
-        method: str,
-        *,
-        error: str | None = None,
-        status: int = 200,
-        retry_after: int | None = None,
-        times: int = 1,
-    ) -> None:
-        """Make the next `times` calls of `method` fail, then behave normally again."""
-        fault = Fault(error=error, status=status, retry_after=retry_after, remaining=times)
-        with self._lock:
-            self._faults.setdefault(method, []).append(fault)
-
     # ---- request handling (called from server threads) -----------------------------
 
     def handle_api(self, method: str, args: Json, header_token: str | None) -> tuple[int, Json]:
         token = header_token or args.pop("token", None)
         # A private copy, so later edits to stored messages/views never rewrite history.
         call = ApiCall(method=method, args=copy.deepcopy(args), token=token, at=self.clock())
-        status, body = self._answer(method, args, token)
+        status, body, fault = self._answer(method, args, token)
         call.ok, call.error, call.status = bool(body.get("ok")), body.get("error"), status
+        call.fault = fault.kind if fault is not None else None
         with self._lock:
             self.calls.append(call)
+        if fault is not None and fault.delay > 0:
+            # A "slow" fault: the call has taken effect and is recorded; only the answer
+            # is late. Sleep outside the lock so other calls go on meanwhile.
+            time.sleep(fault.delay)
         return status, body
 
-    def _answer(self, method: str, args: Json, token: str | None) -> tuple[int, Json]:
+    def _answer(
+        self, method: str, args: Json, token: str | None
+    ) -> tuple[int, Json, InjectedFault | None]:
         handler = METHODS.get(method)
         if handler is None:
-            return 200, {"ok": False, "error": "unknown_method", "req_method": method}
+            return 200, {"ok": False, "error": "unknown_method", "req_method": method}, None
         if method != "api.test":
             if not token:
-                return 200, {"ok": False, "error": "not_authed"}
+                return 200, {"ok": False, "error": "not_authed"}, None
             if token != self.token:
-                return 200, {"ok": False, "error": "invalid_auth"}
-        fault = self._take_fault(method)
-        if fault is not None:
-            return fault
+                return 200, {"ok": False, "error": "invalid_auth"}, None
+        fault: InjectedFault | None = None
         try:
+            fault = self._injected_fault(method, args)
+            if fault is not None and fault.answer is not None:
+                return fault.status, fault.answer, fault
             with self._lock:
-                return 200, {"ok": True, **handler(self, args)}
+                return 200, {"ok": True, **handler(self, args)}, fault
         except ApiError as exc:
-            return 200, {"ok": False, "error": exc.error, **exc.extra}
+            return 200, {"ok": False, "error": exc.error, **exc.extra}, fault
         except Exception as exc:
-            # A stand-in bug (or arguments it cannot parse) must fail the call visibly,
-            # not kill the server thread and leave the bot's request hanging.
+            # A stand-in bug (or arguments it cannot parse, or a failing `fail_always`
+            # predicate) must fail the call visibly, not kill the server thread and leave
+            # the bot's request hanging.
             self._warn(method, "standin_error", error=repr(exc))
-            return 500, {"ok": False, "error": "internal_error"}
-
-    def _take_fault(self, method: str) -> tuple[int, Json] | None:
-        with self._lock:
-            queue = self._faults.get(method)
-            if not queue:
-                return None
-            fault = queue[0]
-            fault.remaining -= 1
-            if fault.remaining <= 0:
-                queue.pop(0)
-        if fault.status == 429:
-            retry_after = 1 if fault.retry_after is None else fault.retry_after
-            return 429, {"ok": False, "error": "ratelimited", "_retry_after": retry_after}
-        if fault.status != 200:
-            return fault.status, {"ok": False, "error": fault.error or "internal_error"}
-        return 200, {"ok": False, "error": fault.error or "internal_error"}
+            return 500, {"ok": False, "error": "internal_error"}, fault
 
     def handle_response_url(self, url: str, body: Json) -> tuple[int, Json]:
         with self._lock:

@@ -105,6 +105,7 @@ def _chat_post_message(s: SlackStandIn, args: Json) -> Json:
     channel = s._postable_channel(str(args["channel"]))
     s._check_message_content("chat.postMessage", args)
     message = s._store_bot_message(channel, args)
+    s._posted_keys.append((channel, message["ts"]))
     return {"channel": channel, "ts": message["ts"], "message": copy.deepcopy(message)}
 
 

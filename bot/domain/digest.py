@@ -1,0 +1,105 @@
+"""The hiring digest of a channel: what is in flight, what finished since the last digest,
+and how the finished candidates of each role compare. Pure: no Slack, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.panel import PanelistState, RoundSnapshot, Status
+from bot.domain.stats import PanelSummary
+
+FINISHED = (Status.COMPLETE, Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class FinishedRound:
+    round: RoundSnapshot  # status complete or closed
+    summary: PanelSummary
+    finished_at: datetime  # completed_at or closed_at (UTC)
+
+
+@dataclass(frozen=True)
+class RoleRanking:
+    role_name: str
+    rounds: tuple[FinishedRound, ...]  # overall score desc, None last, ties newest first
+
+
+@dataclass(frozen=True)
+class Digest:
+    channel_id: str
+    now: datetime
+    since: datetime | None  # the previous digest; None for the first
+    in_flight: tuple[RoundSnapshot, ...]  # open rounds, soonest due first
+    finished: tuple[FinishedRound, ...]  # finished after `since` (all if None), newest first
+    rankings: tuple[RoleRanking, ...]  # every finished round in the channel, by role name
+
+    @property
+    def empty(self) -> bool:
+        """Nothing in flight and nothing finished since the last digest: not posted."""
+        return not self.in_flight and not self.finished
+
+    def late(self, r: RoundSnapshot) -> tuple[PanelistState, ...]:
+        """The panelists still missing once the round is past due; () before that."""
+        return r.missing if self.now > r.due_at else ()
+
+
+def _rank_key(f: FinishedRound) -> tuple[bool, float, float]:
+    overall = f.summary.overall
+    return (overall is None, -(overall or 0.0), -f.finished_at.timestamp())
+
+
+def rank(rounds: Iterable[FinishedRound]) -> tuple[FinishedRound, ...]:
+    """Overall score, best first; rounds nobody rated last; ties: the newest first."""
+    return tuple(sorted(rounds, key=_rank_key))
+
+
+def build_digest(
+    channel_id: str,
+    now: datetime,
+    since: datetime | None,
+    open_rounds: Iterable[RoundSnapshot],
+    finished: Iterable[FinishedRound],
+) -> Digest:
+    """Rounds in any other status are left out: in flight means open, finished means
+    complete or closed (a cancelled round is neither)."""
+    in_flight = sorted(
+        (r for r in open_rounds if r.status == Status.OPEN), key=lambda r: (r.due_at, r.id)
+    )
+    done = [f for f in finished if f.round.status in FINISHED]
+    recent = sorted(
+        (f for f in done if since is None or f.finished_at > since),
+        key=lambda f: (f.finished_at, f.round.id),
+        reverse=True,
+    )
+    by_role: dict[str, list[FinishedRound]] = {}
+    for f in done:
+        by_role.setdefault(f.round.role_name, []).append(f)
+    rankings = tuple(
+        RoleRanking(role_name=name, rounds=rank(by_role[name]))
+        for name in sorted(by_role, key=lambda n: (n.casefold(), n))
+    )
+    return Digest(
+        channel_id=channel_id,
+        now=now,
+        since=since,
+        in_flight=tuple(in_flight),
+        finished=tuple(recent),
+        rankings=rankings,
+    )
+
+
+def flags(summary: PanelSummary) -> list[str]:
+    """Short words for what is worth a look before deciding."""
+    found = []
+    if summary.strong_no_from:
+        found.append("Strong no")
+    if summary.recommendation_disagreement:
+        found.append("split recommendation")
+    if summary.flagged:
+        found.append("disagreement on " + ", ".join(c.name for c in summary.flagged))
+    doubts = len(summary.open_questions)
+    if doubts:
+        found.append(f"{doubts} open round-1 doubt{'' if doubts == 1 else 's'}")
+    return found

@@ -1,0 +1,179 @@
+"""How each kind of outbox row becomes a Slack call, decided at delivery time from the
+state as it is then, and what Slack's answer changes in our tables (the ts we keep)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.domain.feedback import PanelistFeedback
+from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.stats import summarize
+from bot.services.outbox import Kind, announce_key, brief_key, summary_key
+from bot.services.snapshots import snapshot_with_feedback
+from bot.views.announcement import announcement
+from bot.views.brief import brief
+from bot.views.common import Message
+from bot.views.reminders import nudge_message, pre_interview_message
+from bot.views.summary import summary_message
+from storage import queries
+from storage.models import Outbox, Panelist, Round, WorkState
+
+
+@dataclass(frozen=True)
+class Post:
+    """chat.postMessage to `channel`, or to a DM with `user_id` when channel is None."""
+
+    channel: str | None
+    user_id: str | None
+    message: Message
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Edit:
+    channel: str
+    ts: str
+    message: Message
+
+
+@dataclass(frozen=True)
+class Skip:
+    """No longer needed (the feedback arrived, the round was cancelled, …)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Needs another message delivered first (an update needs the original's ts)."""
+
+    reason: str
+
+
+Plan = Post | Edit | Skip | Wait
+
+
+@dataclass(frozen=True)
+class Loaded:
+    snap: RoundSnapshot
+    feedback: list[PanelistFeedback]
+    rnd: Round
+
+
+def plan(session: Session, row: Outbox) -> Plan:
+    if row.kind == Kind.POST:
+        return Post(
+            row.channel_id,
+            row.user_id,
+            Message(text=row.payload["text"], blocks=row.payload["blocks"]),
+        )
+    rnd = queries.get_round(session, row.team_id, row.round_id or 0)
+    if rnd is None:
+        return Skip("the round is gone")
+    snap, feedback = snapshot_with_feedback(session, rnd)
+    return PLANNERS[row.kind](session, row, Loaded(snap, feedback, rnd))
+
+
+def record(session: Session, row: Outbox, channel: str, ts: str) -> None:
+    """Keep the ts Slack gave a new message, so later changes update it in place."""
+    if row.kind == Kind.ANNOUNCE:
+        _set_round(session, row, announcement_ts=ts)
+    elif row.kind == Kind.SUMMARY:
+        _set_round(session, row, summary_ts=ts)
+    elif row.kind == Kind.BRIEF:
+        session.execute(
+            update(Panelist)
+            .where(Panelist.round_id == row.round_id, Panelist.user_id == row.user_id)
+            .values(dm_channel=channel, dm_ts=ts)
+        )
+
+
+# -- one planner per kind ----------------------------------------------------------------
+def _announce(session: Session, row: Outbox, r: Loaded) -> Plan:
+    if r.snap.announcement_ts:
+        return Skip("already announced")
+    return Post(r.snap.channel_id, None, announcement(r.snap))
+
+
+def _refresh_announcement(session: Session, row: Outbox, r: Loaded) -> Plan:
+    if not r.snap.announcement_ts:
+        return _waiting_for(session, row, announce_key(r.snap.id))
+    return Edit(r.snap.channel_id, r.snap.announcement_ts, announcement(r.snap))
+
+
+def _brief(session: Session, row: Outbox, r: Loaded) -> Plan:
+    return Post(None, row.user_id, brief(r.snap, row.user_id or ""))
+
+
+def _refresh_brief(session: Session, row: Outbox, r: Loaded) -> Plan:
+    dm = next((p for p in r.rnd.panelists if p.user_id == row.user_id), None)
+    if dm is None or not (dm.dm_channel and dm.dm_ts):
+        return _waiting_for(session, row, brief_key(r.snap.id, row.user_id or ""))
+    return Edit(dm.dm_channel, dm.dm_ts, brief(r.snap, dm.user_id))
+
+
+def _summary(session: Session, row: Outbox, r: Loaded) -> Plan:
+    if r.snap.summary_ts:
+        return Skip("already posted")
+    if not r.snap.announcement_ts:
+        waiting = _waiting_for(session, row, announce_key(r.snap.id))
+        if isinstance(waiting, Wait):
+            return waiting
+        # The announcement never made it: the summary stands on its own in the channel.
+    return Post(r.snap.channel_id, None, _summary_message(r), thread_ts=r.snap.announcement_ts)
+
+
+def _refresh_summary(session: Session, row: Outbox, r: Loaded) -> Plan:
+    if not r.snap.summary_ts:
+        return _waiting_for(session, row, summary_key(r.snap.id))
+    return Edit(r.snap.channel_id, r.snap.summary_ts, _summary_message(r))
+
+
+def _nudge(session: Session, row: Outbox, r: Loaded) -> Plan:
+    user_id = row.user_id or ""
+    if r.snap.status != Status.OPEN:
+        return Skip(f"the round is {r.snap.status}")
+    if not r.snap.has_panelist(user_id):
+        return Skip("no longer on the panel")
+    if r.snap.submitted(user_id):
+        return Skip("feedback already given")
+    if row.kind == Kind.PRE_INTERVIEW:
+        return Post(None, user_id, pre_interview_message(r.snap))
+    return Post(None, user_id, nudge_message(r.snap, user_id, int(row.payload.get("n", 0))))
+
+
+PLANNERS: dict[str, Callable[[Session, Outbox, Loaded], Plan]] = {
+    Kind.ANNOUNCE: _announce,
+    Kind.ANNOUNCEMENT: _refresh_announcement,
+    Kind.BRIEF: _brief,
+    Kind.BRIEF_REFRESH: _refresh_brief,
+    Kind.SUMMARY: _summary,
+    Kind.SUMMARY_REFRESH: _refresh_summary,
+    Kind.NUDGE: _nudge,
+    Kind.PRE_INTERVIEW: _nudge,
+}
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _waiting_for(session: Session, row: Outbox, key: str) -> Plan:
+    """Wait while the message this one depends on may still be delivered; skip when it
+    never will be (it failed for good, or there is none)."""
+    status = session.scalar(
+        select(Outbox.status).where(Outbox.team_id == row.team_id, Outbox.key == key)
+    )
+    if status == WorkState.PENDING:
+        return Wait(f"waiting for {key}")
+    return Skip(f"{key} is {status or 'missing'}")
+
+
+def _summary_message(r: Loaded) -> Message:
+    stats = summarize(r.snap.rubric, r.feedback, list(r.snap.questions))
+    return summary_message(r.snap, stats, r.feedback)
+
+
+def _set_round(session: Session, row: Outbox, **values: str) -> None:
+    session.execute(update(Round).where(Round.id == row.round_id).values(**values))

@@ -1,0 +1,270 @@
+"""Delivers the outbox: claims due rows with a lease, sends each one, records Slack's
+answer. 429s wait for Retry-After, 5xx and timeouts back off and retry, permanent refusals
+are marked failed and the organizer is told what could not be delivered and why.
+
+The only duplicate window: Slack accepted a post but we never recorded it (the process died
+between Slack's answer and our commit, or the answer was lost to a timeout); the row's lease
+then runs out and another attempt posts again. See docs/delivery.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import ColumnElement, case
+
+from bot.services import deliveries
+from bot.services.context import Deps
+from bot.services.deliveries import Edit, Post, Skip, Wait
+from bot.services.outbox import Outgoing
+from bot.services.work_loop import drain
+from bot.views.reminders import undeliverable_notice
+from storage.models import Outbox, WorkState
+from storage.work import finish, leased
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+# A send makes at most two calls (conversations.open, chat.postMessage) of CLIENT_TIMEOUT
+# each; never start one with less lease than this left, or it could outlive the lease.
+SEND_BUDGET = timedelta(seconds=30)
+CLIENT_TIMEOUT = 10
+BATCH = 25
+WAIT_FOR_PREREQUISITE = timedelta(seconds=5)
+MAX_BACKOFF = timedelta(minutes=15)
+# Slack down for longer than this: the message is stale; give up and say so.
+GIVE_UP_AFTER = timedelta(days=2)
+# Errors that mean "try again later"; any other Slack error is an answer that won't change.
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+)
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    retried: int = 0
+    waiting: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: DispatchStats) -> None:
+        self.sent += other.sent
+        self.skipped += other.skipped
+        self.failed += other.failed
+        self.retried += other.retried
+        self.waiting += other.waiting
+        for code, n in other.errors.items():
+            self.errors[code] = self.errors.get(code, 0) + n
+
+
+@dataclass(frozen=True)
+class Retry:
+    after: timedelta
+    error: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    error: str
+
+
+def classify(exc: Exception) -> Retry | Refused:
+    """What a failed Slack call means for the message."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        error = str(response.get("error") or f"http_{response.status_code}")
+        if response.status_code == 429:
+            retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after")
+            seconds = int(retry_after[0] if isinstance(retry_after, list) else retry_after or 1)
+            return Retry(timedelta(seconds=max(seconds, 1)), "ratelimited")
+        if response.status_code >= 500 or error in TRANSIENT_ERRORS:
+            return Retry(timedelta(0), error)
+        return Refused(error)
+    # Timeouts, refused connections, resets: Slack may or may not have acted.
+    return Retry(timedelta(0), type(exc).__name__)
+
+
+def backoff(attempts: int, floor: timedelta) -> timedelta:
+    """Exponential with jitter, so instances that failed together don't retry together."""
+    seconds = min(2.0 ** max(attempts - 1, 0), MAX_BACKOFF.total_seconds())
+    return max(floor, timedelta(seconds=seconds * random.uniform(0.8, 1.2)))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row in hand: its lease token, and the generation we are delivering."""
+
+    row: Outbox
+    token: str
+    generation: int
+
+
+class Dispatcher:
+    def __init__(self, deps: Deps, client: WebClient, owner: str | None = None) -> None:
+        self.deps = deps
+        self.client = client
+        self.owner = owner or f"dispatch-{uuid.uuid4().hex[:12]}"
+        self.stopping = threading.Event()
+
+    def run(
+        self, *, only: ColumnElement[bool] | None = None, budget: float = 20.0
+    ) -> DispatchStats:
+        """Deliver due rows (matching `only`) until none are left or `budget` seconds pass."""
+        stats = DispatchStats()
+        drain(
+            self.deps,
+            Outbox,
+            self.owner,
+            lambda row_id, token: self._deliver(row_id, token, stats),
+            lease=LEASE,
+            per_row=SEND_BUDGET,
+            batch=BATCH,
+            budget=budget,
+            stopping=self.stopping,
+            only=only,
+        )
+        return stats
+
+    def deliver_round(self, round_id: int) -> DispatchStats:
+        """Send what a request just enqueued for this round, right after its ack; the tick
+        is the safety net for anything that fails here."""
+        return self.run(only=Outbox.round_id == round_id, budget=10.0)
+
+    # -- one row ---------------------------------------------------------------------------
+    def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> None:
+        with self.deps.db.read() as session:
+            rows = leased(session, Outbox, [row_id], token)
+            if not rows:
+                return  # the lease ran out and someone else has it
+            claimed = Claimed(rows[0], token, rows[0].generation)
+            try:
+                step: deliveries.Plan | Retry = deliveries.plan(session, claimed.row)
+            except Exception:  # a rendering bug must not wedge the queue
+                error_id = uuid.uuid4().hex[:8]
+                log.exception("could not render outbox row %s (error id %s)", row_id, error_id)
+                step = Retry(timedelta(0), f"render error {error_id}")
+        if isinstance(step, Retry):
+            self._retry_or_give_up(claimed, step, stats)
+        elif isinstance(step, Skip):
+            now = self.deps.now()
+            self._finish(claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=step.reason)
+            stats.skipped += 1
+        elif isinstance(step, Wait):
+            self._finish(claimed, due_at=self.deps.now() + WAIT_FOR_PREREQUISITE)
+            stats.waiting += 1
+        else:
+            self._send_and_record(claimed, step, stats)
+
+    def _send_and_record(self, claimed: Claimed, step: Post | Edit, stats: DispatchStats) -> None:
+        try:
+            channel, ts = self._send(step)
+        except Exception as exc:
+            outcome = classify(exc)
+            stats.errors[outcome.error] = stats.errors.get(outcome.error, 0) + 1
+            if isinstance(outcome, Refused):
+                self._refused(claimed, outcome, stats)
+            else:
+                self._retry_or_give_up(claimed, outcome, stats)
+            return
+        now = self.deps.now()
+        with self.deps.db.transaction() as session:
+            if finish(
+                session,
+                Outbox,
+                claimed.row.id,
+                claimed.token,
+                **_final(claimed, WorkState.SENT, now),
+                result_channel=channel,
+                result_ts=ts,
+                attempts=Outbox.attempts + 1,
+                last_error=None,
+            ):
+                deliveries.record(session, claimed.row, channel, ts)
+            else:
+                log.warning("outbox row %s was sent after its lease ran out", claimed.row.id)
+        stats.sent += 1
+
+    def _send(self, step: Post | Edit) -> tuple[str, str]:
+        if isinstance(step, Edit):
+            self.client.chat_update(
+                channel=step.channel, ts=step.ts, text=step.message.text, blocks=step.message.blocks
+            )
+            return step.channel, step.ts
+        channel = step.channel
+        if channel is None:
+            channel = str(self.client.conversations_open(users=step.user_id)["channel"]["id"])
+        reply = self.client.chat_postMessage(
+            channel=channel,
+            text=step.message.text,
+            blocks=step.message.blocks,
+            thread_ts=step.thread_ts,
+        )
+        return str(reply.get("channel") or channel), str(reply["ts"])
+
+    def _retry_or_give_up(self, claimed: Claimed, outcome: Retry, stats: DispatchStats) -> None:
+        now = self.deps.now()
+        row = claimed.row
+        if now - row.created_at > GIVE_UP_AFTER:
+            self._refused(claimed, Refused(f"gave up retrying: {outcome.error}"), stats)
+            return
+        stats.retried += 1
+        self._finish(
+            claimed,
+            due_at=now + backoff(row.attempts + 1, outcome.after),
+            attempts=row.attempts + 1,
+            last_error=outcome.error,
+        )
+
+    def _refused(self, claimed: Claimed, outcome: Refused, stats: DispatchStats) -> None:
+        """Mark the row failed and, in the same transaction, tell whoever should know."""
+        now = self.deps.now()
+        row = claimed.row
+        log.warning("outbox row %s (%s) refused by Slack: %s", row.id, row.key, outcome.error)
+        with self.deps.db.transaction() as session:
+            if not finish(
+                session,
+                Outbox,
+                row.id,
+                claimed.token,
+                status=WorkState.FAILED,
+                finished_at=now,
+                attempts=row.attempts + 1,
+                last_error=outcome.error[:300],
+            ):
+                return
+            if row.notify_user_id and row.notify_user_id != row.user_id:
+                target = f"<#{row.channel_id}>" if row.channel_id else f"<@{row.user_id}>"
+                Outgoing(session, row.team_id, now).post(
+                    f"undeliverable:{row.id}",
+                    undeliverable_notice(str(row.payload.get("label")), target, outcome.error),
+                    label="a note about a message that could not be delivered",
+                    user_id=row.notify_user_id,
+                    round_id=row.round_id,
+                )
+        stats.failed += 1
+
+    def _finish(self, claimed: Claimed, **values: Any) -> None:
+        if isinstance(values.get("last_error"), str):
+            values["last_error"] = values["last_error"][:300]
+        with self.deps.db.transaction() as session:
+            finish(session, Outbox, claimed.row.id, claimed.token, **values)
+
+
+def _final(claimed: Claimed, status: str, now: datetime) -> dict[str, Any]:
+    """Values that end a row, unless a newer change re-armed it while we worked on it:
+    then it stays pending and is rendered again from the newer state."""
+    current = Outbox.generation == claimed.generation
+    return {
+        "status": case((current, status), else_=WorkState.PENDING),
+        "finished_at": case((current, now), else_=None),
+    }

@@ -1,0 +1,177 @@
+"""Handles due work: reminders, escalations, digests. Each row is handled in one
+transaction with the outbox rows it produces, so a message is enqueued exactly once even
+with several instances ticking (the row is leased) or a crash halfway (it all rolls back)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.domain.panel import Status
+from bot.domain.schedule import next_allowed
+from bot.services.context import Deps
+from bot.services.digests import run_digest
+from bot.services.outbox import Kind, Outgoing
+from bot.services.reminder_plan import Due, cadence_of, next_regular_nudge, schedule_nudge
+from bot.services.snapshots import snapshot
+from bot.services.work_loop import drain
+from bot.views.reminders import escalation_message
+from storage import queries
+from storage.models import DueWork, WorkState
+from storage.work import finish, leased
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+PER_ROW = timedelta(seconds=20)
+BATCH = 50
+RETRY_AFTER_ERROR = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Later:
+    """Not now (quiet hours): due again at `at`."""
+
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Done:
+    note: str = ""
+
+
+Outcome = Later | Done
+Handler = Callable[[Session, DueWork, datetime], Outcome]
+
+
+class DueWorkRunner:
+    def __init__(self, deps: Deps, owner: str | None = None) -> None:
+        self.deps = deps
+        self.owner = owner or f"due-{uuid.uuid4().hex[:12]}"
+        self.stopping = threading.Event()
+        self.handled = 0
+
+    def run(self, budget: float = 20.0) -> int:
+        before = self.handled
+        drain(
+            self.deps,
+            DueWork,
+            self.owner,
+            self._handle,
+            lease=LEASE,
+            per_row=PER_ROW,
+            batch=BATCH,
+            budget=budget,
+            stopping=self.stopping,
+        )
+        return self.handled - before
+
+    def _handle(self, row_id: int, token: str) -> None:
+        now = self.deps.now()
+        try:
+            with self.deps.db.transaction() as session:
+                rows = leased(session, DueWork, [row_id], token)
+                if not rows:
+                    return
+                row = rows[0]
+                outcome = HANDLERS[row.kind](session, row, now)
+                if isinstance(outcome, Later):
+                    finish(session, DueWork, row.id, token, due_at=outcome.at)
+                else:
+                    finish(
+                        session,
+                        DueWork,
+                        row.id,
+                        token,
+                        status=WorkState.DONE,
+                        finished_at=now,
+                        last_error=outcome.note[:300] or None,
+                    )
+            self.handled += 1
+        except Exception as exc:
+            error_id = uuid.uuid4().hex[:8]
+            log.exception("due work %s failed (error id %s)", row_id, error_id)
+            with self.deps.db.transaction() as session:
+                finish(
+                    session,
+                    DueWork,
+                    row_id,
+                    token,
+                    due_at=now + RETRY_AFTER_ERROR,
+                    attempts=DueWork.attempts + 1,
+                    last_error=f"{type(exc).__name__} (error id {error_id})",
+                )
+
+
+def _nudge(session: Session, row: DueWork, now: datetime) -> Outcome:
+    rnd = queries.get_round(session, row.team_id, row.round_id or 0)
+    if rnd is None or rnd.status != Status.OPEN:
+        return Done("round no longer open")
+    panelist = next((p for p in rnd.panelists if p.user_id == row.user_id and p.active), None)
+    if panelist is None:
+        return Done("no longer on the panel")
+    snap = snapshot(session, rnd)
+    if snap.submitted(panelist.user_id):
+        return Done("feedback given")
+    n = int(row.payload.get("n", 0))
+    regular = bool(row.payload.get("regular"))
+    cadence = cadence_of(session, row.team_id)
+    if regular and not cadence.enabled:
+        return Done("reminders are off in this workspace")
+    allowed = next_allowed(now, panelist.tz)
+    if allowed > now:
+        if regular and n == 1 and allowed >= rnd.due_at:
+            return Done("the due-time reminder comes first")
+        return Later(allowed)
+    Outgoing(session, row.team_id, now).reminder(row.key, Kind.NUDGE, snap, panelist.user_id, n)
+    if regular and n >= 2 and (following := next_regular_nudge(rnd, cadence, now, n + 1)):
+        schedule_nudge(session, rnd, panelist.user_id, *following)
+    return Done()
+
+
+def _pre_interview(session: Session, row: DueWork, now: datetime) -> Outcome:
+    rnd = queries.get_round(session, row.team_id, row.round_id or 0)
+    if rnd is None or rnd.status != Status.OPEN or now >= rnd.interview_at:
+        return Done("too late or not needed")
+    snap = snapshot(session, rnd)
+    if not snap.has_panelist(row.user_id or ""):
+        return Done("no longer on the panel")
+    Outgoing(session, row.team_id, now).reminder(
+        row.key, Kind.PRE_INTERVIEW, snap, row.user_id or "", 0
+    )
+    return Done()
+
+
+def _escalate(session: Session, row: DueWork, now: datetime) -> Outcome:
+    rnd = queries.get_round(session, row.team_id, row.round_id or 0)
+    if rnd is None or rnd.status != Status.OPEN:
+        return Done("round no longer open")
+    snap = snapshot(session, rnd)
+    if not snap.missing:
+        return Done("nobody is late")
+    Outgoing(session, row.team_id, now).post(
+        row.key,
+        escalation_message(snap),
+        label=f"the late-feedback note for {snap.candidate_name}",
+        user_id=snap.organizer_id,
+        round_id=snap.id,
+    )
+    return Done()
+
+
+def _digest(session: Session, row: DueWork, now: datetime) -> Outcome:
+    return Done(run_digest(session, row.team_id, row.channel_id or "", row.key, now))
+
+
+HANDLERS: dict[str, Handler] = {
+    Due.NUDGE: _nudge,
+    Due.PRE_INTERVIEW: _pre_interview,
+    Due.ESCALATE: _escalate,
+    Due.DIGEST: _digest,
+}

@@ -1,0 +1,172 @@
+"""What a state change will say in Slack, written as outbox rows in the change's own
+transaction. Nothing here talks to Slack: the dispatcher delivers the rows, rendering each
+from the state as it is at delivery, so a late delivery never shows stale news."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.domain.panel import RoundSnapshot
+from bot.views.common import Message
+from storage.models import Outbox
+from storage.work import add_once, add_or_rearm
+
+
+class Kind:
+    """Outbox row kinds; bot/services/deliveries.py renders each one."""
+
+    ANNOUNCE = "announce"  # post the announcement in the hiring channel
+    ANNOUNCEMENT = "announcement"  # bring it up to date (chat.update)
+    BRIEF = "brief"  # DM a panelist their brief
+    BRIEF_REFRESH = "brief_refresh"
+    SUMMARY = "summary"  # post the summary under the announcement
+    SUMMARY_REFRESH = "summary_refresh"
+    NUDGE = "nudge"  # DM a panelist who still owes feedback
+    PRE_INTERVIEW = "pre_interview"  # DM a panelist 30 minutes before
+    POST = "post"  # a message rendered when it was enqueued (digests, notices)
+
+
+def announce_key(round_id: int) -> str:
+    return f"announce:{round_id}"
+
+
+def brief_key(round_id: int, user_id: str) -> str:
+    return f"brief:{round_id}:{user_id}"
+
+
+def summary_key(round_id: int) -> str:
+    return f"summary:{round_id}"
+
+
+class Outgoing:
+    """Enqueues messages for one transaction (`session`), all due at `now`."""
+
+    def __init__(self, session: Session, team_id: str, now: datetime) -> None:
+        self.session = session
+        self.team_id = team_id
+        self.now = now
+
+    # -- a round's living messages -------------------------------------------------------
+    def round_started(self, snap: RoundSnapshot) -> None:
+        self._once(
+            announce_key(snap.id),
+            Kind.ANNOUNCE,
+            snap,
+            channel_id=snap.channel_id,
+            label=f"the panel announcement for {snap.candidate_name}",
+        )
+        self.briefs(snap, [p.user_id for p in snap.panelists])
+
+    def briefs(self, snap: RoundSnapshot, user_ids: Iterable[str]) -> None:
+        for user_id in user_ids:
+            self._once(
+                brief_key(snap.id, user_id),
+                Kind.BRIEF,
+                snap,
+                user_id=user_id,
+                label=f"the panel brief for {snap.candidate_name}",
+            )
+
+    def round_changed(
+        self, snap: RoundSnapshot, *, summary_claimed: bool, briefs_of: Iterable[str] = ()
+    ) -> None:
+        """The announcement shows the new progress; the summary is posted by the change
+        that claimed it, or refreshed after later edits; affected briefs are refreshed."""
+        what = snap.candidate_name
+        self._refresh(
+            f"announcement:{snap.id}",
+            Kind.ANNOUNCEMENT,
+            snap,
+            label=f"the update of the panel announcement for {what}",
+        )
+        if summary_claimed:
+            self._once(
+                summary_key(snap.id),
+                Kind.SUMMARY,
+                snap,
+                channel_id=snap.channel_id,
+                label=f"the panel summary for {what}",
+            )
+        elif not snap.sealed:
+            self._refresh(
+                f"summary_refresh:{snap.id}",
+                Kind.SUMMARY_REFRESH,
+                snap,
+                label=f"the update of the panel summary for {what}",
+            )
+        for user_id in dict.fromkeys(briefs_of):
+            self._refresh(
+                f"brief_refresh:{snap.id}:{user_id}",
+                Kind.BRIEF_REFRESH,
+                snap,
+                user_id=user_id,
+                label=f"the update of the panel brief for {what}",
+            )
+
+    # -- reminders -----------------------------------------------------------------------
+    def reminder(self, key: str, kind: str, snap: RoundSnapshot, user_id: str, n: int) -> None:
+        self._once(
+            key,
+            kind,
+            snap,
+            user_id=user_id,
+            label=f"a feedback reminder for {snap.candidate_name}",
+            n=n,
+        )
+
+    # -- anything rendered now -----------------------------------------------------------
+    def post(
+        self,
+        key: str,
+        message: Message,
+        *,
+        label: str,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        notify_user_id: str | None = None,
+        round_id: int | None = None,
+    ) -> None:
+        """A message fixed at enqueue time, to a channel or (`user_id`) a DM."""
+        add_once(
+            self.session,
+            Outbox,
+            team_id=self.team_id,
+            key=key,
+            kind=Kind.POST,
+            due_at=self.now,
+            round_id=round_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            notify_user_id=notify_user_id,
+            payload={"label": label, "text": message.text, "blocks": message.blocks},
+        )
+
+    # -- helpers -------------------------------------------------------------------------
+    def _row(
+        self, key: str, kind: str, snap: RoundSnapshot, label: str, **fields: Any
+    ) -> dict[str, Any]:
+        payload = {"label": label}
+        if "n" in fields:
+            payload["n"] = fields.pop("n")
+        return {
+            "team_id": self.team_id,
+            "key": key,
+            "kind": kind,
+            "due_at": self.now,
+            "round_id": snap.id,
+            "notify_user_id": snap.organizer_id,
+            "payload": payload,
+            **fields,
+        }
+
+    def _once(self, key: str, kind: str, snap: RoundSnapshot, *, label: str, **fields: Any) -> None:
+        add_once(self.session, Outbox, **self._row(key, kind, snap, label, **fields))
+
+    def _refresh(
+        self, key: str, kind: str, snap: RoundSnapshot, *, label: str, **fields: Any
+    ) -> None:
+        add_or_rearm(self.session, **self._row(key, kind, snap, label, **fields))

@@ -1,0 +1,97 @@
+"""Which due work a round schedules: the pre-interview brief, the nudges of each panelist
+(after the interview, at the due time, then on the workspace's cadence) and the organizer's
+escalation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot.domain.schedule import Cadence, nudge_at
+from storage.models import DueWork, Round, WorkspaceSettings
+from storage.work import add_once
+
+PRE_INTERVIEW_LEAD = timedelta(minutes=30)
+
+
+class Due:
+    """Due work kinds; bot/services/due_work.py handles each one."""
+
+    NUDGE = "nudge"
+    PRE_INTERVIEW = "pre_interview"
+    ESCALATE = "escalate"
+    DIGEST = "digest"
+
+
+def cadence_of(session: Session, team_id: str) -> Cadence:
+    row = session.get(WorkspaceSettings, team_id)
+    if row is None:
+        return Cadence()
+    return Cadence(
+        after_interview=timedelta(minutes=row.nudge_after_minutes),
+        every=timedelta(minutes=row.nudge_every_minutes),
+        enabled=row.nudges_enabled,
+    )
+
+
+def next_regular_nudge(
+    rnd: Round, cadence: Cadence, after: datetime, start: int = 1
+) -> tuple[int, datetime] | None:
+    """The first scheduled nudge (number, time) from number `start` on that falls after
+    `after`; a panel formed late, or an outage, never brings a burst of past nudges."""
+    n = start
+    while (at := nudge_at(n, rnd.interview_at, rnd.due_at, cadence)) is not None or n == 1:
+        if at is not None and at > after:
+            return n, at
+        n += 1
+    return None
+
+
+def schedule_nudge(session: Session, rnd: Round, user_id: str, n: int, at: datetime) -> None:
+    add_once(
+        session,
+        DueWork,
+        team_id=rnd.team_id,
+        key=f"nudge:{rnd.id}:{user_id}:{n}",
+        kind=Due.NUDGE,
+        due_at=at,
+        round_id=rnd.id,
+        user_id=user_id,
+        payload={"n": n, "regular": True},
+    )
+
+
+def schedule_round(session: Session, rnd: Round, user_ids: Iterable[str], now: datetime) -> None:
+    """The reminders of a round for these panelists, and the organizer's escalation."""
+    cadence = cadence_of(session, rnd.team_id)
+    for user_id in user_ids:
+        pre = rnd.interview_at - PRE_INTERVIEW_LEAD
+        if pre > now:
+            add_once(
+                session,
+                DueWork,
+                team_id=rnd.team_id,
+                key=f"pre_interview:{rnd.id}:{user_id}",
+                kind=Due.PRE_INTERVIEW,
+                due_at=pre,
+                round_id=rnd.id,
+                user_id=user_id,
+            )
+        # The first nudge (after the interview) and the one at the due time; each nudge
+        # from the due time on schedules the next when it is handled.
+        first = next_regular_nudge(rnd, cadence, now)
+        if first is not None:
+            schedule_nudge(session, rnd, user_id, *first)
+            if first[0] == 1 and (second := next_regular_nudge(rnd, cadence, now, 2)):
+                schedule_nudge(session, rnd, user_id, *second)
+    add_once(
+        session,
+        DueWork,
+        team_id=rnd.team_id,
+        key=f"escalate:{rnd.id}",
+        kind=Due.ESCALATE,
+        due_at=rnd.due_at,
+        round_id=rnd.id,
+    )

@@ -1,0 +1,51 @@
+"""The loop the due-work runner and the outbox dispatcher share: claim a batch with a lease,
+handle each row, and hand back what is left when time, the lease or the process runs out."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement
+
+from bot.services.context import Deps
+from storage.work import WorkModel, claim, release_all
+
+
+def drain(
+    deps: Deps,
+    model: WorkModel,
+    owner: str,
+    handle: Callable[[int, str], None],
+    *,
+    lease: timedelta,
+    per_row: timedelta,
+    batch: int,
+    budget: float,
+    stopping: threading.Event,
+    only: ColumnElement[bool] | None = None,
+) -> None:
+    """Handle due rows until none are left, `budget` seconds pass or `stopping` is set.
+
+    A row is only started with at least `per_row` of its lease left, so no handling ever
+    outlives the lease (after which another instance may take the row). Each claim has its
+    own lease token, so two threads of one instance never mistake each other's leases."""
+    deadline = time.monotonic() + budget
+    while not stopping.is_set() and time.monotonic() < deadline:
+        now = deps.now()
+        token = f"{owner}:{uuid.uuid4().hex[:8]}"
+        with deps.db.transaction() as session:
+            ids = claim(session, model, token, now, lease, batch, only=only)
+        if not ids:
+            return
+        lease_until = now + lease
+        for index, row_id in enumerate(ids):
+            out_of_time = stopping.is_set() or time.monotonic() > deadline
+            if out_of_time or deps.now() + per_row > lease_until:
+                with deps.db.transaction() as session:
+                    release_all(session, model, ids[index:], token)
+                return
+            handle(row_id, token)

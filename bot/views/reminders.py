@@ -1,0 +1,187 @@
+"""Reminder DMs: the nudge to a panelist, the heads-up before the interview, the organizer's
+escalation, and the notices that follow from them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject, PlainTextObject
+
+from bot.domain.panel import RoundSnapshot, Status
+from bot.text import date_token, escape, mention, truncate
+from bot.views import ids
+from bot.views.announcement import candidate_line
+from bot.views.brief import BRIEF_TIME_FORMAT, brief_footer, feedback_button
+from bot.views.common import Message, actions, button, context, header, md, message
+from bot.views.digest import Line, name_list, pack_lines
+
+SNOOZE_LABEL = "Snooze 2 h"
+MENTIONS_SHOWN = 20
+CONFIRM_NAME_MAX = 80
+WHAT_MAX = 300
+# A channel or user mention, as the caller passes `target`; anything else is escaped.
+_MENTION = re.compile(r"<[#@][A-Z0-9]+>")
+
+
+def _name(r: RoundSnapshot) -> str:
+    return escape(r.candidate_name)
+
+
+def _mentions(user_ids: list[str]) -> str:
+    return name_list([mention(u) for u in user_ids], MENTIONS_SHOWN)
+
+
+def nudge_message(r: RoundSnapshot, user_id: str, n: int) -> Message:
+    """The reminder to a panelist who owes feedback; `n` counts the nudges so far."""
+    blocks: list[Block] = [
+        md(
+            f"Your feedback on {candidate_line(r)} is due {date_token(r.due_at)}.\n"
+            f"The interview was {date_token(r.interview_at, BRIEF_TIME_FORMAT)}."
+        )
+    ]
+    if r.status == Status.OPEN and r.has_panelist(user_id) and not r.submitted(user_id):
+        not_attended = button("I didn't attend", ids.NUDGE_NOT_ATTENDED, str(r.id))
+        not_attended.confirm = ConfirmObject(
+            title="You didn't attend?",
+            text=PlainTextObject(
+                text=f"This removes you from the panel for "
+                f"{truncate(r.candidate_name, CONFIRM_NAME_MAX)} and tells the organizer."
+            ),
+            confirm="Remove me",
+            deny="Go back",
+        )
+        snooze = button(SNOOZE_LABEL, ids.NUDGE_SNOOZE, f"{r.id}:{n}")
+        blocks.append(actions(feedback_button(r, False), not_attended, snooze))
+        blocks.append(context("It takes a few minutes; nobody sees it until the panel is done."))
+    else:
+        blocks.append(brief_footer(r, user_id))
+    return message(f"Reminder: your feedback on {_name(r)} is due", blocks)
+
+
+def pre_interview_message(r: RoundSnapshot) -> Message:
+    """The heads-up 30 minutes before the interview."""
+    blocks: list[Block] = [
+        header(f"Interview soon: {r.candidate_name}"),
+        md(
+            f"{candidate_line(r)}\n*When:* {date_token(r.interview_at, BRIEF_TIME_FORMAT)}\n"
+            f"*Feedback due:* {date_token(r.due_at)}"
+        ),
+    ]
+    if r.questions:
+        doubts = [Line(f"• {escape(q)}") for _, q in r.questions]
+        blocks += [md(t) for t in pack_lines("*Round-1 doubts to probe*", doubts, max_blocks=5)]
+    else:
+        blocks.append(md("*Round-1 doubts to probe*\nNo round-1 doubts were recorded."))
+    probes = [Line(f"• *{escape(c.name)}*: {escape(c.probe)}") for c in r.rubric.criteria]
+    blocks += [md(t) for t in pack_lines("*What to probe*", probes, max_blocks=5)]
+    return message(f"Your interview with {_name(r)} starts soon", blocks)
+
+
+def _escalation_text(r: RoundSnapshot) -> str:
+    missing = [p.user_id for p in r.missing]
+    still = (
+        f"still missing from: {_mentions(missing)}"
+        if missing
+        else "everyone on the panel has now submitted"
+    )
+    return (
+        f"Feedback on {candidate_line(r)} was due {date_token(r.due_at)}; {still}.\n"
+        f"*{r.submitted_count} of {len(r.panelists)} submitted*"
+    )
+
+
+def _close_button(r: RoundSnapshot) -> ButtonElement:
+    close = button("Close now", ids.CLOSE_ROUND, str(r.id), style="danger")
+    close.confirm = ConfirmObject(
+        title="Close this round now?",
+        text="The summary will be partial: it is posted with the feedback that is in, and "
+        "the missing panelists are listed.",
+        confirm="Close now",
+        deny="Keep open",
+    )
+    return close
+
+
+def escalation_message(r: RoundSnapshot) -> Message:
+    """To the organizer once the due time has passed and feedback is missing."""
+    blocks: list[Block] = [md(_escalation_text(r))]
+    if r.status == Status.OPEN:
+        buttons = [_close_button(r)]
+        if r.missing:
+            buttons.insert(0, button("Nudge them now", ids.NUDGE_NOW, str(r.id)))
+        blocks.append(actions(*buttons))
+    return message(f"Feedback on {_name(r)} is overdue", blocks)
+
+
+def escalation_done_message(r: RoundSnapshot, nudged: list[str]) -> Message:
+    """The escalation after "Nudge them now": who was nudged, and Close now while open."""
+    done = f"Nudged {_mentions(nudged)}." if nudged else "Nobody was left to nudge."
+    blocks: list[Block] = [md(_escalation_text(r)), context(done)]
+    if r.status == Status.OPEN:
+        blocks.append(actions(_close_button(r)))
+    return message(f"Feedback on {_name(r)} is overdue", blocks)
+
+
+def not_attended_notice(r: RoundSnapshot, user_id: str) -> Message:
+    """To the organizer, when a panelist says they weren't there."""
+    text = (
+        f"{mention(user_id)} says they didn't attend the interview with {candidate_line(r)} "
+        "and was removed from the panel."
+    )
+    return message(f"A panelist left the panel for {_name(r)}", [md(text)])
+
+
+def not_attended_reply(r: RoundSnapshot) -> Message:
+    """Replaces the nudge for the panelist who didn't attend."""
+    text = (
+        f"Removed you from the panel for {candidate_line(r)}; "
+        f"{mention(r.organizer_id)} has been told."
+    )
+    return message(f"Removed you from the panel for {_name(r)}", [md(text)])
+
+
+def snoozed_reply(r: RoundSnapshot, until: datetime) -> Message:
+    """Replaces the nudge after Snooze; the feedback button stays."""
+    blocks: list[Block] = [
+        md(
+            f"Your feedback on {candidate_line(r)} is due {date_token(r.due_at)}.\n"
+            f"I'll remind you again {date_token(until)}."
+        )
+    ]
+    if r.accepting_feedback:
+        blocks.append(actions(feedback_button(r, False)))
+    return message(f"I'll remind you again about {_name(r)}", blocks)
+
+
+INVITE_HINT = (
+    "Invite @Panelbot to the channel (/invite @Panelbot) — new messages will then go through."
+)
+DEACTIVATED_HINT = "That person's account is deactivated; remove them from the panel."
+DELETED_HINT = "The message was deleted, so it can't be updated."
+UNDELIVERABLE_HINTS = {
+    "channel_not_found": INVITE_HINT,
+    "not_in_channel": INVITE_HINT,
+    "is_archived": "The channel is archived. Unarchive it, or use another channel for new panels.",
+    "account_inactive": DEACTIVATED_HINT,
+    "user_not_found": DEACTIVATED_HINT,
+    "user_disabled": DEACTIVATED_HINT,
+    "cannot_dm_bot": "That's a bot, and bots can't get direct messages; remove it from the panel.",
+    "message_not_found": DELETED_HINT,
+    "cant_update_message": DELETED_HINT,
+}
+GENERIC_HINT = (
+    "Check that Panelbot can still post there; if this keeps happening, pass the error above "
+    "to your Slack admin."
+)
+
+
+def undeliverable_notice(what: str, target: str, error: str) -> Message:
+    """To the organizer: `what` (raw text, e.g. "the panel announcement for Ada") could not
+    be delivered to `target` (a <#C…> or <@U…> mention)."""
+    where = target if _MENTION.fullmatch(target) else escape(target)
+    code = escape(error.replace("`", "")) or "unknown_error"
+    hint = UNDELIVERABLE_HINTS.get(error, GENERIC_HINT)
+    thing = escape(truncate(what, WHAT_MAX))
+    text = f":warning: I couldn't deliver {thing} to {where}. Slack said `{code}`.\n{hint}"
+    return message(f"Couldn't deliver {thing}", [md(text)])

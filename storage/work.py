@@ -1,0 +1,157 @@
+"""Claimable work rows (due work and the outbox): add them idempotently, claim them with a
+lease, finish them only while the lease is still ours.
+
+Exactly-once rests on three things the database decides, never a lock in this process:
+the unique (team_id, key) of every row; the claim, a single UPDATE that only takes pending,
+due, unleased rows (PostgreSQL skips rows another claimer has locked, SQLite serializes
+writers with BEGIN IMMEDIATE); and finishing with `WHERE lease_owner = me`, so an instance
+whose lease ran out cannot overwrite what the next owner did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, literal_column, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import DueWork, Outbox, WorkState
+
+WorkModel = type[DueWork] | type[Outbox]
+
+
+def dialect_insert(session: Session, model: type[Any]) -> Any:
+    """INSERT with ON CONFLICT support for whichever database we are on."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model)
+
+
+def add_once(session: Session, model: WorkModel, **row: Any) -> None:
+    """Add a row unless one with the same (team_id, key) exists: retries are no-ops."""
+    row.setdefault("payload", {})
+    session.execute(
+        dialect_insert(session, model)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["team_id", "key"])
+    )
+
+
+def add_or_reschedule(session: Session, model: WorkModel, **row: Any) -> None:
+    """Add due work, or move a pending or cancelled row with the same key to the new time;
+    work already done for that key (a digest of this period) is not done again."""
+    row.setdefault("payload", {})
+    stmt = dialect_insert(session, model).values(**row)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["team_id", "key"],
+            set_={"status": WorkState.PENDING, "due_at": stmt.excluded.due_at},
+            where=model.status != WorkState.DONE,
+        )
+    )
+
+
+def add_or_rearm(session: Session, **row: Any) -> None:
+    """An outbox refresh: add it, or make the existing one pending again with a new
+    generation, so the latest state is sent even if an older delivery is in flight."""
+    row.setdefault("payload", {})
+    stmt = dialect_insert(session, Outbox).values(**row)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["team_id", "key"],
+            set_={
+                "status": WorkState.PENDING,
+                "generation": Outbox.generation + 1,
+                "due_at": stmt.excluded.due_at,
+                "attempts": 0,
+                "last_error": None,
+                "finished_at": None,
+            },
+        )
+    )
+
+
+def _claimable(model: WorkModel, now: datetime) -> ColumnElement[bool]:
+    # A literal status lets PostgreSQL use the partial index on pending rows.
+    return (
+        (model.status == literal_column(f"'{WorkState.PENDING}'"))
+        & (model.due_at <= now)
+        & or_(model.lease_until.is_(None), model.lease_until < now)
+    )
+
+
+def claim(
+    session: Session,
+    model: WorkModel,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    *,
+    only: ColumnElement[bool] | None = None,
+) -> list[int]:
+    """Lease up to `limit` due rows to `owner`, oldest due first; returns their ids."""
+    claimable = _claimable(model, now)
+    if only is not None:
+        claimable = claimable & only
+    candidates = (
+        select(model.id)
+        .where(claimable)
+        .order_by(model.due_at, model.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it (see above)
+    )
+    claimed = session.scalars(
+        update(model)
+        .where(model.id.in_(candidates), claimable)
+        .values(lease_owner=owner, lease_until=now + lease)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(claimed)
+
+
+def leased(session: Session, model: WorkModel, ids: Sequence[int], owner: str) -> list[Any]:
+    """The rows among `ids` still leased to `owner`, in id order."""
+    return list(
+        session.scalars(
+            select(model)
+            .where(model.id.in_(ids), model.lease_owner == owner)
+            .order_by(model.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def finish(session: Session, model: WorkModel, row_id: int, owner: str, **values: Any) -> bool:
+    """Give up the lease and set `values`; False when the lease was no longer ours."""
+    result = session.execute(
+        update(model)
+        .where(model.id == row_id, model.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def release_all(session: Session, model: WorkModel, ids: Sequence[int], owner: str) -> None:
+    """Hand back rows claimed but not handled (shutting down, or the lease runs short)."""
+    if ids:
+        session.execute(
+            update(model)
+            .where(model.id.in_(ids), model.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def cancel_pending(session: Session, model: WorkModel, *conditions: ColumnElement[bool]) -> None:
+    session.execute(
+        update(model)
+        .where(model.status == WorkState.PENDING, *conditions)
+        .values(status=WorkState.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
