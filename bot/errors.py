@@ -30,5 +30,9 @@ class NotFound(PanelbotError):
         super().__init__(message)
 
 
+class InvalidCommand(PanelbotError):
+    """A slash command's words don't parse; the message says what would."""
+
+
 class RoundNotOpen(PanelbotError):
     """The round has moved on (closed or cancelled) and can't take this change."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.domain.schedule import ScheduleInputError, parse_digest, parse_reminders
+from bot.errors import InvalidCommand
 from bot.services import Services
 from bot.services.context import utc_now
 from bot.views import ids
@@ -15,6 +18,15 @@ from bot.views.new_panel import new_panel_modal
 from bot.views.overview import status_message
 from handlers.payload import team_id, user_id
 from handlers.responses import guarded
+
+T = TypeVar("T")
+
+
+def _parsed(parse: Callable[[str], T], text: str) -> T:
+    try:
+        return parse(text.strip())
+    except ScheduleInputError as exc:
+        raise InvalidCommand(exc.message) from None
 
 
 def register(app: App, services: Services) -> None:
@@ -31,7 +43,7 @@ def register(app: App, services: Services) -> None:
 
     @app.command(ids.COMMAND)
     @guarded
-    def panel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def panel(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         verb, _, rest = (body.get("text") or "").strip().partition(" ")
         verb = verb.lower()
         if verb in ("", "new"):
@@ -43,6 +55,24 @@ def register(app: App, services: Services) -> None:
         elif verb == "status":
             reply = status_message(services.overview.for_user(team_id(body), user_id(body)))
             ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        elif verb == "digest":
+            command = _parsed(parse_digest, rest)
+            ack()
+            said = services.digests.command(
+                team_id(body),
+                user_id(body),
+                str(body.get("channel_id") or ""),
+                command,
+                str(body.get("trigger_id") or ""),
+            )
+            respond(text=said.text, response_type="ephemeral")
+            if command.action == "now":
+                services.dispatcher.deliver_digest(str(body.get("channel_id") or ""))
+        elif verb == "reminders":
+            cadence = _parsed(parse_reminders, rest)
+            ack()
+            text = services.settings.reminders(team_id(body), user_id(body), cadence)
+            respond(text=text, response_type="ephemeral")
         elif verb == "help":
             reply = help_message()
             ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")

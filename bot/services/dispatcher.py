@@ -140,6 +140,11 @@ class Dispatcher:
         is the safety net for anything that fails here."""
         return self.run(only=Outbox.round_id == round_id, budget=10.0)
 
+    def deliver_digest(self, channel_id: str) -> DispatchStats:
+        return self.run(
+            only=(Outbox.channel_id == channel_id) & Outbox.round_id.is_(None), budget=10.0
+        )
+
     # -- one row ---------------------------------------------------------------------------
     def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> None:
         with self.deps.db.read() as session:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from bot.domain.panel import Status
@@ -57,7 +58,11 @@ class DueWorkRunner:
         self.stopping = threading.Event()
         self.handled = 0
 
-    def run(self, budget: float = 20.0) -> int:
+    def run_round(self, round_id: int) -> int:
+        """Handle what is due for one round now (right after a click that made it due)."""
+        return self.run(budget=10.0, only=DueWork.round_id == round_id)
+
+    def run(self, budget: float = 20.0, only: ColumnElement[bool] | None = None) -> int:
         before = self.handled
         drain(
             self.deps,
@@ -69,6 +74,7 @@ class DueWorkRunner:
             batch=BATCH,
             budget=budget,
             stopping=self.stopping,
+            only=only,
         )
         return self.handled - before
 

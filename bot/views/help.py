@@ -12,6 +12,10 @@ HELP = """*Panelbot runs second-round interview panels.*
 hiring channel, interview time, rubric. (`/panel` alone does the same; so does the \
 *Start a panel* shortcut.)
 • `/panel status` — the panels you organize or sit on, and the feedback you still owe.
+• `/panel digest daily 09:00` · `weekly mon 09:00` · `off` · `now` — a digest for this \
+hiring channel, in your time zone (or add one, like `Europe/Berlin`).
+• `/panel reminders` — how late panelists are reminded; admins can change it \
+(`after 2h every 1d`, `off`, `on`).
 • `/panel help` — this message.
 
 *How a round goes*
