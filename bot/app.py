@@ -15,8 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.services import Services
-from bot.services.context import Deps, utc_now
-from bot.services.dispatcher import CLIENT_TIMEOUT
+from bot.services.context import Deps, Leases, utc_now
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway
 from handlers import register_all
@@ -30,7 +29,7 @@ def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.api_base_url,
-        timeout=CLIENT_TIMEOUT,
+        timeout=settings.slack_timeout_seconds,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=1),
             RateLimitErrorRetryHandler(max_retry_count=2),
@@ -44,7 +43,8 @@ def build_services(
     settings: Settings, db: Database, now: Callable[[], datetime] = utc_now
 ) -> Services:
     """`now` is the clock every service reads (tests move it)."""
-    deps = Deps(db=db, slack=SlackGateway(make_client(settings)), now=now)
+    leases = Leases.for_timeout(settings.slack_timeout_seconds, settings.work_lease_seconds)
+    deps = Deps(db=db, slack=SlackGateway(make_client(settings)), now=now, leases=leases)
     return Services.build(deps, make_client(settings, retries=False))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -20,6 +20,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # How often each instance looks for due reminders, digests and undelivered messages.
     scheduler_tick_seconds: float = Field(default=30.0, gt=0, le=3600)
+    slack_timeout_seconds: int = Field(default=10, ge=1, le=60)
+    # An instance that dies holding claimed work blocks it this long; it must leave room
+    # for a whole send (two Slack calls of slack_timeout_seconds each).
+    work_lease_seconds: float = Field(default=120.0, gt=0)
+
+    @model_validator(mode="after")
+    def _lease_covers_a_send(self) -> Settings:
+        if self.work_lease_seconds < 2 * (2 * self.slack_timeout_seconds + 5):
+            raise ValueError(
+                "WORK_LEASE_SECONDS must be at least 4 × SLACK_TIMEOUT_SECONDS + 10 "
+                f"(now {self.work_lease_seconds:g} and {self.slack_timeout_seconds:g})"
+            )
+        return self
 
     @property
     def api_base_url(self) -> str:
@@ -36,8 +49,10 @@ def load_settings() -> Settings:
         return Settings()  # type: ignore[call-arg]  # pydantic-settings reads the environment
     except ValidationError as exc:
         first = exc.errors()[0]
-        variable = str(first["loc"][0]).upper() if first["loc"] else "?"
-        if first["type"] in ("missing", "string_too_short"):
+        variable = str(first["loc"][0]).upper() if first["loc"] else ""
+        if not variable:  # a rule across settings; its message names them
+            problem = str(first["msg"]).removeprefix("Value error, ")
+        elif first["type"] in ("missing", "string_too_short"):
             problem = f"{variable} is not set"
         else:
             problem = f"{variable} is invalid: {first['msg']}"

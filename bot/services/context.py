@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.slack_gateway import SlackGateway
 from storage.db import Database
@@ -14,8 +14,23 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class Leases:
+    """How long an instance holds the work it claimed (another instance takes over once
+    that passes), and how much lease must be left to start one row: a row makes at most
+    two Slack calls, so this is twice the client timeout and a margin."""
+
+    lease: timedelta = timedelta(minutes=2)
+    per_row: timedelta = timedelta(seconds=25)
+
+    @classmethod
+    def for_timeout(cls, slack_timeout: float, lease_seconds: float) -> Leases:
+        return cls(timedelta(seconds=lease_seconds), timedelta(seconds=2 * slack_timeout + 5))
+
+
 @dataclass
 class Deps:
     db: Database
     slack: SlackGateway
     now: Callable[[], datetime] = field(default=utc_now)
+    leases: Leases = field(default_factory=Leases)

@@ -32,11 +32,6 @@ from storage.work import finish, leased
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-# A send makes at most two calls (conversations.open, chat.postMessage) of CLIENT_TIMEOUT
-# each; never start one with less lease than this left, or it could outlive the lease.
-SEND_BUDGET = timedelta(seconds=30)
-CLIENT_TIMEOUT = 10
 BATCH = 25
 WAIT_FOR_PREREQUISITE = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=15)
@@ -126,8 +121,8 @@ class Dispatcher:
             Outbox,
             self.owner,
             lambda row_id, token: self._deliver(row_id, token, stats),
-            lease=LEASE,
-            per_row=SEND_BUDGET,
+            lease=self.deps.leases.lease,
+            per_row=self.deps.leases.per_row,
             batch=BATCH,
             budget=budget,
             stopping=self.stopping,

@@ -29,8 +29,6 @@ from storage.work import finish, leased
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
-PER_ROW = timedelta(seconds=20)
 BATCH = 50
 RETRY_AFTER_ERROR = timedelta(minutes=1)
 
@@ -69,8 +67,8 @@ class DueWorkRunner:
             DueWork,
             self.owner,
             self._handle,
-            lease=LEASE,
-            per_row=PER_ROW,
+            lease=self.deps.leases.lease,
+            per_row=self.deps.leases.per_row,
             batch=BATCH,
             budget=budget,
             stopping=self.stopping,
