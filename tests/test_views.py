@@ -245,3 +245,12 @@ def test_a_criterion_strong_no_is_called_out() -> None:
     fb = worst_feedback(r)  # the first criterion is rated 1 by everyone
     text = str(summary_message(r, summarize(r.rubric, fb, []), fb).blocks)
     assert "a Strong no" in text
+
+
+def test_worst_case_summary_stays_under_slacks_total_text_limit() -> None:
+    """msg_blocks_too_long: Slack's undocumented cap on a message's total text (~12,000)."""
+    r = worst_round()
+    feedback = worst_feedback(r)
+    message = summary_message(r, summarize(r.rubric, feedback, list(r.questions)), feedback)
+    text = sum(len(str((block.get("text") or {}).get("text") or "")) for block in message.blocks)
+    assert text < 9_000, text

@@ -9,7 +9,7 @@ from bot.domain.feedback import Engagement, PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE
 from bot.domain.stats import CriterionStats, PanelSummary
-from bot.text import escape, mention
+from bot.text import escape, mention, truncate
 from bot.views import ids
 from bot.views.announcement import candidate_line
 from bot.views.common import (
@@ -23,6 +23,14 @@ from bot.views.common import (
     md,
     message,
 )
+
+
+# Slack refuses a message whose blocks hold too much text in all (msg_blocks_too_long, an
+# undocumented limit reported near 12,000 characters). Twelve panelists' full answers would
+# pass it, so the summary shows the start of each (the brief has the doubts in full, See all
+# notes the panelists' answers).
+ASKED_SHOWN = 200
+DOUBT_SHOWN = 160
 
 
 def score(value: float | None) -> str:
@@ -106,7 +114,7 @@ def _questions_text(s: PanelSummary) -> str:
     lines = []
     for q in still_open:
         counts = " · ".join(f"{res.label} {n}" for res, n in q.counts.items()) or "not answered"
-        lines.append(f"{escape(q.text)} — {counts}")
+        lines.append(f"{escape(truncate(q.text, DOUBT_SHOWN))} — {counts}")
     return "*Round-1 doubts still open*\n" + bullet_list(lines)
 
 
@@ -116,7 +124,8 @@ def _candidate_questions(s: PanelSummary) -> list[Block]:
     entries = []
     for cq in s.candidate_questions:
         engagement = engagement_note(cq.engagement)
-        entries.append(f"_{escape(cq.panelist)}_{engagement}: {escape(cq.asked)}")
+        asked = truncate(cq.asked, ASKED_SHOWN)
+        entries.append(f"_{escape(cq.panelist)}_{engagement}: {escape(asked)}")
     # Split across sections so no section exceeds Slack's 3000 characters.
     blocks: list[Block] = []
     chunk = "*What the candidate asked*"
