@@ -24,7 +24,6 @@ from bot.views.common import (
     message,
 )
 
-
 # Slack refuses a message whose blocks hold too much text in all (msg_blocks_too_long, an
 # undocumented limit reported near 12,000 characters). Twelve panelists' full answers would
 # pass it, so the summary shows the start of each (the brief has the doubts in full, See all
