@@ -21,7 +21,7 @@ from bot.services.rounds import channel_error
 from bot.services.snapshots import snapshots_with_feedback
 from bot.views.digest import digest_message
 from storage import queries
-from storage.models import DigestSchedule, DueWork, Round
+from storage.models import DigestSchedule, DueWork, Round, WorkState
 from storage.work import add_or_reschedule, cancel_pending
 
 # Candidates finished longer ago than this drop out of the per-role ranking.
@@ -186,18 +186,32 @@ def _describe(schedule: DigestSchedule) -> str:
 
 
 def _schedule_next(session: Session, schedule: DigestSchedule, now: datetime) -> datetime:
+    """The next period's digest; a period already digested (the time was moved later on
+    the same day) is skipped, never posted twice."""
     rule = _rule(schedule)
     at = next_digest_at(rule, schedule.tz, now)
+    while session.scalar(
+        select(DueWork.id).where(
+            DueWork.team_id == schedule.team_id,
+            DueWork.key == _digest_key(schedule, rule, at),
+            DueWork.status == WorkState.DONE,
+        )
+    ):
+        at = next_digest_at(rule, schedule.tz, at)
     add_or_reschedule(
         session,
         DueWork,
         team_id=schedule.team_id,
-        key=f"digest:{schedule.channel_id}:{digest_period(rule, schedule.tz, at)}",
+        key=_digest_key(schedule, rule, at),
         kind=Due.DIGEST,
         due_at=at,
         channel_id=schedule.channel_id,
     )
     return at
+
+
+def _digest_key(schedule: DigestSchedule, rule: DigestRule, at: datetime) -> str:
+    return f"digest:{schedule.channel_id}:{digest_period(rule, schedule.tz, at)}"
 
 
 def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:
