@@ -170,3 +170,11 @@ def feedback_for_rounds(
         .where(Feedback.team_id == team_id, Feedback.round_id.in_(round_ids))
         .order_by(Feedback.id)
     ).all()
+
+
+def open_rounds(session: Session, team_id: str) -> Sequence[Round]:
+    return session.scalars(
+        select(Round)
+        .where(Round.team_id == team_id, Round.status == Status.OPEN)
+        .options(selectinload(Round.panelists))
+    ).all()

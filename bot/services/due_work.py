@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.domain.panel import Status
@@ -24,13 +24,15 @@ from bot.services.snapshots import snapshot
 from bot.services.work_loop import drain
 from bot.views.reminders import escalation_message
 from storage import queries
-from storage.models import DueWork, WorkState
+from storage.models import DueWork, Outbox, WorkState
 from storage.work import finish, leased
 
 log = logging.getLogger(__name__)
 
 BATCH = 50
 RETRY_AFTER_ERROR = timedelta(minutes=1)
+# Two nudges to one person closer than this are one too many.
+NUDGE_GAP = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -129,14 +131,33 @@ def _nudge(session: Session, row: DueWork, now: datetime) -> Outcome:
     if regular and not cadence.enabled:
         return Done("reminders are off in this workspace")
     allowed = next_allowed(now, panelist.tz)
+    if regular and n == 1 and allowed >= rnd.due_at:
+        return Done("the due-time reminder comes first")
     if allowed > now:
-        if regular and n == 1 and allowed >= rnd.due_at:
-            return Done("the due-time reminder comes first")
         return Later(allowed)
-    Outgoing(session, row.team_id, now).reminder(row.key, Kind.NUDGE, snap, panelist.user_id, n)
     if regular and n >= 2 and (following := next_regular_nudge(rnd, cadence, now, n + 1)):
         schedule_nudge(session, rnd, panelist.user_id, *following)
+    if _nudged_since(session, row, now - NUDGE_GAP):
+        # A snooze or "Nudge them now" held for the same morning as a regular nudge.
+        return Done("nudged moments ago")
+    Outgoing(session, row.team_id, now).reminder(row.key, Kind.NUDGE, snap, panelist.user_id, n)
     return Done()
+
+
+def _nudged_since(session: Session, row: DueWork, since: datetime) -> bool:
+    return (
+        session.scalar(
+            select(Outbox.id)
+            .where(
+                Outbox.round_id == row.round_id,
+                Outbox.user_id == row.user_id,
+                Outbox.kind == Kind.NUDGE,
+                Outbox.due_at > since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _pre_interview(session: Session, row: DueWork, now: datetime) -> Outcome:

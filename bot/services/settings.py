@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.domain.schedule import Cadence, ReminderCommand
 from bot.errors import NotAllowed
 from bot.services.context import Deps
-from bot.services.reminder_plan import cadence_of
+from bot.services.reminder_plan import cadence_of, schedule_round
+from storage import queries
 from storage.models import WorkspaceSettings
 
 
@@ -19,8 +22,8 @@ def describe_cadence(cadence: Cadence) -> str:
     )
 
 
-def _span(delta: object) -> str:
-    minutes = int(getattr(delta, "total_seconds", lambda: 0)() // 60)
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     parts = [
@@ -53,6 +56,12 @@ class SettingsService:
                 row.nudge_after_minutes = int(cadence.after_interview.total_seconds() // 60)
                 row.nudge_every_minutes = int(cadence.every.total_seconds() // 60)
             row.updated_by = user_id
-            row.updated_at = self.deps.now()
+            row.updated_at = now = self.deps.now()
             session.flush()
+            if row.nudges_enabled:
+                # Chains of nudges ended while reminders were off: start them again from now.
+                for rnd in queries.open_rounds(session, team_id):
+                    schedule_round(
+                        session, rnd, [p.user_id for p in rnd.panelists if p.active], now
+                    )
             return describe_cadence(cadence_of(session, team_id))

@@ -144,6 +144,7 @@ class StandInRecords:
         is_bot: bool = False,
         deleted: bool = False,
         team_id: str | None = None,
+        is_admin: bool = False,
     ) -> None:
         real = real_name if real_name is not None else name
         user = {
@@ -156,7 +157,7 @@ class StandInRecords:
             "tz_label": TZ_LABELS.get(tz, tz),
             "tz_offset": tz_offset,
             "is_bot": is_bot,
-            "is_admin": False,
+            "is_admin": is_admin,
             "is_app_user": False,
             "updated": int(self.clock()),
             "profile": {
