@@ -216,6 +216,7 @@ class Leased:
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
+    # The last error; for work that ended without sending anything, why it didn't.
     last_error: Mapped[str | None] = mapped_column(String(300))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     user_id: Mapped[str | None] = mapped_column(String(32))
