@@ -77,6 +77,8 @@ class Round(Base):
         # A retried or double-clicked "New panel" submission carries the same view id.
         UniqueConstraint("team_id", "source_view_id"),
         Index("ix_rounds_team_organizer", "team_id", "organizer_id"),
+        # A channel's rounds by status: every digest reads them.
+        Index("ix_rounds_team_channel_status", "team_id", "channel_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -97,16 +97,21 @@ def claim(
     claimable = _claimable(model, now)
     if only is not None:
         claimable = claimable & only
+    # Picked once, in a materialized CTE: as a plain `IN (subquery)` PostgreSQL may run the
+    # subquery again per row (a nested loop), and each run skips the rows this very
+    # statement has just leased, so the claim would take every due row, not `limit`.
     candidates = (
         select(model.id)
         .where(claimable)
         .order_by(model.due_at, model.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it (see above)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     claimed = session.scalars(
         update(model)
-        .where(model.id.in_(candidates), claimable)
+        .where(model.id.in_(select(candidates.c.id)), claimable)
         .values(lease_owner=owner, lease_until=now + lease)
         .returning(model.id)
         .execution_options(synchronize_session=False)

@@ -31,7 +31,8 @@ RANKING_WINDOW = timedelta(days=180)
 def compose(
     session: Session, team_id: str, channel_id: str, since: datetime | None, now: datetime
 ) -> Digest:
-    """The channel's digest, from a fixed number of queries however many rounds it has."""
+    """The channel's digest: eight statements for up to 500 rounds in a status (the
+    relationship loader then batches by 500), never one per round."""
     open_rounds = queries.rounds_in_channel(session, team_id, channel_id, [Status.OPEN])
     finished_rows = queries.rounds_in_channel(
         session,

@@ -19,7 +19,8 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import ColumnElement, case
+from sqlalchemy import ColumnElement, case, select
+from sqlalchemy.orm import Session
 
 from bot.services import deliveries
 from bot.services.context import Deps
@@ -236,12 +237,13 @@ class Dispatcher:
                 Outbox,
                 row.id,
                 claimed.token,
-                status=WorkState.FAILED,
-                finished_at=now,
+                **_final(claimed, WorkState.FAILED, now),
                 attempts=row.attempts + 1,
                 last_error=outcome.error[:300],
             ):
                 return
+            if _rearmed(session, claimed):
+                return  # a newer version is pending; it gets its own try
             if row.notify_user_id and row.notify_user_id != row.user_id:
                 target = f"<#{row.channel_id}>" if row.channel_id else f"<@{row.user_id}>"
                 Outgoing(session, row.team_id, now).post(
@@ -258,6 +260,11 @@ class Dispatcher:
             values["last_error"] = values["last_error"][:300]
         with self.deps.db.transaction() as session:
             finish(session, Outbox, claimed.row.id, claimed.token, **values)
+
+
+def _rearmed(session: Session, claimed: Claimed) -> bool:
+    current = session.scalar(select(Outbox.generation).where(Outbox.id == claimed.row.id))
+    return current != claimed.generation
 
 
 def _final(claimed: Claimed, status: str, now: datetime) -> dict[str, Any]:

@@ -35,6 +35,10 @@ RETRY_AFTER_ERROR = timedelta(minutes=1)
 NUDGE_GAP = timedelta(minutes=30)
 
 
+class LeaseLost(Exception):
+    """Raised inside the transaction to roll back work whose lease another instance took."""
+
+
 @dataclass(frozen=True)
 class Later:
     """Not now (quiet hours): due again at `at`."""
@@ -88,9 +92,9 @@ class DueWorkRunner:
                 row = rows[0]
                 outcome = HANDLERS[row.kind](session, row, now)
                 if isinstance(outcome, Later):
-                    finish(session, DueWork, row.id, token, due_at=outcome.at)
+                    kept = finish(session, DueWork, row.id, token, due_at=outcome.at)
                 else:
-                    finish(
+                    kept = finish(
                         session,
                         DueWork,
                         row.id,
@@ -99,7 +103,11 @@ class DueWorkRunner:
                         finished_at=now,
                         last_error=outcome.note[:300] or None,
                     )
+                if not kept:  # the lease ran out meanwhile: the next owner does it all again
+                    raise LeaseLost(row_id)
             self.handled += 1
+        except LeaseLost:
+            log.warning("due work %s: lease ran out before it was done; rolled back", row_id)
         except Exception as exc:
             error_id = uuid.uuid4().hex[:8]
             log.exception("due work %s failed (error id %s)", row_id, error_id)

@@ -81,6 +81,7 @@ class Outgoing:
             f"announcement:{snap.id}",
             Kind.ANNOUNCEMENT,
             snap,
+            channel_id=snap.channel_id,
             label=f"the update of the panel announcement for {what}",
         )
         if summary_claimed:
@@ -96,6 +97,7 @@ class Outgoing:
                 f"summary_refresh:{snap.id}",
                 Kind.SUMMARY_REFRESH,
                 snap,
+                channel_id=snap.channel_id,
                 label=f"the update of the panel summary for {what}",
             )
         for user_id in dict.fromkeys(briefs_of):
@@ -138,6 +140,7 @@ class Outgoing:
             key=key,
             kind=Kind.POST,
             due_at=self.now,
+            created_at=self.now,
             round_id=round_id,
             channel_id=channel_id,
             user_id=user_id,
@@ -157,6 +160,7 @@ class Outgoing:
             "key": key,
             "kind": kind,
             "due_at": self.now,
+            "created_at": self.now,
             "round_id": snap.id,
             "notify_user_id": snap.organizer_id,
             "payload": payload,

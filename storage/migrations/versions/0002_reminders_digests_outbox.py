@@ -120,6 +120,11 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_outbox_round", ["round_id"], unique=False)
 
+    with op.batch_alter_table("rounds", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_rounds_team_channel_status", ["team_id", "channel_id", "status"], unique=False
+        )
+
     with op.batch_alter_table("panelists", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tz", sa.String(length=64), nullable=True))
 
@@ -128,6 +133,9 @@ def downgrade() -> None:
 
     with op.batch_alter_table("panelists", schema=None) as batch_op:
         batch_op.drop_column("tz")
+
+    with op.batch_alter_table("rounds", schema=None) as batch_op:
+        batch_op.drop_index("ix_rounds_team_channel_status")
 
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_round")
