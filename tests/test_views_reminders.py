@@ -32,6 +32,7 @@ from bot.views.reminders import (
     undeliverable_notice,
 )
 from tests.slack.blockkit import block_errors
+from tests.test_views import mrkdwn_texts
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 PING = "<!channel>"
@@ -128,19 +129,6 @@ def assert_message_ok(m: Message) -> None:
     for block in m.blocks:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= SECTION_TEXT_MAX
-
-
-def mrkdwn_texts(node: object) -> list[str]:
-    if isinstance(node, Message):
-        return [node.text, *mrkdwn_texts(node.blocks)]
-    if isinstance(node, list):
-        return [t for item in node for t in mrkdwn_texts(item)]
-    if not isinstance(node, dict):
-        return []
-    found = [t for value in node.values() for t in mrkdwn_texts(value)]
-    if node.get("type") == "mrkdwn":
-        found.append(node["text"])
-    return found
 
 
 def no_raw_mentions(m: Message) -> None:
