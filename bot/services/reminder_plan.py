@@ -42,11 +42,13 @@ def next_regular_nudge(
     """The first scheduled nudge (number, time) from number `start` on that falls after
     `after`; a panel formed late, or an outage, never brings a burst of past nudges."""
     n = start
-    while (at := nudge_at(n, rnd.interview_at, rnd.due_at, cadence)) is not None or n == 1:
+    while True:
+        at = nudge_at(n, rnd.interview_at, rnd.due_at, cadence)
+        if at is None and n > 1:  # reminders are off (only the first nudge may be absent)
+            return None
         if at is not None and at > after:
             return n, at
         n += 1
-    return None
 
 
 def schedule_nudge(session: Session, rnd: Round, user_id: str, n: int, at: datetime) -> None:
