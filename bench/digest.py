@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from bench.common import (
@@ -331,7 +331,6 @@ class BackendResult:
     bare_rounds: list[float]
     bare_all: list[float]
     probes: list[tuple[int, int, ChannelRun, float]]  # open, finished, best run, bare all
-    indexed: tuple[list[ChannelRun], list[float]] | None
     plan: str
 
 
@@ -408,24 +407,8 @@ def run_backend(backend: str, args: argparse.Namespace, now: datetime) -> Backen
                 probes.append((size, finished, best, bare))
 
             plan = rounds_plan(db.engine, now)
-            indexed = None
-            if args.what_if_index:
-                # Not in the schema: shows what an index for rounds_in_channel would change.
-                with db.engine.begin() as connection:
-                    connection.execute(
-                        text(
-                            "CREATE INDEX bench_ix_rounds_channel "
-                            "ON rounds (team_id, channel_id, status)"
-                        )
-                    )
-                analyze(db.engine)
-                subset = channels[: args.what_if_channels]
-                again, _, again_bare = measure_channels(db, counter, subset, now)
-                indexed = (again, again_bare)
             counter.close()
-            return BackendResult(
-                backend, seeded, seed_s, runs, bare_rounds, bare_all, probes, indexed, plan
-            )
+            return BackendResult(backend, seeded, seed_s, runs, bare_rounds, bare_all, probes, plan)
         finally:
             db.dispose()
 
@@ -508,27 +491,6 @@ def report(r: BackendResult) -> float:
     probe_blocks = max(run.blocks for _, _, run, _ in r.probes)
     print(f"largest probe message: {probe_blocks} blocks")
 
-    if r.indexed is not None:
-        again, again_bare = r.indexed
-        n = len(again)
-        before = [x.total_s for x in runs[:n]]
-        after = [x.total_s for x in again]
-        print(
-            f"\n(c) the same first {n} channels, schema as is vs. with an index on rounds "
-            "(team_id, channel_id, status) [created in the bench database only]"
-        )
-        headers = ["per channel", "total s", "median ms", "p95 ms", "max ms"]
-        rows = [
-            ["compose + render, schema as is", *_stats(before)],
-            ["compose + render, with index", *_stats(after)],
-            ["bare fetch of all rows, schema as is", *_stats(r.bare_all[:n])],
-            ["bare fetch of all rows, with index", *_stats(again_bare)],
-        ]
-        print(table(headers, rows))
-        print(
-            f"with the index: compose + render {sum(before) / sum(after):.1f}× faster, "
-            f"{sum(after) / sum(again_bare):.1f}× the bare fetch"
-        )
     return ratio_all
 
 
@@ -545,10 +507,6 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-what-if-index", dest="what_if_index", action="store_false")
-    parser.add_argument(
-        "--what-if-channels", type=int, default=50, help="channels re-measured with the index"
-    )
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     args = parser.parse_args(argv)
     if args.quick:
