@@ -71,6 +71,21 @@ class Role(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class RoleRubric(Base):
+    """One version of a role's own rubric; editing adds a version, never changes one."""
+
+    __tablename__ = "role_rubrics"
+    __table_args__ = (UniqueConstraint("team_id", "role_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    rubric: Mapped[dict[str, Any]]  # Rubric.to_data()
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Round(Base):
     __tablename__ = "rounds"
     __table_args__ = (

@@ -34,6 +34,13 @@ class Rubric:
     key: str
     name: str
     criteria: tuple[Criterion, ...]
+    # A role's own rubric counts its edits; rounds keep the version they started with, and
+    # only rounds on the same key and version are compared criterion by criterion.
+    version: int = 0
+
+    @property
+    def identity(self) -> tuple[str, int]:
+        return self.key, self.version
 
     def criterion(self, key: str) -> Criterion | None:
         return next((c for c in self.criteria if c.key == key), None)
@@ -52,7 +59,12 @@ class Rubric:
             )
             for c in data["criteria"]
         )
-        return cls(key=data["key"], name=data["name"], criteria=criteria)
+        return cls(
+            key=data["key"],
+            name=data["name"],
+            criteria=criteria,
+            version=int(data.get("version") or 0),
+        )
 
 
 SECOND_INTERVIEW = Rubric(
