@@ -8,6 +8,7 @@ import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.cli_data import add_parsers, run_data_command
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("panelbot")
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="migrate the database, then serve Slack (HTTP or Socket Mode)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations and exit")
+    add_parsers(sub)
     args = parser.parse_args(argv)
 
     try:
@@ -32,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "db":
         return upgrade_database(settings)
+    if args.command in ("export", "rubric"):
+        return run_data_command(args, settings)
     return run(settings)
 
 

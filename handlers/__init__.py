@@ -5,9 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, feedback, home, new_panel, organizer, reminders
+from handlers import commands, comparisons, feedback, home, new_panel, organizer, reminders
 
 
 def register_all(app: App, services: Services) -> None:
-    for feature in (commands, new_panel, feedback, organizer, reminders, home):
+    verbs = comparisons.register(app, services)
+    commands.register(app, services, verbs)
+    for feature in (new_panel, feedback, organizer, reminders, home):
         feature.register(app, services)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, Respond
@@ -16,6 +16,7 @@ from bot.views import ids
 from bot.views.help import help_message, unknown_command_message
 from bot.views.new_panel import new_panel_modal
 from bot.views.overview import status_message
+from handlers.comparisons import Verb
 from handlers.payload import team_id, user_id
 from handlers.responses import guarded
 
@@ -29,7 +30,9 @@ def _parsed(parse: Callable[[str], T], text: str) -> T:
         raise InvalidCommand(exc.message) from None
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App, services: Services, verbs: Mapping[str, Verb]) -> None:
+    """`verbs`: more `/panel <verb>` handlers, from the features that own them."""
+
     def open_new_panel(
         client: WebClient, body: dict[str, Any], candidate: str = "", channel: str | None = None
     ) -> None:
@@ -67,12 +70,14 @@ def register(app: App, services: Services) -> None:
             )
             respond(text=said.text, response_type="ephemeral")
             if command.action == "now":
-                services.dispatcher.deliver_digest(str(body.get("channel_id") or ""))
+                services.dispatcher.deliver_unbound(channel_id=str(body.get("channel_id") or ""))
         elif verb == "reminders":
             cadence = _parsed(parse_reminders, rest)
             ack()
             text = services.settings.reminders(team_id(body), user_id(body), cadence)
             respond(text=text, response_type="ephemeral")
+        elif verb in verbs:
+            verbs[verb](ack, body, client, respond, rest.strip())
         elif verb == "help":
             reply = help_message()
             ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")

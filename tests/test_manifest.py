@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.views import ids
-from tests.harness import ANA, BEN, ORG, Harness, modal_named
+from tests.harness import ANA, BEN, HIRING, ORG, Harness, modal_named
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 
@@ -29,6 +29,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "views.update": None,
     "views.push": None,
     "views.publish": None,
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
 # Private hiring channels need the groups:read twin of channels:read; /panel and the
 # shortcut need commands.
@@ -101,6 +103,12 @@ def test_every_entry_point_has_a_listener(harness: Harness, manifest: dict[str, 
         ids.EDIT_PANELISTS,
         ids.OPEN_NEW_PANEL,
         ids.NOTES_PAGE,
+        ids.COMPARE_ROLE,
+        ids.COMPARE_PAGE,
+        ids.COMPARE_CALIBRATED,
+        ids.NUDGE_SNOOZE,
+        ids.NUDGE_NOT_ATTENDED,
+        ids.NUDGE_NOW,
     ]
     for action in actions:
         reply = harness.driver.block_action(ORG, action, value="999", message=message)
@@ -120,6 +128,11 @@ def test_bot_scopes_are_exactly_what_the_code_uses(
     )
     harness.driver.event({"type": "app_home_opened", "user": ORG, "tab": "home"})
     harness.wait_for(lambda: harness.standin.home_views.get(ORG), "home")
+    # The comparison posts a table and uploads its heatmap; the export uploads a CSV.
+    harness.click(ORG, summary, "compare_role")
+    harness.wait_for(lambda: harness.standin.files_in(HIRING), "the heatmap")
+    harness.driver.command(ORG, "export Staff Engineer", channel_id=HIRING)
+    harness.wait_for(lambda: harness.standin.files_in(ORG), "the export")
     used = {call.method for call in harness.standin.calls}
     unknown = used - set(METHOD_SCOPES)
     assert not unknown, f"add the scope of {unknown} to METHOD_SCOPES and the manifest"

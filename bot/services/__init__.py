@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
+from bot.services.comparisons import ComparisonService
 from bot.services.context import Deps
 from bot.services.digests import DigestService
 from bot.services.dispatcher import Dispatcher
@@ -14,6 +15,7 @@ from bot.services.feedback import FeedbackService
 from bot.services.overview import OverviewService
 from bot.services.reminders import ReminderService
 from bot.services.rounds import RoundService
+from bot.services.rubrics import RubricService
 from bot.services.settings import SettingsService
 
 
@@ -26,6 +28,8 @@ class Services:
     reminders: ReminderService
     digests: DigestService
     settings: SettingsService
+    comparisons: ComparisonService
+    rubrics: RubricService
     dispatcher: Dispatcher
     due_work: DueWorkRunner
 
@@ -41,6 +45,8 @@ class Services:
             reminders=ReminderService(deps),
             digests=DigestService(deps),
             settings=SettingsService(deps),
+            comparisons=ComparisonService(deps),
+            rubrics=RubricService(deps),
             dispatcher=Dispatcher(deps, dispatch_client),
             due_work=DueWorkRunner(deps),
         )

@@ -9,17 +9,22 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.comparison import build_comparison
+from bot.domain.export import export_rows, to_csv
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import summarize
+from bot.services.comparisons import CompareRequest
 from bot.services.outbox import Kind, announce_key, brief_key, summary_key
+from bot.services.role_data import calibration, finished_panels
 from bot.services.snapshots import snapshot_with_feedback
 from bot.views.announcement import announcement
 from bot.views.brief import brief
 from bot.views.common import Message
+from bot.views.comparison_heatmap import comparison_heatmap
 from bot.views.reminders import nudge_message, pre_interview_message
 from bot.views.summary import summary_message
-from storage import queries
+from storage import queries, role_queries
 from storage.models import Outbox, Panelist, Round, WorkState
 
 
@@ -54,7 +59,18 @@ class Wait:
     reason: str
 
 
-Plan = Post | Edit | Skip | Wait
+@dataclass(frozen=True)
+class Upload:
+    """files_upload_v2 to `channel`, or to a DM with `user_id` when channel is None."""
+
+    channel: str | None
+    user_id: str | None
+    filename: str
+    title: str
+    content: bytes
+
+
+Plan = Post | Edit | Upload | Skip | Wait
 
 
 @dataclass(frozen=True)
@@ -71,6 +87,8 @@ def plan(session: Session, row: Outbox) -> Plan:
             row.user_id,
             Message(text=row.payload["text"], blocks=row.payload["blocks"]),
         )
+    if row.kind in FILE_PLANNERS:
+        return FILE_PLANNERS[row.kind](session, row)
     rnd = queries.get_round(session, row.team_id, row.round_id or 0)
     if rnd is None:
         return Skip("the round is gone")
@@ -155,6 +173,46 @@ PLANNERS: dict[str, Callable[[Session, Outbox, Loaded], Plan]] = {
     Kind.SUMMARY_REFRESH: _refresh_summary,
     Kind.NUDGE: _nudge,
     Kind.PRE_INTERVIEW: _nudge,
+}
+
+
+def _heatmap(session: Session, row: Outbox) -> Plan:
+    request = CompareRequest.from_state(str(row.payload.get("state") or ""))
+    role = role_queries.role(session, row.team_id, request.role_id)
+    if role is None:
+        return Skip("the role is gone")
+    panels = finished_panels(session, row.team_id, role.id)
+    interviewers = calibration(session, row.team_id) if request.calibrated else None
+    comparison = build_comparison(role.name, panels, calibration=interviewers)
+    if not comparison.rows:
+        return Skip("nobody to compare")
+    return Upload(
+        row.channel_id,
+        None,
+        "comparison.png",
+        f"{role.name}: candidates × criteria",
+        comparison_heatmap(comparison),
+    )
+
+
+def _export(session: Session, row: Outbox) -> Plan:
+    role = role_queries.role(session, row.team_id, int(row.payload.get("role_id") or 0))
+    if role is None:
+        return Skip("the role is gone")
+    csv_text = to_csv(export_rows(finished_panels(session, row.team_id, role.id)))
+    slug = "".join(ch if ch.isalnum() else "-" for ch in role.name.lower()).strip("-")
+    return Upload(
+        None,
+        row.user_id,
+        f"{slug or 'role'}-feedback.csv",
+        f"{role.name}: feedback export",
+        csv_text.encode(),
+    )
+
+
+FILE_PLANNERS: dict[str, Callable[[Session, Outbox], Plan]] = {
+    Kind.HEATMAP: _heatmap,
+    Kind.EXPORT: _export,
 }
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.services import deliveries
 from bot.services.context import Deps
-from bot.services.deliveries import Edit, Post, Skip, Wait
+from bot.services.deliveries import Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import Outgoing
 from bot.services.work_loop import drain
 from bot.views.reminders import undeliverable_notice
@@ -136,10 +136,13 @@ class Dispatcher:
         is the safety net for anything that fails here."""
         return self.run(only=Outbox.round_id == round_id, budget=10.0)
 
-    def deliver_digest(self, channel_id: str) -> DispatchStats:
-        return self.run(
-            only=(Outbox.channel_id == channel_id) & Outbox.round_id.is_(None), budget=10.0
-        )
+    def deliver_unbound(
+        self, *, channel_id: str | None = None, user_id: str | None = None
+    ) -> DispatchStats:
+        """Send what a command just enqueued outside any round (a digest, a comparison, an
+        export) for this channel or this person's DM."""
+        target = Outbox.channel_id == channel_id if channel_id else Outbox.user_id == user_id
+        return self.run(only=target & Outbox.round_id.is_(None), budget=10.0)
 
     # -- one row ---------------------------------------------------------------------------
     def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> None:
@@ -166,7 +169,9 @@ class Dispatcher:
         else:
             self._send_and_record(claimed, step, stats)
 
-    def _send_and_record(self, claimed: Claimed, step: Post | Edit, stats: DispatchStats) -> None:
+    def _send_and_record(
+        self, claimed: Claimed, step: Post | Edit | Upload, stats: DispatchStats
+    ) -> None:
         try:
             channel, ts = self._send(step)
         except Exception as exc:
@@ -195,7 +200,8 @@ class Dispatcher:
                 log.warning("outbox row %s was sent after its lease ran out", claimed.row.id)
         stats.sent += 1
 
-    def _send(self, step: Post | Edit) -> tuple[str, str]:
+    def _send(self, step: Post | Edit | Upload) -> tuple[str, str]:
+        """Make the Slack calls; (channel, ts) of the message, or the file's id."""
         if isinstance(step, Edit):
             self.client.chat_update(
                 channel=step.channel, ts=step.ts, text=step.message.text, blocks=step.message.blocks
@@ -204,6 +210,16 @@ class Dispatcher:
         channel = step.channel
         if channel is None:
             channel = str(self.client.conversations_open(users=step.user_id)["channel"]["id"])
+        if isinstance(step, Upload):
+            uploaded = self.client.files_upload_v2(
+                channel=channel,
+                file=step.content,
+                filename=step.filename,
+                title=step.title,
+                request_file_info=False,
+            )
+            files = uploaded.get("files") or [{}]
+            return channel, str(files[0].get("id") or "")
         reply = self.client.chat_postMessage(
             channel=channel,
             text=step.message.text,

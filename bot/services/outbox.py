@@ -28,6 +28,8 @@ class Kind:
     NUDGE = "nudge"  # DM a panelist who still owes feedback
     PRE_INTERVIEW = "pre_interview"  # DM a panelist 30 minutes before
     POST = "post"  # a message rendered when it was enqueued (digests, notices)
+    HEATMAP = "heatmap"  # upload a comparison's heatmap to the hiring channel
+    EXPORT = "export"  # upload a role's CSV export to the requester's DM
 
 
 def announce_key(round_id: int) -> str:

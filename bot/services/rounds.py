@@ -20,7 +20,7 @@ from bot.services.reminder_plan import schedule_round
 from bot.services.snapshots import snapshot
 from bot.slack_gateway import ChannelAccess
 from bot.views.new_panel import PanelForm
-from storage import queries
+from storage import queries, role_queries
 from storage.models import Panelist, Question, Round
 
 PANEL_FROZEN = "The panel can only change while feedback is being collected."
@@ -70,9 +70,14 @@ class RoundService:
                 existing = queries.round_by_source_view(session, team_id, view_id)
                 if existing is not None:
                     return Started(snapshot(session, existing), created=False, thin_criteria=[])
+                role = queries.ensure_role(session, team_id, form.role_name)
+                # A role with its own rubric uses its newest version; the round keeps it.
+                own = role_queries.latest_rubric(session, team_id, role.id)
+                if own is not None:
+                    rubric = Rubric.from_data(own.rubric)
                 rnd = Round(
                     team_id=team_id,
-                    role=queries.ensure_role(session, team_id, form.role_name),
+                    role=role,
                     candidate_name=form.candidate_name,
                     profile_link=form.profile_link or None,
                     organizer_id=organizer_id,

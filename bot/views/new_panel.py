@@ -146,6 +146,7 @@ def new_panel_modal(
         InputBlock(
             block_id="rubric",
             label="Rubric",
+            hint="A role with its own rubric (/panel rubric <role>) uses that one instead.",
             element=StaticSelectElement(
                 action_id="value",
                 options=[_rubric_option(r) for r in BUILT_IN_RUBRICS.values()],

@@ -70,7 +70,12 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
     if r.questions:
         blocks.append(md(_questions_text(s)))
     blocks += _candidate_questions(s)
-    blocks.append(actions(button("See all notes", ids.SEE_NOTES, str(r.id))))
+    blocks.append(
+        actions(
+            button("See all notes", ids.SEE_NOTES, str(r.id)),
+            button("Compare with other candidates", ids.COMPARE_ROLE, str(r.id)),
+        )
+    )
     state = "Closed" if r.status == Status.CLOSED else "Complete"
     blocks.append(
         context(

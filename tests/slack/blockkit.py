@@ -36,6 +36,35 @@ def block_errors(blocks: object, *, limit: int, pointer: str = "/blocks") -> lis
     for index, raw in enumerate(blocks):
         errors.extend(_one_block_errors(raw, f"{pointer}/{index}"))
     errors.extend(_text_input_errors(blocks, pointer))
+    errors.extend(_table_errors(blocks, pointer))
+    return errors
+
+
+TABLE_ROWS_MAX = 100
+TABLE_CELLS_MAX = 20
+
+
+def _table_errors(blocks: list[object], pointer: str) -> list[str]:
+    """Slack's table limits, which slack_sdk's TableBlock leaves unchecked: one table a
+    message, at most 100 rows of at most 20 cells."""
+    errors: list[str] = []
+    tables = [
+        (i, b) for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") == "table"
+    ]
+    if len(tables) > 1:
+        errors.append(f"only one table is allowed per message [json-pointer:{pointer}]")
+    for index, table in tables:
+        rows = table.get("rows") or []
+        if len(rows) > TABLE_ROWS_MAX:
+            errors.append(
+                f"no more than {TABLE_ROWS_MAX} items allowed [json-pointer:{pointer}/{index}/rows]"
+            )
+        for r, row in enumerate(rows):
+            if isinstance(row, list) and len(row) > TABLE_CELLS_MAX:
+                errors.append(
+                    f"no more than {TABLE_CELLS_MAX} items allowed "
+                    f"[json-pointer:{pointer}/{index}/rows/{r}]"
+                )
     return errors
 
 

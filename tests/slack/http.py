@@ -1,4 +1,5 @@
-"""The stand-in's HTTP front: Web API calls under /api/, response_url posts under /response/.
+"""The stand-in's HTTP front: Web API calls under /api/, response_url posts under /response/,
+file uploads under /upload/v1/ and file downloads (`url_private`) under /files-pri/.
 
 Decodes requests the way Slack accepts them (query string, form body or JSON body; token
 in the Authorization header or a `token` argument) and hands them to the `SlackStandIn`.
@@ -12,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.slack.files import DOWNLOAD_PATH, UPLOAD_PATH
 from tests.slack.records import Json
 
 if TYPE_CHECKING:
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from tests.slack.standin import SlackStandIn
 
 # Arguments Slack accepts as JSON-encoded strings in form bodies; decoded before recording.
-JSON_ARGS = ("blocks", "view", "attachments", "metadata")
+JSON_ARGS = ("blocks", "view", "attachments", "metadata", "files")
 
 
 class StandInServer(ThreadingHTTPServer):
@@ -64,6 +66,18 @@ class StandInRequestHandler(BaseHTTPRequestHandler):
                 self.standin.base_url + parts.path, self._decode_args(body)
             )
             self._send(status, json.dumps(answer).encode(), "application/json")
+        elif parts.path.startswith(UPLOAD_PATH):
+            # The raw bytes, as slack_sdk's files_upload_v2 sends them (no token).
+            if self.command != "POST":
+                self._send(405, b"Method Not Allowed", "text/plain")
+                return
+            status, text = self.standin.handle_upload(parts.path, body)
+            self._send(status, text, "text/plain")
+        elif parts.path.startswith(DOWNLOAD_PATH):
+            status, content, content_type = self.standin.handle_download(
+                parts.path, self._bearer_token()
+            )
+            self._send(status, content, content_type)
         else:
             self._send(404, b"Not Found", "text/plain")
 
@@ -102,7 +116,9 @@ class StandInRequestHandler(BaseHTTPRequestHandler):
         # A client that gave up waiting (e.g. on a "slow" fault) has closed the connection.
         with contextlib.suppress(ConnectionError):
             self.send_response(status)
-            self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+            textual = content_type.startswith("text/") or content_type == "application/json"
+            charset = "; charset=utf-8" if textual else ""
+            self.send_header("Content-Type", f"{content_type}{charset}")
             self.send_header("Content-Length", str(len(body)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)

@@ -121,6 +121,10 @@ class StandInRecords:
         self._stacks: dict[str, list[str]] = {}
         self._last_modal: dict[str, str] = {}
         self._external_ids: dict[str, str] = {}
+        # files.getUploadURLExternal reservations not completed yet, by file id, and the
+        # upload URL paths (on this server) that lead to them.
+        self._pending_uploads: dict[str, Json] = {}
+        self._upload_paths: dict[str, str] = {}
         self.calls: list[ApiCall] = []
         self.messages: dict[tuple[str, str], Json] = {}
         self.ephemerals: list[Json] = []
@@ -129,6 +133,9 @@ class StandInRecords:
         self.views: dict[str, Json] = {}
         self.home_views: dict[str, Json] = {}
         self.warnings: list[Json] = []
+        # Every file files.completeUploadExternal shared, one record per file and channel
+        # (channel None: uploaded without sharing); see `FilesMixin.files_in`.
+        self.files: list[Json] = []
         self.add_user(bot_user_id, "panelbot", is_bot=True)
 
     # ---- directory ------------------------------------------------------------------

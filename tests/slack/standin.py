@@ -9,8 +9,9 @@ Point the bot at it with `WebClient(base_url=standin.api_url, token=standin.toke
 
 The class is assembled from parts: `StandInRecords` (state, directory, records),
 `ConversationsMixin` (channels, DMs, messages), `ViewStackMixin` (modals, Home tabs),
-`FaultInjectionMixin` (`fail_next`, `fail_always`, `fail_randomly`); the methods
-themselves are in `web_api` and the HTTP plumbing in `http`.
+`FilesMixin` (file uploads, `files_in`), `FaultInjectionMixin` (`fail_next`,
+`fail_always`, `fail_randomly`); the methods themselves are in `web_api` and the HTTP
+plumbing in `http`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.slack.blockkit import MAX_MESSAGE_BLOCKS, block_errors
 from tests.slack.conversations import ConversationsMixin
 from tests.slack.errors import ApiError
 from tests.slack.faults import FaultInjectionMixin, InjectedFault
+from tests.slack.files import FilesMixin
 from tests.slack.http import StandInRequestHandler, StandInServer
 from tests.slack.records import ApiCall, Json
 from tests.slack.views import ViewStackMixin
@@ -34,7 +36,7 @@ TRIGGER_TTL_SECONDS = 3.0
 POLL_SECONDS = 0.01
 
 
-class SlackStandIn(ConversationsMixin, ViewStackMixin, FaultInjectionMixin):
+class SlackStandIn(FilesMixin, ConversationsMixin, ViewStackMixin, FaultInjectionMixin):
     """Fake Slack Web API server. All public records are guarded by one lock.
 
     Constructor arguments and the recorded state are those of `StandInRecords`.

@@ -201,6 +201,15 @@ def _views_publish(s: SlackStandIn, args: Json) -> Json:
     return {"view": s._response_view(record)}
 
 
+def _files_get_upload_url_external(s: SlackStandIn, args: Json) -> Json:
+    upload = s._reserve_upload(args)
+    return {"upload_url": s.base_url + upload["path"], "file_id": upload["id"]}
+
+
+def _files_complete_upload_external(s: SlackStandIn, args: Json) -> Json:
+    return {"files": s._complete_uploads(args)}
+
+
 METHODS: dict[str, Callable[[SlackStandIn, Json], Json]] = {
     "api.test": _api_test,
     "auth.test": _auth_test,
@@ -216,4 +225,6 @@ METHODS: dict[str, Callable[[SlackStandIn, Json], Json]] = {
     "views.push": _views_push,
     "views.update": _views_update,
     "views.publish": _views_publish,
+    "files.getUploadURLExternal": _files_get_upload_url_external,
+    "files.completeUploadExternal": _files_complete_upload_external,
 }

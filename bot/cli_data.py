@@ -1,0 +1,85 @@
+"""`panelbot export` and `panelbot rubric import|export`: the admin's way in and out."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.app import build_services
+from bot.domain.rubric_yaml import RubricFileError
+from bot.errors import PanelbotError
+from bot.services import Services
+from bot.services.comparisons import RolePick
+from bot.settings import Settings
+from storage.db import Database
+from storage.models import Role
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = sub.add_parser("export", help="write a role's finished feedback for an ATS")
+    export.add_argument("--role", required=True, help="the role's name (any case)")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--since", type=_date, help="finished on or after YYYY-MM-DD (UTC)")
+    export.add_argument("--team", help="Slack team id (needed when several workspaces)")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    rubric = sub.add_parser("rubric", help="import or export every role's rubric as YAML")
+    rubric.add_argument("action", choices=["import", "export"])
+    rubric.add_argument("file", type=Path, nargs="?", help="YAML file (default: stdin/stdout)")
+    rubric.add_argument("--team", help="Slack team id (needed when several workspaces)")
+
+
+def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
+    db = Database.from_url(settings.database_url)
+    try:
+        team_id = args.team or _only_team(db)
+        services = build_services(settings, db)
+        if args.command == "export":
+            text = _export(services, team_id, args)
+            return _write(args.out, text)
+        if args.action == "export":
+            return _write(args.file, services.rubrics.export_yaml(team_id))
+        source = args.file.read_text() if args.file else sys.stdin.read()
+        for role, version in services.rubrics.import_yaml(team_id, source, by="cli"):
+            print(f"{role}: rubric version {version}", file=sys.stderr)
+        return 0
+    except (PanelbotError, RubricFileError) as exc:
+        print(f"panelbot: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+
+
+def _export(services: Services, team_id: str, args: argparse.Namespace) -> str:
+    found = services.comparisons.find_role(team_id, args.role)
+    if isinstance(found, RolePick):
+        names = ", ".join(name for _, name in found.roles) or "none yet"
+        raise PanelbotError(f'No single role matches "{args.role}". Roles: {names}.')
+    return services.comparisons.export(team_id, None, found.id, args.format, args.since)
+
+
+def _only_team(db: Database) -> str:
+    with db.read() as session:
+        teams = sorted(set(session.scalars(select(Role.team_id))))
+    if len(teams) != 1:
+        listed = ", ".join(teams) or "none yet"
+        raise PanelbotError(f"Say which workspace with --team (teams in the database: {listed}).")
+    return teams[0]
+
+
+def _write(path: Path | None, text: str) -> int:
+    if path is None:
+        sys.stdout.write(text)
+    else:
+        path.write_text(text)
+    return 0
+
+
+def _date(text: str) -> datetime:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-01") from None

@@ -1,0 +1,175 @@
+"""What candidates ask about, by keyword rules kept as data. Pure: no Slack, no database.
+
+A keyword matches a word that starts with it, case-insensitively ("promotion" matches
+"promotions", "learn" matches "learning"); a keyword with a space or hyphen matches that
+phrase. A question may have several themes; one with none is "other".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # bot.domain.comparison imports this module; ThemeCount is imported where it is built.
+    from bot.domain.comparison import ThemeCount
+
+OTHER = "other"
+EXAMPLES = 3
+EXAMPLE_MAX = 120
+
+THEMES: dict[str, tuple[str, ...]] = {
+    "pay": (
+        "salary",
+        "salaries",
+        "pay",
+        "compensation",
+        "equity",
+        "stock",
+        "stock option",
+        "bonus",
+        "benefit",
+        "pension",
+        "wage",
+        "vacation",
+        "holiday",
+        "pto",
+        "insurance",
+    ),
+    "growth": (
+        "career",
+        "promotion",
+        "promote",
+        "growth",
+        "grow",
+        "learn",
+        "mentor",
+        "training",
+        "coach",
+        "progression",
+        "ladder",
+        "conference",
+        "skill",
+        "develop myself",
+        "personal development",
+    ),
+    "team": (
+        "team",
+        "colleague",
+        "manager",
+        "management",
+        "culture",
+        "cultural",
+        "remote",
+        "hybrid",
+        "office",
+        "coworker",
+        "co-worker",
+        "collaborat",
+        "people",
+        "leadership",
+        "work-life",
+        "work life",
+    ),
+    "product": (
+        "product",
+        "customer",
+        "client",
+        "roadmap",
+        "user",
+        "strategy",
+        "strategic",
+        "market",
+        "competitor",
+        "vision",
+        "mission",
+        "feature",
+        "business",
+        "revenue",
+    ),
+    "process": (
+        "process",
+        "on-call",
+        "on call",
+        "oncall",
+        "deploy",
+        "release",
+        "review",
+        "interview",
+        "hiring",
+        "next step",
+        "timeline",
+        "agile",
+        "scrum",
+        "sprint",
+        "standup",
+        "stand-up",
+        "meeting",
+        "workflow",
+        "testing",
+        "planning",
+        "decision",
+    ),
+}
+ORDER: tuple[str, ...] = (*THEMES, OTHER)
+
+
+def _pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    # A word start before the keyword, nothing required after it: whole words and prefixes.
+    alternatives = "|".join(
+        r"\s+".join(re.escape(part) for part in k.split()) for k in sorted(keywords, key=len)
+    )
+    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+
+
+_PATTERNS: dict[str, re.Pattern[str]] = {theme: _pattern(kw) for theme, kw in THEMES.items()}
+# A question ends at a line break or right after a question mark.
+_SPLIT = re.compile(r"(?<=\?)|\r?\n")
+_BULLET = re.compile(r"^[\s\-*•·]+")
+
+
+def themes_of(text: str) -> set[str]:
+    """Every theme the text touches; {"other"} when it touches none (or is blank)."""
+    found = {theme for theme, pattern in _PATTERNS.items() if pattern.search(text)}
+    return found or {OTHER}
+
+
+def questions_of(text: str) -> list[str]:
+    """The text split into questions on line breaks and question marks, stripped, blanks out."""
+    pieces = (_BULLET.sub("", piece).strip() for piece in _SPLIT.split(text))
+    return [p for p in pieces if p and p != "?"]
+
+
+@dataclass
+class _Theme:
+    candidates: set[int] = field(default_factory=set)
+    examples: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+
+def count_themes(asked: Iterable[tuple[int, str]]) -> tuple[ThemeCount, ...]:
+    """Themes across candidates from (round id, candidate-questions text as one panelist
+    recorded it). A candidate counts once per theme however many panelists recorded it;
+    up to EXAMPLES distinct questions of at most EXAMPLE_MAX characters are kept per theme,
+    in the order given. Themes nobody asked about are left out. Sorted by candidates,
+    most first, then in THEMES order with "other" last."""
+    from bot.domain.comparison import ThemeCount
+
+    found: dict[str, _Theme] = {}
+    for round_id, text in asked:
+        for question in questions_of(text):
+            for theme in themes_of(question):
+                t = found.setdefault(theme, _Theme())
+                t.candidates.add(round_id)
+                norm = " ".join(question.casefold().split())
+                short = len(question) <= EXAMPLE_MAX
+                if len(t.examples) < EXAMPLES and short and norm not in t.seen:
+                    t.seen.add(norm)
+                    t.examples.append(question)
+    counts = [
+        ThemeCount(theme=theme, candidates=len(t.candidates), examples=tuple(t.examples))
+        for theme, t in found.items()
+    ]
+    return tuple(sorted(counts, key=lambda c: (-c.candidates, ORDER.index(c.theme))))

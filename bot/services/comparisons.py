@@ -1,0 +1,201 @@
+"""Comparing a role's candidates, the workspace's calibration, and exports for the ATS —
+each shown only to the role's hiring channel or its organizers."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain.calibration import Interviewer, Rated, agreement
+from bot.domain.comparison import Comparison, build_comparison
+from bot.domain.export import export_rows, to_csv, to_json
+from bot.domain.rubric import Rubric
+from bot.errors import InvalidCommand, NotAllowed, NotFound
+from bot.services.context import Deps
+from bot.services.outbox import Kind, Outgoing
+from bot.services.role_data import calibration, finished_panels, rated
+from bot.views.comparison import comparison_message
+from storage import queries, role_queries
+from storage.models import Outbox, Role
+from storage.work import add_once
+
+
+@dataclass(frozen=True)
+class RolePick:
+    """The role text matched no role, or several: the person picks one."""
+
+    text: str
+    roles: tuple[tuple[int, str], ...]  # (id, name)
+
+
+@dataclass(frozen=True)
+class CompareRequest:
+    role_id: int
+    sort_by: str | None = None  # a criterion key or name, as typed
+    calibrated: bool = False
+
+    @property
+    def state(self) -> str:
+        """What the comparison's buttons carry, to redo it with another page or view."""
+        return f"{self.role_id}:{int(self.calibrated)}:{self.sort_by or ''}"
+
+    @classmethod
+    def from_state(cls, state: str) -> CompareRequest:
+        role, _, rest = state.partition(":")
+        calibrated, _, sort_by = rest.partition(":")
+        if not role.isdigit():
+            raise NotFound("That comparison is out of date; run /panel compare again.")
+        return cls(int(role), sort_by or None, calibrated == "1")
+
+
+@dataclass(frozen=True)
+class Compared:
+    comparison: Comparison
+    channel_id: str
+    request: CompareRequest
+
+
+class ComparisonService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def find_role(self, team_id: str, text: str) -> Role | RolePick:
+        with self.deps.db.read() as session:
+            found = role_queries.roles_matching(session, team_id, text)
+            if len(found) == 1:
+                return found[0]
+            choices = found or list(queries.roles(session, team_id))
+            return RolePick(text, tuple((r.id, r.name) for r in choices))
+
+    def role_of_round(self, team_id: str, round_id: int) -> int:
+        with self.deps.db.read() as session:
+            rnd = queries.get_round(session, team_id, round_id)
+            if rnd is None:
+                raise NotFound()
+            return rnd.role_id
+
+    def compare(self, team_id: str, user_id: str, request: CompareRequest) -> Compared:
+        with self.deps.db.read() as session:
+            role, channel_id = self._visible_role(session, team_id, user_id, request.role_id)
+            panels = finished_panels(session, team_id, role.id)
+            interviewers = calibration(session, team_id) if request.calibrated else None
+        newest = max(panels, key=lambda p: p.finished_at) if panels else None
+        sort_by = _criterion_key(newest.round.rubric if newest else None, request.sort_by)
+        comparison = build_comparison(role.name, panels, sort_by=sort_by, calibration=interviewers)
+        return Compared(comparison, channel_id, request)
+
+    def post(self, team_id: str, user_id: str, request: CompareRequest) -> Compared:
+        """Post the comparison (table, then the heatmap) to the role's hiring channel."""
+        compared = self.compare(team_id, user_id, request)
+        message = comparison_message(compared.comparison, 0, request.state)
+        now = self.deps.now()
+        request_id = uuid.uuid4().hex[:12]
+        with self.deps.db.transaction() as session:
+            out = Outgoing(session, team_id, now)
+            out.post(
+                f"compare:{request.role_id}:{request_id}",
+                message,
+                label=f"the comparison for {compared.comparison.role_name}",
+                channel_id=compared.channel_id,
+                notify_user_id=user_id,
+            )
+            if compared.comparison.rows:
+                add_once(
+                    session,
+                    Outbox,
+                    team_id=team_id,
+                    key=f"heatmap:{request.role_id}:{request_id}",
+                    kind=Kind.HEATMAP,
+                    due_at=now,
+                    created_at=now,
+                    channel_id=compared.channel_id,
+                    notify_user_id=user_id,
+                    payload={"label": "the comparison heatmap", "state": request.state},
+                )
+        return compared
+
+    def calibration(
+        self, team_id: str, user_id: str
+    ) -> tuple[list[Interviewer], dict[str, str], dict[str, float | None]]:
+        with self.deps.db.read() as session:
+            if not role_queries.organizes(session, team_id, user_id):
+                raise NotAllowed("Calibration is for people who organize panels.")
+            facts = rated(session, team_id)
+            interviewers = calibration(session, team_id)
+            names = role_queries.display_names(session, team_id, list(interviewers))
+        by_role: dict[str, list[Rated]] = {}
+        for fact in facts:
+            by_role.setdefault(fact.role_name, []).append(fact)
+        agreement_by_role = {role: agreement(items) for role, items in sorted(by_role.items())}
+        return list(interviewers.values()), names, agreement_by_role
+
+    def export(
+        self, team_id: str, user_id: str | None, role_id: int, fmt: str, since: datetime | None
+    ) -> str:
+        """The role's finished feedback as CSV or JSON; `user_id` None is the admin's CLI."""
+        with self.deps.db.read() as session:
+            if user_id is not None:
+                self._organizer(session, team_id, user_id, role_id)
+            panels = finished_panels(session, team_id, role_id, since)
+        return to_json(panels) if fmt == "json" else to_csv(export_rows(panels))
+
+    def send_export(self, team_id: str, user_id: str, role_id: int) -> str:
+        """Queue the role's CSV for the requester's DM; returns the role's name."""
+        now = self.deps.now()
+        with self.deps.db.transaction() as session:
+            role = self._organizer(session, team_id, user_id, role_id)
+            add_once(
+                session,
+                Outbox,
+                team_id=team_id,
+                key=f"export:{role_id}:{uuid.uuid4().hex[:12]}",
+                kind=Kind.EXPORT,
+                due_at=now,
+                created_at=now,
+                user_id=user_id,
+                payload={"label": f"the export of {role.name}", "role_id": role_id},
+            )
+            return role.name
+
+    # -- who may see ---------------------------------------------------------------------
+    def _visible_role(
+        self, session: Session, team_id: str, user_id: str, role_id: int
+    ) -> tuple[Role, str]:
+        role = role_queries.role(session, team_id, role_id)
+        channel_id = role_queries.hiring_channel(session, team_id, role_id)
+        if role is None or channel_id is None:
+            raise NotFound("No candidates of that role have been interviewed yet.")
+        if role_queries.organizes(session, team_id, user_id, role_id):
+            return role, channel_id
+        if self.deps.slack.is_channel_member(channel_id, user_id):
+            return role, channel_id
+        raise NotAllowed(
+            f"Only members of <#{channel_id}>, the hiring channel for this role, and its "
+            "organizers can compare its candidates."
+        )
+
+    def _organizer(self, session: Session, team_id: str, user_id: str, role_id: int) -> Role:
+        role = role_queries.role(session, team_id, role_id)
+        if role is None:
+            raise NotFound("There is no such role.")
+        if not role_queries.organizes(session, team_id, user_id, role_id):
+            raise NotAllowed(f"Only organizers of {role.name} panels can export its feedback.")
+        return role
+
+
+def _criterion_key(rubric: Rubric | None, wanted: str | None) -> str | None:
+    """The criterion `wanted` names (key, or name: exactly, then by its start)."""
+    if not wanted or rubric is None:
+        return None
+    key = wanted.strip().casefold()
+    for c in rubric.criteria:
+        if key in (c.key.casefold(), c.name.casefold()):
+            return c.key
+    starts = [c for c in rubric.criteria if c.name.casefold().startswith(key)]
+    if len(starts) == 1:
+        return starts[0].key
+    names = ", ".join(c.name for c in rubric.criteria)
+    raise InvalidCommand(f'"{wanted}" is not one of this role\'s criteria: {names}.')

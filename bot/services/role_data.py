@@ -1,0 +1,52 @@
+"""A role's finished panels and the workspace's calibration, read from the database in a
+fixed number of queries (never one per candidate)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain.calibration import Interviewer, Rated, calibrate
+from bot.domain.comparison import FinishedPanel
+from bot.domain.feedback import draft_from_data
+from bot.services.snapshots import snapshots_with_feedback
+from storage import role_queries
+from storage.models import Round
+
+
+def finished_at(rnd: Round) -> datetime:
+    return rnd.completed_at or rnd.closed_at or rnd.created_at
+
+
+def finished_panels(
+    session: Session, team_id: str, role_id: int, since: datetime | None = None
+) -> list[FinishedPanel]:
+    rounds = role_queries.finished_rounds(session, team_id, role_id, since)
+    return [
+        FinishedPanel(snap, tuple(feedback), finished_at(rnd))
+        for rnd, (snap, feedback) in zip(
+            rounds, snapshots_with_feedback(session, team_id, rounds), strict=True
+        )
+    ]
+
+
+def rated(session: Session, team_id: str) -> list[Rated]:
+    """Every active panelist's ratings on the team's finished rounds."""
+    facts = []
+    for round_id, role_name, user_id, answers in role_queries.finished_feedback(session, team_id):
+        draft = draft_from_data(answers)
+        facts.append(
+            Rated(
+                round_id=round_id,
+                user_id=user_id,
+                role_name=role_name,
+                ratings={r.criterion_key: r.rating for r in draft.ratings},
+                recommendation=draft.recommendation,
+            )
+        )
+    return facts
+
+
+def calibration(session: Session, team_id: str) -> dict[str, Interviewer]:
+    return calibrate(rated(session, team_id))

@@ -1,0 +1,145 @@
+"""A role's own rubric: edit it in a modal (a new version each save), import and export
+every role's rubric as YAML."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.rubric import SECOND_INTERVIEW, Rubric
+from bot.domain.rubric_rules import CriterionDraft, build_rubric, rubric_errors
+from bot.domain.rubric_yaml import dump_rubrics, load_rubrics
+from bot.domain.rules import ROLE_NAME_MAX
+from bot.errors import InvalidCommand, InvalidInput, NotAllowed, NotFound
+from bot.services.comparisons import RolePick
+from bot.services.context import Deps
+from storage import queries, role_queries
+from storage.models import Role
+
+CONCURRENT_EDIT = (
+    "Someone saved this rubric while you were editing it. Close this and run "
+    "/panel rubric again to start from their version."
+)
+
+
+@dataclass(frozen=True)
+class Saved:
+    role_name: str
+    rubric: Rubric
+
+
+@dataclass(frozen=True)
+class Editing:
+    role_id: int
+    role_name: str
+    current: Rubric | None  # None: the role still uses the built-in rubric
+    version: int  # the version being edited (0: none yet)
+
+
+class RubricService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def find_or_create_role(self, team_id: str, text: str) -> Role | RolePick:
+        """The role named `text`; one that doesn't exist yet is created (its rubric can be
+        set up before its first round); a part of several names asks which."""
+        name = text.strip()
+        with self.deps.db.transaction() as session:
+            found = role_queries.roles_matching(session, team_id, name)
+            if len(found) == 1:
+                return found[0]
+            if found or not name:
+                choices = found or list(queries.roles(session, team_id))
+                return RolePick(name, tuple((r.id, r.name) for r in choices))
+            if len(name) > ROLE_NAME_MAX:
+                raise InvalidCommand(f"A role name can be at most {ROLE_NAME_MAX} characters.")
+            return queries.ensure_role(session, team_id, name)
+
+    def role(self, team_id: str, role_id: int) -> Role:
+        with self.deps.db.read() as session:
+            role = role_queries.role(session, team_id, role_id)
+        if role is None:
+            raise NotFound("That role doesn't exist any more.")
+        return role
+
+    def start_editing(self, team_id: str, user_id: str, role: Role) -> Editing:
+        with self.deps.db.read() as session:
+            self._may_edit(team_id, user_id, role)
+            latest = role_queries.latest_rubric(session, team_id, role.id)
+            current = Rubric.from_data(latest.rubric) if latest else None
+            return Editing(role.id, role.name, current, latest.version if latest else 0)
+
+    def save(
+        self,
+        team_id: str,
+        user_id: str,
+        role_id: int,
+        edited_version: int,
+        drafts: Sequence[CriterionDraft],
+    ) -> Saved:
+        errors = rubric_errors(drafts)
+        if errors:
+            raise InvalidInput(errors)
+        try:
+            with self.deps.db.transaction() as session:
+                role = role_queries.role(session, team_id, role_id)
+                if role is None:
+                    raise NotFound("That role doesn't exist any more.")
+                self._may_edit(team_id, user_id, role)
+                latest = role_queries.latest_rubric(session, team_id, role_id)
+                if (latest.version if latest else 0) != edited_version:
+                    raise InvalidInput({"c0_name": CONCURRENT_EDIT})
+                # The modal started from the built-in rubric when the role had none: its
+                # criteria keep their keys and anchors when saved unchanged.
+                previous = Rubric.from_data(latest.rubric) if latest else SECOND_INTERVIEW
+                rubric = build_rubric(str(role_id), role.name, edited_version + 1, drafts, previous)
+                role_queries.add_rubric_version(
+                    session, team_id, role_id, rubric.version, rubric.to_data(), user_id
+                )
+                return Saved(role.name, rubric)
+        except IntegrityError:  # the same version saved at the same moment by someone else
+            raise InvalidInput({"c0_name": CONCURRENT_EDIT}) from None
+
+    # -- YAML, for `panelbot rubric export/import` -------------------------------------------
+    def export_yaml(self, team_id: str) -> str:
+        with self.deps.db.read() as session:
+            rubrics = {}
+            for role in queries.roles(session, team_id, limit=10_000):
+                latest = role_queries.latest_rubric(session, team_id, role.id)
+                if latest is not None:
+                    rubrics[role.name] = Rubric.from_data(latest.rubric)
+        return dump_rubrics(rubrics)
+
+    def import_yaml(self, team_id: str, text: str, by: str) -> list[tuple[str, int]]:
+        """Every role in the file gets a new version (roles are created when new);
+        returns (role, version) for each. All or nothing: one bad role rejects the file."""
+        loaded = load_rubrics(text)
+        saved = []
+        with self.deps.db.transaction() as session:
+            for role_name, drafts in loaded.items():
+                role = queries.ensure_role(session, team_id, role_name)
+                latest = role_queries.latest_rubric(session, team_id, role.id)
+                previous = Rubric.from_data(latest.rubric) if latest else SECOND_INTERVIEW
+                version = (latest.version if latest else 0) + 1
+                rubric = build_rubric(str(role.id), role.name, version, drafts, previous)
+                role_queries.add_rubric_version(
+                    session, team_id, role.id, version, rubric.to_data(), by
+                )
+                saved.append((role.name, version))
+        return saved
+
+    def _may_edit(self, team_id: str, user_id: str, role: Role) -> None:
+        """The role's organizers, workspace admins, or anyone while the role has no rounds."""
+        with self.deps.db.read() as session:
+            if role_queries.organizes(session, team_id, user_id, role.id):
+                return
+            if role_queries.hiring_channel(session, team_id, role.id) is None:
+                return
+        info = self.deps.slack.user(team_id, user_id) or {}
+        if info.get("is_admin") or info.get("is_owner"):
+            return
+        raise NotAllowed(
+            f"Only organizers of {role.name} panels and workspace admins can edit its rubric."
+        )

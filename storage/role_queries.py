@@ -1,0 +1,127 @@
+"""Reads and writes about a role: its versioned rubric, its finished rounds, who organizes
+it and where it is hired. Every query takes the team_id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.domain.panel import Status
+from storage.models import Feedback, Panelist, Role, RoleRubric, Round
+
+FINISHED = (Status.COMPLETE, Status.CLOSED)
+
+
+def role(session: Session, team_id: str, role_id: int) -> Role | None:
+    return session.scalars(
+        select(Role).where(Role.team_id == team_id, Role.id == role_id)
+    ).one_or_none()
+
+
+def roles_matching(session: Session, team_id: str, text: str, limit: int = 100) -> list[Role]:
+    """The role named `text` (any case); else every role whose name contains it."""
+    key = text.strip().casefold()
+    exact = session.scalars(
+        select(Role).where(Role.team_id == team_id, Role.name_key == key)
+    ).one_or_none()
+    if exact is not None:
+        return [exact]
+    if not key:
+        return []
+    pattern = "%" + key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(
+        session.scalars(
+            select(Role)
+            .where(Role.team_id == team_id, Role.name_key.like(pattern, escape="\\"))
+            .order_by(Role.name_key)
+            .limit(limit)
+        )
+    )
+
+
+def latest_rubric(session: Session, team_id: str, role_id: int) -> RoleRubric | None:
+    return session.scalars(
+        select(RoleRubric)
+        .where(RoleRubric.team_id == team_id, RoleRubric.role_id == role_id)
+        .order_by(RoleRubric.version.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def add_rubric_version(
+    session: Session, team_id: str, role_id: int, version: int, rubric: dict[str, Any], by: str
+) -> None:
+    """The unique (team, role, version) makes two simultaneous saves of one version fail
+    for the second, instead of one silently overwriting the other."""
+    session.add(
+        RoleRubric(team_id=team_id, role_id=role_id, version=version, rubric=rubric, created_by=by)
+    )
+    session.flush()
+
+
+def finished_rounds(
+    session: Session, team_id: str, role_id: int, since: datetime | None = None
+) -> Sequence[Round]:
+    """The role's complete and closed rounds, panel and questions loaded."""
+    query = (
+        select(Round)
+        .where(Round.team_id == team_id, Round.role_id == role_id, Round.status.in_(FINISHED))
+        .options(selectinload(Round.panelists), selectinload(Round.questions))
+        .order_by(Round.id)
+    )
+    if since is not None:
+        query = query.where(func.coalesce(Round.completed_at, Round.closed_at) >= since)
+    return session.scalars(query).all()
+
+
+def hiring_channel(session: Session, team_id: str, role_id: int) -> str | None:
+    """Where the role is hired: the channel of its most recent round."""
+    return session.scalar(
+        select(Round.channel_id)
+        .where(Round.team_id == team_id, Round.role_id == role_id)
+        .order_by(Round.created_at.desc(), Round.id.desc())
+        .limit(1)
+    )
+
+
+def organizes(session: Session, team_id: str, user_id: str, role_id: int | None = None) -> bool:
+    """Has the user organized a round (of this role, or any)?"""
+    query = select(Round.id).where(Round.team_id == team_id, Round.organizer_id == user_id)
+    if role_id is not None:
+        query = query.where(Round.role_id == role_id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def finished_feedback(session: Session, team_id: str) -> Sequence[Any]:
+    """(round id, role name, panelist, answers) of every active panelist's feedback on the
+    team's finished rounds: what calibration reads."""
+    return session.execute(
+        select(Feedback.round_id, Role.name, Feedback.user_id, Feedback.answers)
+        .join(Round, Round.id == Feedback.round_id)
+        .join(Role, Role.id == Round.role_id)
+        .join(
+            Panelist,
+            (Panelist.round_id == Feedback.round_id) & (Panelist.user_id == Feedback.user_id),
+        )
+        .where(
+            Feedback.team_id == team_id,
+            Round.status.in_(FINISHED),
+            Panelist.removed_at.is_(None),
+        )
+        .order_by(Feedback.round_id, Feedback.id)
+    ).all()
+
+
+def display_names(session: Session, team_id: str, user_ids: Sequence[str]) -> dict[str, str]:
+    if not user_ids:
+        return {}
+    rows = session.execute(
+        select(Panelist.user_id, Panelist.display_name).where(
+            Panelist.team_id == team_id, Panelist.user_id.in_(list(user_ids))
+        )
+    )
+    return {user_id: name for user_id, name in rows}
