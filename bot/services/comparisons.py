@@ -4,7 +4,7 @@ each shown only to the role's hiring channel or its organizers."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -78,18 +78,20 @@ class ComparisonService:
             return rnd.role_id
 
     def compare(self, team_id: str, user_id: str, request: CompareRequest) -> Compared:
+        role, channel_id = self._visible_role(team_id, user_id, request.role_id)
         with self.deps.db.read() as session:
-            role, channel_id = self._visible_role(session, team_id, user_id, request.role_id)
             panels = finished_panels(session, team_id, role.id)
             interviewers = calibration(session, team_id) if request.calibrated else None
         newest = max(panels, key=lambda p: p.finished_at) if panels else None
         sort_by = _criterion_key(newest.round.rubric if newest else None, request.sort_by)
         comparison = build_comparison(role.name, panels, sort_by=sort_by, calibration=interviewers)
-        return Compared(comparison, channel_id, request)
+        # The buttons carry the criterion's key, not what was typed.
+        return Compared(comparison, channel_id, replace(request, sort_by=sort_by))
 
     def post(self, team_id: str, user_id: str, request: CompareRequest) -> Compared:
         """Post the comparison (table, then the heatmap) to the role's hiring channel."""
         compared = self.compare(team_id, user_id, request)
+        request = compared.request
         message = comparison_message(compared.comparison, 0, request.state)
         now = self.deps.now()
         request_id = uuid.uuid4().hex[:12]
@@ -161,16 +163,15 @@ class ComparisonService:
             return role.name
 
     # -- who may see ---------------------------------------------------------------------
-    def _visible_role(
-        self, session: Session, team_id: str, user_id: str, role_id: int
-    ) -> tuple[Role, str]:
-        role = role_queries.role(session, team_id, role_id)
-        channel_id = role_queries.hiring_channel(session, team_id, role_id)
+    def _visible_role(self, team_id: str, user_id: str, role_id: int) -> tuple[Role, str]:
+        with self.deps.db.read() as session:
+            role = role_queries.role(session, team_id, role_id)
+            channel_id = role_queries.hiring_channel(session, team_id, role_id)
+            organizer = role_queries.organizes(session, team_id, user_id, role_id)
         if role is None or channel_id is None:
             raise NotFound("No candidates of that role have been interviewed yet.")
-        if role_queries.organizes(session, team_id, user_id, role_id):
-            return role, channel_id
-        if self.deps.slack.is_channel_member(channel_id, user_id):
+        # Asked of Slack after the read transaction: no database work waits on the network.
+        if organizer or self.deps.slack.is_channel_member(channel_id, user_id):
             return role, channel_id
         raise NotAllowed(
             f"Only members of <#{channel_id}>, the hiring channel for this role, and its "

@@ -16,6 +16,14 @@ hiring channel, interview time, rubric. (`/panel` alone does the same; so does t
 hiring channel, in your time zone (or add one, like `Europe/Berlin`).
 • `/panel reminders` — how late panelists are reminded; admins can change it \
 (`after 2h every 1d`, `off`, `on`).
+• `/panel compare <role> [by <criterion>]` — the role's finished candidates side by side in \
+its hiring channel (table and heatmap; a calibrated view adjusts for lenient or strict \
+interviewers). Also the *Compare* button on every summary.
+• `/panel rubric <role>` — edit the role's own rubric (1–8 criteria); rounds keep the \
+version they started with.
+• `/panel calibration` — each interviewer's leniency and how often they disagree with the \
+panel (organizers). `/panel export <role>` — the role's feedback as CSV, in your DM \
+(organizers of the role).
 • `/panel help` — this message.
 
 *How a round goes*
