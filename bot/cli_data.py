@@ -49,6 +49,11 @@ def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
     except (PanelbotError, RubricFileError) as exc:
         print(f"panelbot: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
+    except (OSError, UnicodeDecodeError) as exc:  # a file that can't be read or written
+        where = f" {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(f"panelbot: cannot use the file{where}: {reason}", file=sys.stderr)
+        return 2
     finally:
         db.dispose()
 

@@ -8,18 +8,19 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bot.views.rubric_modal import parse_rubric_modal, rubric_modal, rubric_saved_modal
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.errors import NotFound
 from bot.services import Services
 from bot.services.comparisons import CompareRequest, RolePick
+from bot.text import escape
 from bot.views import ids
 from bot.views.calibration import calibration_message
 from bot.views.common import Message
 from bot.views.comparison import comparison_message
 from bot.views.role_picker import role_picker
+from bot.views.rubric_modal import parse_rubric_modal, rubric_modal, rubric_saved_modal
 from handlers.payload import action_value, round_id, state_values, team_id, user_id
 from handlers.responses import guarded
 from storage.models import Role
@@ -63,7 +64,14 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         if isinstance(found, RolePick):
             say(
                 respond,
-                role_picker(found.text, list(found.roles), ids.COMPARE_PICK, "compare", by.strip()),
+                role_picker(
+                    found.text,
+                    list(found.roles),
+                    ids.COMPARE_PICK,
+                    "compare",
+                    matched=found.matched,
+                    extra=by.strip(),
+                ),
             )
             return
         post_comparison(body, respond, CompareRequest(found.id, by.strip() or None))
@@ -81,14 +89,19 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         ack()
         found = compare_service.find_role(team_id(body), rest)
         if isinstance(found, RolePick):
-            say(respond, role_picker(found.text, list(found.roles), ids.EXPORT_PICK, "export"))
+            say(
+                respond,
+                role_picker(
+                    found.text, list(found.roles), ids.EXPORT_PICK, "export", matched=found.matched
+                ),
+            )
             return
         send_export(body, respond, found.id)
 
     def send_export(body: dict[str, Any], respond: Respond, role_id: int) -> None:
         name = compare_service.send_export(team_id(body), user_id(body), role_id)
         respond(
-            text=f"Sending the {name} feedback export (CSV) to your DM.",
+            text=f"Sending the {escape(name)} feedback export (CSV) to your DM.",
             response_type="ephemeral",
             replace_original=False,
         )
@@ -102,7 +115,13 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         if isinstance(found, RolePick):
             say(
                 respond,
-                role_picker(found.text, list(found.roles), ids.RUBRIC_PICK, "edit the rubric of"),
+                role_picker(
+                    found.text,
+                    list(found.roles),
+                    ids.RUBRIC_PICK,
+                    "edit the rubric of",
+                    matched=found.matched,
+                ),
             )
             return
         open_rubric(client, body, found)

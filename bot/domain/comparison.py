@@ -130,6 +130,11 @@ def _ranked(
     return ordered
 
 
+def compared_rubric(panels: Sequence[FinishedPanel]) -> Rubric:
+    """The rubric a comparison is on: that of the most recently finished panel."""
+    return max(panels, key=lambda p: (p.finished_at, p.round.id)).round.rubric
+
+
 def build_comparison(
     role_name: str,
     panels: Sequence[FinishedPanel],
@@ -146,11 +151,7 @@ def build_comparison(
     on the built-in default rubric. Raises ValueError when `sort_by` is not a criterion key
     of the compared rubric.
     """
-    if panels:
-        latest = max(panels, key=lambda p: (p.finished_at, p.round.id))
-        rubric = latest.round.rubric
-    else:
-        rubric = BUILT_IN_RUBRICS[DEFAULT_RUBRIC_KEY]
+    rubric = compared_rubric(panels) if panels else BUILT_IN_RUBRICS[DEFAULT_RUBRIC_KEY]
     if sort_by is not None and rubric.criterion(sort_by) is None:
         raise ValueError(f"{sort_by!r} is not a criterion of rubric {rubric.key!r}")
     compared = [p for p in panels if p.round.rubric.identity == rubric.identity]

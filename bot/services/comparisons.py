@@ -10,14 +10,16 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.domain.calibration import Interviewer, Rated, agreement
-from bot.domain.comparison import Comparison, build_comparison
+from bot.domain.comparison import Comparison, build_comparison, compared_rubric
 from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Deps
 from bot.services.outbox import Kind, Outgoing
 from bot.services.role_data import calibration, finished_panels, rated
+from bot.text import escape
 from bot.views.comparison import comparison_message
+from bot.views.role_picker import PICKER_MAX
 from storage import queries, role_queries
 from storage.models import Outbox, Role
 from storage.work import add_once
@@ -28,7 +30,29 @@ class RolePick:
     """The role text matched no role, or several: the person picks one."""
 
     text: str
-    roles: tuple[tuple[int, str], ...]  # (id, name)
+    roles: tuple[tuple[int, str], ...]  # (id, name); one more than a picker shows when cut
+    matched: bool  # False: nothing matched, these are all the roles
+
+
+def pick_role(session: Session, team_id: str, text: str) -> Role | RolePick:
+    """The one role `text` names, or the choice: the roles it matches, else every role."""
+    found = role_queries.roles_matching(session, team_id, text, limit=PICKER_MAX + 1)
+    if len(found) == 1:
+        return found[0]
+    choices = found or list(queries.roles(session, team_id, limit=PICKER_MAX + 1))
+    return RolePick(text.strip(), tuple((r.id, r.name) for r in choices), matched=bool(found))
+
+
+def load_comparison(
+    session: Session, team_id: str, role: Role, request: CompareRequest
+) -> tuple[Comparison, CompareRequest]:
+    """The comparison the request asks for, and the request with its criterion resolved
+    to a key (what the table, its buttons and the heatmap all use)."""
+    panels = finished_panels(session, team_id, role.id)
+    interviewers = calibration(session, team_id) if request.calibrated else None
+    sort_by = _criterion_key(compared_rubric(panels), request.sort_by) if panels else None
+    comparison = build_comparison(role.name, panels, sort_by=sort_by, calibration=interviewers)
+    return comparison, replace(request, sort_by=sort_by)
 
 
 @dataclass(frozen=True)
@@ -64,11 +88,7 @@ class ComparisonService:
 
     def find_role(self, team_id: str, text: str) -> Role | RolePick:
         with self.deps.db.read() as session:
-            found = role_queries.roles_matching(session, team_id, text)
-            if len(found) == 1:
-                return found[0]
-            choices = found or list(queries.roles(session, team_id))
-            return RolePick(text, tuple((r.id, r.name) for r in choices))
+            return pick_role(session, team_id, text)
 
     def role_of_round(self, team_id: str, round_id: int) -> int:
         with self.deps.db.read() as session:
@@ -80,13 +100,8 @@ class ComparisonService:
     def compare(self, team_id: str, user_id: str, request: CompareRequest) -> Compared:
         role, channel_id = self._visible_role(team_id, user_id, request.role_id)
         with self.deps.db.read() as session:
-            panels = finished_panels(session, team_id, role.id)
-            interviewers = calibration(session, team_id) if request.calibrated else None
-        newest = max(panels, key=lambda p: p.finished_at) if panels else None
-        sort_by = _criterion_key(newest.round.rubric if newest else None, request.sort_by)
-        comparison = build_comparison(role.name, panels, sort_by=sort_by, calibration=interviewers)
-        # The buttons carry the criterion's key, not what was typed.
-        return Compared(comparison, channel_id, replace(request, sort_by=sort_by))
+            comparison, request = load_comparison(session, team_id, role, request)
+        return Compared(comparison, channel_id, request)
 
     def post(self, team_id: str, user_id: str, request: CompareRequest) -> Compared:
         """Post the comparison (table, then the heatmap) to the role's hiring channel."""
@@ -183,13 +198,15 @@ class ComparisonService:
         if role is None:
             raise NotFound("There is no such role.")
         if not role_queries.organizes(session, team_id, user_id, role_id):
-            raise NotAllowed(f"Only organizers of {role.name} panels can export its feedback.")
+            raise NotAllowed(
+                f"Only organizers of {escape(role.name)} panels can export its feedback."
+            )
         return role
 
 
-def _criterion_key(rubric: Rubric | None, wanted: str | None) -> str | None:
+def _criterion_key(rubric: Rubric, wanted: str | None) -> str | None:
     """The criterion `wanted` names (key, or name: exactly, then by its start)."""
-    if not wanted or rubric is None:
+    if not wanted:
         return None
     key = wanted.strip().casefold()
     for c in rubric.criteria:
@@ -199,4 +216,4 @@ def _criterion_key(rubric: Rubric | None, wanted: str | None) -> str | None:
     if len(starts) == 1:
         return starts[0].key
     names = ", ".join(c.name for c in rubric.criteria)
-    raise InvalidCommand(f'"{wanted}" is not one of this role\'s criteria: {names}.')
+    raise InvalidCommand(f"“{escape(wanted)}” is not one of this role's criteria: {escape(names)}.")

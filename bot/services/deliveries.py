@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.domain.comparison import build_comparison
 from bot.domain.export import export_rows, to_csv
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import summarize
-from bot.services.comparisons import CompareRequest
+from bot.services.comparisons import CompareRequest, load_comparison
 from bot.services.outbox import Kind, announce_key, brief_key, summary_key
-from bot.services.role_data import calibration, finished_panels
+from bot.services.role_data import finished_panels
 from bot.services.snapshots import snapshot_with_feedback
 from bot.views.announcement import announcement
 from bot.views.brief import brief
@@ -181,9 +180,7 @@ def _heatmap(session: Session, row: Outbox) -> Plan:
     role = role_queries.role(session, row.team_id, request.role_id)
     if role is None:
         return Skip("the role is gone")
-    panels = finished_panels(session, row.team_id, role.id)
-    interviewers = calibration(session, row.team_id) if request.calibrated else None
-    comparison = build_comparison(role.name, panels, calibration=interviewers)
+    comparison, _ = load_comparison(session, row.team_id, role, request)
     if not comparison.rows:
         return Skip("nobody to compare")
     return Upload(

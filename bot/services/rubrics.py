@@ -13,8 +13,9 @@ from bot.domain.rubric_rules import CriterionDraft, build_rubric, rubric_errors
 from bot.domain.rubric_yaml import dump_rubrics, load_rubrics
 from bot.domain.rules import ROLE_NAME_MAX
 from bot.errors import InvalidCommand, InvalidInput, NotAllowed, NotFound
-from bot.services.comparisons import RolePick
+from bot.services.comparisons import RolePick, pick_role
 from bot.services.context import Deps
+from bot.text import escape
 from storage import queries, role_queries
 from storage.models import Role
 
@@ -47,12 +48,9 @@ class RubricService:
         set up before its first round); a part of several names asks which."""
         name = text.strip()
         with self.deps.db.transaction() as session:
-            found = role_queries.roles_matching(session, team_id, name)
-            if len(found) == 1:
-                return found[0]
-            if found or not name:
-                choices = found or list(queries.roles(session, team_id))
-                return RolePick(name, tuple((r.id, r.name) for r in choices))
+            found = pick_role(session, team_id, name)
+            if isinstance(found, Role) or found.matched or not name:
+                return found
             if len(name) > ROLE_NAME_MAX:
                 raise InvalidCommand(f"A role name can be at most {ROLE_NAME_MAX} characters.")
             return queries.ensure_role(session, team_id, name)
@@ -141,5 +139,6 @@ class RubricService:
         if info.get("is_admin") or info.get("is_owner"):
             return
         raise NotAllowed(
-            f"Only organizers of {role.name} panels and workspace admins can edit its rubric."
+            f"Only organizers of {escape(role.name)} panels and workspace admins can edit its "
+            "rubric."
         )

@@ -7,24 +7,35 @@ from slack_sdk.models.blocks import ActionsBlock, Option, StaticSelectElement
 from bot.text import escape, truncate
 from bot.views.common import Message, md, message
 
-OPTIONS_MAX = 100  # Slack's limit for a static select
+PICKER_MAX = 100  # Slack's limit for a static select
 
 
 def role_picker(
-    text: str, roles: list[tuple[int, str]], action_id: str, what: str, extra: str = ""
+    text: str,
+    roles: list[tuple[int, str]],
+    action_id: str,
+    what: str,
+    *,
+    matched: bool,
+    extra: str = "",
 ) -> Message:
-    """`extra` rides along in each option's value (after the role id and a colon)."""
+    """`roles` matched `text` (or, `matched` False, are every role); more than fit are cut
+    with a word saying so. `extra` rides along in each option's value after the role id."""
     if not roles:
         return message(
             "No roles yet",
             [md("No role has been interviewed for yet, so there is nothing to pick from.")],
         )
-    said = f"No role matches “{escape(text)}”." if text else "Which role?"
-    if len(roles) > 1 and text:
+    if not text:
+        said = "Which role?"
+    elif matched:
         said = f"Several roles match “{escape(text)}”."
-    shown = roles[:OPTIONS_MAX]
-    more = len(roles) - len(shown)
-    tail = f" ({more} more roles not listed: type more of the name.)" if more else ""
+    else:
+        said = f"No role matches “{escape(text)}”."
+    shown = roles[:PICKER_MAX]
+    tail = (
+        " (Not every role fits in this list: type more of the name.)" if roles[PICKER_MAX:] else ""
+    )
     select = StaticSelectElement(
         action_id=action_id,
         placeholder="Pick a role",
