@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.panel import Status
-from storage.models import Feedback, Panelist, Role, RoleRubric, Round
+from storage.models import Feedback, Panelist, RatingRow, Role, RoleRubric, Round
 
 FINISHED = (Status.COMPLETE, Status.CLOSED)
 
@@ -97,10 +97,11 @@ def organizes(session: Session, team_id: str, user_id: str, role_id: int | None 
 
 
 def finished_feedback(session: Session, team_id: str) -> Sequence[Any]:
-    """(round id, role name, panelist, answers) of every active panelist's feedback on the
-    team's finished rounds: what calibration reads."""
+    """(feedback id, round id, role name, panelist, recommendation) of every active
+    panelist's feedback on the team's finished rounds: what calibration reads. Plain
+    columns, not the answers JSON: calibration needs numbers only."""
     return session.execute(
-        select(Feedback.round_id, Role.name, Feedback.user_id, Feedback.answers)
+        select(Feedback.id, Feedback.round_id, Role.name, Feedback.user_id, Feedback.recommendation)
         .join(Round, Round.id == Feedback.round_id)
         .join(Role, Role.id == Round.role_id)
         .join(
@@ -113,6 +114,16 @@ def finished_feedback(session: Session, team_id: str) -> Sequence[Any]:
             Panelist.removed_at.is_(None),
         )
         .order_by(Feedback.round_id, Feedback.id)
+    ).all()
+
+
+def finished_ratings(session: Session, team_id: str) -> Sequence[Any]:
+    """(feedback id, criterion key, rating) of the same feedback: the normalised ratings."""
+    return session.execute(
+        select(RatingRow.feedback_id, RatingRow.criterion_key, RatingRow.rating)
+        .join(Feedback, Feedback.id == RatingRow.feedback_id)
+        .join(Round, Round.id == Feedback.round_id)
+        .where(RatingRow.team_id == team_id, Round.status.in_(FINISHED))
     ).all()
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from bot.domain.calibration import Interviewer, Rated, calibrate
 from bot.domain.comparison import FinishedPanel
-from bot.domain.feedback import draft_from_data
 from bot.services.snapshots import snapshots_with_feedback
 from storage import role_queries
 from storage.models import Round
@@ -32,20 +31,23 @@ def finished_panels(
 
 
 def rated(session: Session, team_id: str) -> list[Rated]:
-    """Every active panelist's ratings on the team's finished rounds."""
-    facts = []
-    for round_id, role_name, user_id, answers in role_queries.finished_feedback(session, team_id):
-        draft = draft_from_data(answers)
-        facts.append(
-            Rated(
-                round_id=round_id,
-                user_id=user_id,
-                role_name=role_name,
-                ratings={r.criterion_key: r.rating for r in draft.ratings},
-                recommendation=draft.recommendation,
-            )
+    """Every active panelist's ratings on the team's finished rounds, from the normalised
+    rating rows (two queries, no JSON decoding: it reads the workspace's whole history)."""
+    ratings: dict[int, dict[str, int]] = {}
+    for feedback_id, criterion_key, rating in role_queries.finished_ratings(session, team_id):
+        ratings.setdefault(feedback_id, {})[criterion_key] = rating
+    return [
+        Rated(
+            round_id=round_id,
+            user_id=user_id,
+            role_name=role_name,
+            ratings=ratings.get(feedback_id, {}),
+            recommendation=recommendation,
         )
-    return facts
+        for feedback_id, round_id, role_name, user_id, recommendation in (
+            role_queries.finished_feedback(session, team_id)
+        )
+    ]
 
 
 def calibration(session: Session, team_id: str) -> dict[str, Interviewer]:
