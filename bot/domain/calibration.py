@@ -74,19 +74,26 @@ def calibrate(rated: Iterable[Rated]) -> dict[str, Interviewer]:
     against: dict[str, int] = defaultdict(int)
     seen: list[str] = []
     for panel in _by_round(rated).values():
+        # The others' mean is (panel total − mine) / (panel count − 1): linear in the panel.
+        totals: dict[str, float] = defaultdict(float)
+        counts: dict[str, int] = defaultdict(int)
+        for r in panel.values():
+            for key, rating in r.ratings.items():
+                totals[key] += rating
+                counts[key] += 1
+        recommendations = sum(r.recommendation for r in panel.values())
         for user_id, mine in panel.items():
             if user_id not in rounds:
                 seen.append(user_id)
                 rounds[user_id] = 0
-            others = [r for uid, r in panel.items() if uid != user_id]
-            if not others:
+            if len(panel) < 2:
                 continue
             rounds[user_id] += 1
             for key, rating in mine.ratings.items():
-                theirs = [o.ratings[key] for o in others if key in o.ratings]
-                if theirs:
-                    deviations[user_id].append(rating - fmean(theirs))
-            others_yes = fmean(o.recommendation for o in others) >= YES_FROM
+                if counts[key] > 1:
+                    theirs = (totals[key] - rating) / (counts[key] - 1)
+                    deviations[user_id].append(rating - theirs)
+            others_yes = (recommendations - mine.recommendation) / (len(panel) - 1) >= YES_FROM
             if (mine.recommendation >= 3) != others_yes:
                 against[user_id] += 1
     return {

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.domain.calibration import Interviewer, Rated, agreement
+from bot.domain.calibration import Interviewer, Rated, agreement, calibrate
 from bot.domain.comparison import Comparison, build_comparison, compared_rubric
 from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
@@ -141,7 +141,7 @@ class ComparisonService:
             if not role_queries.organizes(session, team_id, user_id):
                 raise NotAllowed("Calibration is for people who organize panels.")
             facts = rated(session, team_id)
-            interviewers = calibration(session, team_id)
+            interviewers = calibrate(facts)
             names = role_queries.display_names(session, team_id, list(interviewers))
         by_role: dict[str, list[Rated]] = {}
         for fact in facts:
