@@ -47,6 +47,7 @@ from tests.harness import (
 )
 from tests.slack.driver import Reply
 from tests.slack.state import V
+from tests.test_views import mrkdwn_texts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CRITERIA_NAMES = [c.name for c in SECOND_INTERVIEW.criteria]
@@ -132,17 +133,6 @@ def contexts(message: dict[str, Any]) -> str:
     return "\n".join(
         element["text"] for b in blocks_of(message, "context") for element in b["elements"]
     )
-
-
-def mrkdwn_texts(node: object) -> list[str]:
-    if isinstance(node, list):
-        return [t for item in node for t in mrkdwn_texts(item)]
-    if not isinstance(node, dict):
-        return []
-    found = [t for value in node.values() for t in mrkdwn_texts(value)]
-    if node.get("type") == "mrkdwn":
-        found.append(str(node["text"]))
-    return found
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, str]]:

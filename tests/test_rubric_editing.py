@@ -36,6 +36,7 @@ from bot.views.rubric_modal import (
 )
 from tests.slack.blockkit import view_errors
 from tests.slack.state import V, full_state_values
+from tests.test_views import mrkdwn_texts
 
 EVIL = "<!channel> <@U123> <https://evil.example|click> & more"
 BLANK = CriterionDraft("", "", "", "")
@@ -74,17 +75,6 @@ def biggest_rubric() -> Rubric:
             for i in range(MAX_CRITERIA)
         ),
     )
-
-
-def mrkdwn_texts(node: object) -> list[str]:
-    if isinstance(node, list):
-        return [t for item in node for t in mrkdwn_texts(item)]
-    if not isinstance(node, dict):
-        return []
-    found = [t for value in node.values() for t in mrkdwn_texts(value)]
-    if node.get("type") == "mrkdwn":
-        found.append(node["text"])
-    return found
 
 
 def assert_escaped(view: dict[str, Any]) -> None:

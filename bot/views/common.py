@@ -94,6 +94,22 @@ def notice_modal(title: str, text: str) -> dict[str, Any]:
     return modal(ids.NOTICE, title, [md(text)], close="Close")
 
 
+def pack_sections(title: str, texts: list[str], tail: str | None = None) -> list[str]:
+    """The title, the texts and the tail, one per line, greedily packed into section texts of
+    at most SECTION_TEXT_MAX; each text must already fit in one."""
+    chunks: list[str] = []
+    current = title
+    for text in [*texts, *([tail] if tail is not None else [])]:
+        if current and len(current) + 1 + len(text) > SECTION_TEXT_MAX:
+            chunks.append(current)
+            current = text
+        else:
+            current = f"{current}\n{text}" if current else text
+    if current:
+        chunks.append(current)
+    return chunks
+
+
 def bullet_list(items: list[str]) -> str:
     return "\n".join(f"• {item}" for item in items)
 

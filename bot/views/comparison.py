@@ -30,6 +30,7 @@ from bot.views.common import (
     header,
     md,
     message,
+    pack_sections,
 )
 from bot.views.digest import name_list
 
@@ -125,20 +126,7 @@ def agreement_reading(alpha: float | None) -> str:
 
 def pack(title: str, lines: list[str], tail: str | None = None) -> list[str]:
     """Section texts of at most SECTION_TEXT_MAX: the title, then the lines, then the tail."""
-    texts = [truncate(line, SECTION_TEXT_MAX // 2) for line in lines]
-    if tail:
-        texts.append(tail)
-    chunks: list[str] = []
-    current = title
-    for text in texts:
-        if current and len(current) + 1 + len(text) > SECTION_TEXT_MAX:
-            chunks.append(current)
-            current = text
-        else:
-            current = f"{current}\n{text}" if current else text
-    if current:
-        chunks.append(current)
-    return chunks
+    return pack_sections(title, [truncate(line, SECTION_TEXT_MAX // 2) for line in lines], tail)
 
 
 def plural(n: int, word: str) -> str:

@@ -13,12 +13,12 @@ from bot.domain.panel import RoundSnapshot
 from bot.text import date_token, escape, mention, truncate
 from bot.views.common import (
     MESSAGE_BLOCKS_MAX,
-    SECTION_TEXT_MAX,
     Message,
     context,
     header,
     md,
     message,
+    pack_sections,
 )
 
 # Slack also rejects a message whose blocks hold too much text in total
@@ -52,21 +52,7 @@ def name_list(items: list[str], shown: int = NAMES_SHOWN) -> str:
 
 
 def _layout(title: str, lines: list[Line], tail: str | None) -> list[str]:
-    """Greedy packing of the title, lines and tail into texts of at most SECTION_TEXT_MAX."""
-    texts = [truncate(line.text, LINE_MAX) for line in lines]
-    if tail is not None:
-        texts.append(tail)
-    chunks: list[str] = []
-    current = title
-    for text in texts:
-        if current and len(current) + 1 + len(text) > SECTION_TEXT_MAX:
-            chunks.append(current)
-            current = text
-        else:
-            current = f"{current}\n{text}" if current else text
-    if current:
-        chunks.append(current)
-    return chunks
+    return pack_sections(title, [truncate(line.text, LINE_MAX) for line in lines], tail)
 
 
 def pack_lines(
