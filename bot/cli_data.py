@@ -7,16 +7,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot.app import build_services
 from bot.domain.rubric_yaml import RubricFileError
 from bot.errors import PanelbotError
 from bot.services import Services
 from bot.services.comparisons import RolePick
 from bot.settings import Settings
+from storage import role_queries
 from storage.db import Database
-from storage.models import Role
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,7 +66,7 @@ def _export(services: Services, team_id: str, args: argparse.Namespace) -> str:
 
 def _only_team(db: Database) -> str:
     with db.read() as session:
-        teams = sorted(set(session.scalars(select(Role.team_id))))
+        teams = role_queries.teams(session)
     if len(teams) != 1:
         listed = ", ".join(teams) or "none yet"
         raise PanelbotError(f"Say which workspace with --team (teams in the database: {listed}).")

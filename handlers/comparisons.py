@@ -23,7 +23,6 @@ from bot.views.role_picker import role_picker
 from bot.views.rubric_modal import parse_rubric_modal, rubric_modal, rubric_saved_modal
 from handlers.payload import action_value, round_id, state_values, team_id, user_id
 from handlers.responses import guarded
-from storage.models import Role
 
 Verb = Callable[[Ack, dict[str, Any], WebClient, Respond, str], None]
 
@@ -124,10 +123,10 @@ def register(app: App, services: Services) -> dict[str, Verb]:
                 ),
             )
             return
-        open_rubric(client, body, found)
+        open_rubric(client, body, found.id)
 
-    def open_rubric(client: WebClient, body: dict[str, Any], role: Role) -> None:
-        editing = services.rubrics.start_editing(team_id(body), user_id(body), role)
+    def open_rubric(client: WebClient, body: dict[str, Any], role_id: int) -> None:
+        editing = services.rubrics.start_editing(team_id(body), user_id(body), role_id)
         view = rubric_modal(
             editing.role_id, editing.role_name, editing.current, version=editing.version
         )
@@ -159,7 +158,7 @@ def register(app: App, services: Services) -> dict[str, Verb]:
     def rubric_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         role_id = CompareRequest.from_state(selected_value(body).partition(":")[0] + ":0:").role_id
-        open_rubric(client, body, services.rubrics.role(team_id(body), role_id))
+        open_rubric(client, body, role_id)
 
     def show(body: dict[str, Any], respond: Respond, request: CompareRequest, page: int) -> None:
         """Replace the clicked comparison with this page or view of it."""

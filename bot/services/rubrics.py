@@ -55,15 +55,11 @@ class RubricService:
                 raise InvalidCommand(f"A role name can be at most {ROLE_NAME_MAX} characters.")
             return queries.ensure_role(session, team_id, name)
 
-    def role(self, team_id: str, role_id: int) -> Role:
+    def start_editing(self, team_id: str, user_id: str, role_id: int) -> Editing:
         with self.deps.db.read() as session:
             role = role_queries.role(session, team_id, role_id)
-        if role is None:
-            raise NotFound("That role doesn't exist any more.")
-        return role
-
-    def start_editing(self, team_id: str, user_id: str, role: Role) -> Editing:
-        with self.deps.db.read() as session:
+            if role is None:
+                raise NotFound("That role doesn't exist any more.")
             self._may_edit(team_id, user_id, role)
             latest = role_queries.latest_rubric(session, team_id, role.id)
             current = Rubric.from_data(latest.rubric) if latest else None
