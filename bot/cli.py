@@ -75,6 +75,9 @@ def run(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    adopted = services.due_work.adopt_unscheduled_rounds()
+    if adopted:
+        log.info("scheduled reminders for %s open rounds started before reminders existed", adopted)
     ticker = Ticker(services, settings.scheduler_tick_seconds)
     ticker.start()
     if settings.slack_app_token:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.panel import Status
-from storage.models import Feedback, Panelist, Role, Round
+from storage.models import DueWork, Feedback, Panelist, Role, Round
 
 
 def lock_round(session: Session, team_id: str, round_id: int) -> Round | None:
@@ -176,5 +176,16 @@ def open_rounds(session: Session, team_id: str) -> Sequence[Round]:
     return session.scalars(
         select(Round)
         .where(Round.team_id == team_id, Round.status == Status.OPEN)
+        .options(selectinload(Round.panelists))
+    ).all()
+
+
+def open_rounds_without_due_work(session: Session) -> Sequence[Round]:
+    """Open rounds, in every workspace, that have no due work at all: rounds started before
+    reminders existed (an upgrade)."""
+    scheduled = select(DueWork.id).where(DueWork.round_id == Round.id).exists()
+    return session.scalars(
+        select(Round)
+        .where(Round.status == Status.OPEN, ~scheduled)
         .options(selectinload(Round.panelists))
     ).all()

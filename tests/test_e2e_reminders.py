@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from storage.models import DueWork, Outbox, Round
 from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button, has_button, modal_named
+from tests.seeding import seed_due_nudges
 from tests.slack.state import V
 
 WED = datetime(2026, 12, 2, tzinfo=UTC)  # a Wednesday
@@ -579,3 +580,21 @@ def test_reminders_back_on_resume_the_nudges_of_a_running_round(harness: Harness
     command(h, ORG, "reminders on")
     tick_at(h, FRI.replace(hour=15) + LATE)
     assert nudge_count(h, BEN, CY) == {BEN: 2, CY: 2}
+
+
+def test_rounds_started_before_reminders_existed_are_adopted_once(harness: Harness) -> None:
+    """An upgrade: open rounds with no due work get their reminders and escalation when an
+    instance starts, once however many instances start."""
+    h = harness
+    h.clock.set(datetime(2026, 12, 2, 12, 0, tzinfo=UTC))  # a Wednesday noon, UTC
+    seeded = seed_due_nudges(h.db, 3, now=h.clock(), standin=h.standin, per_round=3, into=None)
+    (round_id,) = seeded.round_ids
+    assert h.services.due_work.adopt_unscheduled_rounds() == 1
+    assert h.services.due_work.adopt_unscheduled_rounds() == 0
+    with h.db.read() as session:
+        keys = set(session.scalars(select(DueWork.key).where(DueWork.round_id == round_id)))
+    assert f"escalate:{round_id}" in keys
+    assert sum(key.startswith(f"nudge:{round_id}:") for key in keys) == 3  # one per panelist
+    h.tick()  # the round is past due with everyone missing: the organizer hears of it
+    escalations = [m for m in h.standin.messages_in("DUORG") if has_button(m, "nudge_now")]
+    assert len(escalations) == 1

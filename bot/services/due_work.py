@@ -19,7 +19,13 @@ from bot.domain.schedule import next_allowed
 from bot.services.context import Deps
 from bot.services.digests import run_digest
 from bot.services.outbox import Kind, Outgoing
-from bot.services.reminder_plan import Due, cadence_of, next_regular_nudge, schedule_nudge
+from bot.services.reminder_plan import (
+    Due,
+    cadence_of,
+    next_regular_nudge,
+    schedule_nudge,
+    schedule_round,
+)
 from bot.services.snapshots import snapshot
 from bot.services.work_loop import drain
 from bot.views.reminders import escalation_message
@@ -61,6 +67,16 @@ class DueWorkRunner:
         self.owner = owner or f"due-{uuid.uuid4().hex[:12]}"
         self.stopping = threading.Event()
         self.handled = 0
+
+    def adopt_unscheduled_rounds(self) -> int:
+        """Schedule the reminders of open rounds that have none (started before an upgrade
+        brought reminders); idempotent, so every instance may run it at start."""
+        now = self.deps.now()
+        with self.deps.db.transaction() as session:
+            rounds = queries.open_rounds_without_due_work(session)
+            for rnd in rounds:
+                schedule_round(session, rnd, [p.user_id for p in rnd.panelists if p.active], now)
+            return len(rounds)
 
     def run_round(self, round_id: int) -> int:
         """Handle what is due for one round now (right after a click that made it due)."""
