@@ -90,11 +90,14 @@ def run(settings: Settings) -> int:
             ticker.stop()
         return 0
     from bot.server import make_http_server
+    from storage.migrate import readiness_problem
 
-    server = make_http_server(app, "0.0.0.0", settings.port)
+    server = make_http_server(
+        app, "0.0.0.0", settings.port, readiness=lambda: readiness_problem(db.engine)
+    )
     # SIGTERM (docker stop, systemd) ends the loop like Ctrl-C, so the finally block runs.
     signal.signal(signal.SIGTERM, _interrupt)
-    log.info("listening on :%s (POST /slack/events, GET /healthz)", settings.port)
+    log.info("listening on :%s (POST /slack/events, GET /healthz, GET /readyz)", settings.port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,13 +1,14 @@
 """HTTP mode: Bolt behind the standard library's threaded WSGI server.
 
-Serves POST /slack/events (Bolt) and GET /healthz. Production serving with several workers
-is a separate concern (issue 5); this server is what `panelbot run` and the tests use.
+Serves POST /slack/events (Bolt), GET /healthz (alive) and GET /readyz (ready for work).
+Production serving with several workers is a separate concern (issue 5); this server is what
+`panelbot run` and the tests use.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from socketserver import ThreadingMixIn
 from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
 
 log = logging.getLogger(__name__)
+Readiness = Callable[[], str | None]
 EVENTS_PATH = "/slack/events"
 
 
@@ -33,21 +35,34 @@ class QuietHandler(WSGIRequestHandler):
         log.debug("%s - " + format, self.address_string(), *args)
 
 
-def wsgi_app(app: App) -> Any:
+def wsgi_app(app: App, readiness: Readiness | None = None) -> Any:
+    """`readiness` says why the instance is not ready (None: ready); /readyz reports it."""
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
+        path = environ.get("PATH_INFO")
+        if path == "/healthz":  # the process answers
             start_response("200 OK", [("Content-Type", "text/plain")])
             return [b"ok"]
+        if path == "/readyz":  # and can do its work: database reachable, schema current
+            problem = readiness() if readiness else None
+            status = "503 Service Unavailable" if problem else "200 OK"
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [(problem or "ready").encode()]
         return bolt(environ, start_response)
 
     return application
 
 
-def make_http_server(app: App, host: str, port: int) -> ThreadingWSGIServer:
+def make_http_server(
+    app: App, host: str, port: int, readiness: Readiness | None = None
+) -> ThreadingWSGIServer:
     server = make_server(
-        host, port, wsgi_app(app), server_class=ThreadingWSGIServer, handler_class=QuietHandler
+        host,
+        port,
+        wsgi_app(app, readiness),
+        server_class=ThreadingWSGIServer,
+        handler_class=QuietHandler,
     )
     assert isinstance(server, ThreadingWSGIServer)
     return server

@@ -25,7 +25,7 @@ from bot.app import build_app, build_services
 from bot.server import make_http_server
 from bot.settings import Settings
 from storage.db import Database, make_engine
-from storage.migrate import upgrade
+from storage.migrate import readiness_problem, upgrade
 from storage.models import Base
 from tests.harness import SIGNING_SECRET, Clock, Harness, seed_workspace
 from tests.slack.driver import SlackDriver
@@ -113,7 +113,9 @@ def harness(database: Database) -> Iterator[Harness]:
         clock = Clock()
         services = build_services(settings, database, now=clock)
         app = build_app(settings, services, listener_executor=executor)
-        server = make_http_server(app, "127.0.0.1", 0)
+        server = make_http_server(
+            app, "127.0.0.1", 0, readiness=lambda: readiness_problem(database.engine)
+        )
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
         thread.start()
         url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
+from storage.migrate import upgrade
 from storage.models import Round
 from tests.harness import ORG, Harness
 
@@ -56,6 +57,26 @@ def test_health(harness: Harness) -> None:
 
     with urllib.request.urlopen(harness.url + "/healthz", timeout=5) as response:
         assert response.status == 200
+    with urllib.request.urlopen(harness.url + "/readyz", timeout=5) as response:
+        assert (response.status, response.read()) == (200, b"ready")
+
+
+def test_not_ready_on_an_older_schema(harness: Harness) -> None:
+    """An instance whose database lacks the newest migration takes no traffic."""
+    import urllib.error
+    import urllib.request
+
+    from storage.migrate import downgrade
+
+    downgrade(harness.db.engine, "0002")
+    try:
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(harness.url + "/readyz", timeout=5)
+        assert refused.value.code == 503
+        said = refused.value.read().decode()
+        assert "schema is at 0002" in said and "panelbot db upgrade" in said
+    finally:
+        upgrade(harness.db.engine)
 
 
 def test_help_and_unknown_verbs(harness: Harness) -> None:
