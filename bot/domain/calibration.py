@@ -129,9 +129,14 @@ def agreement(rated: Iterable[Rated]) -> float | None:
                 units[(round_id, key)][user_id] = rating
     if not any(len(by_rater) >= 2 for by_rater in units.values()):
         return None
-    raters = sorted({user_id for by_rater in units.values() for user_id in by_rater})
-    unit_keys = sorted(units)
-    data = [[float(units[u].get(rater, math.nan)) for u in unit_keys] for rater in raters]
+    raters = {
+        user_id: i for i, user_id in enumerate(sorted({u for by in units.values() for u in by}))
+    }
+    # Fill only the ratings that exist: most interviewers rate few of the units.
+    data = np.full((len(raters), len(units)), math.nan)
+    for column, unit in enumerate(sorted(units)):
+        for user_id, rating in units[unit].items():
+            data[raters[user_id], column] = rating
     try:
         with np.errstate(all="ignore"):
             value = float(
