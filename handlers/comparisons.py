@@ -36,6 +36,18 @@ def say(respond: Respond, reply: Message, *, replace: bool = False) -> None:
     )
 
 
+def ask_for_role(
+    respond: Respond, pick: RolePick, action_id: str, what: str, extra: str = ""
+) -> None:
+    """The typed role named none or several: an ephemeral picker; its action carries on."""
+    say(
+        respond,
+        role_picker(
+            pick.text, list(pick.roles), action_id, what, matched=pick.matched, extra=extra
+        ),
+    )
+
+
 def selected_value(body: dict[str, Any]) -> str:
     action = (body.get("actions") or [{}])[0]
     return str((action.get("selected_option") or {}).get("value") or action.get("value") or "")
@@ -61,17 +73,7 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         role_text, _, by = rest.partition(" by ")
         found = compare_service.find_role(team_id(body), role_text)
         if isinstance(found, RolePick):
-            say(
-                respond,
-                role_picker(
-                    found.text,
-                    list(found.roles),
-                    ids.COMPARE_PICK,
-                    "compare",
-                    matched=found.matched,
-                    extra=by.strip(),
-                ),
-            )
+            ask_for_role(respond, found, ids.COMPARE_PICK, "compare", by.strip())
             return
         post_comparison(body, respond, CompareRequest(found.id, by.strip() or None))
 
@@ -88,12 +90,7 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         ack()
         found = compare_service.find_role(team_id(body), rest)
         if isinstance(found, RolePick):
-            say(
-                respond,
-                role_picker(
-                    found.text, list(found.roles), ids.EXPORT_PICK, "export", matched=found.matched
-                ),
-            )
+            ask_for_role(respond, found, ids.EXPORT_PICK, "export")
             return
         send_export(body, respond, found.id)
 
@@ -112,16 +109,7 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         ack()
         found = services.rubrics.find_or_create_role(team_id(body), rest)
         if isinstance(found, RolePick):
-            say(
-                respond,
-                role_picker(
-                    found.text,
-                    list(found.roles),
-                    ids.RUBRIC_PICK,
-                    "edit the rubric of",
-                    matched=found.matched,
-                ),
-            )
+            ask_for_role(respond, found, ids.RUBRIC_PICK, "edit the rubric of")
             return
         open_rubric(client, body, found.id)
 

@@ -21,8 +21,7 @@ from bot.text import escape
 from bot.views.comparison import comparison_message
 from bot.views.role_picker import PICKER_MAX
 from storage import queries, role_queries
-from storage.models import Outbox, Role
-from storage.work import add_once
+from storage.models import Role
 
 
 @dataclass(frozen=True)
@@ -120,17 +119,13 @@ class ComparisonService:
                 notify_user_id=user_id,
             )
             if compared.comparison.rows:
-                add_once(
-                    session,
-                    Outbox,
-                    team_id=team_id,
-                    key=f"heatmap:{request.role_id}:{request_id}",
-                    kind=Kind.HEATMAP,
-                    due_at=now,
-                    created_at=now,
+                out.upload(
+                    f"heatmap:{request.role_id}:{request_id}",
+                    Kind.HEATMAP,
+                    label="the comparison heatmap",
                     channel_id=compared.channel_id,
                     notify_user_id=user_id,
-                    payload={"label": "the comparison heatmap", "state": request.state},
+                    state=request.state,
                 )
         return compared
 
@@ -164,16 +159,12 @@ class ComparisonService:
         now = self.deps.now()
         with self.deps.db.transaction() as session:
             role = self._organizer(session, team_id, user_id, role_id)
-            add_once(
-                session,
-                Outbox,
-                team_id=team_id,
-                key=f"export:{role_id}:{uuid.uuid4().hex[:12]}",
-                kind=Kind.EXPORT,
-                due_at=now,
-                created_at=now,
+            Outgoing(session, team_id, now).upload(
+                f"export:{role_id}:{uuid.uuid4().hex[:12]}",
+                Kind.EXPORT,
+                label=f"the export of {role.name}",
                 user_id=user_id,
-                payload={"label": f"the export of {role.name}", "role_id": role_id},
+                role_id=role_id,
             )
             return role.name
 

@@ -150,6 +150,33 @@ class Outgoing:
             payload={"label": label, "text": message.text, "blocks": message.blocks},
         )
 
+    def upload(
+        self,
+        key: str,
+        kind: str,
+        *,
+        label: str,
+        channel_id: str | None = None,
+        user_id: str | None = None,
+        notify_user_id: str | None = None,
+        **payload: object,
+    ) -> None:
+        """A file made at delivery (a heatmap, an export) from `payload`, to a channel or
+        (`user_id`) a DM."""
+        add_once(
+            self.session,
+            Outbox,
+            team_id=self.team_id,
+            key=key,
+            kind=kind,
+            due_at=self.now,
+            created_at=self.now,
+            channel_id=channel_id,
+            user_id=user_id,
+            notify_user_id=notify_user_id,
+            payload={"label": label, **payload},
+        )
+
     # -- helpers -------------------------------------------------------------------------
     def _row(
         self, key: str, kind: str, snap: RoundSnapshot, label: str, **fields: Any

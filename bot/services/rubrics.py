@@ -56,11 +56,8 @@ class RubricService:
             return queries.ensure_role(session, team_id, name)
 
     def start_editing(self, team_id: str, user_id: str, role_id: int) -> Editing:
+        role = self._editable_role(team_id, user_id, role_id)
         with self.deps.db.read() as session:
-            role = role_queries.role(session, team_id, role_id)
-            if role is None:
-                raise NotFound("That role doesn't exist any more.")
-            self._may_edit(team_id, user_id, role)
             latest = role_queries.latest_rubric(session, team_id, role.id)
             current = Rubric.from_data(latest.rubric) if latest else None
             return Editing(role.id, role.name, current, latest.version if latest else 0)
@@ -76,12 +73,9 @@ class RubricService:
         errors = rubric_errors(drafts)
         if errors:
             raise InvalidInput(errors)
+        role = self._editable_role(team_id, user_id, role_id)
         try:
             with self.deps.db.transaction() as session:
-                role = role_queries.role(session, team_id, role_id)
-                if role is None:
-                    raise NotFound("That role doesn't exist any more.")
-                self._may_edit(team_id, user_id, role)
                 latest = role_queries.latest_rubric(session, team_id, role_id)
                 if (latest.version if latest else 0) != edited_version:
                     raise InvalidInput({"c0_name": CONCURRENT_EDIT})
@@ -124,16 +118,21 @@ class RubricService:
                 saved.append((role.name, version))
         return saved
 
-    def _may_edit(self, team_id: str, user_id: str, role: Role) -> None:
-        """The role's organizers, workspace admins, or anyone while the role has no rounds."""
+    def _editable_role(self, team_id: str, user_id: str, role_id: int) -> Role:
+        """The role, if this person may edit its rubric: its organizers, workspace admins, or
+        anyone while it has no rounds. Slack is asked (users.info) only after the read, so no
+        transaction (on SQLite: the write lock) waits on the network."""
         with self.deps.db.read() as session:
+            role = role_queries.role(session, team_id, role_id)
+            if role is None:
+                raise NotFound("That role doesn't exist any more.")
             if role_queries.organizes(session, team_id, user_id, role.id):
-                return
+                return role
             if role_queries.hiring_channel(session, team_id, role.id) is None:
-                return
+                return role
         info = self.deps.slack.user(team_id, user_id) or {}
         if info.get("is_admin") or info.get("is_owner"):
-            return
+            return role
         raise NotAllowed(
             f"Only organizers of {escape(role.name)} panels and workspace admins can edit its "
             "rubric."
