@@ -17,19 +17,17 @@ import struct
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import insert, select
 
 from bot.domain.calibration import MIN_ROUNDS
-from bot.domain.comparison import Comparison
 from bot.domain.export import EXPORT_COLUMNS
 from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.rubric_rules import CriterionDraft, build_rubric
-from bot.services import deliveries
-from bot.views.comparison_heatmap import comparison_heatmap
-from storage import queries
-from storage.models import Outbox, Role
+from bot.services.comparisons import CompareRequest, load_comparison
+from bot.services.outbox import Kind
+from storage import queries, role_queries
+from storage.models import Outbox, Role, WorkState
 from tests.finished_rounds import BASE, seed_finished_rounds
 from tests.harness import (
     ANA,
@@ -393,17 +391,26 @@ def test_a_role_that_matches_nothing_says_so(harness: Harness) -> None:
     assert "No role matches “product manager”." in mrkdwn_texts(picker["blocks"])[0]
 
 
-def test_the_heatmap_follows_the_tables_order(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def heatmap_orders(h: Harness) -> list[list[str]]:
+    """The candidate order each sent heatmap was drawn in: its outbox row's request, rebuilt
+    the way the delivery rebuilds it (no stand-in for the project's own code)."""
+    orders = []
+    with h.db.read() as session:
+        rows = session.scalars(
+            select(Outbox).where(Outbox.kind == Kind.HEATMAP).order_by(Outbox.id)
+        ).all()
+        for row in rows:
+            assert row.status == WorkState.SENT
+            request = CompareRequest.from_state(row.payload["state"])
+            role = role_queries.role(session, row.team_id, request.role_id)
+            assert role is not None
+            comparison, _ = load_comparison(session, row.team_id, role, request)
+            orders.append([r.round.candidate_name for r in comparison.rows])
+    return orders
+
+
+def test_the_heatmap_follows_the_tables_order(harness: Harness) -> None:
     h = harness
-    drawn: list[list[str]] = []
-
-    def spy(c: Comparison) -> bytes:
-        drawn.append([row.round.candidate_name for row in c.rows])
-        return comparison_heatmap(c)
-
-    monkeypatch.setattr(deliveries, "comparison_heatmap", spy)
     keys = [c.key for c in SECOND_INTERVIEW.criteria]
     # High Fit: team fit 4, the rest 2 (overall 2.4); Low Fit: team fit 1, the rest 4 (3.4).
     seed_finished_rounds(
@@ -415,8 +422,12 @@ def test_the_heatmap_follows_the_tables_order(
     message = compare(h, "staff engineer by culture")
     assert names(message) == ["High Fit", "Low Fit"]
     assert names(compare(h, "staff engineer")) == ["Low Fit", "High Fit"]
+    h.wait_for(lambda: len(h.standin.files_in(HIRING)) == 2, "both heatmaps")
+    drawn = heatmap_orders(h)
     assert drawn[1] == ["Low Fit", "High Fit"]
     assert drawn[0] == ["High Fit", "Low Fit"]
+    first, second = (f["content"] for f in h.standin.files_in(HIRING))
+    assert first != second  # the two pictures really are drawn differently
 
 
 # -- 4. who may compare, calibrate and export -----------------------------------------------
