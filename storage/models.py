@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -312,3 +314,26 @@ class DigestSchedule(Base):
     created_by: Mapped[str] = mapped_column(String(32))
     last_digest_at: Mapped[datetime | None]  # the next digest covers what finished since
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Workspace(Base):
+    """A Slack workspace's install history. When it uninstalls, its tokens go at once and its
+    data is purged once the retention period has passed since `uninstalled_at`."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_name: Mapped[str | None] = mapped_column(String(200))
+    installed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uninstalled_at: Mapped[datetime | None]
+
+
+# slack_sdk's OAuth stores (installations and bot tokens, OAuth state) keep their rows in
+# tables of its own design; declaring them on our metadata puts them under Alembic, and the
+# schema test notices if a new slack_sdk changes them.
+SLACK_INSTALLATIONS = "slack_installations"
+SLACK_BOTS = "slack_bots"
+SLACK_OAUTH_STATES = "slack_oauth_states"
+SQLAlchemyInstallationStore.build_installations_table(Base.metadata, SLACK_INSTALLATIONS)
+SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS)
+SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SLACK_OAUTH_STATES)
