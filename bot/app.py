@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
+from bot.metrics import MeteredWebClient
 from bot.services import Services
 from bot.services.context import Deps, Leases, utc_now
 from bot.settings import Settings
@@ -22,12 +23,13 @@ from handlers import register_all
 from storage.db import Database
 
 
-def make_client(settings: Settings, *, retries: bool = True) -> WebClient:
+def make_client(settings: Settings, *, token: str | None = None, retries: bool = True) -> WebClient:
     """The client for answering people (`retries`: it waits out a 429 and retries a dropped
     connection once) or, without retries, for the outbox dispatcher, which retries itself
-    with backoff and must not sleep while it holds a lease."""
-    return WebClient(
-        token=settings.slack_bot_token,
+    with backoff and must not sleep while it holds a lease. `token` defaults to
+    SLACK_BOT_TOKEN (single-workspace mode)."""
+    return MeteredWebClient(
+        token=token or settings.slack_bot_token,
         base_url=settings.api_base_url,
         timeout=settings.slack_timeout_seconds,
         retry_handlers=[

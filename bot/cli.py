@@ -8,7 +8,7 @@ import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.cli_data import add_parsers, run_data_command
+from bot.cli_data import DATA_COMMANDS, add_parsers, run_data_command
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("panelbot")
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.command == "db":
         return upgrade_database(settings)
-    if args.command in ("export", "rubric"):
+    if args.command in DATA_COMMANDS:
         return run_data_command(args, settings)
     return run(settings)
 

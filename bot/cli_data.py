@@ -16,6 +16,9 @@ from bot.settings import Settings
 from storage import role_queries
 from storage.db import Database
 
+# The subcommands this module adds and runs.
+DATA_COMMANDS = frozenset({"export", "rubric"})
+
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = sub.add_parser("export", help="write a role's finished feedback for an ATS")

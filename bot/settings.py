@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     # An instance that dies holding claimed work blocks it this long; it must leave room
     # for a whole send (two Slack calls of slack_timeout_seconds each).
     work_lease_seconds: float = Field(default=120.0, gt=0)
+    # Rounds closed longer ago than this are purged, and so is an uninstalled workspace's data.
+    retention_days: int = Field(default=365, ge=1, le=36500)
+    # json: one object per line for a log pipeline; text: for a person at a terminal.
+    log_format: str = Field(default="json", pattern="^(json|text)$")
 
     @model_validator(mode="after")
     def _lease_covers_a_send(self) -> Settings:
