@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run migrate test lint typecheck pytest clean
+.PHONY: install run migrate test lint typecheck pytest reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# The hardening campaign at full strength; writes the table in docs/reliability.md.
+reliability: $(STAMP)
+	$(BIN)/python -m bench.reliability
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
