@@ -1,24 +1,44 @@
-"""`panelbot run` and `panelbot db upgrade` (also `python -m bot …`)."""
+"""`panelbot run`, `panelbot serve`, `panelbot db upgrade` and the data commands (also
+`python -m bot …`).
+
+Imports that reach bot.app (and so prometheus_client, through bot.metrics) happen inside the
+commands: `serve` must set PROMETHEUS_MULTIPROC_DIR before prometheus_client is first imported.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.cli_data import DATA_COMMANDS, add_parsers, run_data_command
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("panelbot")
 LISTENER_THREADS = 16
+REQUEST_THREADS = 8
 
 
 def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["serve"]:
+        # Before the parser: building it imports the data commands, which reach bot.metrics.
+        from bot.serve import multiprocess_metrics_dir
+
+        with multiprocess_metrics_dir():
+            return _main(arguments)
+    return _main(arguments)
+
+
+def _main(argv: list[str]) -> int:
+    from bot.cli_data import DATA_COMMANDS, add_parsers, run_data_command
+
     parser = argparse.ArgumentParser(prog="panelbot", description="Second-round interview panels.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="migrate the database, then serve Slack (HTTP or Socket Mode)")
+    _add_serve_parser(sub)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations and exit")
     add_parsers(sub)
@@ -29,14 +49,83 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"panelbot: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings)
     if args.command == "db":
         return upgrade_database(settings)
+    if args.command == "serve":
+        return serve_command(settings, args)
     if args.command in DATA_COMMANDS:
         return run_data_command(args, settings)
     return run(settings)
+
+
+def configure_logging(settings: Settings) -> None:
+    """One setup for every command; `serve` sends gunicorn's own log through it too."""
+    from bot.logs import configure_logging as configure_project_logging
+
+    configure_project_logging(settings)  # JSON or text; tokens redacted, no payloads
+
+
+def _add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser(
+        "serve",
+        help="serve Slack over HTTP with several worker processes (gunicorn); never migrates",
+        description="Production HTTP server. Run `panelbot db upgrade` first: serve refuses "
+        "a database whose schema is not this version's. See docs/serving.md.",
+    )
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=_usable_cpus(),
+        help="worker processes (default: one per CPU this process may use)",
+    )
+    serve.add_argument(
+        "--threads",
+        type=_positive,
+        default=REQUEST_THREADS,
+        help=f"request threads per worker (default: {REQUEST_THREADS})",
+    )
+    serve.add_argument("--bind", help="HOST:PORT to listen on (default: 0.0.0.0:$PORT)")
+    serve.add_argument(
+        "--graceful-timeout",
+        type=_positive,
+        default=30,
+        help="seconds after SIGTERM for requests and work after them to finish (default: 30)",
+    )
+    serve.add_argument(
+        "--max-requests",
+        type=int,
+        default=0,
+        help="restart a worker after about this many requests (default: 0, never)",
+    )
+
+
+def _usable_cpus() -> int:
+    # The CPUs this process may run on (a container's cpuset), where the platform says.
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def serve_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.serve import ServeOptions, serve
+
+    options = ServeOptions(
+        workers=args.workers,
+        threads=args.threads,
+        bind=args.bind or f"0.0.0.0:{settings.port}",
+        graceful_timeout=args.graceful_timeout,
+        max_requests=args.max_requests,
+        listener_threads=LISTENER_THREADS,
+    )
+    return serve(settings, options)
 
 
 def upgrade_database(settings: Settings) -> int:
@@ -93,7 +182,7 @@ def run(settings: Settings) -> int:
     from storage.migrate import readiness_problem
 
     server = make_http_server(
-        app, "0.0.0.0", settings.port, readiness=lambda: readiness_problem(db.engine)
+        app, "0.0.0.0", settings.port, readiness=lambda: readiness_problem(db.engine), db=db
     )
     # SIGTERM (docker stop, systemd) ends the loop like Ctrl-C, so the finally block runs.
     signal.signal(signal.SIGTERM, _interrupt)

@@ -1,4 +1,5 @@
-"""`panelbot export` and `panelbot rubric import|export`: the admin's way in and out."""
+"""`panelbot export`, `panelbot rubric import|export` and `panelbot forget`: the admin's way
+in and out."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from bot.app import build_services
 from bot.domain.rubric_yaml import RubricFileError
-from bot.errors import PanelbotError
+from bot.errors import NotFound, PanelbotError
 from bot.services import Services
 from bot.services.comparisons import RolePick
 from bot.settings import Settings
@@ -17,7 +18,7 @@ from storage import role_queries
 from storage.db import Database
 
 # The subcommands this module adds and runs.
-DATA_COMMANDS = frozenset({"export", "rubric"})
+DATA_COMMANDS = frozenset({"export", "rubric", "forget"})
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +32,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     rubric.add_argument("action", choices=["import", "export"])
     rubric.add_argument("file", type=Path, nargs="?", help="YAML file (default: stdin/stdout)")
     rubric.add_argument("--team", help="Slack team id (needed when several workspaces)")
+    forget = sub.add_parser("forget", help="erase everything Panelbot holds about a candidate")
+    forget.add_argument("--candidate", required=True, help="the candidate's name (any case)")
+    forget.add_argument("--team", help="Slack team id (needed when several workspaces)")
+    forget.add_argument("--yes", action="store_true", help="erase without asking first")
 
 
 def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -41,6 +46,8 @@ def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "export":
             text = _export(services, team_id, args)
             return _write(args.out, text)
+        if args.command == "forget":
+            return _forget(services, team_id, args.candidate, ask=not args.yes)
         if args.action == "export":
             return _write(args.file, services.rubrics.export_yaml(team_id))
         source = args.file.read_text() if args.file else sys.stdin.read()
@@ -65,6 +72,53 @@ def _export(services: Services, team_id: str, args: argparse.Namespace) -> str:
         names = ", ".join(name for _, name in found.roles) or "none yet"
         raise PanelbotError(f'No single role matches "{args.role}". Roles: {names}.')
     return services.comparisons.export(team_id, None, found.id, args.format, args.since)
+
+
+def _forget(services: Services, team_id: str, name: str, *, ask: bool) -> int:
+    """Show what will be erased, ask (unless --yes), erase, and say what was."""
+    try:
+        plan = services.retention.plan_erasure(team_id, name, requester=None)
+    except NotFound:
+        raise PanelbotError(
+            f'No panels of a candidate named "{_printable(name)}" in workspace {team_id}.'
+        ) from None
+    who = f'"{_printable(plan.candidate)}"'
+    print(f"Panelbot holds {len(plan.rounds)} panel round(s) about {who} in {team_id}:")
+    for r in plan.rounds:
+        print(
+            f"  - {_printable(r.role_name)}, started {r.started_at:%Y-%m-%d}, {r.status}: "
+            f"{r.panelists} panelist(s), {r.feedback} feedback"
+        )
+    print(
+        "Erasing deletes them for good, with all their feedback and the reminders still due, "
+        f"and Panelbot deletes its {plan.messages} Slack message(s) about them."
+    )
+    if ask and not _yes(f"Erase {who}? Type yes to erase: "):
+        print("panelbot: nothing was erased.", file=sys.stderr)
+        return 1
+    erased = services.retention.erase(team_id, plan.candidate, plan.up_to, requester=None)
+    if erased.nothing:
+        print(f"Nothing left to erase about {who}: it was already erased.")
+        return 0
+    print(f"Erased {who}:")
+    for part in erased.parts():
+        print(f"  {part}")
+    if erased.messages:
+        # This process does not talk to Slack: the running bot's scheduler sends them.
+        print("The running Panelbot deletes the Slack messages at its next scheduler tick.")
+    return 0
+
+
+def _yes(prompt: str) -> bool:
+    try:
+        return input(prompt).strip().casefold() in ("y", "yes")
+    except EOFError:  # no terminal to ask (a script without --yes): no
+        return False
+
+
+def _printable(text: str) -> str:
+    """A name typed in Slack, safe on a terminal: no control characters."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _only_team(db: Database) -> str:

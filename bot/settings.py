@@ -2,16 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urljoin
+
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+SLACK_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
+# The bot scopes of manifest.yml, asked for when a workspace installs through OAuth
+# (tests/test_e2e_oauth.py checks the two lists are the same).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "im:write",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "files:write",
+)
+ONE_MODE = (
+    "set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
+    "(install in several workspaces through OAuth)"
+)
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    slack_bot_token: str = Field(min_length=1)
+    # One workspace: its bot token. Several: the app's OAuth credentials instead.
+    slack_bot_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_scopes: str = ",".join(BOT_SCOPES)
+    # Where Slack sends the installer back; needed only if the app has several redirect URLs.
+    slack_redirect_uri: str | None = None
+    # A rotating token (token rotation on) is exchanged this long before it expires.
+    slack_token_rotation_minutes: int = Field(default=120, ge=1, le=700)
     slack_signing_secret: str = Field(min_length=1)
     slack_app_token: str | None = None
     slack_api_url: str = SLACK_DEFAULT_API_URL
@@ -29,6 +56,31 @@ class Settings(BaseSettings):
     # json: one object per line for a log pipeline; text: for a person at a terminal.
     log_format: str = Field(default="json", pattern="^(json|text)$")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_slack_mode(cls, data: Any) -> Any:
+        """Exactly one way of getting tokens; checked before the other settings so that a
+        bare environment is told about the token first."""
+        if not isinstance(data, dict):
+            return data
+        given = {k for k, v in data.items() if v not in (None, "")}
+        token = "slack_bot_token" in given
+        oauth = given & {"slack_client_id", "slack_client_secret"}
+        if token and oauth:
+            raise ValueError(f"SLACK_BOT_TOKEN and SLACK_CLIENT_ID/SECRET are both set: {ONE_MODE}")
+        if not token and not oauth:
+            raise ValueError(f"SLACK_BOT_TOKEN is not set: {ONE_MODE}")
+        if oauth and len(oauth) == 1:
+            missing = ({"slack_client_id", "slack_client_secret"} - oauth).pop().upper()
+            raise ValueError(f"{missing} is not set (OAuth install needs both ID and secret)")
+        if oauth and "slack_app_token" in given:
+            raise ValueError(
+                "SLACK_APP_TOKEN (Socket Mode) and SLACK_CLIENT_ID are both set: installing "
+                "through OAuth needs HTTP mode, where /slack/install is served"
+            )
+        # An empty SLACK_… variable counts as unset (its default applies), as above.
+        return {k: v for k, v in data.items() if k in given or not k.startswith("slack_")}
+
     @model_validator(mode="after")
     def _lease_covers_a_send(self) -> Settings:
         if self.work_lease_seconds < 2 * (2 * self.slack_timeout_seconds + 5):
@@ -37,6 +89,22 @@ class Settings(BaseSettings):
                 f"(now {self.work_lease_seconds:g} and {self.slack_timeout_seconds:g})"
             )
         return self
+
+    @property
+    def oauth(self) -> bool:
+        """Installed through OAuth in any number of workspaces (else one workspace's token)."""
+        return self.slack_bot_token is None
+
+    @property
+    def scopes(self) -> list[str]:
+        return [scope.strip() for scope in self.slack_scopes.split(",") if scope.strip()]
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's install page, beside the Web API (…/api/ → …/oauth/v2/authorize)."""
+        if self.slack_api_url == SLACK_DEFAULT_API_URL:
+            return SLACK_AUTHORIZE_URL
+        return urljoin(self.api_base_url, "../oauth/v2/authorize")
 
     @property
     def api_base_url(self) -> str:

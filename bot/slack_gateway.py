@@ -1,5 +1,6 @@
 """The bot's questions to Slack, in domain terms. Everything Slack-specific about reading
-users and channels lives here so services can stay about hiring."""
+users and channels lives here so services can stay about hiring. Every question names the
+team it is about: its answer comes with that team's token (bot/tokens.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.rules import UserFacts
+from bot.tokens import TeamClients
 
 log = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 600
@@ -32,8 +34,8 @@ class ChannelAccess:
 
 
 class SlackGateway:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
+    def __init__(self, clients: TeamClients) -> None:
+        self.clients = clients
         self._users: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
         self._lock = Lock()
 
@@ -47,7 +49,7 @@ class SlackGateway:
         if cached and now - cached[0] < USER_CACHE_SECONDS:
             return cached[1]
         try:
-            info: dict[str, Any] | None = self.client.users_info(user=user_id)["user"]
+            info: dict[str, Any] | None = self.client(team_id).users_info(user=user_id)["user"]
         except SlackApiError as exc:
             if exc.response.get("error") != "user_not_found":
                 raise
@@ -63,9 +65,9 @@ class SlackGateway:
         return [_facts(uid, info) for uid, info in zip(ids, infos, strict=True)]
 
     # -- channels ----------------------------------------------------------
-    def channel_access(self, channel_id: str) -> ChannelAccess:
+    def channel_access(self, team_id: str, channel_id: str) -> ChannelAccess:
         try:
-            channel = self.client.conversations_info(channel=channel_id)["channel"]
+            channel = self.client(team_id).conversations_info(channel=channel_id)["channel"]
         except SlackApiError as exc:
             # A private channel the bot is not in looks like no channel at all.
             if exc.response.get("error") == "channel_not_found":
@@ -78,13 +80,12 @@ class SlackGateway:
             is_private=bool(channel.get("is_private")),
         )
 
-    def is_channel_member(self, channel_id: str, user_id: str) -> bool:
+    def is_channel_member(self, team_id: str, channel_id: str, user_id: str) -> bool:
+        client = self.client(team_id)
         cursor = None
         while True:
             try:
-                page = self.client.conversations_members(
-                    channel=channel_id, cursor=cursor, limit=500
-                )
+                page = client.conversations_members(channel=channel_id, cursor=cursor, limit=500)
             except SlackApiError as exc:
                 if exc.response.get("error") in ("channel_not_found", "not_in_channel"):
                     return False
@@ -96,16 +97,34 @@ class SlackGateway:
                 return False
 
     # -- messages ----------------------------------------------------------
-    def open_dm(self, user_id: str) -> str:
-        return str(self.client.conversations_open(users=user_id)["channel"]["id"])
+    def open_dm(self, team_id: str, user_id: str) -> str:
+        return str(self.client(team_id).conversations_open(users=user_id)["channel"]["id"])
 
-    def post(self, channel: str, text: str, blocks: list[dict[str, Any]], **kwargs: Any) -> str:
+    def post(
+        self, team_id: str, channel: str, text: str, blocks: list[dict[str, Any]], **kwargs: Any
+    ) -> str:
         """Post a message; returns its ts."""
-        reply = self.client.chat_postMessage(channel=channel, text=text, blocks=blocks, **kwargs)
+        reply = self.client(team_id).chat_postMessage(
+            channel=channel, text=text, blocks=blocks, **kwargs
+        )
         return str(reply["ts"])
 
-    def update(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]) -> None:
-        self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    def update(
+        self, team_id: str, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]
+    ) -> None:
+        self.client(team_id).chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+    # -- tokens --------------------------------------------------------------------------
+    def client(self, team_id: str) -> WebClient:
+        """The team's client; raises bot.tokens.TeamNotInstalled if it has no token."""
+        return self.clients.for_team(team_id)
+
+    def forget_team(self, team_id: str) -> None:
+        """Drop the team's cached token and what we know of its people (an uninstall)."""
+        self.clients.forget(team_id)
+        with self._lock:
+            for key in [key for key in self._users if key[0] == team_id]:
+                del self._users[key]
 
 
 def display_name(info: dict[str, Any] | None, fallback: str) -> str:

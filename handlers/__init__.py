@@ -5,11 +5,21 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands, comparisons, feedback, home, new_panel, organizer, reminders
+from handlers import (
+    commands,
+    comparisons,
+    feedback,
+    forget,
+    home,
+    installs,
+    new_panel,
+    organizer,
+    reminders,
+)
 
 
 def register_all(app: App, services: Services) -> None:
-    verbs = comparisons.register(app, services)
+    verbs = comparisons.register(app, services) | forget.register(app, services)
     commands.register(app, services, verbs)
-    for feature in (new_panel, feedback, organizer, reminders, home):
+    for feature in (new_panel, feedback, organizer, reminders, home, installs):
         feature.register(app, services)

@@ -48,6 +48,11 @@ def ask_for_role(
     )
 
 
+def trigger(body: dict[str, Any]) -> str:
+    """Slack's id of this request (a resent request carries the same one)."""
+    return str(body.get("trigger_id") or "")
+
+
 def selected_value(body: dict[str, Any]) -> str:
     action = (body.get("actions") or [{}])[0]
     return str((action.get("selected_option") or {}).get("value") or action.get("value") or "")
@@ -57,10 +62,13 @@ def register(app: App, services: Services) -> dict[str, Verb]:
     compare_service = services.comparisons
 
     def post_comparison(body: dict[str, Any], respond: Respond, request: CompareRequest) -> None:
-        compared = compare_service.post(team_id(body), user_id(body), request)
+        compared = compare_service.post(team_id(body), user_id(body), request, trigger(body))
+        candidates = f"{len(compared.comparison.rows)} candidates"
         respond(
-            text=f"Posted the comparison of {len(compared.comparison.rows)} candidates in "
-            f"<#{compared.channel_id}>.",
+            text=f"Posted the comparison of {candidates} in <#{compared.channel_id}>."
+            if compared.posted
+            else f"You posted this comparison of {candidates} in <#{compared.channel_id}> "
+            "already: nothing has changed since.",
             response_type="ephemeral",
             replace_original=False,
         )
@@ -95,9 +103,13 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         send_export(body, respond, found.id)
 
     def send_export(body: dict[str, Any], respond: Respond, role_id: int) -> None:
-        name = compare_service.send_export(team_id(body), user_id(body), role_id)
+        export = compare_service.send_export(team_id(body), user_id(body), role_id, trigger(body))
+        name = escape(export.role_name)
         respond(
-            text=f"Sending the {escape(name)} feedback export (CSV) to your DM.",
+            text=f"Sending the {name} feedback export (CSV) to your DM."
+            if export.sent
+            else f"The {name} feedback export (CSV) is already in your DM: nothing has "
+            "changed since it was sent.",
             response_type="ephemeral",
             replace_original=False,
         )

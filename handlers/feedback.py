@@ -56,6 +56,8 @@ def register(app: App, services: Services) -> None:
         page = int(raw_page) if raw_page.isdigit() else 0
         snap, feedback = services.feedback.notes(team_id(body), user_id(body), round_id(raw_round))
         view = body.get("view") or {}
-        client.views_update(
-            view_id=view.get("id"), hash=view.get("hash"), view=notes_modal(snap, feedback, page)
-        )
+        notes = notes_modal(snap, feedback, page)
+        if not view.get("id"):  # the click names no modal to turn the page of: open one
+            client.views_open(trigger_id=body["trigger_id"], view=notes)
+            return
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=notes)

@@ -20,5 +20,7 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home":
             return
         user = str(event.get("user") or "")
+        if not user:  # no one to draw the tab for (Slack always names them)
+            return
         overview = services.overview.for_user(team_id(body), user)
         client.views_publish(user_id=user, view=home_view(overview))

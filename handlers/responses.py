@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.errors import InvalidInput, NotAllowed, NotFound, PanelbotError, RoundNotOpen
@@ -43,7 +44,16 @@ def guarded(listener: Listener) -> Listener:
             listener(**kwargs)
         except PanelbotError as error:
             render(error, kwargs)
-        except Exception:
+        except Exception as exc:
+            if _already_answered(exc):
+                log.info("%s: a repeated request, already answered (%s)", listener.__name__, exc)
+                return
+            if _window_gone(exc):
+                # Slack's doing, not a fault of ours: say so, where no modal is needed.
+                log.warning("%s: Slack would not open the modal (%s)", listener.__name__, exc)
+                body = {k: v for k, v in kwargs["body"].items() if k != "trigger_id"}
+                render(PanelbotError(WINDOW_GONE), {**kwargs, "body": body})
+                return
             error_id = uuid.uuid4().hex[:8]
             log.exception("unexpected error in %s (error id %s)", listener.__name__, error_id)
             render(
@@ -55,6 +65,32 @@ def guarded(listener: Listener) -> Listener:
             )
 
     return run
+
+
+def _already_answered(exc: Exception) -> bool:
+    """Slack refused to open or update a modal because the person already sees the answer:
+    the request was a replay (a retry, a resent click) whose trigger_id the first one used,
+    or a click on a modal another click has since changed. Telling them that something
+    went wrong would be false, and a replayed shortcut would DM it each time."""
+    return isinstance(exc, SlackApiError) and exc.response.get("error") in (
+        "exchanged_trigger_id",
+        "hash_conflict",
+    )
+
+
+WINDOW_GONE = (
+    "Slack gives Panelbot 3 seconds to open a window after a click, and that time ran out. "
+    "Please try again."
+)
+
+
+def _window_gone(exc: Exception) -> bool:
+    """The trigger_id to open a modal with expired (a slow answer), or Slack does not know
+    it (a forged request)."""
+    return isinstance(exc, SlackApiError) and exc.response.get("error") in (
+        "expired_trigger_id",
+        "invalid_trigger_id",
+    )
 
 
 def render(error: PanelbotError, kwargs: dict[str, Any]) -> None:
@@ -80,6 +116,15 @@ def render(error: PanelbotError, kwargs: dict[str, Any]) -> None:
         log.exception("could not tell the user about: %s", error.message)
 
 
+def render_in_view(error: PanelbotError, client: WebClient, view_id: str) -> None:
+    """For work done after a placeholder modal was opened (a trigger_id cannot wait for
+    it): the error replaces the placeholder."""
+    try:
+        client.views_update(view_id=view_id, view=_notice(error))
+    except Exception:
+        log.exception("could not tell the user about: %s", error.message)
+
+
 def _notice(error: PanelbotError) -> dict[str, Any]:
     return notice_modal(TITLES.get(type(error), "Panelbot"), error.message)
 
@@ -94,7 +139,8 @@ def _tell(error: PanelbotError, body: dict[str, Any], client: WebClient) -> None
         return
     trigger_id = body.get("trigger_id")
     if trigger_id and body.get("type") == "block_actions":
-        if body.get("view", {}).get("type") == "modal":
+        # `or {}`: a payload may carry `"view": null`.
+        if (body.get("view") or {}).get("type") == "modal":
             client.views_push(trigger_id=trigger_id, view=_notice(error))
         else:
             client.views_open(trigger_id=trigger_id, view=_notice(error))

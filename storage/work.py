@@ -40,6 +40,21 @@ def add_once(session: Session, model: WorkModel, **row: Any) -> None:
     )
 
 
+def repeat_key(
+    session: Session, model: WorkModel, team_id: str, key: str, request: str
+) -> str | None:
+    """The key to send a message under when it is named by its content: `key` if nothing
+    was sent under it yet; None if it was, or is on its way (the same content asked for
+    again: a retry, a double click, nothing new since); if that one failed for good,
+    `key` with the request's id (a retry of this request repeats it, so it is sent once)."""
+    status = session.scalar(select(model.status).where(model.team_id == team_id, model.key == key))
+    if status is None:
+        return key
+    if status == WorkState.FAILED:
+        return f"{key}:{request}"
+    return None
+
+
 def add_or_reschedule(session: Session, model: WorkModel, **row: Any) -> None:
     """Add due work, or move a pending or cancelled row with the same key to the new time;
     work already done for that key (a digest of this period) is not done again."""

@@ -14,6 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,8 @@ from bot.settings import Settings
 from storage.db import Database, make_engine
 from storage.migrate import readiness_problem, upgrade
 from storage.models import Base
-from tests.harness import SIGNING_SECRET, Clock, Harness, seed_workspace
+from tests.harness import SIGNING_SECRET, TEAM_B, Clock, Harness, seed_team, seed_workspace
+from tests.oauth_harness import CLIENT_ID, CLIENT_SECRET
 from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
 
@@ -108,28 +110,61 @@ def harness(database: Database) -> Iterator[Harness]:
             slack_api_url=standin.api_url,
             database_url="unused: the fixture hands over the database",
         )
-        # Our own executor, so teardown can wait for work still running after an ack.
-        executor = ThreadPoolExecutor(max_workers=10)
-        clock = Clock()
-        services = build_services(settings, database, now=clock)
-        app = build_app(settings, services, listener_executor=executor)
-        server = make_http_server(
-            app, "127.0.0.1", 0, readiness=lambda: readiness_problem(database.engine)
+        with serve_app(settings, database, standin) as running:
+            yield running
+
+
+@pytest.fixture
+def oauth_harness(database: Database) -> Iterator[Harness]:
+    """The real app in OAuth mode: workspaces A (acme, T0001) and B (beta, T0002) exist in
+    the stand-in but none is installed yet (tests/oauth_harness.py `install` does that,
+    through /slack/install). Token rotation is on, with Slack's 12-hour tokens."""
+    with SlackStandIn(token=None) as standin:
+        seed_workspace(standin)
+        seed_team(standin, TEAM_B)
+        standin.configure_oauth(CLIENT_ID, CLIENT_SECRET, token_rotation=True)
+        settings = Settings(
+            slack_client_id=CLIENT_ID,
+            slack_client_secret=CLIENT_SECRET,
+            slack_signing_secret=SIGNING_SECRET,
+            slack_api_url=standin.api_url,
+            database_url="unused: the fixture hands over the database",
         )
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-        thread.start()
-        url = f"http://127.0.0.1:{server.server_address[1]}"
-        try:
-            yield Harness(
-                standin,
-                SlackDriver(url, SIGNING_SECRET, standin),
-                database,
-                url,
-                services=services,
-                clock=clock,
-            )
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join(timeout=5)
-            executor.shutdown(wait=True)
+        with serve_app(settings, database, standin) as running:
+            assert standin.oauth is not None
+            standin.oauth.redirect_url = f"{running.url}/slack/oauth_redirect"
+            yield running
+
+
+@contextmanager
+def serve_app(settings: Settings, database: Database, standin: SlackStandIn) -> Iterator[Harness]:
+    # Our own executor, so teardown can wait for work still running after an ack.
+    executor = ThreadPoolExecutor(max_workers=10)
+    clock = Clock()
+    services = build_services(settings, database, now=clock)
+    app = build_app(settings, services, listener_executor=executor)
+    server = make_http_server(
+        app,
+        "127.0.0.1",
+        0,
+        readiness=lambda: readiness_problem(database.engine),
+        db=database,
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield Harness(
+            standin,
+            SlackDriver(url, SIGNING_SECRET, standin),
+            database,
+            url,
+            services=services,
+            clock=clock,
+            executor=executor,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        executor.shutdown(wait=True)

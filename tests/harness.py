@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -24,6 +25,40 @@ PANEL = (ANA, BEN, CY)
 CRITERIA = ("depth", "team_fit", "scenario", "clarification", "motivation")
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Team:
+    """A workspace's people as the harness plays them: the organizer, a panel, the hiring
+    channel (the bot is in it) and someone outside it."""
+
+    team_id: str
+    domain: str
+    org: str
+    panel: tuple[str, ...]
+    hiring: str
+    outsider: str
+
+
+TEAM_A = Team("T0001", "acme", ORG, PANEL, HIRING, OUTSIDER)
+TEAM_B = Team("T0002", "beta", "UBORG", ("UBANA", "UBBEN", "UBCY"), "C0BHIRING", "UBOUT")
+
+
+def seed_team(standin: SlackStandIn, team: Team) -> None:
+    """Another workspace (not installed) with its people and hiring channel."""
+    if team.team_id not in standin.workspaces:
+        standin.add_workspace(team.team_id, team.domain)
+    names = ["olga", "ana", "ben", "cy"][: len(team.panel) + 1]
+    for user_id, name in zip((team.org, *team.panel), names, strict=True):
+        standin.add_user(user_id, f"{team.domain}-{name}", team_id=team.team_id)
+    standin.add_user(team.outsider, f"{team.domain}-otto", team_id=team.team_id)
+    standin.add_channel(
+        team.hiring,
+        f"{team.domain}-hiring",
+        is_private=True,
+        members=[team.org, *team.panel],
+        team_id=team.team_id,
+    )
 
 
 def seed_workspace(standin: SlackStandIn) -> None:
@@ -64,6 +99,14 @@ class Harness:
     url: str
     services: Services
     clock: Clock
+    # Runs listeners after their ack; tests that must see a listener's work finish wait on it.
+    executor: ThreadPoolExecutor | None = None
+    # Whose people the helpers below play (for_team: another workspace's).
+    team: Team = TEAM_A
+
+    def for_team(self, team: Team) -> Harness:
+        """The same bot and stand-in, driven by another workspace's people."""
+        return replace(self, driver=self.driver.for_team(team.team_id), team=team)
 
     def tick(self) -> None:
         """One scheduler tick, as APScheduler would run it."""
@@ -81,24 +124,29 @@ class Harness:
             time.sleep(0.02)
 
     # -- the organizer ---------------------------------------------------------------
-    def open_new_panel(self, text: str = "new", user: str = ORG) -> dict[str, Any]:
-        reply = self.driver.command(user, text, channel_id=HIRING)
+    def open_new_panel(self, text: str = "new", user: str | None = None) -> dict[str, Any]:
+        user = user or self.team.org
+        reply = self.driver.command(user, text, channel_id=self.team.hiring)
         assert reply.status == 200, reply.body
         return self.wait_for(
             lambda: modal_named(self.standin.open_view_for(user), "panel_new"),
             "the New panel modal",
         )
 
-    def submit_new_panel(self, view: dict[str, Any], *, user: str = ORG, **form: Any) -> Reply:
+    def submit_new_panel(
+        self, view: dict[str, Any], *, user: str | None = None, **form: Any
+    ) -> Reply:
         """Submit the New panel modal; `form` takes new_panel_values' arguments."""
-        return self.driver.view_submission(user, view, self.new_panel_values(**form))
+        return self.driver.view_submission(
+            user or self.team.org, view, self.new_panel_values(**form)
+        )
 
     def new_panel_values(
         self,
         *,
         candidate: str | None = "Ada Lovelace",
         role: str = "Staff Engineer",
-        panelists: Sequence[str] = PANEL,
+        panelists: Sequence[str] | None = None,
         questions: str = "Why did they leave Acme after a year?\nSalary expectations",
         channel: str | None = None,
         interview_at: int | None = None,
@@ -106,7 +154,7 @@ class Harness:
     ) -> dict[str, dict[str, Any]]:
         values: dict[str, dict[str, Any]] = {
             "new_role": {"value": V.text(role)},
-            "panelists": {"value": V.users(list(panelists))},
+            "panelists": {"value": V.users(list(panelists or self.team.panel))},
             "questions": {"value": V.text(questions)},
         }
         if candidate is not None:
@@ -131,8 +179,9 @@ class Harness:
         payload["response_urls"] = []
         return payload
 
-    def start_round(self, panelists: Sequence[str] = PANEL, **form: Any) -> int:
+    def start_round(self, panelists: Sequence[str] | None = None, **form: Any) -> int:
         """/panel new → submit → wait for the announcement; returns the round id."""
+        panelists = panelists or self.team.panel
         announced = len(self.top_level())
         briefed = {p: len(self.standin.messages_in(f"D{p}")) for p in panelists}
         reply = self.submit_new_panel(self.open_new_panel(), panelists=panelists, **form)
@@ -150,7 +199,7 @@ class Harness:
         return int(button(announcement, "close_round")["value"])
 
     def top_level(self) -> list[dict[str, Any]]:
-        return [m for m in self.standin.messages_in(HIRING) if not m.get("thread_ts")]
+        return [m for m in self.standin.messages_in(self.team.hiring) if not m.get("thread_ts")]
 
     def announcement(self) -> dict[str, Any] | None:
         """The newest announcement in the hiring channel."""
@@ -161,7 +210,7 @@ class Harness:
         announcement = self.announcement()
         if announcement is None:
             return []
-        return self.standin.replies_to(HIRING, announcement["ts"])
+        return self.standin.replies_to(self.team.hiring, announcement["ts"])
 
     def click(self, user: str, message: dict[str, Any], action_id: str) -> Reply:
         found = button(message, action_id)

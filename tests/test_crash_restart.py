@@ -90,6 +90,7 @@ class Bot:
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     logs: list[Path] = field(default_factory=list)
+    command: tuple[str, ...] = ("run",)  # tests/test_serve.py starts `serve …`
 
     def start(self) -> None:
         self.starts += 1
@@ -97,7 +98,7 @@ class Bot:
         self.logs.append(log)
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "run"],
+                [sys.executable, "-m", "bot", *self.command],
                 env=self.env,
                 cwd=self.cwd,
                 stdout=out,

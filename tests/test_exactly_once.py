@@ -30,6 +30,7 @@ from bot.services import Services
 from bot.services.context import Deps, Leases
 from bot.services.outbox import Kind
 from bot.slack_gateway import SlackGateway
+from bot.tokens import one_client
 from storage.db import Database
 from storage.models import Base, DueWork, Outbox, WorkState
 from tests.conftest import DATABASES
@@ -104,8 +105,9 @@ def build_instances(
     for i, db in enumerate(dbs):
         people = WebClient(base_url=standin.api_url, token=standin.token)
         client = CountingClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-        deps = Deps(db=db, slack=SlackGateway(people), now=clock, leases=Leases())
-        instances.append(Instance(f"instance-{i}", db, Services.build(deps, client), client))
+        deps = Deps(db=db, slack=SlackGateway(one_client(people)), now=clock, leases=Leases())
+        services = Services.build(deps, one_client(client))
+        instances.append(Instance(f"instance-{i}", db, services, client))
     return instances
 
 

@@ -24,6 +24,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "conversations.open": "im:write",
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
+    "chat.delete": "chat:write",  # only the bot's own messages (erasing a candidate)
     "chat.postEphemeral": "chat:write",
     "views.open": None,
     "views.update": None,
@@ -83,7 +84,11 @@ def test_structure_and_limits(manifest: dict[str, Any]) -> None:
 def test_manifest_names_what_the_code_registers(manifest: dict[str, Any]) -> None:
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [ids.COMMAND]
     assert [s["callback_id"] for s in manifest["features"]["shortcuts"]] == [ids.SHORTCUT_NEW_PANEL]
-    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    ]
 
 
 def test_every_entry_point_has_a_listener(harness: Harness, manifest: dict[str, Any]) -> None:

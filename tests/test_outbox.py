@@ -23,6 +23,7 @@ from bot.services.context import Deps, Leases
 from bot.services.outbox import Kind, Outgoing, announce_key, summary_key
 from bot.services.snapshots import snapshot
 from bot.slack_gateway import SlackGateway
+from bot.tokens import one_client
 from bot.views.reminders import DEACTIVATED_HINT, INVITE_HINT
 from storage import queries
 from storage.db import Database
@@ -58,8 +59,8 @@ def clock() -> ManualClock:
 def services(database: Database, standin: SlackStandIn, clock: ManualClock) -> Services:
     people = WebClient(base_url=standin.api_url, token=standin.token)
     dispatch = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-    deps = Deps(db=database, slack=SlackGateway(people), now=clock, leases=Leases())
-    return Services.build(deps, dispatch)
+    deps = Deps(db=database, slack=SlackGateway(one_client(people)), now=clock, leases=Leases())
+    return Services.build(deps, one_client(dispatch))
 
 
 # -- helpers ---------------------------------------------------------------------------------

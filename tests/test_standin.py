@@ -260,7 +260,7 @@ def test_trigger_ids_expire_and_are_single_use(
     opened = client.views_open(trigger_id=fresh, view=modal())["view"]
     assert opened["id"].startswith("V") and opened["root_view_id"] == opened["id"]
     assert error_of(lambda: client.views_open(trigger_id=fresh, view=modal())) == (
-        "invalid_trigger_id"
+        "exchanged_trigger_id"
     )
     record = standin.last_view_for("U1")
     assert record is not None and record["callback_id"] == "panel_modal"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-
-from slack_sdk import WebClient
 
 from bot.services.comparisons import ComparisonService
 from bot.services.context import Deps
@@ -12,11 +11,14 @@ from bot.services.digests import DigestService
 from bot.services.dispatcher import Dispatcher
 from bot.services.due_work import DueWorkRunner
 from bot.services.feedback import FeedbackService
+from bot.services.installs import InstallService
 from bot.services.overview import OverviewService
 from bot.services.reminders import ReminderService
+from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.rubrics import RubricService
 from bot.services.settings import SettingsService
+from bot.tokens import TeamClients
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,16 @@ class Services:
     rubrics: RubricService
     dispatcher: Dispatcher
     due_work: DueWorkRunner
+    installs: InstallService
+    retention: RetentionService
 
     @classmethod
-    def build(cls, deps: Deps, dispatch_client: WebClient) -> Services:
-        """`dispatch_client` sends the outbox: it must not retry by itself (the outbox
-        does, with backoff, without holding a lease while it sleeps)."""
+    def build(
+        cls, deps: Deps, dispatch_clients: TeamClients, *, oauth_client_id: str | None = None
+    ) -> Services:
+        """`dispatch_clients` send the outbox, each row with its team's token: they must not
+        retry by themselves (the outbox does, with backoff, without holding a lease while it
+        sleeps). `oauth_client_id`: the app's, when workspaces install through OAuth."""
         return cls(
             deps=deps,
             rounds=RoundService(deps),
@@ -47,17 +54,22 @@ class Services:
             settings=SettingsService(deps),
             comparisons=ComparisonService(deps),
             rubrics=RubricService(deps),
-            dispatcher=Dispatcher(deps, dispatch_client),
+            dispatcher=Dispatcher(deps, dispatch_clients),
             due_work=DueWorkRunner(deps),
+            installs=InstallService(deps, oauth_client_id),
+            retention=RetentionService(deps),
         )
 
     def tick(self, budget: float = 20.0) -> None:
         """One pass of the scheduler: due work first (it may enqueue messages), then the
-        outbox."""
+        outbox, then (hourly) the retention purge in what is left of the budget."""
+        started = time.monotonic()
         self.due_work.run(budget=budget / 2)
         self.dispatcher.run(budget=budget / 2)
+        self.retention.purge_if_due(budget=max(budget - (time.monotonic() - started), 1.0))
 
     def stop(self) -> None:
         """Finish the row in hand, hand back the rest of the claimed rows."""
         self.due_work.stopping.set()
         self.dispatcher.stopping.set()
+        self.retention.stopping.set()

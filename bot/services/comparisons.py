@@ -3,7 +3,8 @@ each shown only to the role's hiring channel or its organizers."""
 
 from __future__ import annotations
 
-import uuid
+import hashlib
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -18,10 +19,12 @@ from bot.services.context import Deps
 from bot.services.outbox import Kind, Outgoing
 from bot.services.role_data import calibration, finished_panels, rated
 from bot.text import escape
+from bot.views.common import Message
 from bot.views.comparison import comparison_message
 from bot.views.role_picker import PICKER_MAX
 from storage import queries, role_queries
-from storage.models import Role
+from storage.models import Outbox, Role
+from storage.work import repeat_key
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,13 @@ class Compared:
     comparison: Comparison
     channel_id: str
     request: CompareRequest
+    posted: bool = True  # False: the requester already posted this very comparison
+
+
+@dataclass(frozen=True)
+class Exported:
+    role_name: str
+    sent: bool  # False: this very export is already in the requester's DM
 
 
 class ComparisonService:
@@ -102,17 +112,25 @@ class ComparisonService:
             comparison, request = load_comparison(session, team_id, role, request)
         return Compared(comparison, channel_id, request)
 
-    def post(self, team_id: str, user_id: str, request: CompareRequest) -> Compared:
-        """Post the comparison (table, then the heatmap) to the role's hiring channel."""
+    def post(
+        self, team_id: str, user_id: str, request: CompareRequest, request_id: str
+    ) -> Compared:
+        """Post the comparison (table, then the heatmap) to the role's hiring channel.
+        `request_id` (the trigger_id) is the same when Slack or a proxy resends a request."""
         compared = self.compare(team_id, user_id, request)
         request = compared.request
         message = comparison_message(compared.comparison, 0, request.state)
         now = self.deps.now()
-        request_id = uuid.uuid4().hex[:12]
         with self.deps.db.transaction() as session:
+            # Keyed by who asked and what it shows, so a retried or double-clicked request
+            # (or the same person asking again with nothing new since) posts it once.
+            named = f"compare:{request.role_id}:{user_id}:{_digest(message)}"
+            key = repeat_key(session, Outbox, team_id, named, request_id)
+            if key is None:
+                return replace(compared, posted=False)
             out = Outgoing(session, team_id, now)
             out.post(
-                f"compare:{request.role_id}:{request_id}",
+                key,
                 message,
                 label=f"the comparison for {compared.comparison.role_name}",
                 channel_id=compared.channel_id,
@@ -120,7 +138,7 @@ class ComparisonService:
             )
             if compared.comparison.rows:
                 out.upload(
-                    f"heatmap:{request.role_id}:{request_id}",
+                    key.replace("compare:", "heatmap:", 1),
                     Kind.HEATMAP,
                     label="the comparison heatmap",
                     channel_id=compared.channel_id,
@@ -154,19 +172,29 @@ class ComparisonService:
             panels = finished_panels(session, team_id, role_id, since)
         return to_json(panels) if fmt == "json" else to_csv(export_rows(panels))
 
-    def send_export(self, team_id: str, user_id: str, role_id: int) -> str:
-        """Queue the role's CSV for the requester's DM; returns the role's name."""
+    def send_export(self, team_id: str, user_id: str, role_id: int, request_id: str) -> Exported:
+        """Queue the role's CSV for the requester's DM (made again at delivery).
+        `request_id` (the trigger_id) is the same when a request is resent."""
+        with self.deps.db.read() as session:
+            role = self._organizer(session, team_id, user_id, role_id)
+            content = to_csv(export_rows(finished_panels(session, team_id, role_id)))
+        # Keyed by its content, like a comparison: a retry or a double click sends the file
+        # once; an export with something new in it is sent again.
+        digest = hashlib.sha256(content.encode()).hexdigest()[:24]
+        named = f"export:{role_id}:{user_id}:{digest}"
         now = self.deps.now()
         with self.deps.db.transaction() as session:
-            role = self._organizer(session, team_id, user_id, role_id)
+            key = repeat_key(session, Outbox, team_id, named, request_id)
+            if key is None:
+                return Exported(role.name, sent=False)
             Outgoing(session, team_id, now).upload(
-                f"export:{role_id}:{uuid.uuid4().hex[:12]}",
+                key,
                 Kind.EXPORT,
                 label=f"the export of {role.name}",
                 user_id=user_id,
                 role_id=role_id,
             )
-            return role.name
+            return Exported(role.name, sent=True)
 
     # -- who may see ---------------------------------------------------------------------
     def _visible_role(self, team_id: str, user_id: str, role_id: int) -> tuple[Role, str]:
@@ -177,7 +205,7 @@ class ComparisonService:
         if role is None or channel_id is None:
             raise NotFound("No candidates of that role have been interviewed yet.")
         # Asked of Slack after the read transaction: no database work waits on the network.
-        if organizer or self.deps.slack.is_channel_member(channel_id, user_id):
+        if organizer or self.deps.slack.is_channel_member(team_id, channel_id, user_id):
             return role, channel_id
         raise NotAllowed(
             f"Only members of <#{channel_id}>, the hiring channel for this role, and its "
@@ -193,6 +221,12 @@ class ComparisonService:
                 f"Only organizers of {escape(role.name)} panels can export its feedback."
             )
         return role
+
+
+def _digest(message: Message) -> str:
+    """Names a posted message by its content (role, order, view, every cell)."""
+    content = json.dumps([message.text, message.blocks], sort_keys=True)
+    return hashlib.sha256(content.encode()).hexdigest()[:24]
 
 
 def _criterion_key(rubric: Rubric, wanted: str | None) -> str | None:

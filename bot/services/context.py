@@ -34,3 +34,5 @@ class Deps:
     slack: SlackGateway
     now: Callable[[], datetime] = field(default=utc_now)
     leases: Leases = field(default_factory=Leases)
+    # How long finished rounds, and an uninstalled workspace's data, are kept (RETENTION_DAYS).
+    retention: timedelta = timedelta(days=365)

@@ -69,7 +69,15 @@ class Upload:
     content: bytes
 
 
-Plan = Post | Edit | Upload | Skip | Wait
+@dataclass(frozen=True)
+class Delete:
+    """chat.delete one of the bot's own messages; one already gone counts as deleted."""
+
+    channel: str
+    ts: str
+
+
+Plan = Post | Edit | Upload | Delete | Skip | Wait
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,8 @@ def plan(session: Session, row: Outbox) -> Plan:
             row.user_id,
             Message(text=row.payload["text"], blocks=row.payload["blocks"]),
         )
+    if row.kind == Kind.DELETE:
+        return Delete(str(row.payload["channel"]), str(row.payload["ts"]))
     if row.kind in FILE_PLANNERS:
         return FILE_PLANNERS[row.kind](session, row)
     rnd = queries.get_round(session, row.team_id, row.round_id or 0)

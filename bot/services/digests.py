@@ -91,7 +91,7 @@ class DigestService:
         if channel_id[:1] not in ("C", "G"):
             raise NotAllowed("Run /panel digest in the hiring channel the digest is for.")
         if command.action in ("set", "now"):
-            problem = channel_error(self.deps.slack.channel_access(channel_id))
+            problem = channel_error(self.deps.slack.channel_access(team_id, channel_id))
             if problem:
                 raise NotAllowed(problem)
         if command.action == "set":

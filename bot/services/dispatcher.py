@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 
 from bot.services import deliveries
 from bot.services.context import Deps
-from bot.services.deliveries import Edit, Post, Skip, Upload, Wait
+from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import Outgoing
 from bot.services.work_loop import drain
+from bot.tokens import TeamClients, TeamNotInstalled
 from bot.views.reminders import undeliverable_notice
 from storage.models import Outbox, WorkState
 from storage.work import finish, leased
@@ -42,6 +43,10 @@ GIVE_UP_AFTER = timedelta(days=2)
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
 )
+# Slack refusing the token itself, not the message: the team uninstalled Panelbot, revoked
+# the token, or it expired (rotation) — the installation store knows which.
+TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
+NOT_INSTALLED = "not sent: Panelbot is no longer installed in this workspace (no token)"
 
 
 @dataclass
@@ -106,9 +111,10 @@ class Claimed:
 
 
 class Dispatcher:
-    def __init__(self, deps: Deps, client: WebClient, owner: str | None = None) -> None:
+    def __init__(self, deps: Deps, clients: TeamClients, owner: str | None = None) -> None:
+        """`clients`: a Slack client per team, so each row goes out with its team's token."""
         self.deps = deps
-        self.client = client
+        self.clients = clients
         self.owner = owner or f"dispatch-{uuid.uuid4().hex[:12]}"
         self.stopping = threading.Event()
 
@@ -170,14 +176,19 @@ class Dispatcher:
             self._send_and_record(claimed, step, stats)
 
     def _send_and_record(
-        self, claimed: Claimed, step: Post | Edit | Upload, stats: DispatchStats
+        self, claimed: Claimed, step: Post | Edit | Upload | Delete, stats: DispatchStats
     ) -> None:
+        client = self._client_for(claimed, stats)
+        if client is None:
+            return
         try:
-            channel, ts = self._send(step)
+            channel, ts = self._send(client, step)
         except Exception as exc:
             outcome = classify(exc)
             stats.errors[outcome.error] = stats.errors.get(outcome.error, 0) + 1
-            if isinstance(outcome, Refused):
+            if isinstance(outcome, Refused) and outcome.error in TOKEN_ERRORS:
+                self._token_refused(claimed, client.token, outcome, stats)
+            elif isinstance(outcome, Refused):
                 self._refused(claimed, outcome, stats)
             else:
                 self._retry_or_give_up(claimed, outcome, stats)
@@ -196,22 +207,34 @@ class Dispatcher:
                 last_error=None,
             ):
                 deliveries.record(session, claimed.row, channel, ts)
+            elif isinstance(step, Post) and session.get(Outbox, claimed.row.id) is None:
+                # The row's round was erased (/panel forget) while this message was on its
+                # way: the message goes too.
+                Outgoing(session, claimed.row.team_id, now).delete_message(channel, ts)
             else:
                 log.warning("outbox row %s was sent after its lease ran out", claimed.row.id)
         stats.sent += 1
 
-    def _send(self, step: Post | Edit | Upload) -> tuple[str, str]:
+    def _send(self, client: WebClient, step: Post | Edit | Upload | Delete) -> tuple[str, str]:
         """Make the Slack calls; (channel, ts) of the message, or the file's id."""
+        if isinstance(step, Delete):
+            try:
+                client.chat_delete(channel=step.channel, ts=step.ts)
+            except SlackApiError as exc:
+                # Already gone (deleted by a person, or by an earlier try): that is done.
+                if exc.response.get("error") != "message_not_found":
+                    raise
+            return step.channel, step.ts
         if isinstance(step, Edit):
-            self.client.chat_update(
+            client.chat_update(
                 channel=step.channel, ts=step.ts, text=step.message.text, blocks=step.message.blocks
             )
             return step.channel, step.ts
         channel = step.channel
         if channel is None:
-            channel = str(self.client.conversations_open(users=step.user_id)["channel"]["id"])
+            channel = str(client.conversations_open(users=step.user_id)["channel"]["id"])
         if isinstance(step, Upload):
-            uploaded = self.client.files_upload_v2(
+            uploaded = client.files_upload_v2(
                 channel=channel,
                 file=step.content,
                 filename=step.filename,
@@ -220,13 +243,57 @@ class Dispatcher:
             )
             files = uploaded.get("files") or [{}]
             return channel, str(files[0].get("id") or "")
-        reply = self.client.chat_postMessage(
+        reply = client.chat_postMessage(
             channel=channel,
             text=step.message.text,
             blocks=step.message.blocks,
             thread_ts=step.thread_ts,
         )
         return str(reply.get("channel") or channel), str(reply["ts"])
+
+    # -- the team's token ---------------------------------------------------------------
+    def _client_for(self, claimed: Claimed, stats: DispatchStats) -> WebClient | None:
+        """The row's team's client, or None once the row is settled without one."""
+        try:
+            return self.clients.for_team(claimed.row.team_id)
+        except TeamNotInstalled:
+            self._not_installed(claimed, stats)
+        except Exception as exc:  # the database, or Slack refusing a token refresh
+            log.warning("no token for team %s: %r", claimed.row.team_id, exc)
+            self._retry_or_give_up(claimed, Retry(timedelta(0), f"no token: {exc!r}"), stats)
+        return None
+
+    def _token_refused(
+        self, claimed: Claimed, used: str | None, outcome: Refused, stats: DispatchStats
+    ) -> None:
+        """Ask the store again: no token (uninstalled) skips the row; a newer one (rotated,
+        reinstalled) or an expired one (rotated on the next try) retries; the same token
+        again no longer works, and nobody in the team can be told: the row fails quietly."""
+        team_id = claimed.row.team_id
+        self.clients.forget(team_id)
+        try:
+            fresh = self.clients.tokens.bot_token(team_id)
+        except TeamNotInstalled:
+            self._not_installed(claimed, stats)
+            return
+        except Exception as exc:
+            fresh = f"unknown ({exc!r})"
+        if fresh != used or outcome.error == "token_expired":
+            self._retry_or_give_up(claimed, Retry(timedelta(0), outcome.error), stats)
+            return
+        log.warning("team %s: Slack refused its token (%s)", team_id, outcome.error)
+        self._finish(
+            claimed,
+            **_final(claimed, WorkState.FAILED, self.deps.now()),
+            attempts=claimed.row.attempts + 1,
+            last_error=f"{outcome.error}: Slack no longer accepts this workspace's token",
+        )
+        stats.failed += 1
+
+    def _not_installed(self, claimed: Claimed, stats: DispatchStats) -> None:
+        now = self.deps.now()
+        self._finish(claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=NOT_INSTALLED)
+        stats.skipped += 1
 
     def _retry_or_give_up(self, claimed: Claimed, outcome: Retry, stats: DispatchStats) -> None:
         now = self.deps.now()

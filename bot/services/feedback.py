@@ -81,7 +81,7 @@ class FeedbackService:
             snap, feedback = snapshot_with_feedback(session, rnd)
             if snap.sealed:
                 raise NotAllowed("Notes stay sealed until the whole panel has submitted.")
-        if not self.deps.slack.is_channel_member(snap.channel_id, user_id):
+        if not self.deps.slack.is_channel_member(team_id, snap.channel_id, user_id):
             raise NotAllowed(
                 f"Only members of <#{snap.channel_id}>, the hiring channel, can read the notes."
             )

@@ -30,6 +30,7 @@ class Kind:
     POST = "post"  # a message rendered when it was enqueued (digests, notices)
     HEATMAP = "heatmap"  # upload a comparison's heatmap to the hiring channel
     EXPORT = "export"  # upload a role's CSV export to the requester's DM
+    DELETE = "delete"  # chat.delete one of the bot's messages (erasing a candidate)
 
 
 def announce_key(round_id: int) -> str:
@@ -176,6 +177,24 @@ class Outgoing:
             notify_user_id=notify_user_id,
             payload={"label": label, **payload},
         )
+
+    def delete_message(self, channel: str, ts: str) -> str:
+        """Delete one of the bot's messages (chat.delete); returns the row's key. Bound to
+        no round (the round is gone by then) and holding only where the message is: the
+        row says nothing about what the message was about."""
+        key = f"delete:{channel}:{ts}"
+        add_once(
+            self.session,
+            Outbox,
+            team_id=self.team_id,
+            key=key,
+            kind=Kind.DELETE,
+            due_at=self.now,
+            created_at=self.now,
+            channel_id=channel,
+            payload={"channel": channel, "ts": ts},
+        )
+        return key
 
     # -- helpers -------------------------------------------------------------------------
     def _row(

@@ -146,7 +146,7 @@ class RoundService:
         if form.channel_id is None:
             errors["channel"] = "Pick the hiring channel."
         else:
-            access = self.deps.slack.channel_access(form.channel_id)
+            access = self.deps.slack.channel_access(team_id, form.channel_id)
             if problem := channel_error(access):
                 errors["channel"] = problem
         if errors or rubric is None or access is None:

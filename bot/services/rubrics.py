@@ -17,7 +17,7 @@ from bot.services.comparisons import RolePick, pick_role
 from bot.services.context import Deps
 from bot.text import escape
 from storage import queries, role_queries
-from storage.models import Role
+from storage.models import Role, RoleRubric
 
 CONCURRENT_EDIT = (
     "Someone saved this rubric while you were editing it. Close this and run "
@@ -78,6 +78,8 @@ class RubricService:
             with self.deps.db.transaction() as session:
                 latest = role_queries.latest_rubric(session, team_id, role_id)
                 if (latest.version if latest else 0) != edited_version:
+                    if saved := _same_save(latest, user_id, edited_version, drafts, role):
+                        return saved
                     raise InvalidInput({"c0_name": CONCURRENT_EDIT})
                 # The modal started from the built-in rubric when the role had none: its
                 # criteria keep their keys and anchors when saved unchanged.
@@ -87,7 +89,11 @@ class RubricService:
                     session, team_id, role_id, rubric.version, rubric.to_data(), user_id
                 )
                 return Saved(role.name, rubric)
-        except IntegrityError:  # the same version saved at the same moment by someone else
+        except IntegrityError:  # the same version saved at the same moment
+            with self.deps.db.read() as session:
+                latest = role_queries.latest_rubric(session, team_id, role_id)
+                if saved := _same_save(latest, user_id, edited_version, drafts, role):
+                    return saved  # by this very submission, sent twice at once
             raise InvalidInput({"c0_name": CONCURRENT_EDIT}) from None
 
     # -- YAML, for `panelbot rubric export/import` -------------------------------------------
@@ -137,3 +143,19 @@ class RubricService:
             f"Only organizers of {escape(role.name)} panels and workspace admins can edit its "
             "rubric."
         )
+
+
+def _same_save(
+    latest: RoleRubric | None,
+    user_id: str,
+    edited_version: int,
+    drafts: Sequence[CriterionDraft],
+    role: Role,
+) -> Saved | None:
+    """The save this submission would make, if it is already made: the same form submitted
+    again (a retry, a double click) is that save, not someone else's concurrent edit."""
+    if latest is None or latest.version != edited_version + 1 or latest.created_by != user_id:
+        return None
+    stored = Rubric.from_data(latest.rubric)
+    again = build_rubric(str(role.id), role.name, latest.version, drafts, stored)
+    return Saved(role.name, stored) if again == stored else None

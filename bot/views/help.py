@@ -24,6 +24,8 @@ version they started with.
 • `/panel calibration` — each interviewer's leniency and how often they disagree with the \
 panel (organizers). `/panel export <role>` — the role's feedback as CSV, in your DM \
 (organizers of the role).
+• `/panel forget <candidate>` — erase everything Panelbot holds about a candidate, after \
+showing you what (whoever organized all their panels, or a workspace admin).
 • `/panel help` — this message.
 
 *How a round goes*

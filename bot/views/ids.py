@@ -9,6 +9,7 @@ FEEDBACK = "panel_feedback"
 PANELISTS = "panel_panelists"
 NOTES = "panel_notes"
 NOTICE = "panel_notice"
+FORGET = "panel_forget"
 
 # Buttons (action ids)
 GIVE_FEEDBACK = "give_feedback"

@@ -38,7 +38,7 @@ class ConversationsMixin(StandInRecords):
         }
 
     def _channel_object(self, channel: Json) -> Json:
-        is_member = self.bot_user_id in channel["members"]
+        is_member = self._bot_of(channel) in channel["members"]
         return {
             "id": channel["id"],
             "name": channel["name"],
@@ -55,14 +55,20 @@ class ConversationsMixin(StandInRecords):
             "is_ext_shared": False,
             "is_org_shared": False,
             "created": 1700000000,
-            "context_team_id": self.team_id,
+            "context_team_id": channel["team_id"],
         }
+
+    def _bot_of(self, channel: Json) -> str:
+        return self.workspaces[channel["team_id"]].bot_user_id
 
     def _visible_channel(self, channel_id: str) -> Json:
         channel = self._channels.get(channel_id)
-        # Slack hides private channels the bot is not in: they look nonexistent.
-        if channel is None or (
-            channel["is_private"] and self.bot_user_id not in channel["members"]
+        # Slack hides private channels the bot is not in, and other workspaces' channels:
+        # they look nonexistent.
+        if (
+            channel is None
+            or self._foreign(channel["team_id"])
+            or (channel["is_private"] and self._bot_of(channel) not in channel["members"])
         ):
             raise ApiError("channel_not_found")
         return channel
@@ -70,6 +76,9 @@ class ConversationsMixin(StandInRecords):
     def _postable_channel(self, channel: str) -> str:
         """Resolve a chat.* `channel` argument the way Slack does, or raise its error."""
         if channel.startswith("D"):
+            user = self._users.get(channel[1:])
+            if user is not None and self._foreign(user["team_id"]):
+                raise ApiError("channel_not_found")  # a DM in another workspace
             return channel
         if channel[:1] in ("U", "W"):
             # Posting to a user ID lands in the app's DM with that user.
@@ -84,7 +93,7 @@ class ConversationsMixin(StandInRecords):
 
     def _dm_target(self, user_id: str) -> Json:
         user = self._users.get(user_id)
-        if user is None:
+        if user is None or self._foreign(user["team_id"]):
             raise ApiError("user_not_found")
         if user["deleted"]:
             raise ApiError("user_disabled")

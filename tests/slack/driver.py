@@ -70,6 +70,21 @@ class SlackDriver:
         self.api_app_id = api_app_id
         self._event_ids = itertools.count(1)
 
+    def for_team(self, team_id: str) -> SlackDriver:
+        """A driver sending the same app's requests as another workspace would (one the
+        stand-in doesn't know is a workspace that never installed Panelbot)."""
+        known = self.standin.workspaces.get(team_id)
+        domain = known.domain if known else team_id.lower()
+        bot_url = self.events_url.removesuffix("/slack/events")
+        return SlackDriver(
+            bot_url,
+            self.signing_secret,
+            self.standin,
+            team_id=team_id,
+            team_domain=domain,
+            api_app_id=self.api_app_id,
+        )
+
     # ---- low level ------------------------------------------------------------------
 
     def post(
@@ -257,7 +272,7 @@ class SlackDriver:
                 {
                     "enterprise_id": None,
                     "team_id": self.team_id,
-                    "user_id": self.standin.bot_user_id,
+                    "user_id": self._bot_user_id(),
                     "is_bot": True,
                     "is_enterprise_install": False,
                 }
@@ -271,6 +286,10 @@ class SlackDriver:
         return self.post(json.dumps(envelope), "application/json", headers=headers)
 
     # ---- payload pieces -------------------------------------------------------------
+
+    def _bot_user_id(self) -> str:
+        known = self.standin.workspaces.get(self.team_id)
+        return known.bot_user_id if known else self.standin.bot_user_id
 
     def _team(self) -> Json:
         return {"id": self.team_id, "domain": self.team_domain}

@@ -65,7 +65,8 @@ class FilesMixin(ConversationsMixin):
     def handle_download(self, path: str, token: str | None) -> tuple[int, bytes, str]:
         """A GET of a shared file's `url_private` (needs the bot token, as Slack does)."""
         with self._lock:
-            if token != self.token:
+            grant = self._grants.get(token or "")
+            if grant is None or grant.revoked:
                 return 403, b"Forbidden", "text/plain"
             file_id = path[len(DOWNLOAD_PATH) :].split("/")[0].rpartition("-")[2]
             for record in self.files:

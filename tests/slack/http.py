@@ -1,5 +1,6 @@
 """The stand-in's HTTP front: Web API calls under /api/, response_url posts under /response/,
-file uploads under /upload/v1/ and file downloads (`url_private`) under /files-pri/.
+file uploads under /upload/v1/, file downloads (`url_private`) under /files-pri/ and the
+OAuth consent page at /oauth/v2/authorize (the installer: header X-StandIn-User).
 
 Decodes requests the way Slack accepts them (query string, form body or JSON body; token
 in the Authorization header or a `token` argument) and hands them to the `SlackStandIn`.
@@ -7,6 +8,8 @@ in the Authorization header or a `token` argument) and hands them to the `SlackS
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 
 # Arguments Slack accepts as JSON-encoded strings in form bodies; decoded before recording.
 JSON_ARGS = ("blocks", "view", "attachments", "metadata", "files")
+AUTHORIZE_PATH = "/oauth/v2/authorize"
 
 
 class StandInServer(ThreadingHTTPServer):
@@ -57,10 +61,19 @@ class StandInRequestHandler(BaseHTTPRequestHandler):
         if parts.path.startswith("/api/"):
             args = dict(parse_qsl(parts.query, keep_blank_values=True))
             args.update(self._decode_args(body))
+            for name, value in self._basic_credentials().items():
+                args.setdefault(name, value)
             status, answer = self.standin.handle_api(
                 parts.path[len("/api/") :], _decode_json_args(args), self._bearer_token()
             )
             self._send_api_answer(status, answer)
+        elif parts.path == AUTHORIZE_PATH and self.command == "GET":
+            query = dict(parse_qsl(parts.query, keep_blank_values=True))
+            status, where = self.standin.handle_authorize(query, self.headers.get("X-StandIn-User"))
+            if status == 302:
+                self._send(302, b"", "text/plain", {"Location": where})
+            else:
+                self._send(status, where.encode(), "text/plain")
         elif parts.path.startswith("/response/"):
             status, answer = self.standin.handle_response_url(
                 self.standin.base_url + parts.path, self._decode_args(body)
@@ -101,6 +114,17 @@ class StandInRequestHandler(BaseHTTPRequestHandler):
         header = self.headers.get("Authorization") or ""
         scheme, _, token = header.partition(" ")
         return token.strip() or None if scheme.lower() == "bearer" else None
+
+    def _basic_credentials(self) -> dict[str, str]:
+        """oauth.v2.access's client_id and client_secret, as slack_sdk sends them."""
+        scheme, _, encoded = (self.headers.get("Authorization") or "").partition(" ")
+        if scheme.lower() != "basic":
+            return {}
+        try:
+            client_id, _, secret = base64.b64decode(encoded).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return {}
+        return {"client_id": client_id, "client_secret": secret}
 
     def _send_api_answer(self, status: int, answer: Json) -> None:
         retry_after = answer.pop("_retry_after", None)

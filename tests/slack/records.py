@@ -78,18 +78,47 @@ class PermanentFault:
     when: Callable[[Json], bool] | None
 
 
+@dataclass(frozen=True)
+class Workspace:
+    """A Slack workspace the stand-in serves, and Panelbot's bot user in it."""
+
+    team_id: str
+    domain: str
+    bot_user_id: str
+    bot_id: str
+
+    @property
+    def name(self) -> str:
+        return self.domain.capitalize()
+
+
+@dataclass
+class Grant:
+    """One token Slack issued: whose it is, and whether it still works."""
+
+    team_id: str
+    expires_at: float | None = None
+    revoked: bool = False
+
+
 def _ts_sort_key(ts: str) -> tuple[int, int]:
     seconds, _, micros = ts.partition(".")
     return int(seconds), int(micros or 0)
 
 
 class StandInRecords:
-    """The stand-in's state. All public records are guarded by one lock."""
+    """The stand-in's state. All public records are guarded by one lock.
+
+    `team_id`, `team_domain`, `bot_user_id` and `bot_id` are those of the workspace the
+    current Web API call acts as (tests/slack/workspaces.py), else of the first workspace,
+    which the constructor's arguments describe; `token` is that workspace's bot token
+    (None: not installed until a test installs it through OAuth).
+    """
 
     def __init__(
         self,
         *,
-        token: str = "xoxb-test",
+        token: str | None = "xoxb-test",
         team_id: str = "T0001",
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
@@ -98,13 +127,17 @@ class StandInRecords:
         app_id: str = "A0001",
     ) -> None:
         self.token = token
-        self.team_id = team_id
-        self.team_domain = team_domain
-        self.bot_user_id = bot_user_id
-        self.bot_id = bot_id
         self.app_id = app_id
         self.clock = clock
         self._lock = threading.RLock()
+        self.workspaces = {team_id: Workspace(team_id, team_domain, bot_user_id, bot_id)}
+        self._default_team = team_id
+        self._acting = threading.local()
+        # Every token issued (by the constructor or oauth.v2.access) and its scopes.
+        self._grants: dict[str, Grant] = {}
+        self._scopes: dict[str, str] = {}
+        if token:
+            self._grants[token] = Grant(team_id)
         self._ids = itertools.count(1)
         self._last_ts_micros = 0
         self._server: ThreadingHTTPServer | None = None
@@ -137,6 +170,33 @@ class StandInRecords:
         # (channel None: uploaded without sharing); see `FilesMixin.files_in`.
         self.files: list[Json] = []
         self.add_user(bot_user_id, "panelbot", is_bot=True)
+
+    # ---- the workspace a call acts as -----------------------------------------------
+
+    @property
+    def acting_workspace(self) -> Workspace:
+        acting: Workspace | None = getattr(self._acting, "workspace", None)
+        return acting or self.workspaces[self._default_team]
+
+    @property
+    def team_id(self) -> str:
+        return self.acting_workspace.team_id
+
+    @property
+    def team_domain(self) -> str:
+        return self.acting_workspace.domain
+
+    @property
+    def bot_user_id(self) -> str:
+        return self.acting_workspace.bot_user_id
+
+    @property
+    def bot_id(self) -> str:
+        return self.acting_workspace.bot_id
+
+    def _foreign(self, team_id: str | None) -> bool:
+        """A user, channel or view of another workspace than the one acting."""
+        return team_id is not None and team_id != self.team_id
 
     # ---- directory ------------------------------------------------------------------
 
@@ -186,17 +246,21 @@ class StandInRecords:
         is_private: bool = False,
         bot_is_member: bool = True,
         members: Iterable[str] = (),
+        team_id: str | None = None,
     ) -> None:
         member_list = list(members)
+        team = team_id or self.team_id
+        bot = self.workspaces[team].bot_user_id
         # Slack lists the bot among a channel's members once it has joined.
-        if bot_is_member and self.bot_user_id not in member_list:
-            member_list.append(self.bot_user_id)
+        if bot_is_member and bot not in member_list:
+            member_list.append(bot)
         with self._lock:
             self._channels[channel_id] = {
                 "id": channel_id,
                 "name": name,
                 "is_private": is_private,
                 "members": member_list,
+                "team_id": team,
             }
 
     def add_message(
@@ -302,6 +366,6 @@ class StandInRecords:
 
     def _user(self, user_id: str) -> Json:
         user = self._users.get(user_id)
-        if user is None:
+        if user is None or self._foreign(user["team_id"]):
             raise ApiError("user_not_found")
         return user

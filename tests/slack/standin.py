@@ -6,12 +6,14 @@ required arguments, channel membership, Block Kit validity and limits, trigger_i
 view hashes. Everything it receives is recorded so tests can assert on it.
 
 Point the bot at it with `WebClient(base_url=standin.api_url, token=standin.token)`.
+It serves several workspaces, each call acting as the one its token belongs to, and the
+OAuth install (`configure_oauth`, `/oauth/v2/authorize`, `oauth.v2.access`).
 
 The class is assembled from parts: `StandInRecords` (state, directory, records),
 `ConversationsMixin` (channels, DMs, messages), `ViewStackMixin` (modals, Home tabs),
 `FilesMixin` (file uploads, `files_in`), `FaultInjectionMixin` (`fail_next`,
-`fail_always`, `fail_randomly`); the methods themselves are in `web_api` and the HTTP
-plumbing in `http`.
+`fail_always`, `fail_randomly`), `WorkspacesMixin` (workspaces, tokens, OAuth); the methods
+themselves are in `web_api` and the HTTP plumbing in `http`.
 """
 
 from __future__ import annotations
@@ -30,13 +32,20 @@ from tests.slack.http import StandInRequestHandler, StandInServer
 from tests.slack.records import ApiCall, Json
 from tests.slack.views import ViewStackMixin
 from tests.slack.web_api import METHODS
+from tests.slack.workspaces import WorkspacesMixin
 
 TRIGGER_TTL_SECONDS = 3.0
+# What a used trigger_id is kept as, so using it again gets `exchanged_trigger_id`.
+EXCHANGED = ("", float("-inf"))
+# Methods Slack answers without a token (oauth.v2.access checks the app's credentials).
+NO_TOKEN_METHODS = frozenset({"api.test", "oauth.v2.access"})
 # How often the server loop checks for shutdown; the default 0.5 s would slow every test.
 POLL_SECONDS = 0.01
 
 
-class SlackStandIn(FilesMixin, ConversationsMixin, ViewStackMixin, FaultInjectionMixin):
+class SlackStandIn(
+    FilesMixin, ConversationsMixin, ViewStackMixin, FaultInjectionMixin, WorkspacesMixin
+):
     """Fake Slack Web API server. All public records are guarded by one lock.
 
     Constructor arguments and the recorded state are those of `StandInRecords`.
@@ -97,10 +106,16 @@ class SlackStandIn(FilesMixin, ConversationsMixin, ViewStackMixin, FaultInjectio
             return url
 
     def _consume_trigger(self, trigger_id: str) -> str:
-        entry = self._triggers.pop(trigger_id, None)
+        entry = self._triggers.get(trigger_id)
         if entry is None:
             raise ApiError("invalid_trigger_id")
+        if entry == EXCHANGED:  # Slack's answer to a trigger_id used before (a replay)
+            raise ApiError("exchanged_trigger_id")
+        self._triggers[trigger_id] = EXCHANGED
         user_id, issued_at = entry
+        user = self._users.get(user_id)
+        if user is not None and self._foreign(user["team_id"]):
+            raise ApiError("invalid_trigger_id")  # minted for another workspace's user
         if self.clock() - issued_at > TRIGGER_TTL_SECONDS:
             raise ApiError("expired_trigger_id")
         return user_id
@@ -128,17 +143,19 @@ class SlackStandIn(FilesMixin, ConversationsMixin, ViewStackMixin, FaultInjectio
         handler = METHODS.get(method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method", "req_method": method}, None
-        if method != "api.test":
+        workspace = None
+        if method not in NO_TOKEN_METHODS:
             if not token:
                 return 200, {"ok": False, "error": "not_authed"}, None
-            if token != self.token:
-                return 200, {"ok": False, "error": "invalid_auth"}, None
+            workspace, refused = self._token_error(token)
+            if refused:
+                return 200, {"ok": False, "error": refused}, None
         fault: InjectedFault | None = None
         try:
             fault = self._injected_fault(method, args)
             if fault is not None and fault.answer is not None:
                 return fault.status, fault.answer, fault
-            with self._lock:
+            with self._lock, self.acting_as(workspace):
                 return 200, {"ok": True, **handler(self, args)}, fault
         except ApiError as exc:
             return 200, {"ok": False, "error": exc.error, **exc.extra}, fault

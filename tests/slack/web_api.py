@@ -36,7 +36,7 @@ def _api_test(s: SlackStandIn, args: Json) -> Json:
 def _auth_test(s: SlackStandIn, args: Json) -> Json:
     return {
         "url": f"https://{s.team_domain}.slack.com/",
-        "team": s.team_domain.capitalize(),
+        "team": s.acting_workspace.name,
         "user": s._users[s.bot_user_id]["name"],
         "team_id": s.team_id,
         "user_id": s.bot_user_id,
@@ -127,6 +127,20 @@ def _chat_update(s: SlackStandIn, args: Json) -> Json:
     }
 
 
+def _chat_delete(s: SlackStandIn, args: Json) -> Json:
+    _required(args, "channel", "ts")
+    channel = s._postable_channel(str(args["channel"]))
+    key = (channel, str(args["ts"]))
+    message = s.messages.get(key)
+    if message is None:
+        raise ApiError("message_not_found")
+    # A bot token deletes only the bot's own messages.
+    if message.get("user") != s.bot_user_id:
+        raise ApiError("cant_delete_message")
+    del s.messages[key]
+    return {"channel": channel, "ts": key[1]}
+
+
 def _chat_post_ephemeral(s: SlackStandIn, args: Json) -> Json:
     _required(args, "channel", "user")
     channel_id = s._postable_channel(str(args["channel"]))
@@ -179,7 +193,7 @@ def _views_update(s: SlackStandIn, args: Json) -> Json:
     if not args.get("view_id") and not args.get("external_id"):
         raise invalid_arguments(["[ERROR] missing required field: view_id or external_id"])
     record = s.views.get(str(view_id))
-    if record is None:
+    if record is None or s._foreign(record["team_id"]):
         raise ApiError("not_found")
     expected = str(args["hash"]) if args.get("hash") else None
     return {"view": s._response_view(s._replace_view(record, args["view"], expected_hash=expected))}
@@ -191,6 +205,9 @@ def _views_publish(s: SlackStandIn, args: Json) -> Json:
     if view["type"] != "home":
         raise invalid_arguments(["[ERROR] type must be home [json-pointer:/view/type]"])
     user_id = str(args["user_id"])
+    user = s._users.get(user_id)
+    if user is not None and s._foreign(user["team_id"]):
+        raise ApiError("user_not_found")  # another workspace's user is no user here
     record = s.home_views.get(user_id)
     if record is None:
         record = s._new_view_record(user_id, view, previous=None)
@@ -199,6 +216,10 @@ def _views_publish(s: SlackStandIn, args: Json) -> Json:
         expected = str(args["hash"]) if args.get("hash") else None
         s._replace_view(record, view, expected_hash=expected)
     return {"view": s._response_view(record)}
+
+
+def _oauth_v2_access(s: SlackStandIn, args: Json) -> Json:
+    return s._oauth_access(args)
 
 
 def _files_get_upload_url_external(s: SlackStandIn, args: Json) -> Json:
@@ -219,6 +240,7 @@ METHODS: dict[str, Callable[[SlackStandIn, Json], Json]] = {
     "conversations.open": _conversations_open,
     "chat.postMessage": _chat_post_message,
     "chat.update": _chat_update,
+    "chat.delete": _chat_delete,
     "chat.postEphemeral": _chat_post_ephemeral,
     "chat.getPermalink": _chat_get_permalink,
     "views.open": _views_open,
@@ -227,4 +249,5 @@ METHODS: dict[str, Callable[[SlackStandIn, Json], Json]] = {
     "views.publish": _views_publish,
     "files.getUploadURLExternal": _files_get_upload_url_external,
     "files.completeUploadExternal": _files_complete_upload_external,
+    "oauth.v2.access": _oauth_v2_access,
 }

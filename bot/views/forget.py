@@ -1,0 +1,76 @@
+"""`/panel forget <candidate>`: the placeholder while Panelbot looks, the confirmation that
+lists what will be erased, and the report of what was."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+
+from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
+from bot.text import date_token, escape
+from bot.views import ids
+from bot.views.common import bullet_list, context, md, modal, notice_modal, pack_sections
+
+TITLE = "Erase a candidate"
+STARTED_FORMAT = "{date_short_pretty}"
+
+
+def looking_up_modal(candidate: str) -> dict[str, Any]:
+    """Opened at once (a trigger_id lives 3 s); the confirmation replaces it."""
+    return notice_modal(TITLE, f"Looking up what Panelbot holds about *{escape(candidate)}*…")
+
+
+def round_line(r: ErasableRound) -> str:
+    panelists = f"{r.panelists} panelist{'' if r.panelists == 1 else 's'}"
+    return (
+        f"• *{escape(r.role_name)}* — started {date_token(r.started_at, STARTED_FORMAT)}, "
+        f"{r.status} · {panelists} · {r.feedback} feedback"
+    )
+
+
+def forget_modal(plan: ErasurePlan) -> dict[str, Any]:
+    name = escape(plan.candidate)
+    count = len(plan.rounds)
+    sections = pack_sections(
+        f":warning: *This erases {name} from Panelbot for good. It cannot be undone.*\n"
+        f"Panelbot holds {count} panel round{'' if count == 1 else 's'} about them:",
+        [round_line(r) for r in plan.rounds],
+    )
+    messages = (
+        f"and Panelbot's {plan.messages} message{'' if plan.messages == 1 else 's'} about "
+        "them in Slack (the announcement and summary in the hiring channel, the briefs "
+        "and reminders in DMs)"
+        if plan.messages
+        else "and the records of Panelbot's messages about them"
+    )
+    blocks: list[Block] = [md(text) for text in sections]
+    blocks.append(
+        md(
+            "Erasing deletes these rounds with every panelist's ratings, notes and "
+            f"recommendation, the reminders still due, {messages}."
+        )
+    )
+    blocks.append(
+        context("Files already exported (CSV, JSON) and copies people made are not touched.")
+    )
+    return modal(
+        ids.FORGET,
+        TITLE,
+        blocks,
+        submit="Erase for good",
+        close="Cancel",
+        metadata={"candidate": plan.candidate, "up_to": plan.up_to},
+    )
+
+
+def erased_modal(erased: Erased) -> dict[str, Any]:
+    name = escape(erased.candidate)
+    if erased.nothing:
+        return notice_modal(
+            TITLE, f"There is nothing left to erase about *{name}*: it was already erased."
+        )
+    text = f":white_check_mark: Erased *{name}* from Panelbot:\n{bullet_list(erased.parts())}"
+    if erased.messages:
+        text += "\nThe Slack messages disappear within a minute or so."
+    return notice_modal("Candidate erased", text)

@@ -1,0 +1,66 @@
+"""/panel forget <candidate>: a confirmation modal listing what will be erased; submitting
+it erases the candidate and shows what was."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.errors import InvalidCommand, NotFound, PanelbotError
+from bot.services import Services
+from bot.views import ids
+from bot.views.forget import erased_modal, forget_modal, looking_up_modal
+from handlers.comparisons import Verb
+from handlers.payload import team_id, user_id
+from handlers.responses import guarded, render_in_view
+
+OUT_OF_DATE = "That confirmation is not one Panelbot can read; run /panel forget again."
+
+
+def confirmed(view: dict[str, Any]) -> tuple[str, int]:
+    """The candidate and the newest round id the confirmation showed; anything else in
+    the metadata (forged, or from another version) is no confirmation at all."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        candidate, up_to = meta["candidate"], meta["up_to"]
+    except (TypeError, ValueError, KeyError):
+        raise NotFound(OUT_OF_DATE) from None
+    if not isinstance(candidate, str) or not candidate.strip():
+        raise NotFound(OUT_OF_DATE)
+    if not isinstance(up_to, int) or isinstance(up_to, bool) or not 0 < up_to < 2**62:
+        raise NotFound(OUT_OF_DATE)
+    return candidate, up_to
+
+
+def register(app: App, services: Services) -> dict[str, Verb]:
+    def forget(
+        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, rest: str
+    ) -> None:
+        if not rest.strip():
+            raise InvalidCommand("Say whom to erase: `/panel forget <candidate name>`.")
+        ack()
+        # Open at once (the trigger_id dies in 3 s); looking may ask Slack who is an admin.
+        opened = client.views_open(trigger_id=body["trigger_id"], view=looking_up_modal(rest))
+        view_id = str(opened["view"]["id"])
+        try:
+            plan = services.retention.plan_erasure(team_id(body), rest, user_id(body))
+        except PanelbotError as error:
+            render_in_view(error, client, view_id)
+            return
+        client.views_update(view_id=view_id, view=forget_modal(plan))
+
+    @app.view(ids.FORGET)
+    @guarded
+    def erase(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        candidate, up_to = confirmed(body.get("view") or {})
+        erased = services.retention.erase(team_id(body), candidate, up_to, user_id(body))
+        ack(response_action="update", view=erased_modal(erased))
+        # The chat.delete rows are unbound: send them now, per conversation; the tick
+        # retries whatever fails.
+        for channel in erased.channels:
+            services.dispatcher.deliver_unbound(channel_id=channel)
+
+    return {"forget": forget}
