@@ -43,11 +43,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import bindparam, update
 
 from bench.common import percentile, postgres_database, table
 from storage.db import Database
+from storage.models import Panelist, Round
 from tests.harness import CRITERIA
-from tests.seeding import Seeded, seed_due_nudges
+from tests.seeding import HIRING, Seeded, seed_due_nudges
 from tests.slack.driver import Reply, SlackDriver, sign
 from tests.slack.standin import SlackStandIn
 from tests.slack.state import V
@@ -169,6 +171,34 @@ def feedback_values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return values
 
 
+def announce_and_brief(db: Database, standin: SlackStandIn, seeded: Seeded) -> None:
+    """As a started round is: its announcement in the hiring channel and each panelist's
+    brief in their DM exist in Slack, so a submission updates both in place."""
+    with standin._lock:  # the stand-in's own record of the bot's messages
+        announced = {
+            round_id: standin._store_bot_message(HIRING, {"text": "announcement"})["ts"]
+            for round_id in seeded.round_ids
+        }
+        briefed = {
+            (round_id, user): standin._store_bot_message(f"D{user}", {"text": "brief"})["ts"]
+            for round_id, user in seeded.panelists
+        }
+    with db.transaction() as session:
+        connection = session.connection()  # Core executemany: one statement, many rows
+        connection.execute(
+            update(Round)
+            .where(Round.id == bindparam("rid"))
+            .values(announcement_ts=bindparam("ts")),
+            [{"rid": r, "ts": ts} for r, ts in announced.items()],
+        )
+        connection.execute(
+            update(Panelist)
+            .where(Panelist.round_id == bindparam("rid"), Panelist.user_id == bindparam("uid"))
+            .values(dm_channel=bindparam("dm"), dm_ts=bindparam("ts")),
+            [{"rid": r, "uid": u, "dm": f"D{u}", "ts": ts} for (r, u), ts in briefed.items()],
+        )
+
+
 # -- measuring ------------------------------------------------------------------------------
 
 
@@ -182,6 +212,7 @@ class Run:
     errors: int = 0
     modals_missing: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
     watchers: list[asyncio.Task[bool]] = field(default_factory=list)
 
     async def settle(self) -> None:
@@ -196,6 +227,13 @@ class Run:
 
     def p(self, q: float) -> float:
         return percentile(self.latencies, q) if self.latencies else float("nan")
+
+    def kind_summary(self) -> str:
+        """p50/p99 per request kind, in ms: where the time goes."""
+        return ", ".join(
+            f"{kind} {percentile(times, 50) * 1000:.0f}/{percentile(times, 99) * 1000:.0f}"
+            for kind, times in sorted(self.by_kind.items())
+        )
 
 
 async def send(
@@ -214,8 +252,10 @@ async def send(
             ok = answer.status == 200
     except (TimeoutError, aiohttp.ClientError):
         ok = False
-    run.latencies.append(time.perf_counter() - started)
+    took = time.perf_counter() - started
+    run.latencies.append(took)
     run.kinds[request.kind] = run.kinds.get(request.kind, 0) + 1
+    run.by_kind.setdefault(request.kind, []).append(took)
     if not ok:
         run.errors += 1
     elif request.kind == "click" and waits_for_modal:
@@ -374,6 +414,7 @@ def run_all(plan: Plan, logs: Path) -> list[Run]:
         seeded = seed_due_nudges(
             db, plan.slots, now=datetime.now(UTC), standin=standin, per_round=PANEL_SIZE, into=None
         )
+        announce_and_brief(db, standin, seeded)
         db.dispose()
         driver = PayloadDriver("http://unused", SIGNING_SECRET, standin, team_id="T0001")
         workload = Workload(standin, driver, seeded)
@@ -395,7 +436,8 @@ def run_all(plan: Plan, logs: Path) -> list[Run]:
                 for run in found:
                     print(
                         f"  {app:8} {workers} workers {run.mode:>7}: {run.rate:6.1f} req/s, "
-                        f"p99 {run.p(99) * 1000:6.0f} ms, errors {run.errors}",
+                        f"p99 {run.p(99) * 1000:6.0f} ms, errors {run.errors}; "
+                        f"p50/p99 ms by kind: {run.kind_summary()}",
                         flush=True,
                     )
         if len(workload.slots) == 0:

@@ -36,3 +36,14 @@ class InvalidCommand(PanelbotError):
 
 class RoundNotOpen(PanelbotError):
     """The round has moved on (closed or cancelled) and can't take this change."""
+
+
+class SlackUnavailable(PanelbotError):
+    """Slack was too slow, or down, for what had to be asked before answering the person.
+    Nothing was changed; in a modal the form stays open with this message on it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Slack is slow to answer right now, so Panelbot couldn't check this yet. "
+            "Nothing was saved: please submit again in a moment."
+        )

@@ -189,6 +189,7 @@ def _record(facts: RequestFacts, environ: WSGIEnvironment, status: int, seconds:
             "status": status,
             "outcome": outcome,
             "latency_ms": latency_ms,
-            "retry_num": int(retry) if retry.isdigit() else None,
+            # isascii: "²" is a digit to isdigit, not to int().
+            "retry_num": int(retry) if retry.isascii() and retry.isdigit() else None,
         },
     )

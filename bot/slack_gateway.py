@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any
@@ -16,10 +16,25 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.rules import UserFacts
+from bot.errors import SlackUnavailable
 from bot.tokens import TeamClients
 
 log = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 600
+# Only "the bot is in the channel" is remembered, briefly: it lets a person whose form timed
+# out submit again without waiting for Slack; a refusal is asked again, since the fix (an
+# /invite) is made in seconds.
+CHANNEL_CACHE_SECONDS = 60
+# Slack waits 3 s for the answer to a modal submission, and what the bot asks Slack before
+# answering (the panelists, the channel) must fit in it with the database and the network:
+# after this long the person is asked to submit again. Lookups still running finish in the
+# background and fill the caches, so that next try is quick.
+BEFORE_ACK_SECONDS = 2.0
+ASKING_THREADS = 8
+# Slack's answers that mean "try again later"; any other error is an answer that won't change.
+TRY_LATER_ERRORS = frozenset(
+    {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
+)
 # users.info is Tier 4; a panel has at most 12 people, so a few parallel calls keep the
 # modal submission well inside Slack's 3 seconds.
 USER_LOOKUP_THREADS = 6
@@ -37,7 +52,30 @@ class SlackGateway:
     def __init__(self, clients: TeamClients) -> None:
         self.clients = clients
         self._users: dict[tuple[str, str], tuple[float, dict[str, Any] | None]] = {}
+        self._channels: dict[tuple[str, str], tuple[float, ChannelAccess]] = {}
         self._lock = Lock()
+        self._asking = ThreadPoolExecutor(ASKING_THREADS, thread_name_prefix="slack-before-ack")
+
+    # -- questions a person is waiting on ----------------------------------------------
+    def in_time(
+        self, *questions: Callable[[], Any], seconds: float = BEFORE_ACK_SECONDS
+    ) -> list[Any]:
+        """The answers to these questions to Slack, asked at once, within `seconds`; raises
+        SlackUnavailable if Slack is slower than that or says to try later. For what must
+        be known before an ack (Slack's 3 s): a slow Slack must not make the bot miss it."""
+        asked = [self._asking.submit(question) for question in questions]
+        _, late = wait(asked, timeout=seconds)
+        if late:
+            log.warning("Slack did not answer within %.1f s; the person is asked to retry", seconds)
+            raise SlackUnavailable()
+        answers = []
+        for future in asked:
+            error = future.exception()
+            if error is not None and slack_unavailable(error):
+                log.warning("Slack could not answer before the ack: %r", error)
+                raise SlackUnavailable() from error
+            answers.append(future.result())
+        return answers
 
     # -- users -------------------------------------------------------------
     def user(self, team_id: str, user_id: str) -> dict[str, Any] | None:
@@ -66,6 +104,12 @@ class SlackGateway:
 
     # -- channels ----------------------------------------------------------
     def channel_access(self, team_id: str, channel_id: str) -> ChannelAccess:
+        key = (team_id, channel_id)
+        now = time.monotonic()
+        with self._lock:
+            cached = self._channels.get(key)
+        if cached and now - cached[0] < CHANNEL_CACHE_SECONDS:
+            return cached[1]
         try:
             channel = self.client(team_id).conversations_info(channel=channel_id)["channel"]
         except SlackApiError as exc:
@@ -73,12 +117,16 @@ class SlackGateway:
             if exc.response.get("error") == "channel_not_found":
                 return ChannelAccess(channel_id, None, bot_is_member=False, is_private=True)
             raise
-        return ChannelAccess(
+        access = ChannelAccess(
             channel_id,
             channel.get("name"),
             bot_is_member=bool(channel.get("is_member")),
             is_private=bool(channel.get("is_private")),
         )
+        if access.bot_is_member:
+            with self._lock:
+                self._channels[key] = (now, access)
+        return access
 
     def is_channel_member(self, team_id: str, channel_id: str, user_id: str) -> bool:
         client = self.client(team_id)
@@ -125,6 +173,17 @@ class SlackGateway:
         with self._lock:
             for key in [key for key in self._users if key[0] == team_id]:
                 del self._users[key]
+            for key in [key for key in self._channels if key[0] == team_id]:
+                del self._channels[key]
+
+
+def slack_unavailable(error: BaseException) -> bool:
+    """Slack did not answer (a timeout, a refused or dropped connection) or answered "try
+    again later" (429, 5xx, fatal_error, …)."""
+    if isinstance(error, SlackApiError):
+        status = error.response.status_code
+        return status == 429 or status >= 500 or error.response.get("error") in TRY_LATER_ERRORS
+    return isinstance(error, OSError)  # TimeoutError, URLError and ConnectionError are
 
 
 def display_name(info: dict[str, Any] | None, fallback: str) -> str:

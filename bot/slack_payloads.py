@@ -88,10 +88,23 @@ class Container(_Shape):
     view_id: SlackId | None = None
 
 
-class Event(_Shape):
-    type: str
+class Refs(_Shape):
+    """Where Bolt looks for who, which team and which channel, object by object."""
+
     user: SlackId | Ref | None = None
+    team: SlackId | Ref | None = None
+    channel: SlackId | Ref | None = None
+    enterprise: SlackId | Ref | None = None
+
+
+class Event(Refs):
+    type: str
     tab: str | None = None
+    # Bolt reads these when the event itself names no user or channel.
+    message: Refs | None = None
+    previous_message: Refs | None = None
+    item: Refs | None = None
+    assistant_thread: Refs | None = None
 
 
 class ResponseUrl(_Shape):
@@ -150,12 +163,12 @@ class Payload(_Shape):
             raise ValueError(f"a {kind} payload carries its view, with its id and callback_id")
         if kind == "shortcut" and self.callback_id is None:
             raise ValueError("a shortcut carries its callback_id")
-        if (interaction or self.command is not None) and self.trigger_id is None:
-            raise ValueError("a command or interaction carries its trigger_id")
+        if interaction and self.trigger_id is None:
+            raise ValueError(f"a {kind} payload carries its trigger_id")
         if kind == "event_callback" and self.event is None:
             raise ValueError("an event_callback carries its event")
-        if self.command is not None and None in (self.user_id, self.team_id, self.response_url):
-            raise ValueError("a slash command names its user and team, and its response_url")
+        if self.command is not None and None in (self.user_id, self.team_id):
+            raise ValueError("a slash command names its user and team")
         in_message = self.container is not None and self.container.type == "message"
         if kind == "block_actions" and in_message and self.response_url is None:
             raise ValueError("a click in a message carries its response_url")

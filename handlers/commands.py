@@ -12,12 +12,13 @@ from bot.domain.schedule import ScheduleInputError, parse_digest, parse_reminder
 from bot.errors import InvalidCommand
 from bot.services import Services
 from bot.services.context import utc_now
+from bot.text import escape, truncate
 from bot.views import ids
 from bot.views.help import help_message, unknown_command_message
 from bot.views.new_panel import new_panel_modal
 from bot.views.overview import status_message
 from handlers.comparisons import Verb
-from handlers.payload import team_id, user_id
+from handlers.payload import command_text, team_id, trigger_id, user_id
 from handlers.responses import guarded
 
 T = TypeVar("T")
@@ -27,7 +28,9 @@ def _parsed(parse: Callable[[str], T], text: str) -> T:
     try:
         return parse(text.strip())
     except ScheduleInputError as exc:
-        raise InvalidCommand(exc.message) from None
+        # The message quotes the words typed ("<!channel>" isn't a time zone): escaped, as
+        # all user text in mrkdwn, and cut short, as a reply has a size.
+        raise InvalidCommand(escape(truncate(exc.message, 500))) from None
 
 
 def register(app: App, services: Services, verbs: Mapping[str, Verb]) -> None:
@@ -42,12 +45,12 @@ def register(app: App, services: Services, verbs: Mapping[str, Verb]) -> None:
             channel_id=channel,
             now=utc_now(),
         )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        client.views_open(trigger_id=trigger_id(body), view=view)
 
     @app.command(ids.COMMAND)
     @guarded
     def panel(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        verb, _, rest = (body.get("text") or "").strip().partition(" ")
+        verb, _, rest = command_text(body).strip().partition(" ")
         verb = verb.lower()
         if verb in ("", "new"):
             ack()

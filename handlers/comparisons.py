@@ -11,6 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.domain.rules import whole_number
 from bot.errors import NotFound
 from bot.services import Services
 from bot.services.comparisons import CompareRequest, RolePick
@@ -21,7 +22,14 @@ from bot.views.common import Message
 from bot.views.comparison import comparison_message
 from bot.views.role_picker import role_picker
 from bot.views.rubric_modal import parse_rubric_modal, rubric_modal, rubric_saved_modal
-from handlers.payload import action_value, round_id, state_values, team_id, user_id
+from handlers.payload import (
+    action_value,
+    round_id,
+    state_values,
+    team_id,
+    trigger_id,
+    user_id,
+)
 from handlers.responses import guarded
 
 Verb = Callable[[Ack, dict[str, Any], WebClient, Respond, str], None]
@@ -48,8 +56,8 @@ def ask_for_role(
     )
 
 
-def trigger(body: dict[str, Any]) -> str:
-    """Slack's id of this request (a resent request carries the same one)."""
+def request_id(body: dict[str, Any]) -> str:
+    """Slack's id of this request, its trigger_id: a resent request carries the same one."""
     return str(body.get("trigger_id") or "")
 
 
@@ -62,7 +70,7 @@ def register(app: App, services: Services) -> dict[str, Verb]:
     compare_service = services.comparisons
 
     def post_comparison(body: dict[str, Any], respond: Respond, request: CompareRequest) -> None:
-        compared = compare_service.post(team_id(body), user_id(body), request, trigger(body))
+        compared = compare_service.post(team_id(body), user_id(body), request, request_id(body))
         candidates = f"{len(compared.comparison.rows)} candidates"
         respond(
             text=f"Posted the comparison of {candidates} in <#{compared.channel_id}>."
@@ -103,7 +111,9 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         send_export(body, respond, found.id)
 
     def send_export(body: dict[str, Any], respond: Respond, role_id: int) -> None:
-        export = compare_service.send_export(team_id(body), user_id(body), role_id, trigger(body))
+        export = compare_service.send_export(
+            team_id(body), user_id(body), role_id, request_id(body)
+        )
         name = escape(export.role_name)
         respond(
             text=f"Sending the {name} feedback export (CSV) to your DM."
@@ -130,7 +140,7 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         view = rubric_modal(
             editing.role_id, editing.role_name, editing.current, version=editing.version
         )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        client.views_open(trigger_id=trigger_id(body), view=view)
 
     @app.action(ids.COMPARE_ROLE)
     @guarded
@@ -171,7 +181,7 @@ def register(app: App, services: Services) -> dict[str, Verb]:
     def turn_page(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         state, _, page = action_value(body).rpartition("|")
-        show(body, respond, CompareRequest.from_state(state), int(page) if page.isdigit() else 0)
+        show(body, respond, CompareRequest.from_state(state), whole_number(page) or 0)
 
     @app.action(ids.COMPARE_CALIBRATED)
     @guarded
@@ -188,9 +198,12 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         view = body.get("view") or {}
         try:
             meta = json.loads(view.get("private_metadata") or "{}")
-            role_id, version = int(meta["role"]), int(meta["version"])
+            # Ids as the database holds them; a forged 1e300 is no role.
+            role_id, version = whole_number(meta["role"]), whole_number(meta["version"])
         except (ValueError, KeyError, TypeError):
-            raise NotFound("That rubric form is out of date; run /panel rubric again.") from None
+            role_id = version = None
+        if not role_id or version is None:
+            raise NotFound("That rubric form is out of date; run /panel rubric again.")
         saved = services.rubrics.save(
             team_id(body), user_id(body), role_id, version, parse_rubric_modal(state_values(body))
         )

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.domain.rules import whole_number
 from bot.services import Services
 from bot.views import ids
 from bot.views.feedback_modal import feedback_modal, feedback_saved_modal, parse_feedback
@@ -53,7 +54,7 @@ def register(app: App, services: Services) -> None:
     def notes_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         raw_round, _, raw_page = action_value(body).partition(":")
-        page = int(raw_page) if raw_page.isdigit() else 0
+        page = whole_number(raw_page) or 0
         snap, feedback = services.feedback.notes(team_id(body), user_id(body), round_id(raw_round))
         view = body.get("view") or {}
         notes = notes_modal(snap, feedback, page)

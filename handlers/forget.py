@@ -9,12 +9,13 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.domain.rules import ID_MAX
 from bot.errors import InvalidCommand, NotFound, PanelbotError
 from bot.services import Services
 from bot.views import ids
 from bot.views.forget import erased_modal, forget_modal, looking_up_modal
 from handlers.comparisons import Verb
-from handlers.payload import team_id, user_id
+from handlers.payload import team_id, trigger_id, user_id
 from handlers.responses import guarded, render_in_view
 
 OUT_OF_DATE = "That confirmation is not one Panelbot can read; run /panel forget again."
@@ -30,7 +31,7 @@ def confirmed(view: dict[str, Any]) -> tuple[str, int]:
         raise NotFound(OUT_OF_DATE) from None
     if not isinstance(candidate, str) or not candidate.strip():
         raise NotFound(OUT_OF_DATE)
-    if not isinstance(up_to, int) or isinstance(up_to, bool) or not 0 < up_to < 2**62:
+    if not isinstance(up_to, int) or isinstance(up_to, bool) or not 0 < up_to <= ID_MAX:
         raise NotFound(OUT_OF_DATE)
     return candidate, up_to
 
@@ -43,7 +44,7 @@ def register(app: App, services: Services) -> dict[str, Verb]:
             raise InvalidCommand("Say whom to erase: `/panel forget <candidate name>`.")
         ack()
         # Open at once (the trigger_id dies in 3 s); looking may ask Slack who is an admin.
-        opened = client.views_open(trigger_id=body["trigger_id"], view=looking_up_modal(rest))
+        opened = client.views_open(trigger_id=trigger_id(body), view=looking_up_modal(rest))
         view_id = str(opened["view"]["id"])
         try:
             plan = services.retention.plan_erasure(team_id(body), rest, user_id(body))

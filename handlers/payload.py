@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.errors import NotFound
+from bot.domain.rules import whole_number
+from bot.errors import NotFound, PanelbotError
 
 
 def team_id(body: dict[str, Any]) -> str:
@@ -24,11 +25,8 @@ def user_id(body: dict[str, Any]) -> str:
 
 def round_id(raw: object) -> int:
     """A round id from a button value or private_metadata; anything else is no round."""
-    try:
-        value = int(str(raw))
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    if value <= 0 or value > 2**62:
+    value = whole_number(raw)
+    if not value:
         raise NotFound()
     return value
 
@@ -39,6 +37,21 @@ def metadata_round(view: dict[str, Any]) -> int:
     except (TypeError, ValueError):
         raise NotFound() from None
     return round_id(data.get("round") if isinstance(data, dict) else None)
+
+
+def command_text(body: dict[str, Any]) -> str:
+    """What was typed after /panel, without NUL: PostgreSQL text cannot hold one (the query
+    would fail), and it means nothing to anyone."""
+    return str(body.get("text") or "").replace("\x00", "")
+
+
+def trigger_id(body: dict[str, Any]) -> str:
+    """What opens a modal; a request without one (Slack always sends it) gets words, not a
+    KeyError."""
+    found = body.get("trigger_id")
+    if not isinstance(found, str) or not found:
+        raise PanelbotError("Slack sent no way to open a window for that. Please try again.")
+    return found
 
 
 def action_value(body: dict[str, Any]) -> str:

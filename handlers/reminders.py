@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.domain.rules import whole_number
 from bot.services import Services
 from bot.views import ids
 from bot.views.common import Message
@@ -28,7 +29,7 @@ def register(app: App, services: Services) -> None:
         ack()
         raw_round, _, raw_n = action_value(body).partition(":")
         snoozed = services.reminders.snooze(
-            team_id(body), user_id(body), round_id(raw_round), int(raw_n) if raw_n.isdigit() else 0
+            team_id(body), user_id(body), round_id(raw_round), whole_number(raw_n) or 0
         )
         replace(respond, snoozed_reply(snoozed.round, snoozed.until))
 

@@ -18,7 +18,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.errors import InvalidInput, NotAllowed, NotFound, PanelbotError, RoundNotOpen
+from bot.errors import (
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    PanelbotError,
+    RoundNotOpen,
+    SlackUnavailable,
+)
 from bot.views.common import notice_modal
 
 log = logging.getLogger(__name__)
@@ -37,10 +44,16 @@ def guarded(listener: Listener) -> Listener:
     missing = {"body", "client"} - params
     if missing:  # a wiring mistake; fail at import, not in front of a user
         raise TypeError(f"{listener.__name__} must take {sorted(missing)} to report errors")
+    answers_in_place = "respond" in params
 
     @functools.wraps(listener)
     def run(**kwargs: Any) -> None:
         try:
+            if answers_in_place and getattr(kwargs.get("respond"), "response_url", None) is None:
+                # Slack sends a response_url with every command and click in a message; a
+                # request without one (forged) gets a typed error if it needs it, instead of
+                # Bolt's ValueError.
+                kwargs = {**kwargs, "respond": _cannot_respond}
             listener(**kwargs)
         except PanelbotError as error:
             render(error, kwargs)
@@ -78,6 +91,16 @@ def _already_answered(exc: Exception) -> bool:
     )
 
 
+NOTHING_TO_ANSWER = (
+    "Panelbot could not answer where you asked: Slack sent no address to answer at. "
+    "Try again from Slack."
+)
+
+
+def _cannot_respond(*args: Any, **kwargs: Any) -> None:
+    raise PanelbotError(NOTHING_TO_ANSWER)
+
+
 WINDOW_GONE = (
     "Slack gives Panelbot 3 seconds to open a window after a click, and that time ran out. "
     "Please try again."
@@ -104,6 +127,10 @@ def render(error: PanelbotError, kwargs: dict[str, Any]) -> None:
             if kind == "view_submission":
                 if isinstance(error, InvalidInput):
                     ack(response_action="errors", errors=error.errors)
+                elif isinstance(error, SlackUnavailable) and (block := _first_input(body)):
+                    # The form stays open, filled in, with the message on it: the person
+                    # only has to submit again.
+                    ack(response_action="errors", errors={block: error.message})
                 else:
                     ack(response_action="update", view=_notice(error))
                 return
@@ -123,6 +150,14 @@ def render_in_view(error: PanelbotError, client: WebClient, view_id: str) -> Non
         client.views_update(view_id=view_id, view=_notice(error))
     except Exception:
         log.exception("could not tell the user about: %s", error.message)
+
+
+def _first_input(body: dict[str, Any]) -> str | None:
+    """The block id of the submitted modal's first input (inline errors need one)."""
+    for block in (body.get("view") or {}).get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return None
 
 
 def _notice(error: PanelbotError) -> dict[str, Any]:

@@ -41,8 +41,16 @@ def _sqlite_setup(engine: Engine) -> None:
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     parsed = make_url(url)
+    # hide_parameters: a failed statement's error names its SQL, not its values, which are
+    # candidates' names and panelists' feedback; errors are logged, and logs are read by
+    # people who must not read feedback.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            hide_parameters=kwargs["hide_parameters"],
+        )
         _sqlite_setup(engine)
         return engine
     # pre_ping: a restarted PostgreSQL leaves dead connections in the pool.

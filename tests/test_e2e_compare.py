@@ -395,6 +395,8 @@ def heatmap_orders(h: Harness) -> list[list[str]]:
     """The candidate order each sent heatmap was drawn in: its outbox row's request, rebuilt
     the way the delivery rebuilds it (no stand-in for the project's own code)."""
     orders = []
+    # The file reaches Slack before its row is recorded as sent: wait for the record.
+    h.wait_for(lambda: all_heatmaps_recorded(h) or None, "the heatmap rows marked sent")
     with h.db.read() as session:
         rows = session.scalars(
             select(Outbox).where(Outbox.kind == Kind.HEATMAP).order_by(Outbox.id)
@@ -407,6 +409,12 @@ def heatmap_orders(h: Harness) -> list[list[str]]:
             comparison, _ = load_comparison(session, row.team_id, role, request)
             orders.append([r.round.candidate_name for r in comparison.rows])
     return orders
+
+
+def all_heatmaps_recorded(h: Harness) -> bool:
+    with h.db.read() as session:
+        states = session.scalars(select(Outbox.status).where(Outbox.kind == Kind.HEATMAP)).all()
+    return all(state == WorkState.SENT for state in states)
 
 
 def test_the_heatmap_follows_the_tables_order(harness: Harness) -> None:

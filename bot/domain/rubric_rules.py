@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain.rubric import ANCHOR_MAX, SCALE, Criterion, Rubric
+from bot.domain.rules import blank
 from bot.text import truncate
 
 MAX_CRITERIA = 8
@@ -128,7 +129,7 @@ def rubric_errors(drafts: Sequence[CriterionDraft]) -> dict[str, str]:
 
 
 def _field_error(field: str, value: str) -> str | None:
-    if not value:
+    if blank(value):  # invisible characters only are no name, probe or anchor
         return _REQUIRED.get(field)
     limit = _LIMITS[field]
     if len(value) > limit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlparse
@@ -19,6 +20,25 @@ LINK_MAX = 500
 EVIDENCE_MAX = 1500
 NOTE_MAX = 1000
 CANDIDATE_QUESTIONS_MAX = 1500
+# The largest id (and version) the database holds: PostgreSQL's integer. A bigger number in
+# a button or a form names nothing, and must not reach a query (PostgreSQL refuses it).
+ID_MAX = 2**31 - 1
+
+
+def blank(text: str) -> bool:
+    """Nothing a reader could see: str.strip() keeps zero-width spaces, direction marks and
+    other format characters (category Cf), so a name of only those would pass as a name."""
+    return all(unicodedata.category(char)[0] in "ZC" for char in text)
+
+
+def whole_number(raw: object, limit: int = ID_MAX) -> int | None:
+    """`raw` written in ASCII digits, at most `limit`; None for anything else ("²" and "١"
+    are digits to str.isdigit, and int() takes "١" too)."""
+    text = str(raw)
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(limit)):
+        return None
+    value = int(text)
+    return value if value <= limit else None
 
 
 @dataclass(frozen=True)
@@ -49,7 +69,7 @@ def split_questions(text: str) -> list[str]:
 def panel_request_errors(req: PanelRequest) -> dict[str, str]:
     """Field name → what is wrong, for every problem at once (a person fixes them together)."""
     errors: dict[str, str] = {}
-    if not req.candidate_name.strip():
+    if blank(req.candidate_name):
         errors["candidate"] = "Enter the candidate's name."
     elif len(req.candidate_name) > CANDIDATE_NAME_MAX:
         errors["candidate"] = f"Keep the name under {CANDIDATE_NAME_MAX} characters."
@@ -57,7 +77,7 @@ def panel_request_errors(req: PanelRequest) -> dict[str, str]:
         parsed = urlparse(req.profile_link)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             errors["link"] = "Use a full web address starting with https://"
-    if not req.role_name.strip():
+    if blank(req.role_name):
         errors["role"] = "Pick a role or type a new one."
     elif len(req.role_name) > ROLE_NAME_MAX:
         errors["role"] = f"Keep the role name under {ROLE_NAME_MAX} characters."
@@ -105,7 +125,7 @@ def feedback_errors(
         rating = draft.rating_for(criterion.key)
         if rating is None:
             errors[f"rating:{criterion.key}"] = "Pick a rating."
-        elif rating.rating in EXTREME_RATINGS and not rating.evidence.strip():
+        elif rating.rating in EXTREME_RATINGS and blank(rating.evidence):
             errors[f"evidence:{criterion.key}"] = (
                 f"Say what you saw that earns a {SCALE[rating.rating]}."
             )

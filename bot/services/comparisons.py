@@ -14,6 +14,7 @@ from bot.domain.calibration import Interviewer, Rated, agreement, calibrate
 from bot.domain.comparison import Comparison, build_comparison, compared_rubric
 from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
+from bot.domain.rules import whole_number
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Deps
 from bot.services.outbox import Kind, Outgoing
@@ -72,9 +73,10 @@ class CompareRequest:
     def from_state(cls, state: str) -> CompareRequest:
         role, _, rest = state.partition(":")
         calibrated, _, sort_by = rest.partition(":")
-        if not role.isdigit():
+        role_id = whole_number(role)
+        if role_id is None:
             raise NotFound("That comparison is out of date; run /panel compare again.")
-        return cls(int(role), sort_by or None, calibrated == "1")
+        return cls(role_id, sort_by or None, calibrated == "1")
 
 
 @dataclass(frozen=True)

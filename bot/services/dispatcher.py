@@ -20,6 +20,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import ColumnElement, case, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.services import deliveries
@@ -140,7 +141,7 @@ class Dispatcher:
     def deliver_round(self, round_id: int) -> DispatchStats:
         """Send what a request just enqueued for this round, right after its ack; the tick
         is the safety net for anything that fails here."""
-        return self.run(only=Outbox.round_id == round_id, budget=10.0)
+        return self._right_away(Outbox.round_id == round_id)
 
     def deliver_unbound(
         self, *, channel_id: str | None = None, user_id: str | None = None
@@ -148,7 +149,17 @@ class Dispatcher:
         """Send what a command just enqueued outside any round (a digest, a comparison, an
         export) for this channel or this person's DM."""
         target = Outbox.channel_id == channel_id if channel_id else Outbox.user_id == user_id
-        return self.run(only=target & Outbox.round_id.is_(None), budget=10.0)
+        return self._right_away(target & Outbox.round_id.is_(None))
+
+    def _right_away(self, only: ColumnElement[bool]) -> DispatchStats:
+        """After an ack, what the person did is committed and its messages are in the
+        outbox: a failure here (the database lost mid-delivery) is the tick's to retry, and
+        is logged, never told to the person as if their action had failed."""
+        try:
+            return self.run(only=only, budget=10.0)
+        except Exception:
+            log.exception("delivering right after a request failed; the next tick retries")
+            return DispatchStats()
 
     # -- one row ---------------------------------------------------------------------------
     def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> None:
@@ -159,6 +170,10 @@ class Dispatcher:
             claimed = Claimed(rows[0], token, rows[0].generation)
             try:
                 step: deliveries.Plan | Retry = deliveries.plan(session, claimed.row)
+            except SQLAlchemyError:
+                # The database failed under the rendering (a restart, a cut connection):
+                # not the row's fault, and this session is unusable; the caller's error.
+                raise
             except Exception:  # a rendering bug must not wedge the queue
                 error_id = uuid.uuid4().hex[:8]
                 log.exception("could not render outbox row %s (error id %s)", row_id, error_id)

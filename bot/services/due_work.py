@@ -79,8 +79,14 @@ class DueWorkRunner:
             return len(rounds)
 
     def run_round(self, round_id: int) -> int:
-        """Handle what is due for one round now (right after a click that made it due)."""
-        return self.run(budget=10.0, only=DueWork.round_id == round_id)
+        """Handle what is due for one round now (right after a click that made it due).
+        The click is committed by then: a failure here is the tick's to retry, logged and
+        never told to the person as if their click had failed."""
+        try:
+            return self.run(budget=10.0, only=DueWork.round_id == round_id)
+        except Exception:
+            log.exception("due work right after a click failed; the next tick retries")
+            return 0
 
     def run(self, budget: float = 20.0, only: ColumnElement[bool] | None = None) -> int:
         before = self.handled

@@ -237,8 +237,9 @@ class RetentionService:
         owner, may erase them."""
         if requester is None or {r.organizer_id for r in rounds} == {requester}:
             return
-        info = self.deps.slack.user(team_id, requester) or {}
-        if info.get("is_admin") or info.get("is_owner"):
+        # Erasing is a modal submission: Slack's answer must come within the ack's time.
+        (info,) = self.deps.slack.in_time(lambda: self.deps.slack.user(team_id, requester))
+        if (info or {}).get("is_admin") or (info or {}).get("is_owner"):
             return
         raise NotAllowed(
             f"You can't erase {escape(candidate)}: only whoever organized every one of their "

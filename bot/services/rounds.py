@@ -126,8 +126,14 @@ class RoundService:
         self, team_id: str, form: PanelForm
     ) -> tuple[Rubric, list[UserFacts], ChannelAccess]:
         """Every problem with the form at once, by modal block; asks Slack about people and
-        the channel."""
-        facts = self.deps.slack.user_facts(team_id, form.panelist_ids)
+        the channel, both at once and within the time the ack allows (else SlackUnavailable:
+        the person submits again)."""
+        slack = self.deps.slack
+        channel_id = form.channel_id
+        facts, asked_access = slack.in_time(
+            lambda: slack.user_facts(team_id, form.panelist_ids),
+            lambda: slack.channel_access(team_id, channel_id) if channel_id else None,
+        )
         errors = rules.panel_request_errors(
             rules.PanelRequest(
                 candidate_name=form.candidate_name,
@@ -142,13 +148,11 @@ class RoundService:
         rubric = BUILT_IN_RUBRICS.get(form.rubric_key)
         if rubric is None:
             errors["rubric"] = "Pick one of the listed rubrics."
-        access = None
-        if form.channel_id is None:
+        access: ChannelAccess | None = asked_access
+        if access is None:
             errors["channel"] = "Pick the hiring channel."
-        else:
-            access = self.deps.slack.channel_access(team_id, form.channel_id)
-            if problem := channel_error(access):
-                errors["channel"] = problem
+        elif problem := channel_error(access):
+            errors["channel"] = problem
         if errors or rubric is None or access is None:
             raise InvalidInput({FORM_BLOCKS.get(k, k): v for k, v in errors.items()})
         return rubric, facts, access
@@ -189,7 +193,8 @@ class RoundService:
     def change_panelists(
         self, team_id: str, user_id: str, round_id: int, wanted: list[str]
     ) -> Changed:
-        facts = self.deps.slack.user_facts(team_id, wanted)
+        # Before the ack (a modal submission): within its time, else SlackUnavailable.
+        (facts,) = self.deps.slack.in_time(lambda: self.deps.slack.user_facts(team_id, wanted))
         problem = rules.panelist_error(facts)
         if problem:
             raise InvalidInput({"panelists": problem})

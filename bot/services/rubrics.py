@@ -136,8 +136,9 @@ class RubricService:
                 return role
             if role_queries.hiring_channel(session, team_id, role.id) is None:
                 return role
-        info = self.deps.slack.user(team_id, user_id) or {}
-        if info.get("is_admin") or info.get("is_owner"):
+        # Saving is a modal submission: Slack's answer must come within the ack's time.
+        (info,) = self.deps.slack.in_time(lambda: self.deps.slack.user(team_id, user_id))
+        if (info or {}).get("is_admin") or (info or {}).get("is_owner"):
             return role
         raise NotAllowed(
             f"Only organizers of {escape(role.name)} panels and workspace admins can edit its "

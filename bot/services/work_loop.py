@@ -3,6 +3,7 @@ handle each row, and hand back what is left when time, the lease or the process 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -48,4 +49,11 @@ def drain(
                 with deps.db.transaction() as session:
                     release_all(session, model, ids[index:], token)
                 return
-            handle(row_id, token)
+            try:
+                handle(row_id, token)
+            except Exception:
+                # The database failed under this row: hand the rest of the claim back as
+                # soon as it answers again, instead of when the lease runs out.
+                with contextlib.suppress(Exception), deps.db.transaction() as session:
+                    release_all(session, model, ids[index:], token)
+                raise

@@ -22,7 +22,8 @@ def field(values: StateValues, block_id: str, action_id: str = "value") -> dict[
 
 def text_value(values: StateValues, block_id: str) -> str:
     value = field(values, block_id).get("value")
-    return value.strip() if isinstance(value, str) else ""
+    # NUL: PostgreSQL text cannot hold it, and it means nothing to anyone.
+    return value.replace("\x00", "").strip() if isinstance(value, str) else ""
 
 
 def selected(values: StateValues, block_id: str) -> str:
