@@ -186,7 +186,10 @@ def run(settings: Settings) -> int:
     )
     # SIGTERM (docker stop, systemd) ends the loop like Ctrl-C, so the finally block runs.
     signal.signal(signal.SIGTERM, _interrupt)
-    log.info("listening on :%s (POST /slack/events, GET /healthz, GET /readyz)", settings.port)
+    log.info(
+        "listening on :%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
+        settings.port,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

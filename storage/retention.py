@@ -201,6 +201,15 @@ def lock_rounds(session: Session, team_id: str, round_ids: Sequence[int]) -> lis
     second erasure of the same rounds waits, then finds nothing)."""
     if not round_ids:
         return []
+    # Their outbox rows first: the dispatcher records a sent message by updating its outbox
+    # row and then the round, and taking the two in the same order means an erasure and a
+    # delivery finishing at the same instant wait for each other instead of deadlocking.
+    session.scalars(
+        select(Outbox.id)
+        .where(Outbox.round_id.in_(round_ids))
+        .order_by(Outbox.id)
+        .with_for_update()
+    ).all()
     return sorted(
         session.scalars(
             select(Round.id)
