@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.domain.rules import whole_number
 from bot.services import Services
@@ -14,6 +16,8 @@ from bot.views.feedback_modal import feedback_modal, feedback_saved_modal, parse
 from bot.views.notes import notes_modal
 from handlers.payload import action_value, metadata_round, round_id, state_values, team_id, user_id
 from handlers.responses import guarded
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
@@ -61,4 +65,10 @@ def register(app: App, services: Services) -> None:
         if not view.get("id"):  # the click names no modal to turn the page of: open one
             client.views_open(trigger_id=body["trigger_id"], view=notes)
             return
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=notes)
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=notes)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "not_found":
+                raise
+            # The modal was closed before the page turned: there is nothing left to show.
+            log.info("notes_page: the notes modal is gone (%s)", view["id"])

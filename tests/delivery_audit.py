@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 
@@ -50,14 +51,16 @@ class Stopwatch:
 
     outcome: Outcome
     replies: list[Reply] = field(default_factory=list)
+    asked: dict[int, str] = field(default_factory=dict)  # id(reply) → what the request was
 
     def attach(self, h: Harness) -> None:
         send = h.driver.post
 
-        def timed(*args: Any, **kwargs: Any) -> Reply:
-            reply = send(*args, **kwargs)
+        def timed(body: bytes | str, *args: Any, **kwargs: Any) -> Reply:
+            reply = send(body, *args, **kwargs)
             self.outcome.answered(reply.elapsed)
             self.replies.append(reply)
+            self.asked[id(reply)] = request_kind(body)
             return reply
 
         h.driver.post = timed  # type: ignore[method-assign]
@@ -65,9 +68,41 @@ class Stopwatch:
     def problems(self) -> list[str]:
         late = [r for r in self.replies if r.elapsed >= SLACK_ACK_SECONDS]
         refused = [r for r in self.replies if r.status != 200]
-        found = [f"answered after {r.elapsed:.2f} s: {r.body[:200]!r}" for r in late]
-        found += [f"answered HTTP {r.status}: {r.body[:200]!r}" for r in refused]
+        found = [
+            f"{self._what(r)} answered after {r.elapsed:.2f} s: {r.body[:200]!r}" for r in late
+        ]
+        found += [f"{self._what(r)} answered HTTP {r.status}: {r.body[:200]!r}" for r in refused]
         return found
+
+    def slowest(self) -> str:
+        if not self.replies:
+            return "no requests"
+        reply = max(self.replies, key=lambda r: r.elapsed)
+        return f"slowest answer {reply.elapsed:.2f} s, to {self._what(reply)}"
+
+    def _what(self, reply: Reply) -> str:
+        return self.asked.get(id(reply), "a request")
+
+
+def request_kind(body: bytes | str) -> str:
+    """What a request from "Slack" was, in a few words (for the notes)."""
+    text = body.decode(errors="replace") if isinstance(body, bytes) else body
+    if text.startswith("{"):
+        try:
+            return f"event {json.loads(text).get('event', {}).get('type')}"
+        except ValueError:
+            return "an event"
+    fields = dict(parse_qsl(text))
+    if "command" in fields:
+        return f"{fields['command']} {fields.get('text', '')}".strip()
+    try:
+        payload = json.loads(fields.get("payload", "{}"))
+    except ValueError:
+        return "an interaction"
+    name = (payload.get("view") or {}).get("callback_id") or [
+        a.get("action_id") for a in payload.get("actions") or []
+    ]
+    return f"{payload.get('type')} {name}"
 
 
 # -- people who try again --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from tests.adversarial import Settler
 from tests.delivery_audit import Acked, inline_errors, saved_title, until_modal
 from tests.harness import Harness, button, has_button
 from tests.slack.records import Json
+from tests.slack.standin import SlackStandIn
 
 PANEL_STARTED = "Panel started"
 FEEDBACK_SAVED = "Feedback saved"
@@ -127,13 +128,7 @@ class Players:
         raise AssertionError(f"{user}'s feedback on round {round_id} was never saved")
 
     def latest_with(self, user: str, action_id: str, round_id: int) -> Json:
-        """The newest message in the user's DM with this button for this round."""
-        for message in reversed(self.h.standin.messages_in(f"D{user}")):
-            if has_button(message, action_id) and button(message, action_id)["value"] == str(
-                round_id
-            ):
-                return message
-        raise AssertionError(f"{user} has no {action_id} button for round {round_id}")
+        return latest_with(self.h.standin, user, action_id, round_id)
 
     # -- time --------------------------------------------------------------------------------
     def at(self, when: datetime) -> None:
@@ -168,3 +163,11 @@ def stored_keys(h: Harness, **where: Any) -> dict[str, str]:
     with h.db.read() as session:
         rows = session.execute(select(Outbox.key, Outbox.status).filter_by(**where)).all()
     return {key: status for key, status in rows}
+
+
+def latest_with(standin: SlackStandIn, user: str, action_id: str, round_id: int) -> Json:
+    """The newest message in the user's DM with this button for this round."""
+    for message in reversed(standin.messages_in(f"D{user}")):
+        if has_button(message, action_id) and button(message, action_id)["value"] == str(round_id):
+            return message
+    raise AssertionError(f"{user} has no {action_id} button for round {round_id}")

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from storage.db import make_engine
 from storage.models import Round
@@ -51,10 +51,9 @@ def bot_database(h: Harness) -> str:
     return str(h.db.engine.url.database)
 
 
-def cut_connections(database: str) -> Callable[[], None]:
+def cut_connections(admin: Engine, database: str) -> Callable[[], None]:
     """pg_terminate_backend on every connection to `database` (the bot's own, never
-    anyone else's), from a connection to the server's default database."""
-    admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    anyone else's), from `admin`, connected to the server's default database."""
 
     def cut() -> None:
         with admin.connect() as connection:
@@ -96,7 +95,9 @@ def outage(request: pytest.FixtureRequest, harness: Harness) -> tuple[str, Calla
     """How the database is lost: the bot's connections cut, or (full runs only) the
     server restarted."""
     if request.param == "cut":
-        return "connections cut every 150 ms", cut_connections(bot_database(harness))
+        admin = make_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        request.addfinalizer(admin.dispose)
+        return "connections cut every 150 ms", cut_connections(admin, bot_database(harness))
     if not FULL:
         pytest.skip("restarts the shared server: only under `make reliability`")
     cluster = postgres_cluster()
@@ -195,6 +196,7 @@ def test_postgres_outage_loses_nothing_acknowledged(
         f"{strikes} outages; {p.submissions} submissions acknowledged, {refused} answered "
         "with an error id and tried again"
     )
+    outcome.notes.append(stopwatch.slowest())
     if errors and not outcome.failures:
         outcome.failures += 1
     record(outcome)
@@ -251,6 +253,7 @@ def test_concurrent_writers_never_see_a_locked_database(
     ]
     locked = [t[:300] for t in [*shown, logged_text(caplog.records)] if LOCKED in t]
     errors += [f"{LOCKED!r} in: {t}" for t in locked] + stopwatch.problems()
+    outcome.notes.append(stopwatch.slowest())
     if errors and not outcome.failures:
         outcome.failures += 1
     record(outcome)

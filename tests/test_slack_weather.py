@@ -18,7 +18,7 @@ the organizer per message refused for good, every answer to "Slack" within 3 s.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -119,7 +119,7 @@ def expected_problems(h: Harness, round_id: int, *, refusing: bool) -> list[str]
     return problems
 
 
-def refused_on_purpose(h: Harness) -> object:
+def refused_on_purpose(h: Harness) -> Callable[[Outbox], bool]:
     """Rows whose target the test made Slack refuse for good (and Slack did)."""
     injected = set(h.standin.fault_counts())
 
@@ -156,7 +156,7 @@ def run_campaign(h: Harness, scenario: str, *, share: float, refusing: bool, n: 
     for k in range(n):
         weather(h, k, share=share, refusing=refusing)
         round_id = play_round(p, k, refusing=refusing)
-        found = audit(h.db, h.standin, refused=refused_on_purpose(h))  # type: ignore[arg-type]
+        found = audit(h.db, h.standin, refused=refused_on_purpose(h))
         found.problems += expected_problems(h, round_id, refusing=refusing)
         new = Audit(
             [x for x in found.problems if x not in seen.problems],
@@ -171,6 +171,7 @@ def run_campaign(h: Harness, scenario: str, *, share: float, refusing: bool, n: 
         errors.append("no digest was ever enqueued")
     errors += stopwatch.problems()
     outcome.notes.append(f"{sum(h.standin.fault_counts().values())} faults injected")
+    outcome.notes.append(stopwatch.slowest())
     if errors and not outcome.failures:
         outcome.failures += 1
     record(outcome)
@@ -240,6 +241,7 @@ def test_requests_are_answered_within_3_s_while_slack_is_slow(sluggish: Harness)
     if not p.asked_again:
         errors.append("the New panel form was never answered 'Slack is slow, submit again'")
     outcome.notes.append(f"{p.asked_again} forms answered 'submit again'")
+    outcome.notes.append(stopwatch.slowest())
     if errors and not outcome.failures:
         outcome.failures += 1
     record(outcome)

@@ -28,6 +28,7 @@ from bot.services.context import Deps
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import Outgoing
 from bot.services.work_loop import drain
+from bot.slack_gateway import TRY_LATER_ERRORS
 from bot.tokens import TeamClients, TeamNotInstalled
 from bot.views.reminders import undeliverable_notice
 from storage.models import Outbox, WorkState
@@ -41,9 +42,7 @@ MAX_BACKOFF = timedelta(minutes=15)
 # Slack down for longer than this: the message is stale; give up and say so.
 GIVE_UP_AFTER = timedelta(days=2)
 # Errors that mean "try again later"; any other Slack error is an answer that won't change.
-TRANSIENT_ERRORS = frozenset(
-    {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
-)
+TRANSIENT_ERRORS = TRY_LATER_ERRORS
 # Slack refusing the token itself, not the message: the team uninstalled Panelbot, revoked
 # the token, or it expired (rotation) — the installation store knows which.
 TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})

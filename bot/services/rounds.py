@@ -18,7 +18,7 @@ from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.outbox import Outgoing
 from bot.services.reminder_plan import schedule_round
 from bot.services.snapshots import snapshot
-from bot.slack_gateway import ChannelAccess
+from bot.slack_gateway import ChannelAccess, SlackGateway
 from bot.views.new_panel import PanelForm
 from storage import queries, role_queries
 from storage.models import Panelist, Question, Round
@@ -131,7 +131,7 @@ class RoundService:
         slack = self.deps.slack
         channel_id = form.channel_id
         facts, asked_access = slack.in_time(
-            lambda: slack.user_facts(team_id, form.panelist_ids),
+            lambda: _people(slack, team_id, form.panelist_ids),
             lambda: slack.channel_access(team_id, channel_id) if channel_id else None,
         )
         errors = rules.panel_request_errors(
@@ -194,7 +194,8 @@ class RoundService:
         self, team_id: str, user_id: str, round_id: int, wanted: list[str]
     ) -> Changed:
         # Before the ack (a modal submission): within its time, else SlackUnavailable.
-        (facts,) = self.deps.slack.in_time(lambda: self.deps.slack.user_facts(team_id, wanted))
+        slack = self.deps.slack
+        (facts,) = slack.in_time(lambda: _people(slack, team_id, wanted))
         problem = rules.panelist_error(facts)
         if problem:
             raise InvalidInput({"panelists": problem})
@@ -260,6 +261,15 @@ def _changed(
         snap, summary_claimed=summary_claimed, briefs_of=briefs_of
     )
     return Changed(snap, summary_claimed=summary_claimed, added=added, removed=removed)
+
+
+def _people(slack: SlackGateway, team_id: str, user_ids: list[str]) -> list[UserFacts]:
+    """Who they are, from Slack. More people than a panel holds (only a forged submission:
+    Slack's picker stops at the limit) are refused for their number (rules.panelist_error)
+    without asking Slack about each, which would outlast the ack."""
+    if len(set(user_ids)) > rules.MAX_PANELISTS:
+        return [UserFacts(uid, uid, is_bot=False, deleted=False) for uid in dict.fromkeys(user_ids)]
+    return slack.user_facts(team_id, user_ids)
 
 
 def _organized(session: Session, team_id: str, user_id: str, round_id: int, *, lock: bool) -> Round:

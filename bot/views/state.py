@@ -6,10 +6,12 @@ rules then say what is missing. Input elements in our modals all use action_id "
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 StateValues = dict[str, dict[str, Any]]
+USER_ID = re.compile(r"[UW][A-Z0-9]{1,31}")
 
 
 def field(values: StateValues, block_id: str, action_id: str = "value") -> dict[str, Any]:
@@ -37,7 +39,9 @@ def selected_users(values: StateValues, block_id: str) -> list[str]:
     users = field(values, block_id).get("selected_users")
     if not isinstance(users, list):
         return []
-    return [u for u in users if isinstance(u, str)]
+    # Only what Slack's user picker can hold: anything else ("" or a 100 kB string) is no
+    # one, and asking Slack about it fails the whole lookup instead of naming it.
+    return [u for u in users if isinstance(u, str) and USER_ID.fullmatch(u)]
 
 
 def datetime_value(values: StateValues, block_id: str) -> datetime | None:
