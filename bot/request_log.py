@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 from slack_bolt.request import payload_utils as shapes
-from slack_bolt.request.internals import extract_team_id, extract_user_id, parse_body
+from slack_bolt.request.internals import extract_team_id, extract_user_id
 
 from bot.metrics import observe_request
+from bot.slack_payloads import parsed_body
 from bot.views import ids
 
 if TYPE_CHECKING:
@@ -109,10 +110,7 @@ def read_facts(app: App, environ: WSGIEnvironment, raw: bytes) -> RequestFacts:
         kind = "install" if path == oauth.install_path else "redirect"
         return RequestFacts(f"oauth:{kind}", None, None)
     content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip() or None
-    try:
-        body = parse_body(raw.decode("utf-8"), content_type)
-    except (ValueError, TypeError):  # not UTF-8, not JSON
-        return RequestFacts(OTHER, None, None)
+    body = parsed_body(raw, content_type, environ)  # None: not UTF-8, not a form or JSON
     if not isinstance(body, dict):
         return RequestFacts(OTHER, None, None)
     try:

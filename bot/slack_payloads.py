@@ -175,12 +175,33 @@ class Payload(_Shape):
         return self
 
 
-def shape_problem(raw: bytes, content_type: str | None) -> str | None:
-    """Why Bolt could not read this body (None: it can). Names fields, never their values:
-    the values may be what someone typed."""
+PARSED_KEY = "panelbot.parsed_body"
+
+
+def parsed_body(
+    raw: bytes, content_type: str | None, environ: WSGIEnvironment | None = None
+) -> Any:
+    """The body as Bolt reads it, or None when it is neither a form nor JSON. Parsed once
+    per request: the request log and the shape check both read it (a feedback form is tens
+    of kB of url-encoded JSON), and keep it in the WSGI environ for each other."""
+    if environ is not None and PARSED_KEY in environ:
+        return environ[PARSED_KEY]
     try:
         body = parse_body(raw.decode("utf-8"), content_type)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, TypeError):
+        body = None
+    if environ is not None:
+        environ[PARSED_KEY] = body
+    return body
+
+
+def shape_problem(
+    raw: bytes, content_type: str | None, environ: WSGIEnvironment | None = None
+) -> str | None:
+    """Why Bolt could not read this body (None: it can). Names fields, never their values:
+    the values may be what someone typed."""
+    body = parsed_body(raw, content_type, environ)
+    if body is None:
         return "the body is neither a form nor JSON"
     if not isinstance(body, dict):
         return "the body is not an object"
@@ -230,7 +251,7 @@ def guard_payloads(bolt: WSGIApp, app: App, path: str) -> WSGIApp:
             return _answer(start_response, "401 Unauthorized", b'{"error": "invalid request"}')
         raw = _take_body(environ)
         content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip() or None
-        problem = shape_problem(raw, content_type)
+        problem = shape_problem(raw, content_type, environ)
         if problem is None:
             return bolt(environ, start_response)
         if not _signed(verifier, raw, environ):
