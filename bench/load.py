@@ -50,7 +50,7 @@ from storage.db import Database
 from storage.models import Panelist, Round
 from tests.harness import CRITERIA
 from tests.seeding import HIRING, Seeded, seed_due_nudges
-from tests.slack.driver import Reply, SlackDriver, sign
+from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.slack.state import V
 
@@ -89,16 +89,7 @@ class PayloadDriver(SlackDriver):
         secret: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
-        raw = body.encode() if isinstance(body, str) else body
-        ts = int(time.time())
-        self.captured = (
-            raw,
-            {
-                "Content-Type": content_type,
-                "X-Slack-Request-Timestamp": str(ts),
-                "X-Slack-Signature": sign(self.signing_secret, ts, raw),
-            },
-        )
+        self.captured = self.signed(body, content_type, timestamp, secret, headers)
         return Reply(status=200, body="")
 
     def take(self, kind: str, user: str) -> Prepared:

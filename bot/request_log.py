@@ -12,7 +12,6 @@ whatever a forged request may claim, is "other".
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import time
@@ -25,7 +24,7 @@ from slack_bolt.request import payload_utils as shapes
 from slack_bolt.request.internals import extract_team_id, extract_user_id
 
 from bot.metrics import observe_request
-from bot.slack_payloads import parsed_body
+from bot.slack_payloads import parsed_body, take_body
 from bot.views import ids
 
 if TYPE_CHECKING:
@@ -135,7 +134,7 @@ def observed(bolt: WSGIApp, app: App) -> WSGIApp:
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        raw = _take_body(environ)
+        raw = take_body(environ)
         facts = read_facts(app, environ, raw)
         answered: list[int] = []
 
@@ -152,18 +151,6 @@ def observed(bolt: WSGIApp, app: App) -> WSGIApp:
         return result
 
     return application
-
-
-def _take_body(environ: WSGIEnvironment) -> bytes:
-    """Read the body, and put the same bytes back for Bolt to read."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    raw: bytes = environ["wsgi.input"].read(length) if length > 0 else b""
-    environ["wsgi.input"] = io.BytesIO(raw)
-    environ["CONTENT_LENGTH"] = str(len(raw))
-    return raw
 
 
 def _record(facts: RequestFacts, environ: WSGIEnvironment, status: int, seconds: float) -> None:

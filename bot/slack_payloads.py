@@ -249,7 +249,7 @@ def guard_payloads(bolt: WSGIApp, app: App, path: str) -> WSGIApp:
         # as Bolt refuses a bad signature.
         if not _is_timestamp(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")):
             return _answer(start_response, "401 Unauthorized", b'{"error": "invalid request"}')
-        raw = _take_body(environ)
+        raw = take_body(environ)
         content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip() or None
         problem = shape_problem(raw, content_type, environ)
         if problem is None:
@@ -292,8 +292,8 @@ def _answer(start_response: StartResponse, status: str, body: bytes) -> Iterable
     return [body]
 
 
-def _take_body(environ: WSGIEnvironment) -> bytes:
-    """Read the body, and put the same bytes back for Bolt to read."""
+def take_body(environ: WSGIEnvironment) -> bytes:
+    """Read the body, and put the same bytes back for the next reader (Bolt)."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -97,19 +97,30 @@ class SlackDriver:
         headers: dict[str, str] | None = None,
     ) -> Reply:
         """POST a signed body; `timestamp`/`secret` override what gets signed."""
+        raw, request_headers = self.signed(body, content_type, timestamp, secret, headers)
+        request = urllib.request.Request(
+            self.events_url, data=raw, headers=request_headers, method="POST"
+        )
+        return _send(request)
+
+    def signed(
+        self,
+        body: bytes | str,
+        content_type: str,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body's bytes and the headers Slack sends with them, signature included."""
         raw = body.encode() if isinstance(body, str) else body
         # Bolt checks the timestamp against the real clock, never the stand-in's.
         ts = int(time.time()) if timestamp is None else timestamp
-        request_headers = {
+        return raw, {
             "Content-Type": content_type,
             "X-Slack-Request-Timestamp": str(ts),
             "X-Slack-Signature": sign(secret or self.signing_secret, ts, raw),
             **(headers or {}),
         }
-        request = urllib.request.Request(
-            self.events_url, data=raw, headers=request_headers, method="POST"
-        )
-        return _send(request)
 
     def post_payload(self, payload: Json, *, headers: dict[str, str] | None = None) -> Reply:
         """Interactivity requests are a form with one JSON `payload` field."""
