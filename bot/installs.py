@@ -12,7 +12,9 @@ take that path; Bolt's own rotator, configured with the same margin, then finds 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -25,6 +27,9 @@ from bot.settings import Settings
 from storage import workspaces
 from storage.db import Database
 from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
+
+# An installation or a bot, as the store finds it (None: none).
+Found = TypeVar("Found", Installation | None, Bot | None)
 
 # Slack's default: an install link (its state) works for 10 minutes.
 STATE_SECONDS = 600
@@ -66,11 +71,7 @@ class TeamInstallations(SQLAlchemyInstallationStore):
                 is_enterprise_install=is_enterprise_install,
             )
 
-        found = find()
-        if found is not None and team_id and self._due(found.bot_token_expires_at):
-            self.rotate(enterprise_id, team_id)
-            found = find()
-        return found
+        return self._rotated_first(find, enterprise_id, team_id)
 
     def find_bot(
         self,
@@ -86,6 +87,12 @@ class TeamInstallations(SQLAlchemyInstallationStore):
                 is_enterprise_install=is_enterprise_install,
             )
 
+        return self._rotated_first(find, enterprise_id, team_id)
+
+    def _rotated_first(
+        self, find: Callable[[], Found], enterprise_id: str | None, team_id: str | None
+    ) -> Found:
+        """What `find` reads, after rotating the team's token if it is about to expire."""
         found = find()
         if found is not None and team_id and self._due(found.bot_token_expires_at):
             self.rotate(enterprise_id, team_id)

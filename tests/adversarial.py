@@ -113,26 +113,7 @@ def click_payload(
 
 
 def event_envelope(h: Harness, inner: dict[str, Any], n: int) -> dict[str, Any]:
-    now = time.time()
-    return {
-        "token": VERIFICATION_TOKEN,
-        "team_id": h.driver.team_id,
-        "api_app_id": h.driver.api_app_id,
-        "event": {"event_ts": f"{now:.6f}", **inner},
-        "type": "event_callback",
-        "event_id": f"EvFUZZ{n:010d}",
-        "event_time": int(now),
-        "authorizations": [
-            {
-                "enterprise_id": None,
-                "team_id": h.driver.team_id,
-                "user_id": h.standin.bot_user_id,
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
-        ],
-        "is_ext_shared_channel": False,
-    }
+    return h.driver.event_envelope(inner, event_id=f"EvFUZZ{n:010d}")
 
 
 def post_form(h: Harness, fields: dict[str, Any]) -> Reply:

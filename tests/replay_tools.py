@@ -136,27 +136,7 @@ _event_ids = iter(range(1, 10**9))
 
 def event(h: Harness, inner: dict[str, Any]) -> Raw:
     """An Events API event_callback with its own event_id (kept on a replay)."""
-    now = time.time()
-    envelope = {
-        "token": VERIFICATION_TOKEN,
-        "team_id": h.driver.team_id,
-        "api_app_id": h.driver.api_app_id,
-        "event": {"event_ts": f"{now:.6f}", **inner},
-        "type": "event_callback",
-        "event_id": f"EvCAMPAIGN{next(_event_ids):08d}",
-        "event_time": int(now),
-        "authorizations": [
-            {
-                "enterprise_id": None,
-                "team_id": h.driver.team_id,
-                "user_id": h.standin.bot_user_id,
-                "is_bot": True,
-                "is_enterprise_install": False,
-            }
-        ],
-        "is_ext_shared_channel": False,
-        "event_context": f"4-{inner.get('type', 'event')}-{h.driver.team_id}",
-    }
+    envelope = h.driver.event_envelope(inner, event_id=f"EvCAMPAIGN{next(_event_ids):08d}")
     return Raw(json.dumps(envelope).encode(), JSON)
 
 

@@ -269,9 +269,17 @@ class SlackDriver:
         retry_reason: str = "http_timeout",
     ) -> Reply:
         """Deliver an Events API event_callback; pass retry_num to mimic a redelivery."""
+        envelope = self.event_envelope(event, event_id=event_id)
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        return self.post(json.dumps(envelope), "application/json", headers=headers)
+
+    def event_envelope(self, event: Json, *, event_id: str | None = None) -> Json:
+        """The event_callback Slack wraps an event in, for this driver's team."""
         now = time.time()
         inner = {"event_ts": f"{now:.6f}", **event}
-        envelope = {
+        return {
             "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
             "api_app_id": self.api_app_id,
@@ -283,7 +291,7 @@ class SlackDriver:
                 {
                     "enterprise_id": None,
                     "team_id": self.team_id,
-                    "user_id": self._bot_user_id(),
+                    "user_id": self.standin.bot_user_id,
                     "is_bot": True,
                     "is_enterprise_install": False,
                 }
@@ -291,10 +299,6 @@ class SlackDriver:
             "is_ext_shared_channel": False,
             "event_context": f"4-{inner.get('type', 'event')}-{self.team_id}",
         }
-        headers = {}
-        if retry_num is not None:
-            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        return self.post(json.dumps(envelope), "application/json", headers=headers)
 
     # ---- payload pieces -------------------------------------------------------------
 
