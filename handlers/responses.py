@@ -140,7 +140,8 @@ def render(error: PanelbotError, kwargs: dict[str, Any]) -> None:
             ack()
         _tell(error, body, client)
     except Exception:
-        log.exception("could not tell the user about: %s", error.message)
+        # Its message may name a candidate: the log gets its kind only.
+        log.exception("could not tell the user about a %s", type(error).__name__)
 
 
 def render_in_view(error: PanelbotError, client: WebClient, view_id: str) -> None:
@@ -149,7 +150,8 @@ def render_in_view(error: PanelbotError, client: WebClient, view_id: str) -> Non
     try:
         client.views_update(view_id=view_id, view=_notice(error))
     except Exception:
-        log.exception("could not tell the user about: %s", error.message)
+        # Its message may name a candidate: the log gets its kind only.
+        log.exception("could not tell the user about a %s", type(error).__name__)
 
 
 def _first_input(body: dict[str, Any]) -> str | None:

@@ -201,15 +201,6 @@ def lock_rounds(session: Session, team_id: str, round_ids: Sequence[int]) -> lis
     second erasure of the same rounds waits, then finds nothing)."""
     if not round_ids:
         return []
-    # Their outbox rows first: the dispatcher records a sent message by updating its outbox
-    # row and then the round, and taking the two in the same order means an erasure and a
-    # delivery finishing at the same instant wait for each other instead of deadlocking.
-    session.scalars(
-        select(Outbox.id)
-        .where(Outbox.round_id.in_(round_ids))
-        .order_by(Outbox.id)
-        .with_for_update()
-    ).all()
     return sorted(
         session.scalars(
             select(Round.id)
@@ -299,14 +290,15 @@ def unbound_rows_matching(
     since: datetime,
     matches: Callable[[dict[str, Any]], bool],
     page: int = 200,
-) -> list[int]:
-    """Ids of outbox rows bound to no round (digests, comparisons: rendered when enqueued)
-    of these kinds, enqueued since `since`, whose payload `matches`."""
-    found: list[int] = []
+) -> list[tuple[int, str | None, str | None]]:
+    """Outbox rows bound to no round (digests, comparisons: rendered when enqueued) of these
+    kinds, enqueued since `since`, whose payload `matches`: (id, and the channel and ts of
+    the message when it was sent)."""
+    found: list[tuple[int, str | None, str | None]] = []
     last_id = 0
     while True:  # by pages: a year of digests is many rows with large payloads
         rows = session.execute(
-            select(Outbox.id, Outbox.payload)
+            select(Outbox.id, Outbox.payload, Outbox.result_channel, Outbox.result_ts)
             .where(
                 Outbox.team_id == team_id,
                 Outbox.round_id.is_(None),
@@ -317,7 +309,9 @@ def unbound_rows_matching(
             .order_by(Outbox.id)
             .limit(page)
         ).all()
-        found.extend(row_id for row_id, payload in rows if matches(payload or {}))
+        found.extend(
+            (row_id, channel, ts) for row_id, payload, channel, ts in rows if matches(payload or {})
+        )
         if len(rows) < page:
             return found
         last_id = rows[-1][0]

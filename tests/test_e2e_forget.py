@@ -326,6 +326,8 @@ def test_old_digests_naming_the_candidate_are_erased_with_them(harness: Harness)
     """Digests and comparisons are rendered when enqueued: their rows name candidates."""
     h = harness
     ada = ada_rounds(h.db, 1)[0]
+    with h.standin._lock:  # the digest naming Ada, as the bot posted it
+        posted = h.standin._store_bot_message(HIRING, {"text": "Digest"})["ts"]
     with h.db.transaction() as session:
         started = session.scalar(select(Round.created_at).where(Round.id == ada))
         for key, text in (
@@ -342,6 +344,8 @@ def test_old_digests_naming_the_candidate_are_erased_with_them(harness: Harness)
                     due_at=started,
                     created_at=started - timedelta(days=30) if key == "digest:before" else started,
                     channel_id=HIRING,
+                    result_channel=HIRING if key == "digest:ada" else None,
+                    result_ts=posted if key == "digest:ada" else None,
                     payload={
                         "label": "the hiring digest",
                         "text": "Digest",
@@ -355,6 +359,9 @@ def test_old_digests_naming_the_candidate_are_erased_with_them(harness: Harness)
     # The digest from before Ada's first round can't be about this Ada; "Lovelacey" isn't her.
     assert left == {"digest:adam", "digest:before"}
     assert "• 1 message record" in report
+    # The posted digest that named her is deleted from the channel, like her own messages.
+    h.tick()
+    assert all(m["ts"] != posted for m in h.standin.messages_in(HIRING))
 
 
 # -- panelbot forget -----------------------------------------------------------------------------

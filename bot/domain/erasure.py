@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.rubric_rules import name_key
 
-def candidate_key(name: str) -> str:
-    """How candidate names are matched: trimmed, inner spaces collapsed, in any case."""
-    return " ".join(name.split()).casefold()
+# How candidate names are matched: as role and criterion names are (trimmed, inner spaces
+# collapsed, in any case).
+candidate_key = name_key
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,15 @@ def plan(session: Session, row: Outbox) -> Plan:
     return PLANNERS[row.kind](session, row, Loaded(snap, feedback, rnd))
 
 
+def lock_recorded_round(session: Session, row: Outbox) -> None:
+    """Before recording a message's ts on its round: lock the round first, as every change
+    of a round does (submit, close, erase lock the round, then its outbox rows). Finishing
+    the outbox row first and then updating the round took them the other way round, and a
+    change at that instant deadlocked with it on PostgreSQL."""
+    if row.kind in (Kind.ANNOUNCE, Kind.SUMMARY, Kind.BRIEF) and row.round_id is not None:
+        session.execute(select(Round.id).where(Round.id == row.round_id).with_for_update())
+
+
 def record(session: Session, row: Outbox, channel: str, ts: str) -> None:
     """Keep the ts Slack gave a new message, so later changes update it in place."""
     if row.kind == Kind.ANNOUNCE:

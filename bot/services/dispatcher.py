@@ -209,6 +209,7 @@ class Dispatcher:
             return
         now = self.deps.now()
         with self.deps.db.transaction() as session:
+            deliveries.lock_recorded_round(session, claimed.row)
             if finish(
                 session,
                 Outbox,

@@ -204,7 +204,12 @@ class RetentionService:
             unbound = store.unbound_rows_matching(
                 session, team_id, RENDERED_KINDS, since, _names(candidate)
             )
-            store.delete_rows(session, Outbox.id, unbound)
+            store.delete_rows(session, Outbox.id, [row_id for row_id, _, _ in unbound])
+            # A digest or comparison already posted that names them goes too (whole: the
+            # bot cannot cut one candidate out of a posted message).
+            messages = sorted(
+                {*messages, *((channel, ts) for _, channel, ts in unbound if channel and ts)}
+            )
             erased_rounds = store.delete_rows(session, Round.id, ids)
             out = Outgoing(session, team_id, now)
             for channel, ts in messages:
