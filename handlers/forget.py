@@ -4,7 +4,8 @@ it erases the candidate and shows what was."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -16,8 +17,9 @@ from bot.views import ids
 from bot.views.forget import erased_modal, forget_modal, looking_up_modal
 from handlers.comparisons import Verb
 from handlers.payload import team_id, trigger_id, user_id
-from handlers.responses import guarded, render_in_view
+from handlers.responses import guarded, render_in_view, unexpected
 
+T = TypeVar("T")
 OUT_OF_DATE = "That confirmation is not one Panelbot can read; run /panel forget again."
 
 
@@ -36,6 +38,18 @@ def confirmed(view: dict[str, Any]) -> tuple[str, int]:
     return candidate, up_to
 
 
+def in_placeholder(client: WebClient, view_id: str, where: str, work: Callable[[], T]) -> T | None:
+    """Run `work` after a placeholder modal was shown; its error, expected or not, replaces
+    the placeholder (else it would say "Looking up…" for ever). None when it failed."""
+    try:
+        return work()
+    except PanelbotError as error:
+        render_in_view(error, client, view_id)
+    except Exception:
+        render_in_view(unexpected(where), client, view_id)
+    return None
+
+
 def register(app: App, services: Services) -> dict[str, Verb]:
     def forget(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, rest: str
@@ -46,17 +60,21 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         # Open at once (the trigger_id dies in 3 s); looking may ask Slack who is an admin.
         opened = client.views_open(trigger_id=trigger_id(body), view=looking_up_modal(rest))
         view_id = str(opened["view"]["id"])
-        try:
-            plan = services.retention.plan_erasure(team_id(body), rest, user_id(body))
-        except PanelbotError as error:
-            render_in_view(error, client, view_id)
-            return
-        client.views_update(view_id=view_id, view=forget_modal(plan))
+        plan = in_placeholder(
+            client,
+            view_id,
+            "forget",
+            lambda: services.retention.plan_erasure(team_id(body), rest, user_id(body)),
+        )
+        if plan is not None:
+            client.views_update(view_id=view_id, view=forget_modal(plan))
 
     @app.view(ids.FORGET)
     @guarded
     def erase(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         candidate, up_to = confirmed(body.get("view") or {})
+        # Answered with the report itself: the admin check asks Slack within a 2 s budget
+        # (SlackGateway.in_time) and the erasure is one short transaction.
         erased = services.retention.erase(team_id(body), candidate, up_to, user_id(body))
         ack(response_action="update", view=erased_modal(erased))
         # The chat.delete rows are unbound: send them now, per conversation; the tick

@@ -67,17 +67,20 @@ def guarded(listener: Listener) -> Listener:
                 body = {k: v for k, v in kwargs["body"].items() if k != "trigger_id"}
                 render(PanelbotError(WINDOW_GONE), {**kwargs, "body": body})
                 return
-            error_id = uuid.uuid4().hex[:8]
-            log.exception("unexpected error in %s (error id %s)", listener.__name__, error_id)
-            render(
-                PanelbotError(
-                    "Something went wrong on our side and nothing was changed by it. "
-                    f"If it happens again, give your Panelbot admin this error id: `{error_id}`."
-                ),
-                kwargs,
-            )
+            render(unexpected(listener.__name__), kwargs)
 
     return run
+
+
+def unexpected(where: str) -> PanelbotError:
+    """Log the exception being handled with a short id, and the words that give the user
+    that id (never the stack trace)."""
+    error_id = uuid.uuid4().hex[:8]
+    log.exception("unexpected error in %s (error id %s)", where, error_id)
+    return PanelbotError(
+        "Something went wrong on our side and nothing was changed by it. "
+        f"If it happens again, give your Panelbot admin this error id: `{error_id}`."
+    )
 
 
 def _already_answered(exc: Exception) -> bool:
