@@ -206,8 +206,11 @@ def test_three_instances_send_each_nudge_exactly_once(
         report(request.node.name, elapsed, instances, standin)
 
         assert_each_nudged_exactly_once(databases[0], standin, seeded.user_ids)
-        # Every instance did some of each kind of work; together, each piece once.
-        assert all(i.services.due_work.handled > 0 for i in instances)
+        # The work really was shared; together, each piece once. Every instance sent some
+        # (sends are slow enough to interleave). Due work is only a few milliseconds a row,
+        # and SQLite takes one writer at a time, so on a loaded machine one instance can
+        # drain a whole batch run of it before another gets a claim in: at least two, there.
+        assert sum(i.services.due_work.handled > 0 for i in instances) >= 2
         assert all(i.client.posted > 0 for i in instances)
         assert sum(i.services.due_work.handled for i in instances) == NUDGES
         assert sum(i.client.posted for i in instances) == NUDGES
