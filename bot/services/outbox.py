@@ -136,19 +136,14 @@ class Outgoing:
         round_id: int | None = None,
     ) -> None:
         """A message fixed at enqueue time, to a channel or (`user_id`) a DM."""
-        add_once(
-            self.session,
-            Outbox,
-            team_id=self.team_id,
-            key=key,
-            kind=Kind.POST,
-            due_at=self.now,
-            created_at=self.now,
+        self._add(
+            key,
+            Kind.POST,
+            {"label": label, "text": message.text, "blocks": message.blocks},
             round_id=round_id,
             channel_id=channel_id,
             user_id=user_id,
             notify_user_id=notify_user_id,
-            payload={"label": label, "text": message.text, "blocks": message.blocks},
         )
 
     def upload(
@@ -164,6 +159,26 @@ class Outgoing:
     ) -> None:
         """A file made at delivery (a heatmap, an export) from `payload`, to a channel or
         (`user_id`) a DM."""
+        self._add(
+            key,
+            kind,
+            {"label": label, **payload},
+            channel_id=channel_id,
+            user_id=user_id,
+            notify_user_id=notify_user_id,
+        )
+
+    def delete_message(self, channel: str, ts: str) -> str:
+        """Delete one of the bot's messages (chat.delete); returns the row's key. Bound to
+        no round (the round is gone by then) and holding only where the message is: the
+        row says nothing about what the message was about."""
+        key = f"delete:{channel}:{ts}"
+        self._add(key, Kind.DELETE, {"channel": channel, "ts": ts}, channel_id=channel)
+        return key
+
+    # -- helpers -------------------------------------------------------------------------
+    def _add(self, key: str, kind: str, payload: dict[str, Any], **where: Any) -> None:
+        """A row due now, sent once; `where` says where to (channel, DM, round, notify)."""
         add_once(
             self.session,
             Outbox,
@@ -172,31 +187,10 @@ class Outgoing:
             kind=kind,
             due_at=self.now,
             created_at=self.now,
-            channel_id=channel_id,
-            user_id=user_id,
-            notify_user_id=notify_user_id,
-            payload={"label": label, **payload},
+            payload=payload,
+            **where,
         )
 
-    def delete_message(self, channel: str, ts: str) -> str:
-        """Delete one of the bot's messages (chat.delete); returns the row's key. Bound to
-        no round (the round is gone by then) and holding only where the message is: the
-        row says nothing about what the message was about."""
-        key = f"delete:{channel}:{ts}"
-        add_once(
-            self.session,
-            Outbox,
-            team_id=self.team_id,
-            key=key,
-            kind=Kind.DELETE,
-            due_at=self.now,
-            created_at=self.now,
-            channel_id=channel,
-            payload={"channel": channel, "ts": ts},
-        )
-        return key
-
-    # -- helpers -------------------------------------------------------------------------
     def _row(
         self, key: str, kind: str, snap: RoundSnapshot, label: str, **fields: Any
     ) -> dict[str, Any]:
