@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tests.harness import Harness
-from tests.slack.driver import VERIFICATION_TOKEN, Reply, _action
+from tests.slack.driver import Reply, _action
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -69,22 +69,8 @@ class Settler:
 
 # -- building requests as dicts (to mutate before sending) ---------------------------------
 def command_fields(h: Harness, user: str, text: str, channel: str) -> dict[str, Any]:
-    info = h.standin.user_info(user) or {}
-    return {
-        "token": VERIFICATION_TOKEN,
-        "team_id": h.driver.team_id,
-        "team_domain": h.driver.team_domain,
-        "channel_id": channel,
-        "channel_name": "hiring" if channel.startswith("C") else "directmessage",
-        "user_id": user,
-        "user_name": str(info.get("name") or user),
-        "command": "/panel",
-        "text": text,
-        "api_app_id": h.driver.api_app_id,
-        "is_enterprise_install": "false",
-        "response_url": h.standin.new_response_url(channel=channel),
-        "trigger_id": h.standin.new_trigger_id(user),
-    }
+    name = "hiring" if channel.startswith("C") else "directmessage"
+    return dict(h.driver.command_fields(user, text, "/panel", channel, name))
 
 
 def click_payload(

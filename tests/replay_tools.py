@@ -51,22 +51,7 @@ def database_name(h: Harness) -> str:
 def command(
     h: Harness, user: str, text: str, *, channel: str = HIRING, channel_name: str = "hiring"
 ) -> Raw:
-    info = h.standin.user_info(user) or {}
-    fields = {
-        "token": VERIFICATION_TOKEN,
-        "team_id": h.driver.team_id,
-        "team_domain": h.driver.team_domain,
-        "channel_id": channel,
-        "channel_name": channel_name,
-        "user_id": user,
-        "user_name": str(info.get("name") or user),
-        "command": "/panel",
-        "text": text,
-        "api_app_id": h.driver.api_app_id,
-        "is_enterprise_install": "false",
-        "response_url": h.standin.new_response_url(channel=channel),
-        "trigger_id": h.standin.new_trigger_id(user),
-    }
+    fields = h.driver.command_fields(user, text, "/panel", channel, channel_name)
     return Raw(urlencode(fields).encode(), FORM)
 
 

@@ -140,6 +140,21 @@ class SlackDriver:
         **extra: str,
     ) -> Reply:
         fields = {
+            **self.command_fields(user_id, text, command, channel_id, channel_name),
+            **extra,
+        }
+        return self.post(urlencode(fields), "application/x-www-form-urlencoded")
+
+    def command_fields(
+        self,
+        user_id: str,
+        text: str = "",
+        command: str = "/panel",
+        channel_id: str = "C0HIRING",
+        channel_name: str = "hiring",
+    ) -> dict[str, str]:
+        """The form Slack posts for a slash command, with a fresh response_url and trigger."""
+        return {
             "token": VERIFICATION_TOKEN,
             "team_id": self.team_id,
             "team_domain": self.team_domain,
@@ -153,9 +168,7 @@ class SlackDriver:
             "is_enterprise_install": "false",
             "response_url": self.standin.new_response_url(channel=channel_id),
             "trigger_id": self.standin.new_trigger_id(user_id),
-            **extra,
         }
-        return self.post(urlencode(fields), "application/x-www-form-urlencoded")
 
     def shortcut(self, user_id: str, callback_id: str) -> Reply:
         """A global shortcut (from the lightning menu / search)."""
