@@ -52,7 +52,7 @@ from tests.finished_rounds import seed_finished_rounds
 from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, modal_named
 from tests.reliability import Outcome, record
 from tests.slack.driver import Reply
-from tests.slack.state import V, full_state_values
+from tests.slack.state import V
 
 pytestmark = pytest.mark.reliability
 
@@ -388,5 +388,4 @@ def test_the_scan_sees_a_raw_mention() -> None:
     texts = list(mrkdwn_texts(message))
     assert texts == ["hi <!channel>", "a <@U0ADMIN>", "&amp;lt;"]
     assert list(plain_texts(message)) == ["<!here> is fine here"]
-    assert "".join(strings_in(message))
-    assert full_state_values([], {}) == {}
+    assert {"hi <!channel>", "<!here> is fine here", "&amp;lt;"} <= set(strings_in(message))

@@ -353,6 +353,7 @@ def test_old_digests_naming_the_candidate_are_erased_with_them(harness: Harness)
                     },
                 )
             )
+    assert any(m["ts"] == posted for m in h.standin.messages_in(HIRING))
     report = texts(confirm(h, ask_to_forget(h, "Ada Lovelace")))
     with h.db.read() as session:
         left = set(session.scalars(select(Outbox.key).where(Outbox.kind == "post")))

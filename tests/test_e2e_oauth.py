@@ -136,11 +136,21 @@ def test_two_workspaces_install_and_each_is_served_with_its_own_token(
     b = h.for_team(TEAM_B)
     h.start_round(candidate="Ada Lovelace")
     b.start_round(candidate="Barbara Liskov")
-    b_places = {TEAM_B.hiring, *(f"D{u}" for u in TEAM_B.panel)}
-    for call in h.standin.calls:
-        place = call.args.get("channel") or call.args.get("channel_id")
-        if place in b_places:
-            assert h.standin.team_of(call.token) == TEAM_B.team_id, call
+    b_places = {TEAM_B.hiring, *(f"D{u}" for u in TEAM_B.panel), *TEAM_B.panel, TEAM_B.org}
+    about_b = [
+        call
+        for call in h.standin.calls
+        if (
+            call.args.get("channel")
+            or call.args.get("channel_id")
+            or call.args.get("users")
+            or call.args.get("user")
+        )
+        in b_places
+    ]
+    assert about_b  # B's round did ask Slack about B's channel and people
+    for call in about_b:
+        assert h.standin.team_of(call.token) == TEAM_B.team_id, call
     announcement = b.announcement()
     assert announcement is not None and "Barbara Liskov" in announcement["text"]
     assert announcement["user"] == h.standin.workspace(TEAM_B.team_id).bot_user_id
@@ -182,10 +192,12 @@ def test_unknown_and_uninstalled_teams_are_refused_and_nothing_is_stored(
     assert install(h, TEAM_A).status == 200
     for stranger in (h.driver.for_team(TEAM_B.team_id), h.driver.for_team("T0NOBODY")):
         before = len(h.standin.calls)
+        told = len(h.standin.responses)
         reply = stranger.command(TEAM_B.org, "new Eve Stranger", channel_id=TEAM_B.hiring)
         # Bolt's authorize finds no installation and says so where the command was typed.
         assert reply.status == 200 and reply.body == ""
-        message = h.standin.responses[-1]["text"]
+        assert len(h.standin.responses) == told + 1  # this stranger's own answer
+        message = h.standin.responses[told]["text"]
         assert "installation with this app is no longer available" in message
         home = stranger.event({"type": "app_home_opened", "user": TEAM_B.org, "tab": "home"})
         assert "no longer available" in home.body and TEAM_B.org not in h.standin.home_views

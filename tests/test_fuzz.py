@@ -327,4 +327,6 @@ def registered_listeners() -> set[str]:
 
 
 def test_every_registered_handler_has_a_fuzz_seed() -> None:
-    assert registered_listeners() - {seed.listener for seed in SEEDS} == set()
+    found = registered_listeners()
+    assert len(found) >= 26, found  # the scan still sees the handlers (26 when written)
+    assert found - {seed.listener for seed in SEEDS} == set()
