@@ -145,22 +145,10 @@ class SlackGateway:
                 return False
 
     # -- messages ----------------------------------------------------------
-    def open_dm(self, team_id: str, user_id: str) -> str:
-        return str(self.client(team_id).conversations_open(users=user_id)["channel"]["id"])
-
-    def post(
-        self, team_id: str, channel: str, text: str, blocks: list[dict[str, Any]], **kwargs: Any
-    ) -> str:
-        """Post a message; returns its ts."""
-        reply = self.client(team_id).chat_postMessage(
-            channel=channel, text=text, blocks=blocks, **kwargs
-        )
-        return str(reply["ts"])
-
-    def update(
-        self, team_id: str, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]
-    ) -> None:
-        self.client(team_id).chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    def is_admin(self, team_id: str, user_id: str) -> bool:
+        """A workspace admin or owner (users.info, cached)."""
+        info = self.user(team_id, user_id) or {}
+        return bool(info.get("is_admin") or info.get("is_owner"))
 
     # -- tokens --------------------------------------------------------------------------
     def client(self, team_id: str) -> WebClient:

@@ -90,10 +90,6 @@ def mark_uninstalled(session: Session, team_id: str, now: datetime) -> None:
     )
 
 
-def get(session: Session, team_id: str) -> Workspace | None:
-    return session.get(Workspace, team_id)
-
-
 def enterprise_of(connection: Connection | Session, client_id: str, team_id: str) -> str | None:
     """The Enterprise Grid org a team's install belongs to (None: a plain workspace), which
     slack_sdk's store needs beside the team id to find its tokens."""

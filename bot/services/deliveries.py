@@ -105,12 +105,16 @@ def plan(session: Session, row: Outbox) -> Plan:
     return PLANNERS[row.kind](session, row, Loaded(snap, feedback, rnd))
 
 
+# The messages whose ts `record` keeps on their round (or its panelist).
+RECORDED_ON_ROUND = frozenset({Kind.ANNOUNCE, Kind.SUMMARY, Kind.BRIEF})
+
+
 def lock_recorded_round(session: Session, row: Outbox) -> None:
     """Before recording a message's ts on its round: lock the round first, as every change
     of a round does (submit, close, erase lock the round, then its outbox rows). Finishing
     the outbox row first and then updating the round took them the other way round, and a
     change at that instant deadlocked with it on PostgreSQL."""
-    if row.kind in (Kind.ANNOUNCE, Kind.SUMMARY, Kind.BRIEF) and row.round_id is not None:
+    if row.kind in RECORDED_ON_ROUND and row.round_id is not None:
         session.execute(select(Round.id).where(Round.id == row.round_id).with_for_update())
 
 

@@ -243,8 +243,8 @@ class RetentionService:
         if requester is None or {r.organizer_id for r in rounds} == {requester}:
             return
         # Erasing is a modal submission: Slack's answer must come within the ack's time.
-        (info,) = self.deps.slack.in_time(lambda: self.deps.slack.user(team_id, requester))
-        if (info or {}).get("is_admin") or (info or {}).get("is_owner"):
+        (admin,) = self.deps.slack.in_time(lambda: self.deps.slack.is_admin(team_id, requester))
+        if admin:
             return
         raise NotAllowed(
             f"You can't erase {escape(candidate)}: only whoever organized every one of their "

@@ -137,8 +137,8 @@ class RubricService:
             if role_queries.hiring_channel(session, team_id, role.id) is None:
                 return role
         # Saving is a modal submission: Slack's answer must come within the ack's time.
-        (info,) = self.deps.slack.in_time(lambda: self.deps.slack.user(team_id, user_id))
-        if (info or {}).get("is_admin") or (info or {}).get("is_owner"):
+        (admin,) = self.deps.slack.in_time(lambda: self.deps.slack.is_admin(team_id, user_id))
+        if admin:
             return role
         raise NotAllowed(
             f"Only organizers of {escape(role.name)} panels and workspace admins can edit its "

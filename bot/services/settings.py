@@ -42,8 +42,7 @@ class SettingsService:
         if command.action == "show":
             with self.deps.db.read() as session:
                 return describe_cadence(cadence_of(session, team_id))
-        info = self.deps.slack.user(team_id, user_id) or {}
-        if not (info.get("is_admin") or info.get("is_owner")):
+        if not self.deps.slack.is_admin(team_id, user_id):
             raise NotAllowed("Only a workspace admin or owner can change the reminder schedule.")
         cadence = command.cadence if command.action == "set" else None
         with self.deps.db.transaction() as session:
