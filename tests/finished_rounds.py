@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -23,15 +23,16 @@ from bot.domain.rubric import SECOND_INTERVIEW, Rubric
 from storage import queries
 from storage.db import Database
 from storage.models import Feedback, FeedbackRevision, Panelist, RatingRow, RoleRubric, Round
+from tests.harness import TEST_START
 
 TEAM = "T0001"  # the Slack stand-in's team
 ORGANIZER = "UORG"
 HIRING = "C0HIRING"
 PANEL = ("UANA", "UBEN", "UCY")
 NAMES = {"UANA": "Ana Tanaka", "UBEN": "Ben Miller", "UCY": "Cy Weber", "UDEE": "Dee Jones"}
-# Weeks before any round a test starts through the app (those run at the real time), so
-# those are the role's newest rounds.
-BASE = (datetime.now(UTC) - timedelta(days=60)).replace(minute=0, second=0, microsecond=0)
+# Weeks before any round a test starts through the app (those start at the test clock's
+# TEST_START or later), so those are the role's newest rounds.
+BASE = TEST_START - timedelta(days=60)
 
 # (round number, panelist) → one rating for every criterion, or criterion key → rating.
 Ratings = Callable[[int, str], int | Mapping[str, int]]

@@ -75,11 +75,17 @@ def seed_workspace(standin: SlackStandIn) -> None:
     standin.add_channel(PRIVATE_NO_BOT, "secret", is_private=True, bot_is_member=False)
 
 
-class Clock:
-    """The bot's clock: real time plus however far a test has moved it (no sleeping)."""
+# Where the bot's clock starts in every end-to-end test: a Wednesday morning, so what a test
+# sees never depends on the day or the hour it runs (weekends and quiet hours hold nudges).
+TEST_START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
-    def __init__(self) -> None:
-        self.offset = timedelta(0)
+
+class Clock:
+    """The bot's clock: it starts at TEST_START and runs at the real pace from there, plus
+    however far a test has moved it (no sleeping)."""
+
+    def __init__(self, start: datetime = TEST_START) -> None:
+        self.offset = start - datetime.now(UTC)
 
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self.offset

@@ -128,6 +128,11 @@ def seed_due_nudges(
         if into is not None:
             model = DueWork if into == "due_work" else Outbox
             _bulk(session, model, [_nudge_row(into, r, u, now) for r, u in panelists])
+        if into == "outbox":
+            # The due work that enqueued those rows, done: without it the rounds look as if
+            # they predate reminders, and an instance's start would schedule them afresh.
+            done = [_nudge_row("due_work", r, u, now) for r, u in panelists]
+            _bulk(session, DueWork, [row | {"status": WorkState.DONE} for row in done])
     if standin is not None:
         register_workspace(standin, user_ids, tz)
     return Seeded(round_ids, panelists)

@@ -69,6 +69,8 @@ KILL_POINTS = (SUBMISSION, SUMMARY, DIGEST, BRIEFS)
 DIGEST_TITLE = "Hiring digest:"
 BRIEF_TITLE = "You're on the interview panel for"
 SLOW_POST = 0.5  # below SLACK_TIMEOUT_SECONDS: Slack stores the post, answers half a second late
+# How long the bot may go without calling Slack before a wait calls it stuck (each call
+# starts the budget again: wait_until), so a slow machine takes longer but does not fail.
 SETTLE_TIMEOUT = 30.0
 LOST_REQUEST = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError)
 
@@ -88,7 +90,17 @@ class Crashes:
     # -- the process -------------------------------------------------------------------------
     def start(self) -> None:
         self.bot.start()
-        wait_until(self.bot, self._ready, "the bot to answer /readyz", SETTLE_TIMEOUT)
+        wait_until(
+            self.bot,
+            self._ready,
+            "the bot to answer /readyz",
+            SETTLE_TIMEOUT,
+            progress=self.slack_calls,
+        )
+
+    def slack_calls(self) -> int:
+        """Progress for wait_until: every Slack call the bot makes."""
+        return len(self.h.standin.calls)
 
     def _ready(self) -> bool:
         try:
@@ -100,7 +112,7 @@ class Crashes:
     def kill_after(self, ready: Callable[[], bool], what: str, round_id: int | None) -> None:
         """Once `ready`, wait a random moment (the answer to a slow post takes SLOW_POST),
         SIGKILL the bot, let its scheduled work come due, and start it again."""
-        wait_until(self.bot, ready, what, SETTLE_TIMEOUT)
+        wait_until(self.bot, ready, what, SETTLE_TIMEOUT, progress=self.slack_calls)
         time.sleep(self.rng.uniform(0, SLOW_POST * 1.2))
         self.crash(round_id)
 
@@ -130,7 +142,13 @@ class Crashes:
                 self.reminders_due += heads_up.rowcount
         self.start()
         # What came due while it was down is done before anyone acts again.
-        wait_until(self.bot, self.settled, "the work left by the kill", SETTLE_TIMEOUT)
+        wait_until(
+            self.bot,
+            self.settled,
+            "the work left by the kill",
+            SETTLE_TIMEOUT,
+            progress=self.slack_calls,
+        )
 
     def _unrecorded(self) -> set[tuple[str, str]]:
         """Posts Slack stored that the killed process had not recorded as sent."""
@@ -171,7 +189,13 @@ class Crashes:
                 "two briefs posted",
                 round_id,
             )
-        wait_until(self.bot, lambda: self._briefed(round_id), "every brief", SETTLE_TIMEOUT)
+        wait_until(
+            self.bot,
+            lambda: self._briefed(round_id),
+            "every brief",
+            SETTLE_TIMEOUT,
+            progress=self.slack_calls,
+        )
         return round_id
 
     def _briefed(self, round_id: int) -> bool:
@@ -255,7 +279,13 @@ class Crashes:
         assert reply.status == 200, reply.body
         if kill:
             self.kill_after(lambda: bool(self._summaries(round_id)), "the summary posted", None)
-        wait_until(self.bot, lambda: bool(self._summaries(round_id)), "the summary", SETTLE_TIMEOUT)
+        wait_until(
+            self.bot,
+            lambda: bool(self._summaries(round_id)),
+            "the summary",
+            SETTLE_TIMEOUT,
+            progress=self.slack_calls,
+        )
 
     def _summaries(self, round_id: int) -> list[object]:
         with self.h.db.read() as session:
@@ -350,7 +380,7 @@ def test_killed_anywhere_in_a_round_loses_nothing(crashes: Crashes, database_url
         if point == DIGEST:
             c.digest(round_id)
         c.close(round_id, kill=point == SUMMARY)
-        wait_until(c.bot, c.settled, "everything delivered", SETTLE_TIMEOUT)
+        wait_until(c.bot, c.settled, "everything delivered", SETTLE_TIMEOUT, progress=c.slack_calls)
         found = audit(h.db, h.standin, in_flight_at_kills=c.in_flight)
         new_duplicates = found.duplicates - seen_duplicates
         seen_duplicates = found.duplicates
