@@ -1,5 +1,7 @@
 """Every view and message validates through slack_sdk's models and the limits slack_sdk
-does not check (50 blocks a message, plain_text_input max_length), with worst-case data."""
+does not check (50 blocks a message, plain_text_input max_length), with worst-case data.
+tests/test_views_worst_case.py runs every builder in bot/views at its worst through the
+stand-in's own check, with this module's worst-case round and feedback."""
 
 from __future__ import annotations
 
