@@ -24,6 +24,7 @@ from bot.views.role_picker import role_picker
 from bot.views.rubric_modal import parse_rubric_modal, rubric_modal, rubric_saved_modal
 from handlers.payload import (
     action_value,
+    any_of,
     round_id,
     state_values,
     team_id,
@@ -176,7 +177,7 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         reply = comparison_message(compared.comparison, page, request.state)
         respond(text=reply.text, blocks=reply.blocks, replace_original=True)
 
-    @app.action(ids.COMPARE_PAGE)
+    @app.action(any_of(ids.COMPARE_PAGE))
     @guarded
     def turn_page(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()

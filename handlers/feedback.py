@@ -14,7 +14,15 @@ from bot.services import Services
 from bot.views import ids
 from bot.views.feedback_modal import feedback_modal, feedback_saved_modal, parse_feedback
 from bot.views.notes import notes_modal
-from handlers.payload import action_value, metadata_round, round_id, state_values, team_id, user_id
+from handlers.payload import (
+    action_value,
+    any_of,
+    metadata_round,
+    round_id,
+    state_values,
+    team_id,
+    user_id,
+)
 from handlers.responses import guarded
 
 log = logging.getLogger(__name__)
@@ -53,7 +61,7 @@ def register(app: App, services: Services) -> None:
         )
         client.views_open(trigger_id=body["trigger_id"], view=notes_modal(snap, feedback, 0))
 
-    @app.action(ids.NOTES_PAGE)
+    @app.action(any_of(ids.NOTES_PAGE))
     @guarded
     def notes_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()

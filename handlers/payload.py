@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from bot.domain.rules import whole_number
 from bot.errors import NotFound, PanelbotError
+
+
+def any_of(action_ids: Iterable[str]) -> re.Pattern[str]:
+    """One listener for several action ids (Bolt takes a pattern, not a list): buttons that
+    do one thing but sit in one block, where Slack wants their action_ids distinct."""
+    return re.compile("^(?:" + "|".join(map(re.escape, action_ids)) + ")$")
 
 
 def team_id(body: dict[str, Any]) -> str:

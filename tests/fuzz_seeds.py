@@ -240,25 +240,29 @@ def home_click(w: World, data: Any) -> Request:
     return Request("interaction", click_payload(w.h, ORG, ids.OPEN_NEW_PANEL, "new", view=home))
 
 
-def notes_page(w: World, data: Any) -> Request:
+def notes_page(action_id: str, page: int) -> Build:
     """A page of the notes modal: open it first (See all notes), then turn the page."""
-    view = open_modal(
-        w,
-        ORG,
-        ids.NOTES,
-        lambda: post_interaction(
-            w.h,
-            click_payload(
+
+    def build(w: World, data: Any) -> Request:
+        view = open_modal(
+            w,
+            ORG,
+            ids.NOTES,
+            lambda: post_interaction(
                 w.h,
-                ORG,
-                ids.SEE_NOTES,
-                str(w.finished.round_ids[0]),
-                message=w.message_of(w.feedback_round),
+                click_payload(
+                    w.h,
+                    ORG,
+                    ids.SEE_NOTES,
+                    str(w.finished.round_ids[0]),
+                    message=w.message_of(w.feedback_round),
+                ),
             ),
-        ),
-    )
-    value = f"{w.finished.round_ids[0]}:1"
-    return Request("interaction", click_payload(w.h, ORG, ids.NOTES_PAGE, value, view=view))
+        )
+        value = f"{w.finished.round_ids[0]}:{page}"
+        return Request("interaction", click_payload(w.h, ORG, action_id, value, view=view))
+
+    return build
 
 
 def open_modal(
@@ -348,14 +352,16 @@ CLICKS = [
     (ORG, ids.COMPARE_PICK, "{role}:", None),
     (ORG, ids.EXPORT_PICK, "{role}:", None),
     (ORG, ids.RUBRIC_PICK, "{role}:", None),
-    (ORG, ids.COMPARE_PAGE, "{role}:0:|1", None),
+    (ORG, ids.COMPARE_PAGE_PREV, "{role}:0:|0", None),
+    (ORG, ids.COMPARE_PAGE_NEXT, "{role}:0:|1", None),
     (ORG, ids.COMPARE_CALIBRATED, "{role}:0:depth|0", None),
 ]
 SEEDS = [
     Seed(f"command:{ids.COMMAND}", command),
     Seed(f"shortcut:{ids.SHORTCUT_NEW_PANEL}", shortcut),
     Seed(f"action:{ids.OPEN_NEW_PANEL}", home_click),
-    Seed(f"action:{ids.NOTES_PAGE}", notes_page),
+    Seed(f"action:{ids.NOTES_PAGE_PREV}", notes_page(ids.NOTES_PAGE_PREV, 0)),
+    Seed(f"action:{ids.NOTES_PAGE_NEXT}", notes_page(ids.NOTES_PAGE_NEXT, 1)),
     *(Seed(f"action:{a}", click(user, a, value, where)) for user, a, value, where in CLICKS),
     Seed(
         f"view:{ids.NEW_PANEL}",

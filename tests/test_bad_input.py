@@ -293,7 +293,8 @@ def test_forged_ids_of_another_workspace_lead_nowhere(
     values = {
         ids.GIVE_FEEDBACK: str(other_round),
         ids.SEE_NOTES: str(other_round),
-        ids.NOTES_PAGE: f"{other_round}:1",
+        ids.NOTES_PAGE_PREV: f"{other_round}:0",
+        ids.NOTES_PAGE_NEXT: f"{other_round}:1",
         ids.CLOSE_ROUND: str(other_round),
         ids.CANCEL_ROUND: str(other_round),
         ids.EDIT_PANELISTS: str(other_round),
@@ -301,7 +302,8 @@ def test_forged_ids_of_another_workspace_lead_nowhere(
         ids.NUDGE_NOT_ATTENDED: str(other_round),
         ids.NUDGE_NOW: str(other_round),
         ids.COMPARE_ROLE: str(other_round),
-        ids.COMPARE_PAGE: f"{other_role}:0:|0",
+        ids.COMPARE_PAGE_PREV: f"{other_role}:0:|0",
+        ids.COMPARE_PAGE_NEXT: f"{other_role}:0:|1",
         ids.COMPARE_CALIBRATED: f"{other_role}:0:|0",
     }
     selects = {ids.COMPARE_PICK, ids.EXPORT_PICK, ids.RUBRIC_PICK}

@@ -27,7 +27,7 @@ from bot.views.comparison import (
     short_name,
     text_size,
 )
-from tests.slack.blockkit import block_errors
+from tests.slack.blockkit import message_errors
 from tests.test_views import EVIL, mrkdwn_texts, no_raw_mentions
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
@@ -128,7 +128,7 @@ def assert_ok(m: Message) -> None:
     """What block_errors checks, and the limits it does not: the table's 100 rows and 20
     columns, every section's 3000 characters and the message's total text."""
     assert m.text
-    assert block_errors(m.blocks, limit=50) == []
+    assert message_errors(m.blocks) == []
     for table in blocks_of(m, "table"):
         assert 1 <= len(table["rows"]) <= 100
         assert {len(row) for row in table["rows"]} == {len(table["rows"][0])}
@@ -235,9 +235,9 @@ def test_paging_at_the_table_limit(n: int, expected: list[tuple[str, int]]) -> N
         assert ("Previous" in b) is (page > 0)
         assert ("Next" in b) is (page < len(expected) - 1)
         if "Previous" in b:
-            assert b["Previous"] == (ids.COMPARE_PAGE, f"{STATE}|{page - 1}")
+            assert b["Previous"] == (ids.COMPARE_PAGE_PREV, f"{STATE}|{page - 1}")
         if "Next" in b:
-            assert b["Next"] == (ids.COMPARE_PAGE, f"{STATE}|{page + 1}")
+            assert b["Next"] == (ids.COMPARE_PAGE_NEXT, f"{STATE}|{page + 1}")
 
 
 def test_a_page_out_of_range_shows_the_nearest() -> None:

@@ -49,7 +49,7 @@ from tests.adversarial import (
     strings_in,
 )
 from tests.finished_rounds import seed_finished_rounds
-from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, modal_named
+from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, button, modal_named
 from tests.reliability import Outcome, record
 from tests.slack.driver import Reply
 from tests.slack.state import V
@@ -183,9 +183,12 @@ def everyone_looks(room: Room, round_id: int) -> None:
         room.command(user, "status")
         room.home(user)
         room.click(user, announcement, "see_notes", str(round_id))
+        room.click(user, announcement, "notes_page_next", f"{round_id}:1")
+        room.click(user, announcement, "notes_page_prev", f"{round_id}:0")
         room.click(user, announcement, "give_feedback", str(round_id))
         room.click(user, announcement, "compare_role", str(round_id))
         room.command(user, "compare Staff Engineer")
+        turn_comparison_pages(room, user)
         room.command(user, "export Staff Engineer")
         room.command(user, "calibration")
     room.command(ORG, "digest now")
@@ -196,6 +199,17 @@ def everyone_looks(room: Room, round_id: int) -> None:
     room.settle()
     h.tick()
     room.settle()
+
+
+def turn_comparison_pages(room: Room, user: str) -> None:
+    """Previous and Next on the channel's latest comparison (forged where the comparison has
+    one page: the bot shows the nearest page there is)."""
+    compared = room.h.standin.posted(HIRING, text_contains="Comparison for")
+    assert compared, "the organizer's comparison is posted first"
+    toggle = button(compared[-1], "compare_calibrated")
+    state = str(toggle["value"]).rpartition("|")[0]
+    room.click(user, compared[-1], "compare_page_prev", f"{state}|0")
+    room.click(user, compared[-1], "compare_page_next", f"{state}|1")
 
 
 @contextmanager

@@ -547,10 +547,10 @@ def test_150_candidates_page_at_99_rows(harness: Harness) -> None:
     assert "candidates 1–99 of 150" in contexts(message)
     assert message["text"] == "Comparison for Staff Engineer: 150 candidates, 1–99 shown"
     assert not any(b["text"] == "Previous" for b in buttons(message))
-    next_button = button(message, "compare_page")
+    next_button = button(message, "compare_page_next")
     assert next_button["text"]["text"] == "Next"
 
-    reply = h.click(ORG, message, "compare_page")
+    reply = h.click(ORG, message, "compare_page_next")
     assert reply.status == 200
     second = h.wait_for(
         lambda: next(
@@ -570,7 +570,7 @@ def test_150_candidates_page_at_99_rows(harness: Harness) -> None:
     assert sorted(shown) == sorted(f"Candidate {n + 1:03d}" for n in range(150))
 
     # Previous goes back to the first page.
-    assert h.click(ORG, second, "compare_page").status == 200
+    assert h.click(ORG, second, "compare_page_prev").status == 200
     back = h.wait_for(
         lambda: next(
             (m for m in comparisons(h) if m["ts"] == message["ts"] and len(table(m)) == 100),

@@ -171,12 +171,21 @@ def test_notes_only_for_hiring_channel_members_and_only_when_complete(harness: H
         lambda: modal_named(harness.standin.open_view_for(ORG), "panel_notes"), "notes modal"
     )
     assert "&lt;!channel&gt; incident" in str(notes["blocks"])
-    # Page to the second panelist.
-    next_button = next(e for b in notes["blocks"] if b["type"] == "actions" for e in b["elements"])
+
+    # Page to the second panelist, and back.
+    def notes_page(n: int) -> dict[str, Any] | None:
+        view = modal_named(harness.standin.open_view_for(ORG), "panel_notes")
+        return view if view and f"Panelist {n} of 2" in str(view["blocks"]) else None
+
+    [next_button] = [e for b in notes["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert next_button["action_id"] == "notes_page_next"
     harness.driver.block_action(
-        ORG, "notes_page", value=next_button["value"], block_id="nav", view=notes
+        ORG, "notes_page_next", value=next_button["value"], block_id="nav", view=notes
     )
-    harness.wait_for(
-        lambda: "Panelist 2 of 2" in str((harness.standin.open_view_for(ORG) or {})["blocks"]),
-        "page 2",
+    second = harness.wait_for(lambda: notes_page(2), "page 2")
+    [back] = [e for b in second["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert back["action_id"] == "notes_page_prev"
+    harness.driver.block_action(
+        ORG, "notes_page_prev", value=back["value"], block_id="nav", view=second
     )
+    harness.wait_for(lambda: notes_page(1), "page 1 again")

@@ -449,3 +449,27 @@ def test_the_confirmation_fits_any_number_of_rounds() -> None:
     assert len(view["blocks"]) <= 100
     assert texts(view).count("&lt;Platform&gt;") == 400
     assert json.loads(view["private_metadata"]) == {"candidate": "A" * 200, "up_to": 1399}
+
+
+def test_rounds_past_what_a_modal_holds_are_counted() -> None:
+    """Thousands of rounds whose names escaping makes five times longer: the confirmation
+    lists the oldest that fit Slack's view and counts the rest; all of them are erased."""
+    rounds = tuple(
+        ErasableRound(
+            id=1000 + n,
+            role_name="&" * 80,
+            organizer_id=ORG,
+            status=Status.CLOSED,
+            started_at=WED + timedelta(days=n),
+            panelists=12,
+            feedback=12,
+        )
+        for n in range(5000)
+    )
+    view = forget_modal(ErasurePlan("Ada", rounds, messages=1))
+    assert view_errors(view) == []
+    listed = texts(view).count("&amp;" * 80)
+    assert 0 < listed < 5000
+    assert f"…and {5000 - listed} more rounds" in texts(view)
+    assert "Panelbot holds 5000 panel rounds about them" in texts(view)
+    assert json.loads(view["private_metadata"])["up_to"] == 5999

@@ -56,6 +56,8 @@ ALLOWED: dict[str, set[str]] = {
     "edit feedback": PANELISTS,
     "see notes while the panel is open": set(),
     "see notes once the panel is done": CHANNEL,
+    "turn to the next panelist's notes": CHANNEL,
+    "turn back to the previous panelist's notes": CHANNEL,
     "close the round": ORGANIZER,
     "cancel the round": ORGANIZER,
     "open add / remove panelist": ORGANIZER,
@@ -64,6 +66,8 @@ ALLOWED: dict[str, set[str]] = {
     "snooze a reminder": PANELISTS,
     "say they didn't attend": PANELISTS,
     "compare the role's candidates": CHANNEL,
+    "turn to the comparison's next page": CHANNEL,
+    "turn back to the comparison's previous page": CHANNEL,
     "export the role's feedback": ORGANIZER,
     "see calibration": ORGANIZER,
     "edit the role's rubric": ORGANIZER,
@@ -233,6 +237,16 @@ def outbox(prefix: str, column: Any) -> Callable[[World, str, dict[str, Any]], b
     return happened
 
 
+def shown_comparison(w: World, user: str, before: dict[str, Any]) -> bool:
+    """A page of the comparison came back in place of the clicked message."""
+    replies = w.h.standin.responses[before["responses"] :]
+    return any(str(r.get("text", "")).startswith("Comparison for") for r in replies)
+
+
+def responses_before(w: World, user: str) -> dict[str, Any]:
+    return {"responses": len(w.h.standin.responses)}
+
+
 def told_calibration(w: World, user: str, before: dict[str, Any]) -> bool:
     told = "\n".join(strings_in(w.h.standin.responses[before["responses"] :]))
     return bool(told) and "Calibration is for people who organize panels" not in told
@@ -293,6 +307,19 @@ ACTIONS: dict[str, Action] = {
         opens(ids.NOTES),
         modal_before,
     ),
+    # A click that names no modal (forged on the announcement) opens the page in a new one.
+    "turn to the next panelist's notes": Action(
+        nothing,
+        lambda w, user: w.click(user, ids.NOTES_PAGE_NEXT, f"{w.finished_id}:1"),
+        opens(ids.NOTES),
+        modal_before,
+    ),
+    "turn back to the previous panelist's notes": Action(
+        nothing,
+        lambda w, user: w.click(user, ids.NOTES_PAGE_PREV, f"{w.finished_id}:0"),
+        opens(ids.NOTES),
+        modal_before,
+    ),
     "close the round": Action(
         nothing,
         lambda w, user: w.click(user, ids.CLOSE_ROUND, str(w.round_id)),
@@ -334,6 +361,18 @@ ACTIONS: dict[str, Action] = {
         lambda w, user: w.command(user, "compare Staff Engineer"),
         outbox("compare:", Outbox.notify_user_id),
     ),
+    "turn to the comparison's next page": Action(
+        nothing,
+        lambda w, user: w.click(user, ids.COMPARE_PAGE_NEXT, f"{w.role_id}:0:|1"),
+        shown_comparison,
+        responses_before,
+    ),
+    "turn back to the comparison's previous page": Action(
+        nothing,
+        lambda w, user: w.click(user, ids.COMPARE_PAGE_PREV, f"{w.role_id}:0:|0"),
+        shown_comparison,
+        responses_before,
+    ),
     "export the role's feedback": Action(
         nothing,
         lambda w, user: w.command(user, "export Staff Engineer"),
@@ -343,7 +382,7 @@ ACTIONS: dict[str, Action] = {
         nothing,
         lambda w, user: w.command(user, "calibration"),
         told_calibration,
-        lambda w, user: {"responses": len(w.h.standin.responses)},
+        responses_before,
     ),
     "edit the role's rubric": Action(
         nothing,
@@ -377,7 +416,8 @@ def test_permission_matrix(harness: Harness, caplog: pytest.LogCaptureFixture, a
     allowed = ALLOWED[action]
     # The refused go first: an allowed close or cancel would leave nothing to refuse.
     order = sorted(ROLES, key=lambda role: role in allowed)
-    outcome = Outcome("permission matrix: 6 roles × 18 actions", harness.db.engine.dialect.name)
+    title = f"permission matrix: {len(ROLES)} roles × {len(ALLOWED)} actions"
+    outcome = Outcome(title, harness.db.engine.dialect.name)
     wrong: list[str] = []
     for role in order:
         user = ROLES[role]

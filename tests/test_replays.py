@@ -325,7 +325,18 @@ def test_every_round_interaction_retried_and_double_clicked(harness: Harness) ->
         expect_equal("comparisons", lambda: comparisons(h), 1),
     )
     notes = modal(h, ORG, "panel_notes")
-    c.replay("Notes modal: next panelist button", view_action(h, ORG, notes, "notes_page"))
+    c.replay("Notes modal: next panelist button", view_action(h, ORG, notes, "notes_page_next"))
+    middle = h.wait_for(
+        lambda: (
+            (v := modal_named(h.standin.open_view_for(ORG), "panel_notes"))
+            and "Panelist 2 of 3" in str(v["blocks"])
+            and v
+        ),
+        "the notes modal's middle page",
+    )
+    c.replay(
+        "Notes modal: previous panelist button", view_action(h, ORG, middle, "notes_page_prev")
+    )
 
     # Closing and cancelling; a second click is told the round has moved on.
     c.replay(

@@ -355,6 +355,12 @@ def bolt(standin: SlackStandIn) -> Iterator[SlackDriver]:
 def register_listeners(app: App) -> None:
     @app.command("/panel")
     def open_panel(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        if body["text"] == "pages":  # a reply whose two buttons share an action_id
+            same = {"type": "button", "text": {"type": "plain_text", "text": "Go"}}
+            ack(
+                text="x", blocks=[{"type": "actions", "elements": [{**same, "action_id": "p"}] * 2}]
+            )
+            return
         ack()
         client.views_open(trigger_id=body["trigger_id"], view=modal())
 
@@ -403,6 +409,18 @@ def test_command_opens_modal_and_submission(bolt: SlackDriver, standin: SlackSta
     assert bolt.view_submission("U1", view, {"notes": {"value": V.text("ok")}}).status == 200
     assert standin.open_view_for("U1") is None
     assert standin.warnings == []
+
+
+def test_a_command_reply_with_blocks_is_checked(bolt: SlackDriver, standin: SlackStandIn) -> None:
+    """Slack checks the blocks of an ack as it checks a message's: the driver warns."""
+    assert bolt.command("U1", "pages").status == 200
+    assert standin.warnings == [
+        {
+            "method": "ack",
+            "warning": "invalid_blocks",
+            "errors": ["duplicate action_id: p [json-pointer:/blocks/0/elements/1/action_id]"],
+        }
+    ]
 
 
 def test_block_action_respond_replaces_message(

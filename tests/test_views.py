@@ -1,5 +1,7 @@
 """Every view and message validates through slack_sdk's models and the limits slack_sdk
-does not check (50 blocks a message, plain_text_input max_length), with worst-case data."""
+does not check (50 blocks a message, plain_text_input max_length), with worst-case data.
+tests/test_views_worst_case.py runs every builder in bot/views at its worst through the
+stand-in's own check, with this module's worst-case round and feedback."""
 
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from bot.views.notes import notes_modal
 from bot.views.overview import Overview, home_view, status_message
 from bot.views.panelists_modal import panelists_modal
 from bot.views.summary import summary_message
-from tests.slack.blockkit import block_errors, view_errors
+from tests.slack.blockkit import message_errors, view_errors
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 EVIL = "<!channel> <@U123> <https://evil.example|click> & more"
@@ -61,7 +63,10 @@ def worst_round(status: str = Status.COMPLETE, submitted: bool = True) -> RoundS
 
 def worst_feedback(r: RoundSnapshot) -> list[PanelistFeedback]:
     draft = FeedbackDraft(
-        ratings=tuple(Rating(c.key, 1 + i % 4, EVIL * 40) for i, c in enumerate(r.rubric.criteria)),
+        ratings=tuple(
+            Rating(c.key, 1 + i % 4, (EVIL * 40)[: rules.EVIDENCE_MAX])
+            for i, c in enumerate(r.rubric.criteria)
+        ),
         recommendation=1,
         question_answers=tuple(
             QuestionAnswer(q, Resolution.PARTLY, "n" * rules.NOTE_MAX) for q, _ in r.questions
@@ -74,7 +79,7 @@ def worst_feedback(r: RoundSnapshot) -> list[PanelistFeedback]:
 
 def assert_message_ok(m: Message) -> None:
     assert m.text
-    assert block_errors(m.blocks, limit=50) == []
+    assert message_errors(m.blocks) == []
 
 
 def assert_modal_ok(view: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ from bot.views.reminders import (
     snoozed_reply,
     undeliverable_notice,
 )
-from tests.slack.blockkit import block_errors
+from tests.slack.blockkit import message_errors
 from tests.test_views import mrkdwn_texts
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
@@ -125,7 +125,7 @@ def finished(r: RoundSnapshot, overall: float | None, at: datetime, **kwargs: An
 
 def assert_message_ok(m: Message) -> None:
     assert m.text
-    assert block_errors(m.blocks, limit=50) == []
+    assert message_errors(m.blocks) == []
     for block in m.blocks:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= SECTION_TEXT_MAX

@@ -234,9 +234,9 @@ def _blocks(
     )
     buttons = []
     if page > 0:
-        buttons.append(button("Previous", ids.COMPARE_PAGE, f"{state}|{page - 1}"))
+        buttons.append(button("Previous", ids.COMPARE_PAGE_PREV, f"{state}|{page - 1}"))
     if page < pages(c) - 1:
-        buttons.append(button("Next", ids.COMPARE_PAGE, f"{state}|{page + 1}"))
+        buttons.append(button("Next", ids.COMPARE_PAGE_NEXT, f"{state}|{page + 1}"))
     if c.rows:
         toggle = "As rated" if c.calibrated else "Calibrated view"
         buttons.append(button(toggle, ids.COMPARE_CALIBRATED, f"{state}|0"))

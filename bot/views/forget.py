@@ -10,10 +10,15 @@ from slack_sdk.models.blocks import Block
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
 from bot.text import date_token, escape
 from bot.views import ids
-from bot.views.common import bullet_list, context, md, modal, notice_modal, pack_sections
+from bot.views.common import MODAL_BLOCKS_MAX, bullet_list, context, md, modal, notice_modal
+from bot.views.digest import Line, pack_lines
 
 TITLE = "Erase a candidate"
 STARTED_FORMAT = "{date_short_pretty}"
+# Slack refuses a view over 250 kB: the rounds listed stay well inside it (escaped names can
+# make a line five times longer); the rest are counted ("…and N more rounds") and erased
+# all the same.
+ROUNDS_TEXT_BUDGET = 150_000
 
 
 def looking_up_modal(candidate: str) -> dict[str, Any]:
@@ -32,10 +37,12 @@ def round_line(r: ErasableRound) -> str:
 def forget_modal(plan: ErasurePlan) -> dict[str, Any]:
     name = escape(plan.candidate)
     count = len(plan.rounds)
-    sections = pack_sections(
+    sections = pack_lines(
         f":warning: *This erases {name} from Panelbot for good. It cannot be undone.*\n"
         f"Panelbot holds {count} panel round{'' if count == 1 else 's'} about them:",
-        [round_line(r) for r in plan.rounds],
+        [Line(round_line(r)) for r in plan.rounds],
+        max_blocks=MODAL_BLOCKS_MAX - 2,  # the closing section and context
+        max_chars=ROUNDS_TEXT_BUDGET,
     )
     messages = (
         f"and Panelbot's {plan.messages} message{'' if plan.messages == 1 else 's'} about "

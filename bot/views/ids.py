@@ -14,7 +14,11 @@ FORGET = "panel_forget"
 # Buttons (action ids)
 GIVE_FEEDBACK = "give_feedback"
 SEE_NOTES = "see_notes"
-NOTES_PAGE = "notes_page"
+# Slack refuses a block whose elements share an action_id: Previous and Next differ, and one
+# listener takes both (the button's value says which page).
+NOTES_PAGE_PREV = "notes_page_prev"
+NOTES_PAGE_NEXT = "notes_page_next"
+NOTES_PAGE = (NOTES_PAGE_PREV, NOTES_PAGE_NEXT)
 CLOSE_ROUND = "close_round"
 CANCEL_ROUND = "cancel_round"
 EDIT_PANELISTS = "edit_panelists"
@@ -27,7 +31,9 @@ NUDGE_NOW = "nudge_now"
 RUBRIC = "panel_rubric"
 COMPARE_ROLE = "compare_role"
 COMPARE_PICK = "compare_pick"
-COMPARE_PAGE = "compare_page"
+COMPARE_PAGE_PREV = "compare_page_prev"
+COMPARE_PAGE_NEXT = "compare_page_next"
+COMPARE_PAGE = (COMPARE_PAGE_PREV, COMPARE_PAGE_NEXT)
 COMPARE_CALIBRATED = "compare_calibrated"
 RUBRIC_PICK = "rubric_pick"
 EXPORT_PICK = "export_pick"

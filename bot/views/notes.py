@@ -45,9 +45,9 @@ def notes_modal(r: RoundSnapshot, feedback: list[PanelistFeedback], page: int) -
     blocks.append(context(f"Panelist {page + 1} of {len(feedback)} · revision {f.revision}"))
     nav = []
     if page > 0:
-        nav.append(button("◀ Previous", ids.NOTES_PAGE, f"{r.id}:{page - 1}"))
+        nav.append(button("◀ Previous", ids.NOTES_PAGE_PREV, f"{r.id}:{page - 1}"))
     if page < len(feedback) - 1:
-        nav.append(button("Next ▶", ids.NOTES_PAGE, f"{r.id}:{page + 1}"))
+        nav.append(button("Next ▶", ids.NOTES_PAGE_NEXT, f"{r.id}:{page + 1}"))
     if nav:
         blocks.append(actions(*nav))
     return modal(ids.NOTES, "Panel notes", blocks, close="Close", metadata={"round": r.id})

@@ -14,12 +14,14 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from tests.slack.blockkit_rules import rule_errors
+
 Json = dict[str, Any]
 
-# Limits Slack enforces server-side that slack_sdk's models do not (or not all) check.
+# Limits Slack enforces server-side that slack_sdk's models do not (or not all) check; the
+# rules that span fields or objects are in blockkit_rules.
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
-MAX_TEXT_INPUT_LENGTH = 3000
 MAX_VIEW_LABEL_LENGTH = 24
 MAX_PRIVATE_METADATA_LENGTH = 3000
 MAX_VIEW_JSON_BYTES = 250_000
@@ -35,37 +37,14 @@ def block_errors(blocks: object, *, limit: int, pointer: str = "/blocks") -> lis
         errors.append(f"no more than {limit} items allowed [json-pointer:{pointer}]")
     for index, raw in enumerate(blocks):
         errors.extend(_one_block_errors(raw, f"{pointer}/{index}"))
-    errors.extend(_text_input_errors(blocks, pointer))
-    errors.extend(_table_errors(blocks, pointer))
+    errors.extend(rule_errors(blocks, pointer))
     return errors
 
 
-TABLE_ROWS_MAX = 100
-TABLE_CELLS_MAX = 20
-
-
-def _table_errors(blocks: list[object], pointer: str) -> list[str]:
-    """Slack's table limits, which slack_sdk's TableBlock leaves unchecked: one table a
-    message, at most 100 rows of at most 20 cells."""
-    errors: list[str] = []
-    tables = [
-        (i, b) for i, b in enumerate(blocks) if isinstance(b, dict) and b.get("type") == "table"
-    ]
-    if len(tables) > 1:
-        errors.append(f"only one table is allowed per message [json-pointer:{pointer}]")
-    for index, table in tables:
-        rows = table.get("rows") or []
-        if len(rows) > TABLE_ROWS_MAX:
-            errors.append(
-                f"no more than {TABLE_ROWS_MAX} items allowed [json-pointer:{pointer}/{index}/rows]"
-            )
-        for r, row in enumerate(rows):
-            if isinstance(row, list) and len(row) > TABLE_CELLS_MAX:
-                errors.append(
-                    f"no more than {TABLE_CELLS_MAX} items allowed "
-                    f"[json-pointer:{pointer}/{index}/rows/{r}]"
-                )
-    return errors
+def message_errors(blocks: object) -> list[str]:
+    """What Slack reports (`invalid_blocks`) for a message's blocks: chat.postMessage,
+    chat.update, chat.postEphemeral and a response_url post."""
+    return block_errors(blocks, limit=MAX_MESSAGE_BLOCKS)
 
 
 def _one_block_errors(raw: object, pointer: str) -> list[str]:
@@ -98,39 +77,6 @@ def _unknown_element_errors(raw: Json, block: Block, pointer: str) -> list[str]:
             if element is None:
                 errors.append(f"unsupported element type [json-pointer:{pointer}/elements/{index}]")
     return errors
-
-
-def _text_input_errors(node: object, pointer: str) -> list[str]:
-    """Walk any JSON and check every plain_text_input's length bounds."""
-    if isinstance(node, list):
-        return [
-            error
-            for index, item in enumerate(node)
-            for error in _text_input_errors(item, f"{pointer}/{index}")
-        ]
-    if not isinstance(node, dict):
-        return []
-    errors = [
-        error
-        for key, value in node.items()
-        for error in _text_input_errors(value, f"{pointer}/{key}")
-    ]
-    if node.get("type") == "plain_text_input":
-        errors.extend(_length_bound_errors(node, pointer))
-    return errors
-
-
-def _length_bound_errors(element: Json, pointer: str) -> list[str]:
-    max_length = element.get("max_length", MAX_TEXT_INPUT_LENGTH)
-    min_length = element.get("min_length", 0)
-    if not isinstance(max_length, int) or not 1 <= max_length <= MAX_TEXT_INPUT_LENGTH:
-        return [
-            f"max_length must be between 1 and {MAX_TEXT_INPUT_LENGTH} "
-            f"[json-pointer:{pointer}/max_length]"
-        ]
-    if not isinstance(min_length, int) or not 0 <= min_length <= max_length:
-        return [f"min_length must be between 0 and max_length [json-pointer:{pointer}/min_length]"]
-    return []
 
 
 def view_errors(view: object) -> list[str]:

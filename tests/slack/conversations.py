@@ -7,7 +7,7 @@ with the stand-in's lock held (the Web API handlers and response_url posts take 
 
 from __future__ import annotations
 
-from tests.slack.blockkit import MAX_MESSAGE_BLOCKS, MAX_MESSAGE_TEXT_LENGTH, block_errors
+from tests.slack.blockkit import MAX_MESSAGE_TEXT_LENGTH, message_errors
 from tests.slack.errors import ApiError
 from tests.slack.records import Json, StandInRecords
 
@@ -107,7 +107,7 @@ class ConversationsMixin(StandInRecords):
         if len(str(args.get("text") or "")) > MAX_MESSAGE_TEXT_LENGTH:
             raise ApiError("msg_too_long")
         if "blocks" in args:
-            errors = block_errors(args["blocks"], limit=MAX_MESSAGE_BLOCKS)
+            errors = message_errors(args["blocks"])
             if errors:
                 raise ApiError(
                     "invalid_blocks", errors=errors, response_metadata={"messages": errors}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from tests.slack.blockkit import message_errors
 from tests.slack.state import Json, full_state_values, plain_text
 
 if TYPE_CHECKING:
@@ -101,7 +102,12 @@ class SlackDriver:
         request = urllib.request.Request(
             self.events_url, data=raw, headers=request_headers, method="POST"
         )
-        return _send(request)
+        reply = _send(request)
+        # An ack with blocks (a command's reply) is a message Slack checks like any other.
+        answer = _json_or_none(reply) if reply.status == 200 else None
+        if answer and "blocks" in answer and (errors := message_errors(answer["blocks"])):
+            self.standin._warn("ack", "invalid_blocks", errors=errors)
+        return reply
 
     def signed(
         self,

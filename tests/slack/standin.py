@@ -23,7 +23,7 @@ import secrets
 import threading
 import time
 
-from tests.slack.blockkit import MAX_MESSAGE_BLOCKS, block_errors
+from tests.slack.blockkit import message_errors
 from tests.slack.conversations import ConversationsMixin
 from tests.slack.errors import ApiError
 from tests.slack.faults import FaultInjectionMixin, InjectedFault
@@ -173,7 +173,7 @@ class SlackStandIn(
             self.responses.append(body)
             self.response_posts.append((url, body))
             if "blocks" in body:
-                errors = block_errors(body["blocks"], limit=MAX_MESSAGE_BLOCKS)
+                errors = message_errors(body["blocks"])
                 if errors:
                     return 400, {"ok": False, "error": "invalid_blocks", "errors": errors}
             self._apply_response_url_post(url, body)
