@@ -39,8 +39,8 @@ class Engine:
         # Values of --env NAME flags: in the child's environment, never on a command line.
         self._env: dict[str, str] = {}
 
-    def docker(self, *args: str, check: bool = True, extra_env: Mapping[str, str] = ()) -> str:
-        env = {**os.environ, **self._env, **dict(extra_env)}
+    def docker(self, *args: str, check: bool = True, extra_env: Mapping[str, str] | None = None) -> str:
+        env = {**os.environ, **self._env, **(extra_env or {})}
         done = subprocess.run(
             [self.cli, *args], capture_output=True, text=True, env=env, check=False
         )
@@ -125,11 +125,11 @@ class Engine:
         image: str,
         command: list[str],
         *,
-        env: Mapping[str, str] = (),
+        env: Mapping[str, str] | None = None,
         volume: str | None = None,
     ) -> str:
         mount = ["--volume", volume] if volume else []
-        return self.docker("run", "--rm", *mount, *self.env_args(dict(env)), image, *command)
+        return self.docker("run", "--rm", *mount, *self.env_args(env or {}), image, *command)
 
     def inspect(self, container: str) -> dict[str, Any]:
         data: list[dict[str, Any]] = json.loads(self.docker("inspect", container))
