@@ -39,7 +39,9 @@ class Engine:
         # Values of --env NAME flags: in the child's environment, never on a command line.
         self._env: dict[str, str] = {}
 
-    def docker(self, *args: str, check: bool = True, extra_env: Mapping[str, str] | None = None) -> str:
+    def docker(
+        self, *args: str, check: bool = True, extra_env: Mapping[str, str] | None = None
+    ) -> str:
         env = {**os.environ, **self._env, **(extra_env or {})}
         done = subprocess.run(
             [self.cli, *args], capture_output=True, text=True, env=env, check=False
