@@ -23,7 +23,6 @@ the bot with exit code 0 within its grace period. Any failure prints PROBLEM and
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -34,27 +33,16 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-from bench.container_engine import Engine, Problem
+from bench.checks import SIGNING_SECRET, USER, Problem, check, passed, signed_requests
+from bench.container_engine import Engine
 from bench.relay import Relay
 from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 IMAGE = "panelbot:bench"
-SIGNING_SECRET = "bench-signing-secret"
-USER = "UBENCH"
 GRACE_SECONDS = 40  # compose.yaml's stop_grace_period, above serve's --graceful-timeout 30
 HEALTHY_WITHIN = 90  # the image's first probe comes 30 s after the start
-
-
-def check(condition: bool, what: str) -> None:
-    if not condition:
-        raise Problem(what)
-    passed(what)
-
-
-def passed(what: str) -> None:
-    print(f"  ok  {what}")
 
 
 def settings_env(api_url: str, token: str) -> dict[str, str]:
@@ -83,27 +71,11 @@ def check_image(engine: Engine) -> None:
 def talk(port: int, standin: SlackStandIn) -> None:
     """What Slack and a load balancer would ask of an instance serving on `port`."""
     base_url = f"http://127.0.0.1:{port}"
-    driver = SlackDriver(base_url, SIGNING_SECRET, standin)
     for path, expected in (("/healthz", "ok"), ("/readyz", "ready")):
         with urllib.request.urlopen(base_url + path, timeout=5) as answer:
             body = answer.read().decode()
         check(answer.status == 200 and body == expected, f"GET {path}: {answer.status} {body}")
-    challenge = uuid.uuid4().hex
-    reply = driver.post(
-        json.dumps({"type": "url_verification", "challenge": challenge, "token": "x"}),
-        "application/json",
-    )
-    check(
-        reply.status == 200 and challenge in reply.body,
-        f"url_verification: {reply.status}, challenge echoed",
-    )
-    reply = driver.command(USER, "help")
-    check(reply.status == 200 and "/panel" in reply.body, f"/panel help: {reply.status}")
-    reply = driver.command(USER, "status")
-    check(
-        reply.status == 200 and "no open panels" in reply.body,
-        f"/panel status (reads the database): {reply.status}",
-    )
+    signed_requests(SlackDriver(base_url, SIGNING_SECRET, standin))
 
 
 def stop_and_check(engine: Engine, container: str) -> None:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bench.checks import Problem
+
 DEFAULT_BASE = "panelbot-base:bookworm"
 DEFAULT_POSTGRES = "panelbot-bench-postgres:15"
 BASE_PACKAGES = "python3,python3-venv,ca-certificates"
@@ -27,10 +29,6 @@ _READ_GATEWAY = (
     "        print(socket.inet_ntoa(struct.pack('<L', int(f[2], 16))))\n"
     "        break\n"
 )
-
-
-class Problem(Exception):
-    """A check failed, or the engine cannot do what is needed; the message says which."""
 
 
 class Engine:
