@@ -74,7 +74,8 @@ def nudge(
     def digest(criterion_key: str) -> str:
         return note_digest(key, rnd.id, user_id, criterion_key, notes.get(criterion_key, ""))
 
-    if not any(p.view_id == view_id for p in pending):
+    answering = any(p.view_id == view_id for p in pending)  # this modal's nudge was shown
+    if not answering:
         shown = {(p.criterion_key, p.note_hash) for p in pending}
         found = {
             criterion_key: findings
@@ -85,20 +86,20 @@ def nudge(
             and (criterion_key, digest(criterion_key)) not in shown
         }
         if found:
-            for criterion_key, findings in found.items():
-                session.add_all(
-                    EvidenceFlag(
-                        team_id=rnd.team_id,
-                        round_id=rnd.id,
-                        user_id=user_id,
-                        criterion_key=criterion_key,
-                        rule=finding.rule,
-                        note_hash=digest(criterion_key),
-                        view_id=view_id,
-                        shown_at=now,
-                    )
-                    for finding in findings
+            session.add_all(
+                EvidenceFlag(
+                    team_id=rnd.team_id,
+                    round_id=rnd.id,
+                    user_id=user_id,
+                    criterion_key=criterion_key,
+                    rule=finding.rule,
+                    note_hash=digest(criterion_key),
+                    view_id=view_id,
+                    shown_at=now,
                 )
+                for criterion_key, findings in found.items()
+                for finding in findings
+            )
             return nudge_errors(rubric, draft, found)
     for flag in pending:
         kept = flag.note_hash == digest(flag.criterion_key)
