@@ -62,6 +62,7 @@ def build_services(
         now=now,
         leases=leases,
         retention=timedelta(days=settings.retention_days),
+        note_key=settings.slack_signing_secret.encode(),
     )
     return Services.build(deps, senders, oauth_client_id=settings.slack_client_id)
 

@@ -1,5 +1,5 @@
-"""`panelbot export`, `panelbot rubric import|export` and `panelbot forget`: the admin's way
-in and out."""
+"""`panelbot export`, `panelbot rubric import|export`, `panelbot evidence-rules
+import|export` and `panelbot forget`: the admin's way in and out."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import build_services
-from bot.domain.rubric_yaml import RubricFileError
+from bot.domain.yaml_files import DataFileError
 from bot.errors import NotFound, PanelbotError
 from bot.services import Services
 from bot.services.comparisons import RolePick
@@ -18,7 +18,7 @@ from storage import role_queries
 from storage.db import Database
 
 # The subcommands this module adds and runs.
-DATA_COMMANDS = frozenset({"export", "rubric", "forget"})
+DATA_COMMANDS = frozenset({"export", "rubric", "evidence-rules", "forget"})
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,6 +32,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     rubric.add_argument("action", choices=["import", "export"])
     rubric.add_argument("file", type=Path, nargs="?", help="YAML file (default: stdin/stdout)")
     rubric.add_argument("--team", help="Slack team id (needed when several workspaces)")
+    rules = sub.add_parser(
+        "evidence-rules", help="import or export the evidence rules of feedback notes as YAML"
+    )
+    rules.add_argument("action", choices=["import", "export"])
+    rules.add_argument("file", type=Path, nargs="?", help="YAML file (default: stdin/stdout)")
+    rules.add_argument("--team", help="Slack team id (needed when several workspaces)")
     forget = sub.add_parser("forget", help="erase everything Panelbot holds about a candidate")
     forget.add_argument("--candidate", required=True, help="the candidate's name (any case)")
     forget.add_argument("--team", help="Slack team id (needed when several workspaces)")
@@ -48,13 +54,15 @@ def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
             return _write(args.out, text)
         if args.command == "forget":
             return _forget(services, team_id, args.candidate, ask=not args.yes)
+        if args.command == "evidence-rules":
+            return _evidence_rules(services, team_id, args)
         if args.action == "export":
             return _write(args.file, services.rubrics.export_yaml(team_id))
         source = args.file.read_text() if args.file else sys.stdin.read()
         for role, version in services.rubrics.import_yaml(team_id, source, by="cli"):
             print(f"{role}: rubric version {version}", file=sys.stderr)
         return 0
-    except (PanelbotError, RubricFileError) as exc:
+    except (PanelbotError, DataFileError) as exc:
         print(f"panelbot: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     except (OSError, UnicodeDecodeError) as exc:  # a file that can't be read or written
@@ -72,6 +80,15 @@ def _export(services: Services, team_id: str, args: argparse.Namespace) -> str:
         names = ", ".join(name for _, name in found.roles) or "none yet"
         raise PanelbotError(f'No single role matches "{args.role}". Roles: {names}.')
     return services.comparisons.export(team_id, None, found.id, args.format, args.since)
+
+
+def _evidence_rules(services: Services, team_id: str, args: argparse.Namespace) -> int:
+    if args.action == "export":
+        return _write(args.file, services.evidence.export_yaml(team_id))
+    source = args.file.read_text() if args.file else sys.stdin.read()
+    rules = services.evidence.import_yaml(team_id, source, by="cli")
+    print(f"{team_id}: {len(rules.rules)} evidence rule(s) imported", file=sys.stderr)
+    return 0
 
 
 def _forget(services: Services, team_id: str, name: str, *, ask: bool) -> int:

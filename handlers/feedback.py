@@ -47,6 +47,7 @@ def register(app: App, services: Services) -> None:
             user_id(body),
             metadata_round(body["view"]),
             lambda snap: parse_feedback(snap, values),
+            view_id=str(body["view"]["id"]),
         )
         ack(response_action="update", view=feedback_saved_modal(result.round))
         if result.changed:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from bot.domain.evidence import NudgeOutcome
 from bot.domain.panel import Status
 
 # Named constraints let Alembic (batch mode on SQLite) alter them later.
@@ -208,6 +209,38 @@ class FeedbackRevision(Base):
     revision: Mapped[int] = mapped_column(Integer)
     answers: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EvidenceFlag(Base):
+    """One rule that pointed out one evidence note to its panelist: counts, never the note.
+    While the panelist has yet to answer the nudge (edit, or submit again) the row holds a
+    keyed hash of the note and the modal's view id; both are cleared when it resolves."""
+
+    __tablename__ = "evidence_flags"
+    __table_args__ = (Index("ix_evidence_flags_round_user", "round_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    criterion_key: Mapped[str] = mapped_column(String(64))
+    rule: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(8), default=NudgeOutcome.PENDING)
+    note_hash: Mapped[str | None] = mapped_column(String(64))
+    view_id: Mapped[str | None] = mapped_column(String(64))
+    shown_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+
+
+class WorkspaceEvidenceRules(Base):
+    """A workspace's own evidence rules (EvidenceRules.to_data()); no row: the defaults."""
+
+    __tablename__ = "evidence_rules"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rules: Mapped[dict[str, Any]]
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class WorkState:

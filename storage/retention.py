@@ -7,8 +7,8 @@ transaction, so a big purge never holds long locks. Batches are picked with
 rows; SQLite serializes writers anyway (BEGIN IMMEDIATE). A row another instance deleted
 first is simply not there any more: purging is idempotent.
 
-A round's panelists, questions, feedback (with its ratings and revisions), due work and
-outbox rows go with it: their foreign keys are ON DELETE CASCADE.
+A round's panelists, questions, feedback (with its ratings and revisions), evidence-nudge
+counts, due work and outbox rows go with it: their foreign keys are ON DELETE CASCADE.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from storage.models import (
     RoleRubric,
     Round,
     Workspace,
+    WorkspaceEvidenceRules,
     WorkspaceSettings,
     WorkState,
 )
@@ -122,6 +123,7 @@ WORKSPACE_TABLES: tuple[tuple[str, InstrumentedAttribute[Any], InstrumentedAttri
     ("digest_schedules", DigestSchedule.id, DigestSchedule.team_id),
     ("workspace_settings", WorkspaceSettings.team_id, WorkspaceSettings.team_id),
     ("role_rubrics", RoleRubric.id, RoleRubric.team_id),
+    ("evidence_rules", WorkspaceEvidenceRules.team_id, WorkspaceEvidenceRules.team_id),
     ("roles", Role.id, Role.team_id),
 )
 

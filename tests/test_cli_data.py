@@ -1,6 +1,7 @@
 """The admin's data commands, run in-process against the test database (both kinds):
 `panelbot export --role R --format csv|json [--since] [--team] [--out]` and
-`panelbot rubric export|import [FILE] [--team]`."""
+`panelbot rubric export|import [FILE] [--team]`,
+`panelbot evidence-rules export|import [FILE] [--team]`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import yaml
 from sqlalchemy import func, select
 
 from bot.cli import main
+from bot.domain.evidence_yaml import default_rules_text, load_evidence_rules
 from bot.domain.export import EXPORT_COLUMNS
 from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW, Rubric
@@ -359,3 +361,37 @@ def test_a_missing_rubric_file_is_one_line_and_exit_2(
     assert (code, stdout) == (2, "")
     assert err.startswith("panelbot: ") and "no-such-file.yaml" in err
     assert len(err.splitlines()) == 1
+
+
+# -- 3. evidence rules -------------------------------------------------------------------------
+def test_evidence_rules_export_edit_and_import(
+    cli: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_finished_rounds(cli, 1)
+    # A workspace without rules of its own exports the shipped defaults, comments and all.
+    code, shipped, err = panelbot(capsys, "evidence-rules", "export")
+    assert (code, err) == (0, "") and shipped == default_rules_text()
+
+    # The admin adds a phrase, drops a rule and imports the file.
+    document = yaml.safe_load(shipped)
+    document["rules"] = [r for r in document["rules"] if r["key"] != "religion"]
+    likeness = next(r for r in document["rules"] if r["key"] == "likeness")
+    likeness["phrases"].append("plays golf with")
+    Path("rules.yml").write_text(yaml.safe_dump(document, allow_unicode=True))
+    code, stdout, err = panelbot(capsys, "evidence-rules", "import", "rules.yml")
+    assert (code, stdout, err) == (0, "", "T0001: 9 evidence rule(s) imported\n")
+    code, exported, _ = panelbot(capsys, "evidence-rules", "export", "--team", "T0001")
+    assert code == 0
+    rules = load_evidence_rules(exported)
+    assert [r.key for r in rules.rules] == [r["key"] for r in document["rules"]]
+    assert rules == load_evidence_rules(Path("rules.yml").read_text())
+
+    # A file with a problem changes nothing, and says what is wrong where.
+    Path("bad.yml").write_text("rules:\n- key: ok\n  kind: words\n  why: W.\n  phrases: [a*b]\n")
+    code, stdout, err = panelbot(capsys, "evidence-rules", "import", "bad.yml")
+    assert (code, stdout) == (2, "")
+    assert err == (
+        "panelbot: Rule “ok”, phrases, “a*b”: “a*b” is not a word: use letters and digits, "
+        "joined by ' or -, with * only at the start or end.\n"
+    )
+    assert panelbot(capsys, "evidence-rules", "export")[1] == exported

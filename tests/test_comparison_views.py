@@ -12,6 +12,7 @@ import pytest
 from bot.domain import rules
 from bot.domain.calibration import Interviewer
 from bot.domain.comparison import CandidateRow, Comparison, ThemeCount
+from bot.domain.evidence import NudgeCounts
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
 from bot.views import ids
@@ -425,17 +426,29 @@ def test_calibration_table() -> None:
         Interviewer("U6", 5, 0.001, 0.2),
     ]
     names = {"U1": "Ana", "U2": "Bo", "U3": "Cy", "U5": "Di", "U6": "Ed"}
-    m = calibration_message(interviewers, names, {"Backend": 0.85, "Design": None})
+    nudges = {
+        "U1": NudgeCounts(notes=10, flagged=3, kept=1),
+        "U2": NudgeCounts(notes=40, flagged=0, kept=0),
+        "U4": NudgeCounts(notes=0, flagged=0, kept=0),
+    }
+    m = calibration_message(interviewers, names, {"Backend": 0.85, "Design": None}, nudges)
     assert_ok(m)
     rows = table_rows(m)
-    assert rows[0] == ["Interviewer", "Rounds", "Leniency", "Disagrees with panel", "Calibrated?"]
+    assert rows[0] == [
+        "Interviewer",
+        "Rounds",
+        "Leniency",
+        "Disagrees with panel",
+        "Calibrated?",
+        "Notes pointed out",
+    ]
     assert rows[1:] == [
-        ["Cy", "6", "+0.40 lenient", "0%", "yes"],
-        ["Bo", "8", "−0.30 strict", "12%", "yes"],
-        ["Di", "9", "+0.10 lenient", "20%", "yes"],
-        ["Ana", "2", "+0.10 lenient", "50%", "needs 5 rounds"],
-        ["Ed", "5", "0.00", "20%", "yes"],
-        ["U4", "0", "—", "—", "needs 5 rounds"],
+        ["Cy", "6", "+0.40 lenient", "0%", "yes", "—"],
+        ["Bo", "8", "−0.30 strict", "12%", "yes", "0 of 40"],
+        ["Di", "9", "+0.10 lenient", "20%", "yes", "—"],
+        ["Ana", "2", "+0.10 lenient", "50%", "needs 5 rounds", "3 of 10, 1 kept"],
+        ["Ed", "5", "0.00", "20%", "yes", "—"],
+        ["U4", "0", "—", "—", "needs 5 rounds", "—"],
     ]
     text = " ".join(mrkdwn_texts(m))
     assert "Leniency: the mean of an interviewer's ratings minus the other panelists' mean" in text

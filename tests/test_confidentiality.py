@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text as sql
 
+from bot.domain.evidence import KEEP_AS_WRITTEN
 from storage.db import Database
 from tests.adversarial import (
     Audit,
@@ -57,6 +58,7 @@ from tests.slack.state import V
 pytestmark = pytest.mark.reliability
 
 FOREIGN_TEAM, FOREIGN = "T0002", "UFOREIGN"
+FLAGGED_WORD = "overqualified"  # the shipped evidence rules point it out
 EVERYONE = (ORG, ANA, BEN, CY, DEE, OUTSIDER, FOREIGN)
 
 
@@ -129,9 +131,11 @@ def make_room(h: Harness) -> Room:
     return room
 
 
-def feedback_values(view: dict[str, Any], marker: str, rating: int) -> dict[str, Any]:
+def feedback_values(
+    view: dict[str, Any], marker: str, rating: int, flagged: str = ""
+) -> dict[str, Any]:
     """Every input of a feedback modal filled, whatever its rubric: each free-text field
-    carries `marker`."""
+    carries `marker`, each evidence note also `flagged` (words the evidence rules point out)."""
     values: dict[str, Any] = {}
     for block in view["blocks"]:
         if block.get("type") != "input":
@@ -140,7 +144,8 @@ def feedback_values(view: dict[str, Any], marker: str, rating: int) -> dict[str,
         if block_id.startswith("rating:"):
             values[block_id] = {"value": V.radio(str(rating))}
         elif block_id.startswith("evidence:"):
-            values[block_id] = {"value": V.text(f"{marker} evidence {block_id[9:]}")}
+            note = f"{marker} evidence {block_id[9:]} {flagged}".strip()
+            values[block_id] = {"value": V.text(note)}
         elif block_id.startswith("qnote:"):
             values[block_id] = {"value": V.text(f"{marker} note")}
         elif block_id.startswith("q:"):
@@ -151,7 +156,9 @@ def feedback_values(view: dict[str, Any], marker: str, rating: int) -> dict[str,
     return values
 
 
-def give_feedback(room: Room, user: str, marker: str, rating: int) -> Reply:
+def give_feedback(room: Room, user: str, marker: str, rating: int, flagged: str = "") -> Reply:
+    """Open the modal from the brief and submit it; when the evidence rules point out a note,
+    submit it again as written (the nudge never stops a second submission)."""
     h = room.h
     brief = next(
         m for m in reversed(h.standin.messages_in(f"D{user}")) if "give_feedback" in str(m)
@@ -165,7 +172,14 @@ def give_feedback(room: Room, user: str, marker: str, rating: int) -> Reply:
     view = room.open_modal(
         user, "panel_feedback", lambda: room.click(user, brief, "give_feedback", give["value"])
     )
-    return room.submit(user, view, feedback_values(view, marker, rating))
+    values = feedback_values(view, marker, rating, flagged)
+    reply = room.submit(user, view, values)
+    if reply.json().get("response_action") == "errors":
+        errors = reply.json()["errors"]
+        assert all(block.startswith("evidence:") for block in errors), errors
+        assert all(text.endswith(KEEP_AS_WRITTEN) for text in errors.values()), errors
+        reply = room.submit(user, view, values)
+    return reply
 
 
 def summary_of(h: Harness) -> dict[str, Any]:
@@ -246,16 +260,26 @@ def test_feedback_reaches_no_one_before_the_panel_completes(
         seed_finished_rounds(h.db, 2, candidate=lambda n: f"Earlier Candidate {n}")
         markers = {ANA: "ANA-SEALED-1f7c", BEN: "BEN-SEALED-9d2e"}
         for user, marker in markers.items():
-            reply = give_feedback(room, user, marker, 4 if user == ANA else 1)
+            # Ana's notes hold a word the evidence rules point out; she keeps it.
+            flagged = FLAGGED_WORD if user == ANA else ""
+            reply = give_feedback(room, user, marker, 4 if user == ANA else 1, flagged)
             assert reply.json()["response_action"] == "update", reply.body
         # Ana edits: her own modal shows her own words again, to her.
-        give_feedback(room, ANA, markers[ANA] + " edited", 3)
+        give_feedback(room, ANA, markers[ANA] + " edited", 3, FLAGGED_WORD)
         everyone_looks(room, round_id)
 
         sealed = room.shown()
         problems = []
         for user, marker in markers.items():
             problems += leaks(sealed, marker, frozenset({user}))
+        # The nudges reached their panelist only.
+        assert any(KEEP_AS_WRITTEN in item.text() for item in sealed)
+        problems += leaks(sealed, KEEP_AS_WRITTEN, frozenset({ANA, BEN}))
+        problems += leaks(
+            [i for i in sealed if KEEP_AS_WRITTEN in i.text() and FLAGGED_WORD in i.text()],
+            KEEP_AS_WRITTEN,
+            frozenset({ANA}),
+        )
         outcome.trials += len(sealed)
 
         # Cy completes the panel: now the hiring channel may read it all, and only it.
@@ -271,6 +295,15 @@ def test_feedback_reaches_no_one_before_the_panel_completes(
         outcome.trials += len(done)
         # The notes did reach the channel: the scan above looked at real content.
         assert any(markers[ANA] in item.text() and DEE in item.audience for item in done)
+        # A word the evidence rules pointed out, or the nudge, is never in a hiring-channel
+        # message (only in the notes modal, as the panelist kept it).
+        in_channel = [i for i in done if i.where.endswith((f"→ {HIRING}", f"in {HIRING}"))]
+        assert in_channel
+        problems += [
+            f"{i.where} holds the flagged word or the nudge"
+            for i in in_channel
+            if FLAGGED_WORD in i.text().casefold() or KEEP_AS_WRITTEN in i.text()
+        ]
     logged = logged_text(caplog.records)
     problems += [f"the log holds {m}" for m in [*markers.values(), "CY-SEALED"] if m in logged]
     outcome.failures = len(problems)

@@ -669,7 +669,12 @@ def test_a_new_rubric_version_is_compared_only_with_itself(harness: Harness) -> 
         values = {
             "recommendation": {"value": V.radio("3")},
             **{k: {"value": V.radio(str(rating))} for k in keys},
-            **{k.replace("rating:", "evidence:"): {"value": V.text("Seen it.")} for k in keys},
+            **{
+                k.replace("rating:", "evidence:"): {
+                    "value": V.text("Walked us through the design exercise step by step.")
+                }
+                for k in keys
+            },
         }
         for block in view["blocks"]:
             if block.get("type") == "input" and block["block_id"].startswith("q:"):

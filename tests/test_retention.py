@@ -22,10 +22,12 @@ from storage.models import (
     Base,
     DigestSchedule,
     DueWork,
+    EvidenceFlag,
     Outbox,
     Question,
     Round,
     Workspace,
+    WorkspaceEvidenceRules,
     WorkspaceSettings,
     WorkState,
 )
@@ -123,7 +125,8 @@ def team_rows(db: Database, team: str) -> dict[str, int]:
 def seed_workspace_data(db: Database, team: str, uninstalled_at: datetime | None) -> None:
     """A workspace with something in every table: a finished and an open round (with
     panel, feedback, ratings, revisions), a role rubric, due work and outbox rows, a digest
-    schedule, its settings, its workspaces row and slack_sdk's bot-token row."""
+    schedule, its settings, its evidence rules and an evidence nudge's count, its workspaces
+    row and slack_sdk's bot-token row."""
     rounds(db, 1, Status.CLOSED, NOW - timedelta(days=400), team=team)
     open_round = rounds(db, 1, Status.OPEN, NOW - timedelta(days=400), team=team)[0]
     with db.transaction() as session:
@@ -152,6 +155,17 @@ def seed_workspace_data(db: Database, team: str, uninstalled_at: datetime | None
             )
         )
         session.add(WorkspaceSettings(team_id=team, nudges_enabled=False))
+        session.add(WorkspaceEvidenceRules(team_id=team, rules={"rules": []}, updated_by="cli"))
+        session.add(
+            EvidenceFlag(
+                team_id=team,
+                round_id=open_round,
+                user_id="UANA",
+                criterion_key="depth",
+                rule="verdict",
+                outcome="kept",
+            )
+        )
         session.add(Question(team_id=team, round_id=open_round, position=0, text="Why Acme?"))
         session.merge(  # the app records its own workspace as installed at start
             Workspace(

@@ -115,6 +115,9 @@ def adjusted(rating: int, interviewer: Interviewer | None) -> float:
     return min(float(SCALE_MAX), max(float(SCALE_MIN), rating - interviewer.leniency))
 
 
+Unit = tuple[int, str]  # (round id, criterion key)
+
+
 def agreement(rated: Iterable[Rated]) -> float | None:
     """Krippendorff's alpha (ordinal, scale 1–4) of the panels' criterion ratings.
 
@@ -122,11 +125,27 @@ def agreement(rated: Iterable[Rated]) -> float | None:
     a unit leaves a gap. None, never an exception, when alpha is undefined: no unit rated by
     two panelists, every rating the same value, or anything else krippendorff rejects.
     """
-    units: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    return _alpha(_units(rated))
+
+
+def agreement_by_criterion(rated: Iterable[Rated]) -> dict[str, float | None]:
+    """Criterion key → the alpha of that criterion's ratings alone."""
+    by_key: dict[str, dict[Unit, dict[str, int]]] = defaultdict(dict)
+    for unit, by_rater in _units(rated).items():
+        by_key[unit[1]][unit] = by_rater
+    return {key: _alpha(units) for key, units in by_key.items()}
+
+
+def _units(rated: Iterable[Rated]) -> dict[Unit, dict[str, int]]:
+    units: dict[Unit, dict[str, int]] = defaultdict(dict)
     for round_id, panel in _by_round(rated).items():
         for user_id, r in panel.items():
             for key, rating in r.ratings.items():
                 units[(round_id, key)][user_id] = rating
+    return units
+
+
+def _alpha(units: dict[Unit, dict[str, int]]) -> float | None:
     if not any(len(by_rater) >= 2 for by_rater in units.values()):
         return None
     raters = {

@@ -17,12 +17,7 @@ can't hold a rubric the modal would refuse.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Mapping
-from typing import Any
-
-import yaml
-from yaml.constructor import ConstructorError
-from yaml.nodes import MappingNode, ScalarNode
+from collections.abc import Mapping
 
 from bot.domain import rules
 from bot.domain.rubric import SCALE, Rubric
@@ -34,6 +29,7 @@ from bot.domain.rubric_rules import (
     name_key,
     rubric_errors,
 )
+from bot.domain.yaml_files import DataFileError, dump_document, load_document, unknown_keys
 
 MAX_FILE_CHARS = 500_000
 MAX_ROLES = 500
@@ -50,29 +46,11 @@ _FIELD_LABELS = {
 }
 
 
-class RubricFileError(ValueError):
-    """The file can't be imported; `problems` lists every problem found, one per line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
+# The rubric file's problems are those of any data file (kept under its own name).
+RubricFileError = DataFileError
 
 
 # --- export ---------------------------------------------------------------------------
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    # Multi-line probes read best as literal blocks; PyYAML falls back to quoting when a
-    # block can't hold the text exactly.
-    style = "|" if "\n" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
 
 
 def dump_rubrics(rubrics: Mapping[str, Rubric]) -> str:
@@ -97,44 +75,10 @@ def dump_rubrics(rubrics: Mapping[str, Rubric]) -> str:
         f"# Anchors say what each rating looks like: {scale}.\n"
         f"# At most {MAX_CRITERIA} criteria a role; anchors 2 and 3 may be left out.\n"
     )
-    body = yaml.dump(
-        {"roles": roles},
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=4096,  # one line a field: easier to edit than folded lines
-    )
-    return head + body
+    return head + dump_document({"roles": roles})
 
 
 # --- import ---------------------------------------------------------------------------
-
-
-class _Loader(yaml.SafeLoader):
-    """safe_load that refuses a key given twice (PyYAML silently keeps the last one)."""
-
-
-def _construct_map(loader: yaml.SafeLoader, node: MappingNode) -> Iterator[dict[Hashable, Any]]:
-    data: dict[Hashable, Any] = {}
-    yield data
-    seen: set[object] = set()
-    for key_node, _ in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, ScalarNode):
-            continue
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise ConstructorError(
-                "while reading a mapping",
-                node.start_mark,
-                f"found the key {key!r} twice",
-                key_node.start_mark,
-            )
-        seen.add(key)
-    data.update(loader.construct_mapping(node))
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
 
 
 def load_rubrics(text: str) -> dict[str, list[CriterionDraft]]:
@@ -144,12 +88,7 @@ def load_rubrics(text: str) -> dict[str, list[CriterionDraft]]:
     wrong at once, or the line and column when the YAML itself is malformed. Build each
     role's Rubric with rubric_rules.build_rubric.
     """
-    if len(text) > MAX_FILE_CHARS:
-        raise RubricFileError([f"The file is too long; keep it under {MAX_FILE_CHARS} characters."])
-    try:
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise RubricFileError([_yaml_problem(exc)]) from None
+    data = load_document(text, MAX_FILE_CHARS)
     if not isinstance(data, dict) or set(data) != {"roles"}:
         raise RubricFileError(['The file must have one top-level key, "roles", listing roles.'])
     roles = data["roles"]
@@ -175,18 +114,11 @@ def load_rubrics(text: str) -> dict[str, list[CriterionDraft]]:
     return result
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-    problem = getattr(exc, "problem", None) or str(exc)
-    return f"The file is not valid YAML{where}: {problem}."
-
-
 def _read_role(number: int, entry: object) -> tuple[str | None, list[CriterionDraft], list[str]]:
     where = f"Role {number}"
     if not isinstance(entry, dict):
         return None, [], [f"{where}: expected “role:” and “criteria:”."]
-    problems = _unknown_keys(where, entry, _ROLE_KEYS)
+    problems = unknown_keys(where, entry, _ROLE_KEYS)
     role = entry.get("role")
     if not isinstance(role, str) or not role.strip():
         return None, [], [*problems, f"{where}: give the role's name as text after “role:”."]
@@ -230,7 +162,7 @@ def _read_criterion(where: str, raw: object) -> tuple[CriterionDraft, list[str],
     name = raw.get("name")
     if isinstance(name, str) and name.strip():
         where = f"{where} (“{name.strip()}”)"
-    problems = _unknown_keys(where, raw, _CRITERION_KEYS)
+    problems = unknown_keys(where, raw, _CRITERION_KEYS)
     bad: set[str] = set()
     texts: dict[str, str] = {}
     for field in ("name", "probe"):
@@ -269,14 +201,6 @@ def _read_criterion(where: str, raw: object) -> tuple[CriterionDraft, list[str],
         anchor_3=texts.get("anchor_3", ""),
     )
     return draft, problems, bad
-
-
-def _unknown_keys(where: str, entry: dict[Any, Any], known: tuple[str, ...]) -> list[str]:
-    unknown = [repr(k) for k in entry if k not in known]
-    if not unknown:
-        return []
-    expected = ", ".join(known)
-    return [f"{where}: unknown {', '.join(unknown)} (expected {expected})."]
 
 
 def _text(value: object) -> tuple[str, str | None]:

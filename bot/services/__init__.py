@@ -10,6 +10,7 @@ from bot.services.context import Deps
 from bot.services.digests import DigestService
 from bot.services.dispatcher import Dispatcher
 from bot.services.due_work import DueWorkRunner
+from bot.services.evidence import EvidenceService
 from bot.services.feedback import FeedbackService
 from bot.services.installs import InstallService
 from bot.services.overview import OverviewService
@@ -32,6 +33,7 @@ class Services:
     settings: SettingsService
     comparisons: ComparisonService
     rubrics: RubricService
+    evidence: EvidenceService
     dispatcher: Dispatcher
     due_work: DueWorkRunner
     installs: InstallService
@@ -54,6 +56,7 @@ class Services:
             settings=SettingsService(deps),
             comparisons=ComparisonService(deps),
             rubrics=RubricService(deps),
+            evidence=EvidenceService(deps),
             dispatcher=Dispatcher(deps, dispatch_clients),
             due_work=DueWorkRunner(deps),
             installs=InstallService(deps, oauth_client_id),

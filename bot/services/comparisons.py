@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.calibration import Interviewer, Rated, agreement, calibrate
 from bot.domain.comparison import Comparison, build_comparison, compared_rubric
+from bot.domain.evidence import NudgeCounts, nudge_counts
 from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
 from bot.domain.rules import whole_number
@@ -23,7 +24,7 @@ from bot.text import escape
 from bot.views.common import Message
 from bot.views.comparison import comparison_message
 from bot.views.role_picker import PICKER_MAX
-from storage import queries, role_queries
+from storage import evidence_queries, queries, role_queries
 from storage.models import Outbox, Role
 from storage.work import repeat_key
 
@@ -88,6 +89,14 @@ class Compared:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    interviewers: list[Interviewer]
+    names: dict[str, str]  # user id → display name
+    agreement_by_role: dict[str, float | None]
+    nudges: dict[str, NudgeCounts]  # user id → their notes pointed out by the evidence rules
+
+
+@dataclass(frozen=True)
 class Exported:
     role_name: str
     sent: bool  # False: this very export is already in the requester's DM
@@ -149,20 +158,23 @@ class ComparisonService:
                 )
         return compared
 
-    def calibration(
-        self, team_id: str, user_id: str
-    ) -> tuple[list[Interviewer], dict[str, str], dict[str, float | None]]:
+    def calibration(self, team_id: str, user_id: str) -> Calibration:
         with self.deps.db.read() as session:
             if not role_queries.organizes(session, team_id, user_id):
                 raise NotAllowed("Calibration is for people who organize panels.")
             facts = rated(session, team_id)
             interviewers = calibrate(facts)
             names = role_queries.display_names(session, team_id, list(interviewers))
+            answered = evidence_queries.answered_flags(session, team_id)
         by_role: dict[str, list[Rated]] = {}
+        notes: dict[str, int] = {}
         for fact in facts:
             by_role.setdefault(fact.role_name, []).append(fact)
+            notes[fact.user_id] = notes.get(fact.user_id, 0) + len(fact.ratings)
         agreement_by_role = {role: agreement(items) for role, items in sorted(by_role.items())}
-        return list(interviewers.values()), names, agreement_by_role
+        return Calibration(
+            list(interviewers.values()), names, agreement_by_role, nudge_counts(notes, answered)
+        )
 
     def export(
         self, team_id: str, user_id: str | None, role_id: int, fmt: str, since: datetime | None

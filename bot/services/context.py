@@ -36,3 +36,6 @@ class Deps:
     leases: Leases = field(default_factory=Leases)
     # How long finished rounds, and an uninstalled workspace's data, are kept (RETENTION_DAYS).
     retention: timedelta = timedelta(days=365)
+    # Keys the hash that names a note an evidence nudge pointed out (never the note itself):
+    # without the key, a stored hash can't be checked against guessed notes.
+    note_key: bytes = b"panelbot evidence nudges"

@@ -10,10 +10,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain import rules
-from bot.domain.feedback import FeedbackDraft, PanelistFeedback, draft_to_data
+from bot.domain.feedback import (
+    FeedbackDraft,
+    PanelistFeedback,
+    draft_from_data,
+    draft_to_data,
+)
 from bot.domain.panel import RoundSnapshot, Status
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
+from bot.services.evidence import nudge
 from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.outbox import Outgoing
 from bot.services.rounds import Changed
@@ -49,7 +55,11 @@ class FeedbackService:
         user_id: str,
         round_id: int,
         read_form: Callable[[RoundSnapshot], FeedbackDraft],
+        view_id: str = "",
     ) -> Submitted:
+        """Store the panelist's feedback. `view_id` is the modal's: after an evidence nudge
+        (InvalidInput, raised once what was shown is recorded) that modal's next submission
+        goes through (bot/services/evidence.py)."""
         now = self.deps.now()
         with self.deps.db.transaction() as session:
             # The round row is locked first: two last submissions then run one after the
@@ -61,16 +71,22 @@ class FeedbackService:
             if errors:
                 raise InvalidInput(errors)
             mine = queries.feedback_of(session, team_id, round_id, user_id)
-            data = draft_to_data(draft)
-            if mine is not None and mine.answers == data:
-                return Submitted(before, changed=False, revision=mine.revision)
-            mine = _store(session, rnd, user_id, mine, draft, data, now)
-            claimed = complete_if_all_in(session, rnd, now)
-            after = snapshot(session, rnd)
-            Outgoing(session, team_id, now).round_changed(
-                after, summary_claimed=claimed, briefs_of=[user_id]
+            saved = draft_from_data(mine.answers) if mine is not None else None
+            nudged = nudge(
+                session,
+                rnd,
+                user_id,
+                view_id,
+                before.rubric,
+                draft,
+                saved,
+                key=self.deps.note_key,
+                now=now,
             )
-            return Submitted(after, summary_claimed=claimed, revision=mine.revision)
+            if not nudged:
+                return _save(session, rnd, before, user_id, mine, draft, now)
+        # Raised after the commit: what was shown is kept, and answers the next submission.
+        raise InvalidInput(nudged)
 
     def notes(
         self, team_id: str, user_id: str, round_id: int
@@ -97,6 +113,27 @@ def _panel_round(
     if rnd.status not in Status.ACCEPTING_FEEDBACK:
         raise RoundNotOpen(f"This round is {rnd.status}; feedback can no longer change.")
     return rnd
+
+
+def _save(
+    session: Session,
+    rnd: Round,
+    before: RoundSnapshot,
+    user_id: str,
+    mine: Feedback | None,
+    draft: FeedbackDraft,
+    now: datetime,
+) -> Submitted:
+    data = draft_to_data(draft)
+    if mine is not None and mine.answers == data:
+        return Submitted(before, changed=False, revision=mine.revision)
+    mine = _store(session, rnd, user_id, mine, draft, data, now)
+    claimed = complete_if_all_in(session, rnd, now)
+    after = snapshot(session, rnd)
+    Outgoing(session, rnd.team_id, now).round_changed(
+        after, summary_claimed=claimed, briefs_of=[user_id]
+    )
+    return Submitted(after, summary_claimed=claimed, revision=mine.revision)
 
 
 def _store(

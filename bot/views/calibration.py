@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
 from bot.domain.calibration import MIN_ROUNDS, Interviewer
+from bot.domain.evidence import NudgeCounts
 from bot.text import escape, truncate
 from bot.views.common import Message, context, header, md, message
 from bot.views.comparison import (
@@ -31,7 +32,8 @@ ROLE_NAME_SHOWN = 60
 EXPLANATION = (
     "Leniency: the mean of an interviewer's ratings minus the other panelists' mean on the "
     "same candidates and criteria. Calibrated comparisons adjust ratings of interviewers "
-    f"with {MIN_ROUNDS}+ rounds."
+    f"with {MIN_ROUNDS}+ rounds. Notes pointed out: evidence notes the evidence rules "
+    "pointed out, of the criteria rated; kept: submitted again as written."
 )
 
 
@@ -67,17 +69,26 @@ def _calibrated_text(i: Interviewer) -> str:
     return "no shared ratings yet"
 
 
+def nudges_text(counts: NudgeCounts | None) -> str:
+    if counts is None or not counts.notes:
+        return NO_SCORE
+    text = f"{counts.flagged} of {counts.notes}"
+    return f"{text}, {counts.kept} kept" if counts.flagged else text
+
+
 def calibration_message(
     interviewers: Sequence[Interviewer],
     names: Mapping[str, str],
     agreement_by_role: Mapping[str, float | None],
+    nudges: Mapping[str, NudgeCounts] | None = None,
 ) -> Message:
     """`names`: user id → display name (the user id is shown when missing).
-    `agreement_by_role`: role name → Krippendorff's alpha, shown in the order given."""
+    `agreement_by_role`: role name → Krippendorff's alpha, shown in the order given.
+    `nudges`: user id → their evidence notes and how many the rules pointed out."""
     ordered = sorted(interviewers, key=_sort_key)
 
     def render(level: _Level) -> list[Block]:
-        return _blocks(ordered, names, agreement_by_role, level)
+        return _blocks(ordered, names, agreement_by_role, nudges or {}, level)
 
     blocks = fit(render, _LEVELS, TEXT_BUDGET)
     calibrated = sum(1 for i in interviewers if i.calibrated)
@@ -92,12 +103,13 @@ def _blocks(
     ordered: Sequence[Interviewer],
     names: Mapping[str, str],
     agreement_by_role: Mapping[str, float | None],
+    nudges: Mapping[str, NudgeCounts],
     level: _Level,
 ) -> list[Block]:
     blocks: list[Block] = [header("Interviewer calibration"), context(EXPLANATION)]
     if ordered:
         shown = ordered[:INTERVIEWERS_SHOWN]
-        blocks.append(_table(shown, names, level.name_max))
+        blocks.append(_table(shown, names, nudges, level.name_max))
         hidden = len(ordered) - len(shown)
         if hidden:
             blocks.append(
@@ -112,8 +124,20 @@ def _blocks(
     return blocks
 
 
-def _table(shown: Sequence[Interviewer], names: Mapping[str, str], name_max: int) -> TableBlock:
-    head = ["Interviewer", "Rounds", "Leniency", "Disagrees with panel", "Calibrated?"]
+def _table(
+    shown: Sequence[Interviewer],
+    names: Mapping[str, str],
+    nudges: Mapping[str, NudgeCounts],
+    name_max: int,
+) -> TableBlock:
+    head = [
+        "Interviewer",
+        "Rounds",
+        "Leniency",
+        "Disagrees with panel",
+        "Calibrated?",
+        "Notes pointed out",
+    ]
     rows = [head]
     for i in shown:
         name = (names.get(i.user_id) or "").strip() or i.user_id
@@ -125,12 +149,20 @@ def _table(shown: Sequence[Interviewer], names: Mapping[str, str], name_max: int
                 leniency_text(i.leniency),
                 rate,
                 _calibrated_text(i),
+                nudges_text(nudges.get(i.user_id)),
             ]
         )
     right = {"align": "right"}
     return TableBlock(
         rows=[[RawTextObject(text=cell) for cell in row] for row in rows],
-        column_settings=[{"is_wrapped": True}, right, right, right, {"is_wrapped": False}],
+        column_settings=[
+            {"is_wrapped": True},
+            right,
+            right,
+            right,
+            {"is_wrapped": False},
+            {"is_wrapped": True},
+        ],
     )
 
 
