@@ -13,12 +13,23 @@ import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from typing import NoReturn
 
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("panelbot")
 LISTENER_THREADS = 16
 REQUEST_THREADS = 8
+
+
+class Parser(argparse.ArgumentParser):
+    """Refuses bad arguments in one line on stderr, pointing at --help (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+Subcommands = argparse._SubParsersAction[Parser]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,14 +46,17 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     from bot.cli_data import DATA_COMMANDS, add_parsers, run_data_command
 
-    parser = argparse.ArgumentParser(prog="panelbot", description="Second-round interview panels.")
+    parser = Parser(prog="panelbot", description="Second-round interview panels.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="migrate the database, then serve Slack (HTTP or Socket Mode)")
     _add_serve_parser(sub)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations and exit")
     add_parsers(sub)
+    _add_manifest_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "manifest":
+        return print_manifest(args)
 
     try:
         settings = load_settings()
@@ -66,7 +80,7 @@ def configure_logging(settings: Settings) -> None:
     configure_project_logging(settings)  # JSON or text; tokens redacted, no payloads
 
 
-def _add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_serve_parser(sub: Subcommands) -> None:
     serve = sub.add_parser(
         "serve",
         help="serve Slack over HTTP with several worker processes (gunicorn); never migrates",
@@ -98,6 +112,46 @@ def _add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=0,
         help="restart a worker after about this many requests (default: 0, never)",
     )
+
+
+def _add_manifest_parser(sub: Subcommands) -> None:
+    manifest = sub.add_parser(
+        "manifest",
+        help="print the Slack app manifest, ready to paste into Create New App → From a manifest",
+        description="Without options: manifest.yml as shipped (HTTP mode, example URLs).",
+    )
+    mode = manifest.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="for Socket Mode (SLACK_APP_TOKEN): no request URLs, no public address needed",
+    )
+    mode.add_argument(
+        "--url",
+        type=_public_url,
+        help="for HTTP mode: your server's public https:// address, used in every request URL",
+    )
+
+
+def _public_url(text: str) -> str:
+    from bot.manifest import public_url
+
+    try:
+        return public_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def print_manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import for_socket_mode, load_manifest, manifest_text, render, with_url
+
+    if args.socket_mode:
+        sys.stdout.write(render(for_socket_mode(load_manifest()), "Socket Mode"))
+    elif args.url:
+        sys.stdout.write(render(with_url(load_manifest(), args.url), f"HTTP mode at {args.url}"))
+    else:
+        sys.stdout.write(manifest_text())
+    return 0
 
 
 def _usable_cpus() -> int:

@@ -7,6 +7,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.app import build_services
 from bot.domain.rubric_yaml import RubricFileError
@@ -17,11 +18,14 @@ from bot.settings import Settings
 from storage import role_queries
 from storage.db import Database
 
+if TYPE_CHECKING:
+    from bot.cli import Subcommands
+
 # The subcommands this module adds and runs.
 DATA_COMMANDS = frozenset({"export", "rubric", "forget"})
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subcommands) -> None:
     export = sub.add_parser("export", help="write a role's finished feedback for an ATS")
     export.add_argument("--role", required=True, help="the role's name (any case)")
     export.add_argument("--format", choices=["csv", "json"], default="csv")

@@ -10,21 +10,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 SLACK_AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
-# The bot scopes of manifest.yml, asked for when a workspace installs through OAuth
-# (tests/test_e2e_oauth.py checks the two lists are the same).
-BOT_SCOPES = (
-    "commands",
-    "chat:write",
-    "im:write",
-    "users:read",
-    "channels:read",
-    "groups:read",
-    "files:write",
-)
 ONE_MODE = (
     "set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET "
     "(install in several workspaces through OAuth)"
 )
+
+
+def _manifest_scopes() -> str:
+    from bot.manifest import bot_scopes
+
+    return ",".join(bot_scopes())
 
 
 class Settings(BaseSettings):
@@ -34,7 +29,8 @@ class Settings(BaseSettings):
     slack_bot_token: str | None = None
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
-    slack_scopes: str = ",".join(BOT_SCOPES)
+    # The manifest's bot scopes, asked for when a workspace installs through OAuth.
+    slack_scopes: str = Field(default_factory=_manifest_scopes)
     # Where Slack sends the installer back; needed only if the app has several redirect URLs.
     slack_redirect_uri: str | None = None
     # A rotating token (token rotation on) is exchanged this long before it expires.
