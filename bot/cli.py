@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -29,7 +29,9 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
 
 
-Subcommands = argparse._SubParsersAction[Parser]
+if TYPE_CHECKING:
+    # What add_subparsers returns (subscriptable for the type checker only).
+    Subcommands: TypeAlias = argparse._SubParsersAction[Parser]
 
 
 def main(argv: list[str] | None = None) -> int:
