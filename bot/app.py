@@ -24,7 +24,7 @@ from bot.services import Services
 from bot.services.context import Deps, Leases, utc_now
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway
-from bot.tokens import FixedToken, InstalledTokens, TeamClients, TokenSource
+from bot.tokens import FixedToken, InstalledTokens, NoTokens, TeamClients, TokenSource
 from handlers import register_all
 from handlers.installs import oauth_callbacks
 from storage.db import Database
@@ -69,7 +69,9 @@ def build_services(
 def token_source(settings: Settings, db: Database) -> TokenSource:
     if settings.slack_bot_token:
         return FixedToken(settings.slack_bot_token)
-    return InstalledTokens(installation_store(settings, db))
+    if settings.slack_client_id and settings.slack_client_secret:
+        return InstalledTokens(installation_store(settings, db))
+    return NoTokens()  # a command that does not talk to Slack, run without its settings
 
 
 def installation_store(settings: Settings, db: Database) -> TeamInstallations:
@@ -103,10 +105,16 @@ def build_app(
             listener_executor=listener_executor,
         )
         if verify_token:
-            me = client.auth_test()
-            services.installs.installed(str(me["team_id"]), me.get("team"))
+            record_workspace(settings, services)
     register_all(app, services)
     return app
+
+
+def record_workspace(settings: Settings, services: Services) -> None:
+    """One workspace: check SLACK_BOT_TOKEN with auth.test, and record its workspace as
+    installed. Raises what the client raises (SlackApiError, OSError)."""
+    me = make_client(settings).auth_test()
+    services.installs.installed(str(me["team_id"]), me.get("team"))
 
 
 def _oauth_app(

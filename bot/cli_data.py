@@ -1,5 +1,9 @@
 """`panelbot export`, `panelbot rubric import|export` and `panelbot forget`: the admin's way
-in and out."""
+in and out. None of them talks to Slack, so none needs Slack's settings; each needs a database
+at this version's schema, and never creates one.
+
+Only the parsers are built at import (`panelbot --help`); the rest is imported when a
+command runs."""
 
 from __future__ import annotations
 
@@ -9,17 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.app import build_services
-from bot.domain.rubric_yaml import RubricFileError
 from bot.errors import NotFound, PanelbotError
-from bot.services import Services
-from bot.services.comparisons import RolePick
-from bot.settings import Settings
-from storage import role_queries
-from storage.db import Database
 
 if TYPE_CHECKING:
     from bot.cli import Subcommands
+    from bot.services import Services
+    from bot.settings import Settings
+    from storage.db import Database
 
 # The subcommands this module adds and runs.
 DATA_COMMANDS = frozenset({"export", "rubric", "forget"})
@@ -43,7 +43,11 @@ def add_parsers(sub: Subcommands) -> None:
 
 
 def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
-    db = Database.from_url(settings.database_url)
+    from bot.app import build_services
+    from bot.domain.rubric_yaml import RubricFileError
+    from bot.startup import open_database
+
+    db = open_database(settings)
     try:
         team_id = args.team or _only_team(db)
         services = build_services(settings, db)
@@ -71,6 +75,8 @@ def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(services: Services, team_id: str, args: argparse.Namespace) -> str:
+    from bot.services.comparisons import RolePick
+
     found = services.comparisons.find_role(team_id, args.role)
     if isinstance(found, RolePick):
         names = ", ".join(name for _, name in found.roles) or "none yet"
@@ -126,6 +132,8 @@ def _printable(text: str) -> str:
 
 
 def _only_team(db: Database) -> str:
+    from storage import role_queries
+
     with db.read() as session:
         teams = role_queries.teams(session)
     if len(teams) != 1:

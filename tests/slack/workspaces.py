@@ -146,6 +146,11 @@ class WorkspacesMixin(StandInRecords):
                 return None, "token_expired"
             return self.workspaces[grant.team_id], None
 
+    def _app_token_error(self, token: str) -> str:
+        """Slack's refusal of `token` where an app-level token is needed."""
+        with self._lock:
+            return "not_allowed_token_type" if token in self._grants else "invalid_auth"
+
     def _live(self, grant: Grant) -> bool:
         return not grant.revoked and (grant.expires_at is None or self.clock() < grant.expires_at)
 
