@@ -73,6 +73,10 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="migrate the database, then serve Slack (HTTP or Socket Mode)")
     _add_serve_parser(sub)
+    sub.add_parser(
+        "doctor",
+        help="check the settings, the database and Slack, one line each (exit 1 on a failure)",
+    )
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations and exit")
     add_parsers(sub)
@@ -86,6 +90,10 @@ def _main(argv: list[str]) -> int:
     try:
         if args.command == "manifest":
             return print_manifest(args)
+        if args.command == "doctor":
+            from bot.doctor import doctor
+
+            return doctor()
         settings = _settings(slack=args.command in SLACK_COMMANDS)
         configure_logging(settings)
         return _command(args, settings)

@@ -23,12 +23,18 @@ if TYPE_CHECKING:
 
 BOT_TOKEN = "SLACK_BOT_TOKEN"
 APP_TOKEN = "SLACK_APP_TOKEN"
+INSTALLED_TOKEN = "installed"  # a workspace's own token, from its OAuth install
 # What each token is called in a message, and what to do when Slack refuses it.
-TOKEN_NAMES = {BOT_TOKEN: "the bot token", APP_TOKEN: "the app-level token"}
+TOKEN_NAMES = {
+    BOT_TOKEN: "the bot token",
+    APP_TOKEN: "the app-level token",
+    INSTALLED_TOKEN: "the workspace's bot token",
+}
 TOKEN_ADVICE = {
     BOT_TOKEN: "check SLACK_BOT_TOKEN.",
     APP_TOKEN: "check SLACK_APP_TOKEN: an xapp-… token with the connections:write scope "
     "(Basic Information → App-Level Tokens).",
+    INSTALLED_TOKEN: "install Panelbot there again (/slack/install on your server).",
 }
 # Slack's refusals that mean the app is gone from the workspace rather than a mistyped token.
 GONE = {

@@ -139,6 +139,7 @@ class StandInRequestHandler(BaseHTTPRequestHandler):
             self._send(status, b"Internal Server Error", "text/plain")
             return
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        headers.update(answer.pop("_headers", {}))
         self._send(status, json.dumps(answer).encode(), "application/json", headers)
 
     def _send(

@@ -132,6 +132,9 @@ class SlackStandIn(
         call = ApiCall(method=method, args=copy.deepcopy(args), token=token, at=self.clock())
         status, body, fault = self._answer(method, args, token)
         call.ok, call.error, call.status = bool(body.get("ok")), body.get("error"), status
+        scopes = self.scopes_of(token)
+        if scopes is not None:  # Slack names a token's scopes in a header of every answer
+            body = {**body, "_headers": {"x-oauth-scopes": scopes}}
         call.fault = fault.kind if fault is not None else None
         with self._lock:
             self.calls.append(call)
