@@ -67,9 +67,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_parser() -> Parser:
+    from bot import __version__
     from bot.cli_data import add_parsers
 
     parser = Parser(prog="panelbot", description="Second-round interview panels in Slack.")
+    parser.add_argument("--version", action="version", version=f"panelbot {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="migrate the database, then serve Slack (HTTP or Socket Mode)")
     _add_serve_parser(sub)

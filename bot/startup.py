@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import socket
-import ssl
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -115,6 +113,9 @@ def slack_problem(exc: BaseException, settings: Settings, token: str = BOT_TOKEN
 
 
 def network_reason(exc: BaseException, timeout: float) -> str:
+    import socket
+    import ssl
+
     reason = getattr(exc, "reason", exc)  # urllib wraps the socket's error
     if isinstance(reason, TimeoutError):
         return f"no answer within {timeout:g} s"
@@ -162,6 +163,8 @@ def quiet_slack_client() -> Iterator[None]:
 
 def port_problem(bind: str, setting: str) -> str | None:
     """Why nothing can listen on `bind` (HOST:PORT), or None. `setting`: what to change."""
+    import socket
+
     if bind.startswith(("unix:", "fd://")):
         return None  # gunicorn's own forms
     host, _, port_text = bind.rpartition(":")

@@ -35,7 +35,7 @@ def known(session: Session) -> list[KnownWorkspace]:
     rounds (they may predate install records)."""
     rows = {w.team_id: w for w in session.scalars(select(Workspace))}
     counted = session.execute(select(Round.team_id, func.count()).group_by(Round.team_id))
-    rounds: dict[str, int] = {team: count for team, count in counted.tuples()}
+    rounds: dict[str, int] = {team: count for team, count in counted}
     teams = set(rows) | set(rounds) | set(session.scalars(select(Role.team_id).distinct()))
     return [
         KnownWorkspace(
