@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_api_url: str = SLACK_DEFAULT_API_URL
     database_url: str = "sqlite:///panelbot.db"
-    port: int = Field(default=3000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port
     log_level: str = "INFO"
     # How often each instance looks for due reminders, digests and undelivered messages.
     scheduler_tick_seconds: float = Field(default=30.0, gt=0, le=3600)
