@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.web import SlackResponse
 
 from bot.installs import TeamInstallations, state_store
 from bot.metrics import MeteredWebClient
@@ -105,15 +106,14 @@ def build_app(
             listener_executor=listener_executor,
         )
         if verify_token:
-            record_workspace(settings, services)
+            record_workspace(services, client.auth_test())
     register_all(app, services)
     return app
 
 
-def record_workspace(settings: Settings, services: Services) -> None:
-    """One workspace: check SLACK_BOT_TOKEN with auth.test, and record its workspace as
-    installed. Raises what the client raises (SlackApiError, OSError)."""
-    me = make_client(settings).auth_test()
+def record_workspace(services: Services, me: SlackResponse) -> None:
+    """One workspace: record the workspace of SLACK_BOT_TOKEN, as auth.test (`me`) names it,
+    as installed."""
     services.installs.installed(str(me["team_id"]), me.get("team"))
 
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from slack_bolt import App
 
-from bot.app import build_app, build_services
+from bot.app import build_app, build_services, record_workspace
 from bot.cli import LISTENER_THREADS
 from bot.scheduler import Ticker
 from bot.services import Services
@@ -45,10 +45,11 @@ def run(settings: Settings) -> int:
     # Listeners keep working after their ack (DMs, the summary); Bolt's default is 5 threads.
     listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
     try:
+        me = None if settings.oauth else verify_bot_token(settings)  # before migrating
         upgrade(db.engine)
         services = build_services(settings, db)
-        if not settings.oauth:
-            verify_bot_token(settings, services)
+        if me is not None:
+            record_workspace(services, me)
         app = build_app(settings, services, verify_token=False, listener_executor=listeners)
         if settings.slack_app_token:
             _socket_mode(settings, services, app)

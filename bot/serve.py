@@ -110,13 +110,13 @@ def start_once(settings: Settings) -> None:
     build the app as a worker will, and schedule the reminders of rounds started before
     reminders existed (idempotent across instances). Refusal when it cannot start. The app
     and the connections are dropped: workers build their own after the fork."""
-    from bot.app import build_app, build_services
+    from bot.app import build_app, build_services, record_workspace
 
     db = open_database(settings)
     try:
         services = build_services(settings, db)
         if not settings.oauth:
-            verify_bot_token(settings, services)
+            record_workspace(services, verify_bot_token(settings))
         build_app(settings, services, verify_token=False)
         adopted = services.due_work.adopt_unscheduled_rounds()
     finally:

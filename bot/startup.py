@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from slack_sdk.web import SlackResponse
+
     from bot.settings import Settings
     from storage.db import Database
 
@@ -130,14 +131,14 @@ def network_reason(exc: BaseException, timeout: float) -> str:
     return _first_line(reason) or type(reason).__name__
 
 
-def verify_bot_token(settings: Settings, services: Services) -> None:
-    """One workspace: SLACK_BOT_TOKEN checked with Slack and its workspace recorded as
-    installed (bot.app.record_workspace); Refusal when Slack refuses it or cannot be reached."""
-    from bot.app import record_workspace
+def verify_bot_token(settings: Settings) -> SlackResponse:
+    """One workspace: SLACK_BOT_TOKEN checked with Slack (auth.test, its answer returned for
+    bot.app.record_workspace); Refusal when Slack refuses it or cannot be reached."""
+    from bot.app import make_client
 
     try:
         with quiet_slack_client():
-            record_workspace(settings, services)
+            return make_client(settings).auth_test()
     except Exception as exc:
         problem = slack_problem(exc, settings)
         if problem is None:
