@@ -1,40 +1,83 @@
-# Everything the project needs, from nothing: `make run` and `make test` each build the venv first.
+# Everything the project needs, from nothing: `make run` builds the venv with the runtime
+# dependencies only; `make test` (and `make install`, for development) adds the tools.
+# Python 3.11 or newer; name another than python3 with: make run PYTHON=python3.12
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+MADE := $(VENV)/.made
+RUNTIME := $(VENV)/.runtime
+DEV := $(VENV)/.dev
+NEEDS := 3.11
 
-.PHONY: install run migrate test lint typecheck pytest reliability clean
+.PHONY: install run migrate test lint typecheck pytest reliability clean rebuild-venv
 
-$(STAMP): pyproject.toml
+version_of = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+recent_enough = $(shell $(1) -c 'import sys; print(int(sys.version_info >= (3, 11)))' 2>/dev/null)
+PYTHON_VERSION := $(call version_of,$(PYTHON))
+VENV_VERSION := $(call version_of,$(BIN)/python)
+
+# A venv made by a Python too old, or by another one than PYTHON=… names, is made again.
+ifneq ($(wildcard $(BIN)/python),)
+ifneq ($(call recent_enough,$(BIN)/python),1)
+$(MADE): rebuild-venv
+endif
+ifeq ($(origin PYTHON),command line)
+ifneq ($(VENV_VERSION),$(PYTHON_VERSION))
+$(MADE): rebuild-venv
+endif
+endif
+endif
+
+rebuild-venv: ;
+
+$(MADE):
+	@if [ "$(call recent_enough,$(PYTHON))" != 1 ]; then \
+	  echo "Panelbot needs Python $(NEEDS) or newer, and $(PYTHON) is $(or $(PYTHON_VERSION),not found)." \
+	    "Name one that is: make $(or $(MAKECMDGOALS),install) PYTHON=python3.12" >&2; \
+	  exit 1; \
+	fi
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	touch $@
+
+# What `panelbot` needs to run, and no more.
+$(RUNTIME): pyproject.toml $(MADE)
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+# The development tools too: pytest, ruff, mypy, …
+$(DEV): pyproject.toml $(RUNTIME)
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $@
 
-install: $(STAMP)
+install: $(DEV)
 
-migrate: $(STAMP)
+migrate: $(RUNTIME)
 	$(BIN)/panelbot db upgrade
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(BIN)/panelbot run
 
-lint: $(STAMP)
+# manifest.yml is the copy of bot/manifest.yml (the one the package ships) people read.
+manifest.yml: bot/manifest.yml
+	cp $< $@
+
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(DEV)
 	$(BIN)/mypy
 
 # One worker per core; each has its own PostgreSQL database and SQLite files (tests/conftest.py).
-pytest: $(STAMP)
+pytest: $(DEV) manifest.yml
 	$(BIN)/pytest -q -n auto --dist worksteal
 
 test: lint typecheck pytest
 
 # The hardening campaign at full strength; writes the table in docs/reliability.md.
-reliability: $(STAMP)
+reliability: $(DEV)
 	$(BIN)/python -m bench.reliability
 
 clean:

@@ -17,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.web import SlackResponse
 
 from bot.installs import TeamInstallations, state_store
 from bot.metrics import MeteredWebClient
@@ -24,7 +25,7 @@ from bot.services import Services
 from bot.services.context import Deps, Leases, utc_now
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway
-from bot.tokens import FixedToken, InstalledTokens, TeamClients, TokenSource
+from bot.tokens import FixedToken, InstalledTokens, NoTokens, TeamClients, TokenSource
 from handlers import register_all
 from handlers.installs import oauth_callbacks
 from storage.db import Database
@@ -70,7 +71,9 @@ def build_services(
 def token_source(settings: Settings, db: Database) -> TokenSource:
     if settings.slack_bot_token:
         return FixedToken(settings.slack_bot_token)
-    return InstalledTokens(installation_store(settings, db))
+    if settings.slack_client_id and settings.slack_client_secret:
+        return InstalledTokens(installation_store(settings, db))
+    return NoTokens()  # a command that does not talk to Slack, run without its settings
 
 
 def installation_store(settings: Settings, db: Database) -> TeamInstallations:
@@ -104,10 +107,15 @@ def build_app(
             listener_executor=listener_executor,
         )
         if verify_token:
-            me = client.auth_test()
-            services.installs.installed(str(me["team_id"]), me.get("team"))
+            record_workspace(services, client.auth_test())
     register_all(app, services)
     return app
+
+
+def record_workspace(services: Services, me: SlackResponse) -> None:
+    """One workspace: record the workspace of SLACK_BOT_TOKEN, as auth.test (`me`) names it,
+    as installed."""
+    services.installs.installed(str(me["team_id"]), me.get("team"))
 
 
 def _oauth_app(

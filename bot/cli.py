@@ -1,8 +1,11 @@
-"""`panelbot run`, `panelbot serve`, `panelbot db upgrade` and the data commands (also
-`python -m bot …`).
+"""`panelbot …` (also `python -m bot …`): the parser, and what each command needs before it
+runs: its settings (only `run` and `serve` demand Slack's) and logging. Every failure ends
+as one line on stderr saying what to do, and exit 2 (bot/startup.py).
 
-Imports that reach bot.app (and so prometheus_client, through bot.metrics) happen inside the
-commands: `serve` must set PROMETHEUS_MULTIPROC_DIR before prometheus_client is first imported.
+Only the standard library is imported here, so that `panelbot --help` answers at once; each
+command imports what it uses when it runs. Anything that reaches bot.app reaches
+prometheus_client (through bot.metrics), and `serve` must set PROMETHEUS_MULTIPROC_DIR before
+that first import.
 """
 
 from __future__ import annotations
@@ -10,21 +13,52 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.startup import Refusal, explain
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 log = logging.getLogger("panelbot")
 LISTENER_THREADS = 16
 REQUEST_THREADS = 8
+# The commands that talk to Slack, and so demand its settings (tokens, signing secret).
+SLACK_COMMANDS = frozenset({"run", "serve"})
+
+
+class Parser(argparse.ArgumentParser):
+    """Refuses bad arguments in one line on stderr, pointing at --help (exit 2); options and
+    positional arguments may come in any order (`rubric import --team T file.yml`)."""
+
+    _intermixing = False
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: list[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        # A command's own parser (no subcommands below it) parses intermixed; that parsing
+        # calls back in here, hence the flag.
+        if self._subparsers is not None or self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
+if TYPE_CHECKING:
+    # What add_subparsers returns (subscriptable for the type checker only).
+    Subcommands: TypeAlias = argparse._SubParsersAction[Parser]
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["serve"]:
-        # Before the parser: building it imports the data commands, which reach bot.metrics.
         from bot.serve import multiprocess_metrics_dir
 
         with multiprocess_metrics_dir():
@@ -32,41 +66,81 @@ def main(argv: list[str] | None = None) -> int:
     return _main(arguments)
 
 
-def _main(argv: list[str]) -> int:
-    from bot.cli_data import DATA_COMMANDS, add_parsers, run_data_command
+def build_parser() -> Parser:
+    from bot import __version__
+    from bot.cli_data import add_parsers
 
-    parser = argparse.ArgumentParser(prog="panelbot", description="Second-round interview panels.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="panelbot", description="Second-round interview panels in Slack.")
+    parser.add_argument("--version", action="version", version=f"panelbot {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="migrate the database, then serve Slack (HTTP or Socket Mode)")
     _add_serve_parser(sub)
+    sub.add_parser(
+        "doctor",
+        help="check the settings, the database and Slack, one line each (exit 1 on a failure)",
+    )
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations and exit")
     add_parsers(sub)
-    args = parser.parse_args(argv)
+    _add_manifest_parser(sub)
+    return parser
 
+
+def _main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
-        settings = load_settings()
-    except SettingsError as exc:
+        if args.command == "manifest":
+            return print_manifest(args)
+        if args.command == "doctor":
+            from bot.doctor import doctor
+
+            return doctor()
+        settings = _settings(slack=args.command in SLACK_COMMANDS)
+        configure_logging(settings)
+        return _command(args, settings)
+    except Refusal as exc:
         print(f"panelbot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings)
-    if args.command == "db":
-        return upgrade_database(settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        log.debug("unexpected failure", exc_info=True)
+        print(f"panelbot: {explain(exc, settings)}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        from bot.run import run
+
+        return run(settings)
     if args.command == "serve":
         return serve_command(settings, args)
-    if args.command in DATA_COMMANDS:
-        return run_data_command(args, settings)
-    return run(settings)
+    if args.command == "db":
+        return upgrade_database(settings)
+    from bot.cli_data import run_data_command
+
+    return run_data_command(args, settings)
+
+
+def _settings(*, slack: bool) -> Settings:
+    from bot.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(slack=slack)
+    except SettingsError as exc:
+        raise Refusal(str(exc)) from None
 
 
 def configure_logging(settings: Settings) -> None:
     """One setup for every command; `serve` sends gunicorn's own log through it too."""
     from bot.logs import configure_logging as configure_project_logging
 
-    configure_project_logging(settings)  # JSON or text; tokens redacted, no payloads
+    configure_project_logging(settings)  # text or JSON; tokens redacted, no payloads
 
 
-def _add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_serve_parser(sub: Subcommands) -> None:
     serve = sub.add_parser(
         "serve",
         help="serve Slack over HTTP with several worker processes (gunicorn); never migrates",
@@ -100,6 +174,46 @@ def _add_serve_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
 
 
+def _add_manifest_parser(sub: Subcommands) -> None:
+    manifest = sub.add_parser(
+        "manifest",
+        help="print the Slack app manifest, ready to paste into Create New App → From a manifest",
+        description="Without options: manifest.yml as shipped (HTTP mode, example URLs).",
+    )
+    mode = manifest.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="for Socket Mode (SLACK_APP_TOKEN): no request URLs, no public address needed",
+    )
+    mode.add_argument(
+        "--url",
+        type=_public_url,
+        help="for HTTP mode: your server's public https:// address, used in every request URL",
+    )
+
+
+def _public_url(text: str) -> str:
+    from bot.manifest import public_url
+
+    try:
+        return public_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def print_manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import for_socket_mode, load_manifest, manifest_text, render, with_url
+
+    if args.socket_mode:
+        sys.stdout.write(render(for_socket_mode(load_manifest()), "Socket Mode"))
+    elif args.url:
+        sys.stdout.write(render(with_url(load_manifest(), args.url), f"HTTP mode at {args.url}"))
+    else:
+        sys.stdout.write(manifest_text())
+    return 0
+
+
 def _usable_cpus() -> int:
     # The CPUs this process may run on (a container's cpuset), where the platform says.
     if hasattr(os, "sched_getaffinity"):
@@ -129,74 +243,13 @@ def serve_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def upgrade_database(settings: Settings) -> int:
-    from storage.db import make_engine
+    from bot.startup import open_database
     from storage.migrate import upgrade
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    engine.dispose()
-    log.info("database is at the newest schema")
-    return 0
-
-
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def run(settings: Settings) -> int:
-    from slack_bolt.error import BoltError
-
-    from bot.app import build_app, build_services
-    from bot.scheduler import Ticker
-    from storage.db import Database
-    from storage.migrate import upgrade
-
-    db = Database.from_url(settings.database_url)
-    upgrade(db.engine)
-    # Listeners keep working after their ack (DMs, the summary); Bolt's default is 5 threads.
-    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
-    services = build_services(settings, db)
+    db = open_database(settings, upgrading=True)
     try:
-        app = build_app(settings, services, listener_executor=listeners)
-    except BoltError as exc:
-        print(
-            f"panelbot: Slack refused the bot token ({exc}); check SLACK_BOT_TOKEN.",
-            file=sys.stderr,
-        )
-        return 2
-    adopted = services.due_work.adopt_unscheduled_rounds()
-    if adopted:
-        log.info("scheduled reminders for %s open rounds started before reminders existed", adopted)
-    ticker = Ticker(services, settings.scheduler_tick_seconds)
-    ticker.start()
-    if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        log.info("starting in Socket Mode")
-        try:
-            SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
-        finally:
-            ticker.stop()
-        return 0
-    from bot.server import make_http_server
-    from storage.migrate import readiness_problem
-
-    server = make_http_server(
-        app, "0.0.0.0", settings.port, readiness=lambda: readiness_problem(db.engine), db=db
-    )
-    # SIGTERM (docker stop, systemd) ends the loop like Ctrl-C, so the finally block runs.
-    signal.signal(signal.SIGTERM, _interrupt)
-    log.info(
-        "listening on :%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
-        settings.port,
-    )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        upgrade(db.engine)
     finally:
-        server.server_close()
-        ticker.stop()  # finish the row in hand; claimed rows go back for the next instance
-        listeners.shutdown(wait=True)  # let sends already under way finish
         db.dispose()
+    log.info("database is at the newest schema")
     return 0

@@ -1,5 +1,10 @@
 """`panelbot export`, `panelbot rubric import|export`, `panelbot evidence-rules
-import|export` and `panelbot forget`: the admin's way in and out."""
+import|export`, `panelbot forget` and `panelbot teams`: the admin's way in and out. None of
+them talks to Slack, so none needs Slack's settings; each needs a database at this version's
+schema, and never creates one.
+
+Only the parsers are built at import (`panelbot --help`); the rest is imported when a
+command runs."""
 
 from __future__ import annotations
 
@@ -7,46 +12,58 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.app import build_services
-from bot.domain.yaml_files import DataFileError
 from bot.errors import NotFound, PanelbotError
-from bot.services import Services
-from bot.services.comparisons import RolePick
-from bot.settings import Settings
-from storage import role_queries
-from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.cli import Subcommands
+    from bot.services import Services
+    from bot.settings import Settings
+    from storage.db import Database
 
 # The subcommands this module adds and runs.
-DATA_COMMANDS = frozenset({"export", "rubric", "evidence-rules", "forget"})
+DATA_COMMANDS = frozenset({"export", "rubric", "evidence-rules", "forget", "teams"})
+TEAM_HELP = "Slack team id (needed when the database knows several workspaces: `panelbot teams`)"
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parsers(sub: Subcommands) -> None:
     export = sub.add_parser("export", help="write a role's finished feedback for an ATS")
     export.add_argument("--role", required=True, help="the role's name (any case)")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--since", type=_date, help="finished on or after YYYY-MM-DD (UTC)")
-    export.add_argument("--team", help="Slack team id (needed when several workspaces)")
+    export.add_argument("--team", help=TEAM_HELP)
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
     rubric = sub.add_parser("rubric", help="import or export every role's rubric as YAML")
     rubric.add_argument("action", choices=["import", "export"])
     rubric.add_argument("file", type=Path, nargs="?", help="YAML file (default: stdin/stdout)")
-    rubric.add_argument("--team", help="Slack team id (needed when several workspaces)")
+    rubric.add_argument("--team", help=TEAM_HELP)
     rules = sub.add_parser(
         "evidence-rules", help="import or export the evidence rules of feedback notes as YAML"
     )
     rules.add_argument("action", choices=["import", "export"])
     rules.add_argument("file", type=Path, nargs="?", help="YAML file (default: stdin/stdout)")
-    rules.add_argument("--team", help="Slack team id (needed when several workspaces)")
+    rules.add_argument("--team", help=TEAM_HELP)
     forget = sub.add_parser("forget", help="erase everything Panelbot holds about a candidate")
     forget.add_argument("--candidate", required=True, help="the candidate's name (any case)")
-    forget.add_argument("--team", help="Slack team id (needed when several workspaces)")
+    forget.add_argument("--team", help=TEAM_HELP)
     forget.add_argument("--yes", action="store_true", help="erase without asking first")
+    sub.add_parser(
+        "teams",
+        help="list the Slack workspaces the database knows: team id (for --team), name, "
+        "installed or not, rounds",
+    )
 
 
 def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
-    db = Database.from_url(settings.database_url)
+    from bot.app import build_services
+    from bot.domain.yaml_files import DataFileError
+    from bot.startup import open_database
+
+    db = open_database(settings)
     try:
+        if args.command == "teams":
+            return _teams(db)
         team_id = args.team or _only_team(db)
         services = build_services(settings, db)
         if args.command == "export":
@@ -59,8 +76,14 @@ def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.action == "export":
             return _write(args.file, services.rubrics.export_yaml(team_id))
         source = args.file.read_text() if args.file else sys.stdin.read()
-        for role, version in services.rubrics.import_yaml(team_id, source, by="cli"):
-            print(f"{role}: rubric version {version}", file=sys.stderr)
+        for imported in services.rubrics.import_yaml(team_id, source, by="cli"):
+            role, version = _printable(imported.role_name), imported.version
+            said = (
+                f"rubric version {version}"
+                if imported.changed
+                else f"unchanged (version {version})"
+            )
+            print(f"{role}: {said}", file=sys.stderr)
         return 0
     except (PanelbotError, DataFileError) as exc:
         print(f"panelbot: {getattr(exc, 'message', exc)}", file=sys.stderr)
@@ -75,6 +98,8 @@ def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(services: Services, team_id: str, args: argparse.Namespace) -> str:
+    from bot.services.comparisons import RolePick
+
     found = services.comparisons.find_role(team_id, args.role)
     if isinstance(found, RolePick):
         names = ", ".join(name for _, name in found.roles) or "none yet"
@@ -139,12 +164,47 @@ def _printable(text: str) -> str:
 
 
 def _only_team(db: Database) -> str:
+    """The workspace, when the database knows exactly one."""
+    from storage.workspaces import known
+
     with db.read() as session:
-        teams = role_queries.teams(session)
-    if len(teams) != 1:
-        listed = ", ".join(teams) or "none yet"
-        raise PanelbotError(f"Say which workspace with --team (teams in the database: {listed}).")
-    return teams[0]
+        teams = [w.team_id for w in known(session)]
+    if len(teams) == 1:
+        return teams[0]
+    if not teams:
+        raise PanelbotError(
+            "Say which workspace with --team: the database knows none yet (`panelbot doctor` "
+            "shows the team id of SLACK_BOT_TOKEN's workspace)."
+        )
+    raise PanelbotError(
+        f"Say which workspace with --team: the database knows {', '.join(teams)} "
+        "(`panelbot teams` lists them)."
+    )
+
+
+def _teams(db: Database) -> int:
+    """One line per workspace: team id, name, installed or not, how many rounds."""
+    from storage.workspaces import known
+
+    with db.read() as session:
+        workspaces = known(session)
+    if not workspaces:
+        print("panelbot: the database knows no workspace yet.", file=sys.stderr)
+        return 0
+    states = {True: "installed", False: "uninstalled", None: "install not recorded"}
+    rows = [
+        (w.team_id, _printable(w.team_name or "?"), states[w.installed], _rounds(w.rounds))
+        for w in workspaces
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for *columns, rounds in rows:
+        padded = [c.ljust(width) for c, width in zip(columns, widths, strict=True)]
+        print("  ".join([*padded, rounds]))
+    return 0
+
+
+def _rounds(count: int) -> str:
+    return f"{count} round" if count == 1 else f"{count} rounds"
 
 
 def _write(path: Path | None, text: str) -> int:

@@ -1,4 +1,5 @@
-"""Logging: one JSON object per line (LOG_FORMAT=json, the default) or plain text.
+"""Logging: plain text on a terminal, one JSON object per line otherwise (a log pipeline);
+LOG_FORMAT=text|json decides instead when set.
 
 Two guarantees, whatever LOG_LEVEL says (README, "Observability"): no feedback text and no
 tokens in the logs. Our own code logs ids and counts only; the libraries that would log
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +90,22 @@ class LibraryFloors(logging.Filter):
         return True
 
 
+class QuietMigrations(logging.Filter):
+    """Drops Alembic's INFO lines about its own machinery (its plugins, its database
+    context), logged each time a schema is looked at; "Running upgrade …" lines stay."""
+
+    MACHINERY = ("Context impl ", "Will assume ")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        if record.name == "alembic.runtime.plugins":
+            return False
+        if record.name == "alembic.runtime.migration":
+            return not str(record.msg).startswith(self.MACHINERY)
+        return True
+
+
 class UtcJsonFormatter(JsonFormatter):
     """time (ISO 8601, UTC), level, logger, message, then the record's extra fields."""
 
@@ -109,11 +127,15 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     level = logging.getLevelName(settings.log_level.upper())
     if not isinstance(level, int):
         raise ValueError(f"LOG_LEVEL {settings.log_level!r} is not a logging level")
+    stream = stream or sys.stderr
     handler = logging.StreamHandler(stream)
     handler.setFormatter(
-        UtcJsonFormatter() if settings.log_format == "json" else logging.Formatter(TEXT_FORMAT)
+        UtcJsonFormatter()
+        if log_format(settings, stream) == "json"
+        else logging.Formatter(TEXT_FORMAT)
     )
     handler.addFilter(LibraryFloors())
+    handler.addFilter(QuietMigrations())
     handler.addFilter(
         RedactSecrets(
             [
@@ -127,3 +149,11 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     logging.basicConfig(level=level, handlers=[handler])
     for name, floor in LIBRARY_FLOORS.items():
         logging.getLogger(name).setLevel(max(level, floor))
+
+
+def log_format(settings: Settings, stream: TextIO) -> str:
+    """LOG_FORMAT if set; else text for a person at a terminal, JSON for anything else."""
+    if settings.log_format:
+        return settings.log_format
+    isatty = getattr(stream, "isatty", None)
+    return "text" if isatty is not None and isatty() else "json"

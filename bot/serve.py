@@ -26,10 +26,9 @@ from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 from gunicorn.glogging import Logger as GunicornLogger  # type: ignore[import-untyped]
 
 from bot.settings import Settings
+from bot.startup import Refusal, open_database, port_problem, verify_bot_token
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
-
     from bot.scheduler import Ticker
     from storage.db import Database
 
@@ -79,21 +78,18 @@ def multiprocess_metrics_dir() -> Iterator[Path]:
 
 
 def serve(settings: Settings, options: ServeOptions) -> int:
-    """Check, then run gunicorn until SIGTERM; the exit code (0 after a graceful stop, 2 when
-    refusing to start)."""
+    """Check, then run gunicorn until SIGTERM; the exit code (0 after a graceful stop).
+    Refusal (exit 2) when it must not start."""
     if settings.slack_app_token:
-        print(
-            "panelbot: `serve` answers Slack over HTTP; unset SLACK_APP_TOKEN, or use "
-            "`panelbot run` for Socket Mode.",
-            file=sys.stderr,
+        raise Refusal(
+            "`serve` answers Slack over HTTP; unset SLACK_APP_TOKEN, or use `panelbot run` "
+            "for Socket Mode."
         )
-        return 2
     # Alembic logs two INFO lines each time the schema is looked at: at every /readyz probe.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    refusal = database_problem(settings) or start_once(settings)
-    if refusal:
-        print(f"panelbot: {refusal}", file=sys.stderr)
-        return 2
+    if problem := port_problem(options.bind, "--bind (or PORT)"):
+        raise Refusal(problem)
+    start_once(settings)
     master = os.getpid()
     try:
         PanelbotServer(settings, options).run()
@@ -107,79 +103,26 @@ def serve(settings: Settings, options: ServeOptions) -> int:
 # -- before any worker: refuse to start on the wrong database or token -------------------
 
 
-def database_problem(settings: Settings) -> str | None:
-    """Why this version must not serve on this database (one line), or None. It never
-    migrates: upgrading is the release step, `panelbot db upgrade`, once for all instances."""
-    from sqlalchemy.exc import SQLAlchemyError
+def start_once(settings: Settings) -> None:
+    """What `panelbot run` does at start, once per instance, here before the fork: check the
+    database (it never migrates: upgrading is the release step, `panelbot db upgrade`, once
+    for all instances), check the token with Slack (recording its workspace as installed),
+    build the app as a worker will, and schedule the reminders of rounds started before
+    reminders existed (idempotent across instances). Refusal when it cannot start. The app
+    and the connections are dropped: workers build their own after the fork."""
+    from bot.app import build_app, build_services, record_workspace
 
-    from storage.db import make_engine
-    from storage.migrate import readiness_problem
-
-    engine = make_engine(settings.database_url)
-    try:
-        try:
-            with engine.connect():
-                pass
-        except SQLAlchemyError as exc:
-            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-            where = engine.url.render_as_string(hide_password=True)
-            return f"cannot reach the database at {where} ({reason}); check DATABASE_URL."
-        if readiness_problem(engine) is None:
-            return None
-        return _schema_advice(engine)
-    finally:
-        engine.dispose()  # no connection may cross the fork into the workers
-
-
-def _schema_advice(engine: Engine) -> str:
-    """Which way the schema is off, and what to do about it."""
-    from alembic.script import ScriptDirectory
-    from alembic.util import CommandError
-
-    from storage.migrate import alembic_config, current_revision, head_revision
-
-    current, head = current_revision(engine), head_revision(engine)
-    if current is not None:
-        try:
-            ScriptDirectory.from_config(alembic_config(engine)).get_revision(current)
-        except CommandError:
-            return (
-                f"database schema is at {current}, which is newer than this version "
-                f"(it needs {head}); run the Panelbot version that upgraded it."
-            )
-    return (
-        f"database schema is at {current or 'nothing'}, this version needs {head}: "
-        "run `panelbot db upgrade` first."
-    )
-
-
-def start_once(settings: Settings) -> str | None:
-    """What `panelbot run` does at start, once per instance, here before the fork: build the
-    app as a worker will, checking the token with Slack (and recording its workspace as
-    installed), and schedule the reminders of rounds started before reminders existed
-    (idempotent across instances). Returns why it cannot start, or None. The app and the
-    connections are dropped: workers build their own after the fork."""
-    from slack_bolt.error import BoltError
-    from slack_sdk.errors import SlackApiError
-
-    from bot.app import build_app, build_services
-    from storage.db import Database
-
-    db = Database.from_url(settings.database_url)
+    db = open_database(settings)
     try:
         services = build_services(settings, db)
-        try:
-            build_app(settings, services, verify_token=True)
-        except (BoltError, SlackApiError) as exc:
-            return f"Slack refused the bot token ({exc}); check SLACK_BOT_TOKEN."
-        except OSError as exc:
-            return f"cannot reach Slack at {settings.api_base_url} ({exc}); check SLACK_API_URL."
+        if not settings.oauth:
+            record_workspace(services, verify_bot_token(settings))
+        build_app(settings, services, verify_token=False)
         adopted = services.due_work.adopt_unscheduled_rounds()
     finally:
-        db.dispose()
+        db.dispose()  # no connection may cross the fork into the workers
     if adopted:
         log.info("scheduled reminders for %s open rounds started before reminders existed", adopted)
-    return None
 
 
 # -- gunicorn ------------------------------------------------------------------------------

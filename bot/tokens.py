@@ -52,6 +52,17 @@ class FixedToken:
         """Nothing is cached: the token is a setting."""
 
 
+class NoTokens:
+    """No Slack settings (`panelbot export`, `rubric`, `forget` need none): no team has a
+    token here; nothing these commands do asks for one."""
+
+    def bot_token(self, team_id: str) -> str:
+        raise TeamNotInstalled(team_id)
+
+    def forget(self, team_id: str) -> None:
+        """Nothing is cached."""
+
+
 class FreshBots(Protocol):
     """What InstalledTokens needs of the installation store (bot/installs.py)."""
 

@@ -11,6 +11,9 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A PostgreSQL host that does not answer (a firewall dropping packets) fails after this long
+# instead of the operating system's minutes.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 
 
 def _sqlite_setup(engine: Engine) -> None:
@@ -53,6 +56,9 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         )
         _sqlite_setup(engine)
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        given = kwargs.get("connect_args", {})
+        kwargs["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS, **given}
     # pre_ping: a restarted PostgreSQL leaves dead connections in the pool.
     return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
 

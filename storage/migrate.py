@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -43,17 +44,85 @@ def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision(engine)
 
 
+def database_problem(engine: Engine, *, upgrading: bool = False) -> str | None:
+    """Why this version cannot work on the engine's database (one line saying what to do), or
+    None. `upgrading`: about to migrate it (`db upgrade`, `run`), so a new SQLite file will be
+    created and an older schema will be upgraded. Never creates anything itself: connecting to
+    a missing SQLite file would."""
+    where = engine.url.render_as_string(hide_password=True)
+    file = _sqlite_file(engine)
+    if file is not None:
+        if not file.parent.is_dir():
+            return (
+                f"cannot reach the database at {where} (no directory {file.parent}); "
+                "check DATABASE_URL."
+            )
+        if not file.exists() and not upgrading:
+            return (
+                f"there is no database at {file} yet: run `panelbot db upgrade` to create it, "
+                "or check DATABASE_URL."
+            )
+    try:
+        with engine.connect():
+            pass
+        return schema_problem(engine, upgrading=upgrading)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        name = engine.url.database
+        if (
+            engine.url.get_backend_name() == "postgresql"
+            and f'database "{name}" does not exist' in reason
+        ):
+            return (
+                f"the database {name} does not exist at {where}: create it (createdb {name}), "
+                "then run `panelbot db upgrade`; or check DATABASE_URL."
+            )
+        return f"cannot reach the database at {where} ({reason}); check DATABASE_URL."
+
+
+def schema_problem(engine: Engine, *, upgrading: bool = False) -> str | None:
+    """Which way the database's schema is off from the one this code expects, and what to do
+    about it; None when it is right (or, `upgrading`, when an upgrade will make it right)."""
+    current, head = current_revision(engine), head_revision(engine)
+    if current == head:
+        return None
+    if current is not None and not _known(engine, current):
+        return (
+            f"database schema is at {current}, which is newer than this version "
+            f"(it needs {head}); run the Panelbot version that upgraded it."
+        )
+    if upgrading:
+        return None
+    if current is None:
+        return "the database has no Panelbot tables yet: run `panelbot db upgrade` first."
+    return (
+        f"database schema is at {current}, this version needs {head}: "
+        "run `panelbot db upgrade` first."
+    )
+
+
 def readiness_problem(engine: Engine) -> str | None:
     """Why this instance should not get traffic (the database is unreachable, or its schema
     is not the one this code expects), or None when it is ready."""
     try:
-        current = current_revision(engine)
+        return schema_problem(engine)
     except SQLAlchemyError as exc:
         return f"database unreachable: {type(exc).__name__}"
-    head = head_revision(engine)
-    if current != head:
-        return (
-            f"database schema is at {current or 'nothing'}, this version needs {head}: "
-            "run `panelbot db upgrade`"
-        )
-    return None
+
+
+def _known(engine: Engine, revision: str) -> bool:
+    try:
+        ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision)
+    except CommandError:
+        return False
+    return True
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database (None: another database, or in memory)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    if url.query.get("uri") == "true" or url.database.startswith("file:"):
+        return None  # a URI filename, with its own options (mode=ro, …): SQLite's to judge
+    return Path(url.database)

@@ -136,8 +136,3 @@ def display_names(session: Session, team_id: str, user_ids: Sequence[str]) -> di
         )
     )
     return {user_id: name for user_id, name in rows}
-
-
-def teams(session: Session) -> list[str]:
-    """Every workspace with a role: the CLI's default when there is only one."""
-    return sorted(set(session.scalars(select(Role.team_id).distinct())))

@@ -9,15 +9,49 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from sqlalchemy import Connection, Engine, case, select, update
+from sqlalchemy import Connection, Engine, case, func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, Base, Workspace
+from bot.domain.panel import Status
+from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, Base, Role, Round, Workspace
 from storage.work import dialect_insert
+
+
+@dataclass(frozen=True)
+class KnownWorkspace:
+    team_id: str
+    team_name: str | None  # None: Slack never told us (a workspace from before names were kept)
+    installed: bool | None  # None: no install recorded (a workspace from before installs were)
+    rounds: int
+
+
+def known(session: Session) -> list[KnownWorkspace]:
+    """Every workspace the database knows, by team id: installed ones, and any with roles or
+    rounds (they may predate install records)."""
+    rows = {w.team_id: w for w in session.scalars(select(Workspace))}
+    counted = session.execute(select(Round.team_id, func.count()).group_by(Round.team_id))
+    rounds: dict[str, int] = {team: count for team, count in counted}
+    teams = set(rows) | set(rounds) | set(session.scalars(select(Role.team_id).distinct()))
+    return [
+        KnownWorkspace(
+            team_id,
+            rows[team_id].team_name if team_id in rows else None,
+            rows[team_id].uninstalled_at is None if team_id in rows else None,
+            rounds.get(team_id, 0),
+        )
+        for team_id in sorted(teams)
+    ]
+
+
+def open_round_channels(session: Session) -> list[tuple[str, str]]:
+    """(team id, channel id) of every hiring channel with an open round, in every workspace."""
+    query = select(Round.team_id, Round.channel_id).where(Round.status == Status.OPEN).distinct()
+    return sorted((team, channel) for team, channel in session.execute(query))
 
 
 class _InTransaction:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -146,3 +147,46 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
         _, stderr = process.communicate(timeout=15)
         assert process.returncode == 0, stderr.decode()
         assert b"Traceback" not in stderr
+
+
+# Imported only by the commands that use them: `panelbot --help` must answer at once.
+HEAVY = ("matplotlib", "numpy", "krippendorff", "gunicorn", "prometheus_client", "sqlalchemy")
+
+
+def test_help_and_version_import_nothing_heavy(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "import bot.cli\n"
+        "try:\n"
+        "    bot.cli.main([sys.argv[1]])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    for flag in ("--help", "--version"):
+        result = subprocess.run(
+            [sys.executable, "-c", probe, flag],
+            env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[-1] == "[]", result.stdout
+    assert result.stdout.startswith("panelbot 0.")
+
+
+def test_logs_are_text_on_a_terminal_and_json_elsewhere() -> None:
+    from bot.logs import log_format
+    from bot.settings import Settings
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    unset = Settings(log_format=None)
+    assert log_format(unset, Terminal()) == "text"
+    assert log_format(unset, io.StringIO()) == "json"
+    assert log_format(Settings(log_format="json"), Terminal()) == "json"
+    assert log_format(Settings(log_format="text"), io.StringIO()) == "text"

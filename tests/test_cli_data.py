@@ -16,13 +16,15 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from bot.app import build_services
 from bot.cli import main
 from bot.domain.evidence_yaml import default_rules_text, load_evidence_rules
 from bot.domain.export import EXPORT_COLUMNS
 from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW, Rubric
 from bot.domain.rubric_rules import CriterionDraft, build_rubric
-from storage import queries, role_queries
+from bot.settings import Settings
+from storage import queries, role_queries, workspaces
 from storage.db import Database
 from storage.models import Role, RoleRubric
 from tests.finished_rounds import Seeded, seed_finished_rounds
@@ -183,6 +185,39 @@ def test_export_since(cli: Database, capsys: pytest.CaptureFixture[str]) -> None
     assert "'2026-13-01' is not a date like 2026-11-01" in err
 
 
+def test_teams_lists_every_workspace_the_database_knows(
+    cli: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, stdout, err = panelbot(capsys, "teams")
+    assert (code, stdout, err) == (0, "", "panelbot: the database knows no workspace yet.\n")
+    code, _, err = panelbot(capsys, "rubric", "export")
+    assert (code, err) == (
+        2,
+        "panelbot: Say which workspace with --team: the database knows none yet "
+        "(`panelbot doctor` shows the team id of SLACK_BOT_TOKEN's workspace).\n",
+    )
+
+    # Installed, and nothing else yet: the one workspace, no --team needed.
+    with cli.transaction() as session:
+        workspaces.mark_installed(session, "T0001", "Acme", MARCH)
+    code, stdout, err = panelbot(capsys, "rubric", "export")
+    assert (code, err) == (0, "")
+    assert yaml.safe_load(stdout) == {"roles": []}
+
+    seed_finished_rounds(cli, 2, team="T0001")
+    seed_finished_rounds(cli, 1, team="T0002")  # from before installs were recorded
+    with cli.transaction() as session:
+        workspaces.mark_installed(session, "T0003", None, MARCH)
+        workspaces.mark_uninstalled(session, "T0003", APRIL)
+    code, stdout, err = panelbot(capsys, "teams")
+    assert (code, err) == (0, "")
+    assert stdout.splitlines() == [
+        "T0001  Acme  installed             2 rounds",
+        "T0002  ?     install not recorded  1 round",
+        "T0003  ?     uninstalled           0 rounds",
+    ]
+
+
 def test_export_refuses_unknown_roles_and_unnamed_teams(
     cli: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -206,7 +241,8 @@ def test_export_refuses_unknown_roles_and_unnamed_teams(
     code, stdout, err = panelbot(capsys, "export", "--role", "staff engineer")
     assert (code, stdout) == (2, "")
     assert err == (
-        "panelbot: Say which workspace with --team (teams in the database: T0001, T0002).\n"
+        "panelbot: Say which workspace with --team: the database knows T0001, T0002 "
+        "(`panelbot teams` lists them).\n"
     )
     code, stdout, err = panelbot(
         capsys, "export", "--role", "staff engineer", "--team", "T0002", "--format", "json"
@@ -283,19 +319,33 @@ def test_rubric_export_then_import_round_trips(
     code, stdout, _ = panelbot(capsys, "rubric", "export")
     assert (code, stdout) == (0, text)
 
+    # What was exported comes back the same: no new version splits the comparisons.
     code, stdout, err = panelbot(capsys, "rubric", "import", "rubrics.yaml")
     assert (code, stdout) == (0, "")
     assert err.splitlines() == [
+        "Data Scientist: unchanged (version 1)",
+        "Staff Engineer: unchanged (version 1)",
+    ]
+    assert rubrics(cli) == before
+
+    # One probe edited: that role alone gets a version, its criterion keeping its key. The
+    # options may come after the action, before the file.
+    document["roles"][0]["criteria"][0]["probe"] = "Ask about p-values."
+    Path("edited.yaml").write_text(yaml.safe_dump(document, allow_unicode=True))
+    code, stdout, err = panelbot(capsys, "rubric", "import", "--team", "T0001", "edited.yaml")
+    assert (code, stdout) == (0, "")
+    assert err.splitlines() == [
         "Data Scientist: rubric version 2",
-        "Staff Engineer: rubric version 2",
+        "Staff Engineer: unchanged (version 1)",
     ]
     after = rubrics(cli)
-    for role in ("Data Scientist", "Staff Engineer"):
-        assert [(v, by) for v, _, by in after[role]] == [(1, "UORG"), (2, "cli")]
-        first, second = after[role][0][1], after[role][1][1]
-        assert criteria_of(second) == criteria_of(first)
-        assert second.version == 2 and second.key == first.key and second.name == first.name
-    assert after["Staff Engineer"][1][1].criteria[1].probe == TRICKY_PROBE
+    assert [(v, by) for v, _, by in after["Data Scientist"]] == [(1, "UORG"), (2, "cli")]
+    first, second = after["Data Scientist"][0][1], after["Data Scientist"][1][1]
+    assert second.criteria[0].probe == "Ask about p-values."
+    assert second.version == 2 and second.key == first.key
+    assert second.criteria[0].key == first.criteria[0].key
+    assert after["Staff Engineer"] == before["Staff Engineer"]
+    assert after["Staff Engineer"][0][1].criteria[1].probe == TRICKY_PROBE
 
     # From standard input, with a new role: created, at version 1.
     document["roles"].append(
@@ -310,12 +360,26 @@ def test_rubric_export_then_import_round_trips(
     code, _, err = panelbot(capsys, "rubric", "import")
     assert code == 0
     assert err.splitlines() == [
-        "Data Scientist: rubric version 3",
-        "Staff Engineer: rubric version 3",
+        "Data Scientist: unchanged (version 2)",
+        "Staff Engineer: unchanged (version 1)",
         "Product Designer: rubric version 1",
     ]
     designer = rubrics(cli)["Product Designer"]
     assert [(v, by, r.criteria[0].key) for v, r, by in designer] == [(1, "cli", "craft")]
+
+
+def test_importing_an_unchanged_rubric_adds_no_version(cli: Database) -> None:
+    """The service itself: the file's rubric is the latest one, so nothing is written."""
+    seed_rubrics(cli)
+    services = build_services(Settings(), cli)
+    text = services.rubrics.export_yaml("T0001")
+    before = rubrics(cli)
+    imported = services.rubrics.import_yaml("T0001", text, by="cli")
+    assert [(i.role_name, i.version, i.changed) for i in imported] == [
+        ("Data Scientist", 1, False),
+        ("Staff Engineer", 1, False),
+    ]
+    assert rubrics(cli) == before
 
 
 def test_a_malformed_rubric_file_changes_nothing(

@@ -20,10 +20,11 @@ import yaml
 from sqlalchemy import func, select, update
 
 from bot.app import build_services
+from bot.manifest import bot_scopes
 from bot.services import Services
 from bot.services.dispatcher import NOT_INSTALLED
 from bot.services.outbox import Outgoing
-from bot.settings import BOT_SCOPES, Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.views.common import Message
 from storage.db import Database
 from storage.models import (
@@ -363,7 +364,7 @@ def test_single_token_mode_records_its_workspace_and_its_uninstall(harness: Harn
 
 def test_bot_scopes_are_the_manifests() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text())
-    assert list(BOT_SCOPES) == manifest["oauth_config"]["scopes"]["bot"]
+    assert list(bot_scopes()) == manifest["oauth_config"]["scopes"]["bot"]
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
     assert {"app_uninstalled", "tokens_revoked"} <= set(events)
     assert manifest["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")
@@ -398,5 +399,5 @@ def test_exactly_one_token_mode(
     monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
     monkeypatch.setenv("SLACK_CLIENT_SECRET", "s")
     settings = load_settings()
-    assert settings.oauth and settings.scopes == list(BOT_SCOPES)
+    assert settings.oauth and settings.scopes == list(bot_scopes())
     assert settings.authorize_url == "https://slack.com/oauth/v2/authorize"

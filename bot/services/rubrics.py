@@ -32,6 +32,13 @@ class Saved:
 
 
 @dataclass(frozen=True)
+class Imported:
+    role_name: str
+    version: int  # the role's latest version after the import
+    changed: bool  # False: the file had this very rubric, and no version was added
+
+
+@dataclass(frozen=True)
 class Editing:
     role_id: int
     role_name: str
@@ -106,23 +113,27 @@ class RubricService:
                     rubrics[role.name] = Rubric.from_data(latest.rubric)
         return dump_rubrics(rubrics)
 
-    def import_yaml(self, team_id: str, text: str, by: str) -> list[tuple[str, int]]:
-        """Every role in the file gets a new version (roles are created when new);
-        returns (role, version) for each. All or nothing: one bad role rejects the file."""
+    def import_yaml(self, team_id: str, text: str, by: str) -> list[Imported]:
+        """Every role in the file whose rubric differs from its latest gets a new version
+        (roles are created when new); an unchanged one keeps its version, so comparisons
+        across it stay whole. All or nothing: one bad role rejects the file."""
         loaded = load_rubrics(text)
-        saved = []
+        imported = []
         with self.deps.db.transaction() as session:
             for role_name, drafts in loaded.items():
                 role = queries.ensure_role(session, team_id, role_name)
                 latest = role_queries.latest_rubric(session, team_id, role.id)
+                if latest is not None and _unchanged(latest, role, drafts):
+                    imported.append(Imported(role.name, latest.version, changed=False))
+                    continue
                 previous = Rubric.from_data(latest.rubric) if latest else SECOND_INTERVIEW
                 version = (latest.version if latest else 0) + 1
                 rubric = build_rubric(str(role.id), role.name, version, drafts, previous)
                 role_queries.add_rubric_version(
                     session, team_id, role.id, version, rubric.to_data(), by
                 )
-                saved.append((role.name, version))
-        return saved
+                imported.append(Imported(role.name, version, changed=True))
+        return imported
 
     def _editable_role(self, team_id: str, user_id: str, role_id: int) -> Role:
         """The role, if this person may edit its rubric: its organizers, workspace admins, or
@@ -157,6 +168,12 @@ def _same_save(
     again (a retry, a double click) is that save, not someone else's concurrent edit."""
     if latest is None or latest.version != edited_version + 1 or latest.created_by != user_id:
         return None
+    stored = _unchanged(latest, role, drafts)
+    return Saved(role.name, stored) if stored is not None else None
+
+
+def _unchanged(latest: RoleRubric, role: Role, drafts: Sequence[CriterionDraft]) -> Rubric | None:
+    """The latest version, if saving `drafts` over it would make the very same rubric."""
     stored = Rubric.from_data(latest.rubric)
     again = build_rubric(str(role.id), role.name, latest.version, drafts, stored)
-    return Saved(role.name, stored) if again == stored else None
+    return stored if again == stored else None

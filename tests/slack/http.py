@@ -12,6 +12,7 @@ import base64
 import binascii
 import contextlib
 import json
+import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlsplit
@@ -35,6 +36,12 @@ class StandInServer(ThreadingHTTPServer):
     # The default backlog of 5 drops bursts of parallel connects (1 s SYN retry).
     request_queue_size = 128
     standin: SlackStandIn
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up (a Socket Mode client whose handshake was refused) is no
+        # error of the stand-in's; anything else is printed as usual.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class StandInRequestHandler(BaseHTTPRequestHandler):
@@ -132,6 +139,7 @@ class StandInRequestHandler(BaseHTTPRequestHandler):
             self._send(status, b"Internal Server Error", "text/plain")
             return
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        headers.update(answer.pop("_headers", {}))
         self._send(status, json.dumps(answer).encode(), "application/json", headers)
 
     def _send(

@@ -125,9 +125,14 @@ class StandInRecords:
         clock: Callable[[], float] = time.time,
         team_domain: str = "acme",
         app_id: str = "A0001",
+        app_token: str = "xapp-test",
     ) -> None:
         self.token = token
         self.app_id = app_id
+        # Socket Mode: the app-level tokens apps.connections.open accepts, and the WebSocket
+        # URL it hands out (None: this server, which answers a WebSocket handshake with 404).
+        self.app_tokens = {app_token}
+        self.socket_mode_url: str | None = None
         self.clock = clock
         self._lock = threading.RLock()
         self.workspaces = {team_id: Workspace(team_id, team_domain, bot_user_id, bot_id)}

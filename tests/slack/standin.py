@@ -7,7 +7,9 @@ view hashes. Everything it receives is recorded so tests can assert on it.
 
 Point the bot at it with `WebClient(base_url=standin.api_url, token=standin.token)`.
 It serves several workspaces, each call acting as the one its token belongs to, and the
-OAuth install (`configure_oauth`, `/oauth/v2/authorize`, `oauth.v2.access`).
+OAuth install (`configure_oauth`, `/oauth/v2/authorize`, `oauth.v2.access`), and Socket Mode's
+`apps.connections.open` for the app-level tokens in `app_tokens` (it hands out
+`socket_mode_url`).
 
 The class is assembled from parts: `StandInRecords` (state, directory, records),
 `ConversationsMixin` (channels, DMs, messages), `ViewStackMixin` (modals, Home tabs),
@@ -39,6 +41,8 @@ TRIGGER_TTL_SECONDS = 3.0
 EXCHANGED = ("", float("-inf"))
 # Methods Slack answers without a token (oauth.v2.access checks the app's credentials).
 NO_TOKEN_METHODS = frozenset({"api.test", "oauth.v2.access"})
+# Methods that take an app-level token (xapp-…) instead of a bot token.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # How often the server loop checks for shutdown; the default 0.5 s would slow every test.
 POLL_SECONDS = 0.01
 
@@ -128,6 +132,9 @@ class SlackStandIn(
         call = ApiCall(method=method, args=copy.deepcopy(args), token=token, at=self.clock())
         status, body, fault = self._answer(method, args, token)
         call.ok, call.error, call.status = bool(body.get("ok")), body.get("error"), status
+        scopes = self.scopes_of(token)
+        if scopes is not None:  # Slack names a token's scopes in a header of every answer
+            body = {**body, "_headers": {"x-oauth-scopes": scopes}}
         call.fault = fault.kind if fault is not None else None
         with self._lock:
             self.calls.append(call)
@@ -147,7 +154,10 @@ class SlackStandIn(
         if method not in NO_TOKEN_METHODS:
             if not token:
                 return 200, {"ok": False, "error": "not_authed"}, None
-            workspace, refused = self._token_error(token)
+            if method in APP_TOKEN_METHODS:
+                refused = None if token in self.app_tokens else self._app_token_error(token)
+            else:
+                workspace, refused = self._token_error(token)
             if refused:
                 return 200, {"ok": False, "error": refused}, None
         fault: InjectedFault | None = None

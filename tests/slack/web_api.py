@@ -45,6 +45,11 @@ def _auth_test(s: SlackStandIn, args: Json) -> Json:
     }
 
 
+def _apps_connections_open(s: SlackStandIn, args: Json) -> Json:
+    # Slack hands out a wss:// URL; this one points back at the stand-in unless set.
+    return {"url": s.socket_mode_url or "ws" + s.base_url.removeprefix("http") + "/link/"}
+
+
 def _users_info(s: SlackStandIn, args: Json) -> Json:
     _required(args, "user")
     return {"user": copy.deepcopy(s._user(args["user"]))}
@@ -234,6 +239,7 @@ def _files_complete_upload_external(s: SlackStandIn, args: Json) -> Json:
 METHODS: dict[str, Callable[[SlackStandIn, Json], Json]] = {
     "api.test": _api_test,
     "auth.test": _auth_test,
+    "apps.connections.open": _apps_connections_open,
     "users.info": _users_info,
     "conversations.info": _conversations_info,
     "conversations.members": _conversations_members,

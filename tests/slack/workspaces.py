@@ -100,6 +100,17 @@ class WorkspacesMixin(StandInRecords):
             grant = self._grants.get(token or "")
             return grant.team_id if grant else None
 
+    def grant_scopes(self, token: str, scopes: str) -> None:
+        """The comma-separated scopes `token` has, as the `x-oauth-scopes` header of Slack's
+        answers says (tokens from oauth.v2.access have those they were installed with; the
+        others have none known, and their answers carry no such header until set here)."""
+        with self._lock:
+            self._scopes[token] = scopes
+
+    def scopes_of(self, token: str | None) -> str | None:
+        with self._lock:
+            return self._scopes.get(token or "")
+
     def live_tokens(self, team_id: str) -> list[str]:
         with self._lock:
             return [t for t, g in self._grants.items() if g.team_id == team_id and self._live(g)]
@@ -145,6 +156,11 @@ class WorkspacesMixin(StandInRecords):
             if not self._live(grant):
                 return None, "token_expired"
             return self.workspaces[grant.team_id], None
+
+    def _app_token_error(self, token: str) -> str:
+        """Slack's refusal of `token` where an app-level token is needed."""
+        with self._lock:
+            return "not_allowed_token_type" if token in self._grants else "invalid_auth"
 
     def _live(self, grant: Grant) -> bool:
         return not grant.revoked and (grant.expires_at is None or self.clock() < grant.expires_at)

@@ -1,0 +1,115 @@
+"""`panelbot run`: migrate the database, then serve Slack in this one process, over HTTP
+(PORT) or, with SLACK_APP_TOKEN, over Socket Mode. Production HTTP serving with several
+workers is `panelbot serve` (bot/serve.py).
+
+Everything that can stop it is checked before it says it is running: the port (HTTP), the
+database, the bot token, and in Socket Mode the connection itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+from slack_bolt import App
+
+from bot.app import build_app, build_services, record_workspace
+from bot.cli import LISTENER_THREADS
+from bot.scheduler import Ticker
+from bot.services import Services
+from bot.settings import Settings
+from bot.startup import Refusal, open_database, port_problem, verify_bot_token
+from storage.db import Database
+from storage.migrate import readiness_problem, upgrade
+
+log = logging.getLogger("panelbot")
+HOST = "0.0.0.0"
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run(settings: Settings) -> int:
+    # SIGTERM (docker stop, systemd) ends the program like Ctrl-C, so cleanup runs; also
+    # while it is still connecting.
+    signal.signal(signal.SIGTERM, _interrupt)
+    if not settings.slack_app_token and (
+        problem := port_problem(f"{HOST}:{settings.port}", "PORT")
+    ):
+        raise Refusal(problem)
+    db = open_database(settings, upgrading=True)
+    # Listeners keep working after their ack (DMs, the summary); Bolt's default is 5 threads.
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    try:
+        me = None if settings.oauth else verify_bot_token(settings)  # before migrating
+        upgrade(db.engine)
+        services = build_services(settings, db)
+        if me is not None:
+            record_workspace(services, me)
+        app = build_app(settings, services, verify_token=False, listener_executor=listeners)
+        if settings.slack_app_token:
+            _socket_mode(settings, services, app)
+        else:
+            _http(settings, services, app, db)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        listeners.shutdown(wait=True)  # let sends already under way finish
+        db.dispose()
+    return 0
+
+
+def _socket_mode(settings: Settings, services: Services, app: App) -> None:
+    from bot.socket_mode import SocketModeLink
+
+    link = SocketModeLink(app, settings)
+    try:
+        link.connect()
+        with _ticking(services, settings):
+            log.info("running in Socket Mode: connected to Slack")
+            link.stay_connected()
+    finally:
+        link.close()
+
+
+def _http(settings: Settings, services: Services, app: App, db: Database) -> None:
+    from bot.server import make_http_server
+
+    try:
+        server = make_http_server(
+            app,
+            HOST,
+            settings.port,
+            readiness=lambda: readiness_problem(db.engine),
+            db=db,
+        )
+    except OSError as exc:  # taken between the check and now
+        raise Refusal(port_problem(f"{HOST}:{settings.port}", "PORT") or str(exc)) from None
+    try:
+        with _ticking(services, settings):
+            log.info(
+                "listening on :%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
+                settings.port,
+            )
+            server.serve_forever()
+    finally:
+        server.server_close()
+
+
+@contextmanager
+def _ticking(services: Services, settings: Settings) -> Iterator[None]:
+    """The scheduler tick while serving: due reminders, digests, messages to deliver. At the
+    end it finishes the row in hand; claimed rows go back for the next instance."""
+    adopted = services.due_work.adopt_unscheduled_rounds()
+    if adopted:
+        log.info("scheduled reminders for %s open rounds started before reminders existed", adopted)
+    ticker = Ticker(services, settings.scheduler_tick_seconds)
+    ticker.start()
+    try:
+        yield
+    finally:
+        ticker.stop()
