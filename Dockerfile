@@ -45,8 +45,8 @@ WORKDIR /data
 VOLUME ["/data"]
 USER panelbot:panelbot
 EXPOSE 3000
-# /healthz answers while the process serves HTTP (`panelbot serve`, or `panelbot run`
-# without SLACK_APP_TOKEN). Socket Mode serves no HTTP: compose.yaml turns this off there.
+# /healthz answers on PORT however Panelbot runs: `panelbot serve`, `panelbot run` over HTTP,
+# and `panelbot run` in Socket Mode (PORT then serves only the probes).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
 # Exec form: panelbot is PID 1 and gets SIGTERM itself (docker stop), and exits 0 after

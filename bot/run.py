@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from slack_bolt import App
 from bot.app import build_app, build_services, record_workspace
 from bot.cli import LISTENER_THREADS
 from bot.scheduler import Ticker
+from bot.server import ThreadingWSGIServer
 from bot.services import Services
 from bot.settings import Settings
 from bot.startup import Refusal, open_database, port_problem, verify_bot_token
@@ -37,9 +39,7 @@ def run(settings: Settings) -> int:
     # SIGTERM (docker stop, systemd) ends the program like Ctrl-C, so cleanup runs; also
     # while it is still connecting.
     signal.signal(signal.SIGTERM, _interrupt)
-    if not settings.slack_app_token and (
-        problem := port_problem(f"{HOST}:{settings.port}", "PORT")
-    ):
+    if problem := port_problem(f"{HOST}:{settings.port}", "PORT"):
         raise Refusal(problem)
     db = open_database(settings, upgrading=True)
     # Listeners keep working after their ack (DMs, the summary); Bolt's default is 5 threads.
@@ -51,10 +51,14 @@ def run(settings: Settings) -> int:
         if me is not None:
             record_workspace(services, me)
         app = build_app(settings, services, verify_token=False, listener_executor=listeners)
-        if settings.slack_app_token:
-            _socket_mode(settings, services, app)
-        else:
-            _http(settings, services, app, db)
+        server = _http_server(settings, app, db)
+        try:
+            if settings.slack_app_token:
+                _socket_mode(settings, services, app, server)
+            else:
+                _http(settings, services, server)
+        finally:
+            server.server_close()
     except KeyboardInterrupt:
         pass
     finally:
@@ -63,24 +67,35 @@ def run(settings: Settings) -> int:
     return 0
 
 
-def _socket_mode(settings: Settings, services: Services, app: App) -> None:
+def _socket_mode(
+    settings: Settings, services: Services, app: App, server: ThreadingWSGIServer
+) -> None:
+    """Slack's requests come over the WebSocket; PORT still answers the probes (/healthz,
+    /readyz, /metrics) for a container's HEALTHCHECK or a process supervisor."""
     from bot.socket_mode import SocketModeLink
 
+    probes = threading.Thread(target=server.serve_forever, name="probes", daemon=True)
+    probes.start()
     link = SocketModeLink(app, settings)
     try:
         link.connect()
         with _ticking(services, settings):
-            log.info("running in Socket Mode: connected to Slack")
+            log.info(
+                "running in Socket Mode: connected to Slack (GET /healthz, /readyz, /metrics "
+                "on :%s)",
+                settings.port,
+            )
             link.stay_connected()
     finally:
         link.close()
+        server.shutdown()
 
 
-def _http(settings: Settings, services: Services, app: App, db: Database) -> None:
+def _http_server(settings: Settings, app: App, db: Database) -> ThreadingWSGIServer:
     from bot.server import make_http_server
 
     try:
-        server = make_http_server(
+        return make_http_server(
             app,
             HOST,
             settings.port,
@@ -89,15 +104,15 @@ def _http(settings: Settings, services: Services, app: App, db: Database) -> Non
         )
     except OSError as exc:  # taken between the check and now
         raise Refusal(port_problem(f"{HOST}:{settings.port}", "PORT") or str(exc)) from None
-    try:
-        with _ticking(services, settings):
-            log.info(
-                "listening on :%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
-                settings.port,
-            )
-            server.serve_forever()
-    finally:
-        server.server_close()
+
+
+def _http(settings: Settings, services: Services, server: ThreadingWSGIServer) -> None:
+    with _ticking(services, settings):
+        log.info(
+            "listening on :%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
+            settings.port,
+        )
+        server.serve_forever()
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -330,6 +331,13 @@ def test_socket_mode_retries_until_connected_and_only_then_runs(
             process = socket_mode_bot(standin, migrated, "xapp-test")
             seen = lines_until(process, "running in Socket Mode", 1)
             assert acceptor.accepted.is_set()
+            # The container's HEALTHCHECK and a supervisor's probes are answered on PORT.
+            port = re.search(r"on :(\d+)\)", seen[-1])
+            assert port is not None, seen
+            for probe, answer in (("healthz", b"ok"), ("readyz", b"ready")):
+                url = f"http://127.0.0.1:{port.group(1)}/{probe}"
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    assert response.read() == answer
             code, rest = stop(process)
     finally:
         acceptor.close()
