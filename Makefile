@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime
 DEV := $(VENV)/.dev
 NEEDS := 3.11
 
-.PHONY: install run migrate test lint typecheck pytest reliability clean rebuild-venv
+.PHONY: setup install run migrate test lint typecheck pytest reliability clean rebuild-venv
 
 version_of = $(shell $(1) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 recent_enough = $(shell $(1) -c 'import sys; print(int(sys.version_info >= (3, 11)))' 2>/dev/null)
@@ -50,6 +50,9 @@ $(RUNTIME): pyproject.toml $(MADE)
 $(DEV): pyproject.toml $(RUNTIME)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+# The venv for a server: `panelbot` and its runtime dependencies.
+setup: $(RUNTIME)
 
 install: $(DEV)
 
