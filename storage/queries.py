@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.domain.panel import Status
-from storage.models import DueWork, Feedback, Panelist, Role, Round
+from storage.models import Decision, DueWork, Feedback, Panelist, Role, Round
 
 
 def lock_round(session: Session, team_id: str, round_id: int) -> Round | None:
@@ -196,3 +196,19 @@ def open_rounds_without_due_work(session: Session) -> Sequence[Round]:
         .where(Round.status == Status.OPEN, ~scheduled)
         .options(selectinload(Round.panelists))
     ).all()
+
+
+def decisions_of(session: Session, team_id: str, round_id: int) -> Sequence[Decision]:
+    """Every version of the round's decision, oldest first."""
+    return session.scalars(
+        select(Decision)
+        .where(Decision.team_id == team_id, Decision.round_id == round_id)
+        .order_by(Decision.version)
+    ).all()
+
+
+def decision_by_view(session: Session, team_id: str, view_id: str) -> Decision | None:
+    """The version a decision modal (its view id) recorded, if it did."""
+    return session.scalars(
+        select(Decision).where(Decision.team_id == team_id, Decision.source_view_id == view_id)
+    ).one_or_none()

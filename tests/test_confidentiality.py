@@ -175,6 +175,24 @@ def summary_of(h: Harness) -> dict[str, Any]:
     return h.wait_for(lambda: h.standin.replies_to(HIRING, announcement["ts"]), "the summary")[0]
 
 
+def record_decision(room: Room, round_id: int, rationale: str, reason: str | None = None) -> Reply:
+    """The organizer records (or, with a reason, changes) the decision from the summary."""
+    summary = summary_of(room.h)
+    view = room.open_modal(
+        ORG,
+        "panel_decision",
+        lambda: room.click(ORG, summary, "record_decision", str(round_id)),
+    )
+    values = {
+        "outcome": {"value": V.radio("hold")},
+        "rationale": {"value": V.text(rationale)},
+        "participants": {"value": V.users([ORG, ANA, BEN])},
+    }
+    if reason is not None:
+        values["change_reason"] = {"value": V.text(reason)}
+    return room.submit(ORG, view, values)
+
+
 def everyone_looks(room: Room, round_id: int) -> None:
     """Everything each person can try, to see what they are shown."""
     h = room.h
@@ -188,6 +206,7 @@ def everyone_looks(room: Room, round_id: int) -> None:
         room.command(user, "compare Staff Engineer")
         room.command(user, "export Staff Engineer")
         room.command(user, "calibration")
+        room.click(user, announcement, "record_decision", str(round_id))
     room.command(ORG, "digest now")
     room.click(ORG, announcement, "nudge_now", str(round_id))
     # A day and a half on: reminders to whoever still owes, and the organizer's escalation.
@@ -247,12 +266,14 @@ def test_feedback_reaches_no_one_before_the_panel_completes(
         # Cy completes the panel: now the hiring channel may read it all, and only it.
         give_feedback(room, CY, "CY-SEALED-44aa", 3)
         summary = summary_of(h)
+        decided = record_decision(room, round_id, "ORG-DECISION-5b1c after the debrief")
+        assert decided.json()["response_action"] == "update", decided.body
         everyone_looks(room, round_id)
         room.click(DEE, summary, "see_notes", str(round_id))
         members = channel_members(h, HIRING)
         assert {ORG, ANA, BEN, CY, DEE} <= members
         done = room.shown()
-        for marker in [*markers.values(), "CY-SEALED-44aa"]:
+        for marker in [*markers.values(), "CY-SEALED-44aa", "ORG-DECISION-5b1c"]:
             problems += leaks(done, marker, members)
         outcome.trials += len(done)
         # The notes did reach the channel: the scan above looked at real content.
@@ -317,6 +338,10 @@ def test_user_text_is_escaped_in_everything_the_bot_sends(
     summary = summary_of(h)
     room.click(ORG, summary, "see_notes", str(round_id))
     room.click(ORG, summary, "compare_role", str(round_id))
+    # The decision, then a change of it: its rationale and reason are free text too.
+    assert record_decision(room, round_id, EVIL).json()["response_action"] == "update"
+    changed = record_decision(room, round_id, f"Changed: {EVIL}", reason=EVIL)
+    assert changed.json()["response_action"] == "update", changed.body
     for text in (
         f"compare {role}",
         "compare <!channel>",

@@ -44,6 +44,13 @@ class RoundSnapshot:
     panelists: tuple[PanelistState, ...]  # active panelists only
     announcement_ts: str | None = None
     summary_ts: str | None = None
+    decision: str | None = None  # the latest decision's outcome (bot.domain.decision)
+    decided_at: datetime | None = None
+
+    @property
+    def decidable(self) -> bool:
+        """The organizer may record (or change) the decision once the panel is done."""
+        return self.status in (Status.COMPLETE, Status.CLOSED)
 
     @property
     def submitted_count(self) -> int:

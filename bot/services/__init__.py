@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.services.comparisons import ComparisonService
 from bot.services.context import Deps
+from bot.services.decisions import DecisionService
 from bot.services.digests import DigestService
 from bot.services.dispatcher import Dispatcher
 from bot.services.due_work import DueWorkRunner
@@ -36,6 +37,7 @@ class Services:
     due_work: DueWorkRunner
     installs: InstallService
     retention: RetentionService
+    decisions: DecisionService
 
     @classmethod
     def build(
@@ -58,6 +60,7 @@ class Services:
             due_work=DueWorkRunner(deps),
             installs=InstallService(deps, oauth_client_id),
             retention=RetentionService(deps),
+            decisions=DecisionService(deps),
         )
 
     def tick(self, budget: float = 20.0) -> None:

@@ -61,7 +61,7 @@ class RoundService:
             return [role.name for role in queries.roles(session, team_id)]
 
     def start(self, team_id: str, organizer_id: str, view_id: str, form: PanelForm) -> Started:
-        rubric, facts, access = self._checked(team_id, form)
+        rubric, facts, access, organizer_tz = self._checked(team_id, organizer_id, form)
         assert form.channel_id and form.interview_at and form.due_or_default
         people = {f.user_id: f for f in facts}
         now = self.deps.now()
@@ -81,6 +81,7 @@ class RoundService:
                     candidate_name=form.candidate_name,
                     profile_link=form.profile_link or None,
                     organizer_id=organizer_id,
+                    organizer_tz=organizer_tz,
                     channel_id=form.channel_id,
                     interview_at=form.interview_at,
                     due_at=form.due_or_default,
@@ -123,16 +124,17 @@ class RoundService:
                 return Started(snapshot(session, existing), created=False, thin_criteria=[])
 
     def _checked(
-        self, team_id: str, form: PanelForm
-    ) -> tuple[Rubric, list[UserFacts], ChannelAccess]:
+        self, team_id: str, organizer_id: str, form: PanelForm
+    ) -> tuple[Rubric, list[UserFacts], ChannelAccess, str | None]:
         """Every problem with the form at once, by modal block; asks Slack about people and
-        the channel, both at once and within the time the ack allows (else SlackUnavailable:
-        the person submits again)."""
+        the channel, all at once and within the time the ack allows (else SlackUnavailable:
+        the person submits again). Also the organizer's time zone, for their quiet hours."""
         slack = self.deps.slack
         channel_id = form.channel_id
-        facts, asked_access = slack.in_time(
+        facts, asked_access, organizer = slack.in_time(
             lambda: _people(slack, team_id, form.panelist_ids),
             lambda: slack.channel_access(team_id, channel_id) if channel_id else None,
+            lambda: slack.user(team_id, organizer_id),
         )
         errors = rules.panel_request_errors(
             rules.PanelRequest(
@@ -155,7 +157,7 @@ class RoundService:
             errors["channel"] = problem
         if errors or rubric is None or access is None:
             raise InvalidInput({FORM_BLOCKS.get(k, k): v for k, v in errors.items()})
-        return rubric, facts, access
+        return rubric, facts, access, (organizer or {}).get("tz") or None
 
     def for_organizer(self, team_id: str, user_id: str, round_id: int) -> RoundSnapshot:
         with self.deps.db.read() as session:

@@ -10,6 +10,7 @@ PANELISTS = "panel_panelists"
 NOTES = "panel_notes"
 NOTICE = "panel_notice"
 FORGET = "panel_forget"
+DECISION = "panel_decision"
 
 # Buttons (action ids)
 GIVE_FEEDBACK = "give_feedback"
@@ -31,3 +32,5 @@ COMPARE_PAGE = "compare_page"
 COMPARE_CALIBRATED = "compare_calibrated"
 RUBRIC_PICK = "rubric_pick"
 EXPORT_PICK = "export_pick"
+# After the summary: the organizer's decision
+RECORD_DECISION = "record_decision"

@@ -11,7 +11,7 @@ from bot.domain.rubric import SCALE
 from bot.domain.stats import CriterionStats, PanelSummary
 from bot.text import escape, mention, truncate
 from bot.views import ids
-from bot.views.announcement import candidate_line
+from bot.views.announcement import candidate_line, decision_button
 from bot.views.common import (
     SECTION_TEXT_MAX,
     Message,
@@ -74,6 +74,7 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
         actions(
             button("See all notes", ids.SEE_NOTES, str(r.id)),
             button("Compare with other candidates", ids.COMPARE_ROLE, str(r.id)),
+            decision_button(r),
         )
     )
     state = "Closed" if r.status == Status.CLOSED else "Complete"

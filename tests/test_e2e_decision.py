@@ -1,0 +1,242 @@
+"""After the summary, end to end through the real HTTP app as Slack would drive it, on both
+databases: the organizer records a decision against the aggregate (the modal shows the
+numbers and refuses a rationale that does not engage with the evidence), the round closes,
+the decision is posted in the summary's thread and shown on the announcement, a change
+needs a reason and keeps every version; nobody else may decide; retries, a decision racing
+a late edit, and two decision modals submitted at once are decided by the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.domain.panel import Status
+from storage.models import Decision, DueWork, Feedback, Round, WorkState
+from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button, has_button, modal_named
+from tests.replay_tools import send_together, submission
+from tests.slack.driver import Reply
+from tests.slack.state import V
+
+RATIONALE_AGAINST = (
+    "The debrief weighed Ben's Strong no on depth of skills against the scenario: the "
+    "migration they led shows the depth the role needs, so we advance."
+)
+
+
+def summary_of(h: Harness) -> dict[str, Any]:
+    return h.wait_for(lambda: h.thread(), "the summary")[0]
+
+
+def open_decision(h: Harness, user: str = ORG) -> dict[str, Any]:
+    before = (h.standin.open_view_for(user) or {}).get("id")
+    reply = h.click(user, summary_of(h), "record_decision")
+    assert reply.status == 200, reply.body
+
+    def fresh() -> dict[str, Any] | None:
+        view = modal_named(h.standin.open_view_for(user), "panel_decision")
+        return view if view and view["id"] != before else None
+
+    return h.wait_for(fresh, "the decision modal")
+
+
+def decision_values(
+    outcome: str,
+    rationale: str,
+    participants: list[str] | None = None,
+    reason: str | None = None,
+) -> dict[str, dict[str, Any]]:
+    values = {
+        "outcome": {"value": V.radio(outcome)},
+        "rationale": {"value": V.text(rationale)},
+        "participants": {"value": V.users(participants or [ORG, ANA, BEN, CY])},
+    }
+    if reason is not None:
+        values["change_reason"] = {"value": V.text(reason)}
+    return values
+
+
+def decide(h: Harness, view: dict[str, Any], **kwargs: Any) -> Reply:
+    return h.driver.view_submission(ORG, view, decision_values(**kwargs))
+
+
+def versions(h: Harness, round_id: int) -> list[tuple[int, str]]:
+    with h.db.read() as session:
+        rows = session.execute(
+            select(Decision.version, Decision.outcome)
+            .where(Decision.round_id == round_id)
+            .order_by(Decision.version)
+        ).all()
+    return [(v, o) for v, o in rows]
+
+
+def round_row(h: Harness, round_id: int) -> tuple[str, str | None]:
+    with h.db.read() as session:
+        rnd = session.get(Round, round_id)
+        assert rnd is not None
+        return rnd.status, rnd.decision
+
+
+def split_panel(h: Harness) -> int:
+    """A round whose aggregate says no: overall under 2.5 and a Strong no from Ben."""
+    round_id = h.start_round()
+    h.give_feedback(ANA, ratings=(3, 3, 3, 2, 3), recommendation=3)
+    h.give_feedback(BEN, ratings=(1, 2, 2, 2, 2), recommendation=1, evidence="No depth shown.")
+    h.give_feedback(CY, ratings=(2, 2, 2, 2, 2), recommendation=2)
+    summary_of(h)
+    h.tick()
+    return round_id
+
+
+def test_a_decision_against_the_aggregate_then_changed(harness: Harness) -> None:
+    h = harness
+    round_id = split_panel(h)
+    summary = summary_of(h)
+    assert button(summary, "record_decision")["text"]["text"] == "Record decision"
+
+    # Anyone but the organizer is refused where they clicked, and nothing opens.
+    for user in (ANA, DEE):
+        seen = len(h.standin.responses)
+        assert h.click(user, summary, "record_decision").status == 200
+        told = h.wait_for(lambda seen=seen: h.standin.responses[seen:], "the refusal")
+        assert "Only the organizer, <@UORG>, can record the decision" in told[0]["text"]
+        assert told[0]["response_type"] == "ephemeral"
+        assert modal_named(h.standin.open_view_for(user), "panel_decision") is None
+
+    late_edit = h.open_feedback(ANA)  # open before the decision, sent after it
+    view = open_decision(h)
+    shown = str(view["blocks"])
+    assert "Overall 2.2 / 4" in shown
+    assert "*Advance (to offer)* would go against the panel's aggregate" in shown
+    assert "under 2.5; there is a Strong no (from Ben Miller)" in shown
+
+    # Too thin a rationale for going against the aggregate: inline, with the numbers.
+    reply = decide(h, view, outcome="advance", rationale="Gut feeling, let's go.")
+    assert reply.json()["response_action"] == "errors"
+    error = reply.json()["errors"]["rationale"]
+    assert error.startswith("Advance (to offer) goes against the panel's aggregate: the overall")
+    assert "at least 80 characters and name at least one criterion" in error
+    assert versions(h, round_id) == []
+
+    reply = decide(h, view, outcome="advance", rationale=RATIONALE_AGAINST)
+    assert reply.json()["response_action"] == "update", reply.body
+    assert "Decision recorded" in str(reply.json()["view"])
+    assert versions(h, round_id) == [(1, "advance")]
+    assert round_row(h, round_id) == (Status.CLOSED, "advance")
+    with h.db.read() as session:
+        pending = session.scalars(
+            select(DueWork.key).where(
+                DueWork.round_id == round_id, DueWork.status == WorkState.PENDING
+            )
+        ).all()
+    assert pending == []  # reminders, the escalation: cancelled
+
+    posted = h.wait_for(
+        lambda: [m for m in h.thread() if "Decision on Ada Lovelace" in m.get("text", "")],
+        "the decision in the thread",
+    )
+    text = str(posted[0]["blocks"])
+    assert "Advance (to offer)" in text and "Against the panel's aggregate" in text
+    assert "<@UANA>" in text  # the debrief's participants
+    h.wait_for(
+        lambda: "*Decision:* Advance (to offer)" in str((h.announcement() or {})["blocks"]),
+        "the decision on the announcement",
+    )
+    h.wait_for(
+        lambda: "Change decision" in str(summary_of(h)["blocks"]), "Change decision on the summary"
+    )
+
+    # A late edit is refused: the round is closed, and the brief says so.
+    reply = h.driver.view_submission(ANA, late_edit, h.feedback_values(late_edit))
+    assert "This round is closed; feedback can no longer change." in str(reply.json()["view"])
+    h.wait_for(lambda: ":lock: This round is closed" in str(h.dm(ANA)), "the brief closed")
+    assert not has_button(h.dm(ANA) or {}, "give_feedback")
+
+    # Changing it needs a reason; every version stays.
+    view = open_decision(h)
+    assert "Decided so far" in str(view["blocks"]) and "v1 *Advance (to offer)*" in str(
+        view["blocks"]
+    )
+    assert any(b.get("block_id") == "change_reason" for b in view["blocks"])
+    reply = decide(
+        h, view, outcome="hold", rationale="Wait for the reference call.", reason="New info."
+    )
+    assert reply.json()["response_action"] == "update", reply.body
+    assert versions(h, round_id) == [(1, "advance"), (2, "hold")]
+    h.wait_for(
+        lambda: len([m for m in h.thread() if "Decision on" in m.get("text", "")]) == 2,
+        "the second version in the thread",
+    )
+    h.wait_for(lambda: "*Decision:* Hold" in str((h.announcement() or {})["blocks"]), "Hold")
+    assert "Changed* from Advance (to offer) (version 1): New info." in str(h.thread()[-1])
+    assert h.standin.warnings == []
+
+
+def test_deciding_before_the_panel_is_done_or_twice_at_once(harness: Harness) -> None:
+    h = harness
+    round_id = split_panel(h)
+    view = open_decision(h)
+    other = open_decision(h)  # a second modal (another tab), opened before either is sent
+
+    # The same submission resent (a retry) records one version.
+    values = decision_values("reject", "The panel's numbers say no.")
+    raw = submission(h, ORG, view, values)
+    replies = send_together(h, raw, raw)
+    assert all(r.json()["response_action"] == "update" for r in replies), [r.body for r in replies]
+    assert versions(h, round_id) == [(1, "reject")]
+    # The other modal was opened on no decision: it is not allowed to overwrite this one.
+    reply = h.driver.view_submission(ORG, other, decision_values("advance", RATIONALE_AGAINST))
+    assert reply.json()["response_action"] == "update"
+    assert "The decision changed while this form was open" in str(reply.json()["view"])
+    assert versions(h, round_id) == [(1, "reject")]
+    h.wait_for(
+        lambda: len([m for m in h.thread() if "Decision on" in m.get("text", "")]) == 1,
+        "one decision message",
+    )
+
+
+def test_a_late_edit_and_the_decision_at_the_same_moment(harness: Harness) -> None:
+    h = harness
+    round_id = split_panel(h)
+    edit = h.open_feedback(CY)
+    view = open_decision(h)
+    late = submission(h, CY, edit, h.feedback_values(edit, ratings=(4, 4, 4, 4, 4)))
+    decided = submission(h, ORG, view, decision_values("reject", "The panel's numbers say no."))
+    edited, recorded = send_together(h, late, decided)
+    assert recorded.json()["response_action"] == "update", recorded.body
+    assert round_row(h, round_id) == (Status.CLOSED, "reject")
+    # Either the edit came first (kept, and Cy was told it was saved) or after the decision
+    # (refused, and Cy was told why): never lost silently, never after the decision.
+    with h.db.read() as session:
+        revision = session.scalar(
+            select(Feedback.revision).where(Feedback.round_id == round_id, Feedback.user_id == CY)
+        )
+        decided_at = session.scalar(
+            select(Decision.decided_at).where(Decision.round_id == round_id)
+        )
+        updated_at = session.scalar(
+            select(Feedback.updated_at).where(Feedback.round_id == round_id, Feedback.user_id == CY)
+        )
+    said = str(edited.json())
+    if revision == 2:
+        assert "Feedback saved" in said
+        assert updated_at is not None and decided_at is not None and updated_at <= decided_at
+    else:
+        assert revision == 1 and "feedback can no longer change" in said
+
+
+def test_an_open_round_has_nothing_to_decide(harness: Harness) -> None:
+    h = harness
+    round_id = h.start_round()
+    h.give_feedback(ANA)
+    message = h.announcement()
+    assert message is not None
+    seen = len(h.standin.responses)
+    reply = h.driver.block_action(
+        ORG, "record_decision", value=str(round_id), block_id="b", message=message
+    )
+    assert reply.status == 200
+    told = h.wait_for(lambda: h.standin.responses[seen:], "the answer")
+    assert "the decision comes after the summary" in told[0]["text"]
+    assert versions(h, round_id) == []
+    assert not has_button(h.standin.messages_in(HIRING)[0], "record_decision")
