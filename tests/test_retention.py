@@ -123,8 +123,9 @@ def team_rows(db: Database, team: str) -> dict[str, int]:
 
 def seed_workspace_data(db: Database, team: str, uninstalled_at: datetime | None) -> None:
     """A workspace with something in every table: a finished round (with its decision) and
-    an open round (with panel, feedback, ratings, revisions), a role rubric, due work and outbox rows, a digest
-    schedule, its settings, its workspaces row and slack_sdk's bot-token row."""
+    an open round (with panel, feedback, ratings, revisions), a role rubric, due work and
+    outbox rows, a digest schedule, its settings, its workspaces row and slack_sdk's
+    bot-token row."""
     closed_round = rounds(db, 1, Status.CLOSED, NOW - timedelta(days=400), team=team)[0]
     open_round = rounds(db, 1, Status.OPEN, NOW - timedelta(days=400), team=team)[0]
     with db.transaction() as session:
