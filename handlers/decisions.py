@@ -44,6 +44,7 @@ def register(app: App, services: Services) -> None:
             metadata_number(view, "version"),
             parse_decision(state_values(body)),
         )
-        ack(response_action="update", view=decision_recorded_modal(result.round, result.version))
+        done = decision_recorded_modal(result.round, result.version, result.follow_ups)
+        ack(response_action="update", view=done)
         if result.created:
             services.dispatcher.deliver_round(result.round.id)

@@ -146,6 +146,8 @@ def feedback_values(view: dict[str, Any], marker: str, rating: int) -> dict[str,
         elif block_id.startswith("q:"):
             values[block_id] = {"value": V.radio("partly")}
     values["candidate_questions"] = {"value": V.text(f"{marker} asked about pay")}
+    # A follow-up: the question goes to the organizer's checklist once the decision is made.
+    values["asked"] = {"value": V.radio("follow_up")}
     values["engagement"] = {"value": V.radio("high")}
     values["recommendation"] = {"value": V.radio(str(rating))}
     return values

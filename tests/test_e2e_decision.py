@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.domain.panel import Status
 from storage.models import Decision, DueWork, Feedback, Round, WorkState
+from tests.adversarial import strings_in
 from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button, has_button, modal_named
 from tests.replay_tools import send_together, submission
 from tests.slack.driver import Reply
@@ -22,6 +23,11 @@ RATIONALE_AGAINST = (
     "The debrief weighed Ben's Strong no on depth of skills against the scenario: the "
     "migration they led shows the depth the role needs, so we advance."
 )
+
+
+def said(node: object) -> str:
+    """Every string in a message or view, one per line."""
+    return "\n".join(strings_in(node))
 
 
 def summary_of(h: Harness) -> dict[str, Any]:
@@ -77,12 +83,35 @@ def round_row(h: Harness, round_id: int) -> tuple[str, str | None]:
         return rnd.status, rnd.decision
 
 
+def give(h: Harness, user: str, mark: str | None = None, **kwargs: Any) -> Reply:
+    """Feedback; `mark` says the candidate's questions were answered or need a follow-up."""
+    view = h.open_feedback(user)
+    values = h.feedback_values(view, **kwargs)
+    if mark is not None:
+        values["asked"] = {"value": V.radio(mark)}
+    reply = h.driver.view_submission(user, view, values)
+    assert reply.json()["response_action"] == "update", reply.body
+    return reply
+
+
+ON_CALL_PAY = "Is on-call paid, and how often would I be on call?"
+
+
 def split_panel(h: Harness) -> int:
-    """A round whose aggregate says no: overall under 2.5 and a Strong no from Ben."""
+    """A round whose aggregate says no: overall under 2.5 and a Strong no from Ben; Ben
+    noted a question of the candidate's that needs a follow-up."""
     round_id = h.start_round()
-    h.give_feedback(ANA, ratings=(3, 3, 3, 2, 3), recommendation=3)
-    h.give_feedback(BEN, ratings=(1, 2, 2, 2, 2), recommendation=1, evidence="No depth shown.")
-    h.give_feedback(CY, ratings=(2, 2, 2, 2, 2), recommendation=2)
+    give(h, ANA, "answered", ratings=(3, 3, 3, 2, 3), recommendation=3)
+    give(
+        h,
+        BEN,
+        "follow_up",
+        ratings=(1, 2, 2, 2, 2),
+        recommendation=1,
+        evidence="No depth shown.",
+        asked=ON_CALL_PAY,
+    )
+    give(h, CY, ratings=(2, 2, 2, 2, 2), recommendation=2)
     summary_of(h)
     h.tick()
     return round_id
@@ -104,8 +133,10 @@ def test_a_decision_against_the_aggregate_then_changed(harness: Harness) -> None
         assert modal_named(h.standin.open_view_for(user), "panel_decision") is None
 
     late_edit = h.open_feedback(ANA)  # open before the decision, sent after it
+    assert "needing a follow-up*\n• _Ben Miller_: Is on-call paid" in said(summary)
     view = open_decision(h)
     shown = str(view["blocks"])
+    assert "needing a follow-up*\n• _Ben Miller_: Is on-call paid" in said(view)
     assert "Overall 2.2 / 4" in shown
     assert "*Advance (to offer)* would go against the panel's aggregate" in shown
     assert "under 2.5; there is a Strong no (from Ben Miller)" in shown
@@ -121,6 +152,12 @@ def test_a_decision_against_the_aggregate_then_changed(harness: Harness) -> None
     reply = decide(h, view, outcome="advance", rationale=RATIONALE_AGAINST)
     assert reply.json()["response_action"] == "update", reply.body
     assert "Decision recorded" in str(reply.json()["view"])
+    assert "1 question needing a follow-up are in your DM" in str(reply.json()["view"])
+    checklist = h.wait_for(
+        lambda: h.standin.posted(f"D{ORG}", text_contains="Follow-ups for Ada Lovelace"),
+        "the follow-up checklist",
+    )
+    assert f"☐ _Ben Miller_: {ON_CALL_PAY}" in str(checklist[0]["blocks"])
     assert versions(h, round_id) == [(1, "advance")]
     assert round_row(h, round_id) == (Status.CLOSED, "advance")
     with h.db.read() as session:
@@ -169,6 +206,8 @@ def test_a_decision_against_the_aggregate_then_changed(harness: Harness) -> None
     )
     h.wait_for(lambda: "*Decision:* Hold" in str((h.announcement() or {})["blocks"]), "Hold")
     assert "Changed* from Advance (to offer) (version 1): New info." in str(h.thread()[-1])
+    h.tick()  # the checklist is sent once, for the first decision only
+    assert len(h.standin.posted(f"D{ORG}", text_contains="Follow-ups for")) == 1
     assert h.standin.warnings == []
 
 

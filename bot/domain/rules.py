@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlparse
 
-from bot.domain.feedback import FeedbackDraft
+from bot.domain.feedback import Asked, FeedbackDraft
 from bot.domain.rubric import EXTREME_RATINGS, SCALE, Rubric
 
 MAX_PANELISTS = 12
@@ -140,6 +140,8 @@ def feedback_errors(
             errors[f"qnote:{question_id}"] = f"Keep this under {NOTE_MAX} characters."
     if len(draft.candidate_questions) > CANDIDATE_QUESTIONS_MAX:
         errors["candidate_questions"] = f"Keep this under {CANDIDATE_QUESTIONS_MAX} characters."
+    elif draft.asked == Asked.FOLLOW_UP and blank(draft.candidate_questions):
+        errors["candidate_questions"] = "Say what they asked that needs a follow-up."
     if draft.recommendation not in SCALE:
         errors["recommendation"] = "Pick your overall recommendation."
     return errors

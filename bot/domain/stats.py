@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from statistics import fmean
 
-from bot.domain.feedback import Engagement, PanelistFeedback, Resolution
+from bot.domain.feedback import Asked, Engagement, PanelistFeedback, Resolution
 from bot.domain.rubric import Rubric
 
 DISAGREEMENT_SPREAD = 2
@@ -49,6 +49,7 @@ class CandidateQuestions:
     panelist: str
     asked: str
     engagement: Engagement | None
+    follow_up: bool = False  # the panelist says someone must get back to the candidate
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ class PanelSummary:
     @property
     def flagged(self) -> tuple[CriterionStats, ...]:
         return tuple(c for c in self.criteria if c.disagreement)
+
+    @property
+    def follow_ups(self) -> tuple[CandidateQuestions, ...]:
+        """What the candidate asked that still needs an answer from the team."""
+        return tuple(cq for cq in self.candidate_questions if cq.follow_up)
 
 
 def criterion_stats(rubric: Rubric, feedback: list[PanelistFeedback]) -> tuple[CriterionStats, ...]:
@@ -114,7 +120,12 @@ def summarize(
         )
         outcomes.append(QuestionOutcome(question_id, text, dict(counts)))
     asked = tuple(
-        CandidateQuestions(f.display_name, f.draft.candidate_questions, f.draft.engagement)
+        CandidateQuestions(
+            f.display_name,
+            f.draft.candidate_questions,
+            f.draft.engagement,
+            follow_up=f.draft.asked == Asked.FOLLOW_UP,
+        )
         for f in feedback
         if f.draft.candidate_questions or f.draft.engagement
     )

@@ -21,6 +21,7 @@ from bot.services.snapshots import (
     snapshot,
     snapshot_with_feedback,
 )
+from bot.views.decision import follow_ups_message
 from storage import queries
 from storage.models import Decision, DueWork, Round
 from storage.work import cancel_pending
@@ -42,6 +43,7 @@ class Recorded:
     round: RoundSnapshot
     version: DecisionVersion
     created: bool  # False: the same modal submitted again (a retry, a double click)
+    follow_ups: int = 0  # the candidate's questions sent to the organizer as a checklist
 
 
 class DecisionService:
@@ -113,8 +115,17 @@ class DecisionService:
                 out.round_changed(
                     after, summary_claimed=False, briefs_of=[p.user_id for p in after.panelists]
                 )
+                version = decision_version(row)
                 out.decision(after, row.version)
-                return Recorded(after, decision_version(row), True)
+                if row.version == 1 and context.summary.follow_ups:
+                    out.post(
+                        f"follow_ups:{rnd.id}",
+                        follow_ups_message(after, context.summary, version),
+                        label=f"the follow-ups for {after.candidate_name}",
+                        user_id=after.organizer_id,
+                        round_id=rnd.id,
+                    )
+                return Recorded(after, version, True, len(context.summary.follow_ups))
         except IntegrityError:
             # The same submission raced itself on PostgreSQL; the other one won.
             with self.deps.db.read() as session:

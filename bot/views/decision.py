@@ -44,7 +44,7 @@ from bot.views.common import (
     text_input,
 )
 from bot.views.state import StateValues, selected, selected_users, text_value
-from bot.views.summary import score, tally_line
+from bot.views.summary import follow_up_lines, follow_up_texts, score, tally_line
 
 VERSION_SHOWN = 300  # characters of an earlier version's rationale in the modal
 
@@ -69,6 +69,7 @@ def decision_modal(
                     f"{escape(engage_rule(r.rubric))}."
                 )
             )
+    blocks += [md(t) for t in follow_up_texts(s)]
     if versions:
         lines = [_version_line(v) for v in versions]
         blocks += [md(t) for t in pack_sections("*Decided so far*", lines)]
@@ -183,11 +184,35 @@ def decision_message(
     return message(text, blocks)
 
 
-def decision_recorded_modal(r: RoundSnapshot, v: DecisionVersion) -> dict[str, Any]:
+def decision_recorded_modal(
+    r: RoundSnapshot, v: DecisionVersion, follow_ups: int = 0
+) -> dict[str, Any]:
     changed = "changed to" if v.version > 1 else "recorded:"
     text = (
         f"Decision on *{escape(r.candidate_name)}* {changed} *{v.outcome.label}*. It is "
         "posted in the summary's thread and shown on the announcement. The round is closed: "
         "feedback can no longer change, and reminders have stopped."
     )
+    if follow_ups and v.version == 1:
+        text += (
+            f"\n\nThe candidate's {follow_ups} question{'' if follow_ups == 1 else 's'} "
+            "needing a follow-up are in your DM as a checklist."
+        )
     return notice_modal("Decision recorded", text)
+
+
+def follow_ups_message(r: RoundSnapshot, s: PanelSummary, v: DecisionVersion) -> Message:
+    """To the organizer once the decision is recorded: what the candidate still needs an
+    answer to, as a checklist to close the loop."""
+    intro = (
+        f"You recorded *{v.outcome.label}* for {candidate_line(r)}. The panel noted questions "
+        "from the candidate that still need an answer: get back to them."
+    )
+    blocks: list[Block] = [md(intro)]
+    blocks += [md(t) for t in pack_sections("*Follow-ups*", follow_up_lines(s, bullet="☐"))]
+    blocks.append(context("Who noted each question is named, so you know whom to ask."))
+    n = len(s.follow_ups)
+    text = (
+        f"Follow-ups for {escape(r.candidate_name)}: {n} question{'' if n == 1 else 's'} to answer"
+    )
+    return message(text, blocks)

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import rules
 from bot.domain.feedback import (
+    Asked,
     Engagement,
     FeedbackDraft,
     QuestionAnswer,
@@ -61,6 +62,19 @@ def feedback_modal(r: RoundSnapshot, existing: FeedbackDraft | None = None) -> d
             optional=True,
             multiline=True,
             hint="Their questions tell you about motivation and two-way fit.",
+        ),
+        InputBlock(
+            block_id="asked",
+            label="Their questions",
+            optional=True,
+            element=RadioButtonsElement(
+                action_id="value",
+                options=[_option(a.value, a.label) for a in Asked],
+                initial_option=_option(existing.asked.value, existing.asked.label)
+                if existing and existing.asked
+                else None,
+            ),
+            hint="A follow-up goes on the organizer's checklist when the decision is made.",
         ),
         InputBlock(
             block_id="engagement",
@@ -184,12 +198,16 @@ def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
     engagement = None
     with contextlib.suppress(ValueError):
         engagement = Engagement(selected(values, "engagement"))
+    asked = None
+    with contextlib.suppress(ValueError):
+        asked = Asked(selected(values, "asked"))
     return FeedbackDraft(
         ratings=tuple(ratings),
         recommendation=_scale_value(selected(values, "recommendation")),
         question_answers=tuple(answers),
         candidate_questions=text_value(values, "candidate_questions"),
         engagement=engagement,
+        asked=asked,
     )
 
 

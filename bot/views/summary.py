@@ -22,6 +22,7 @@ from bot.views.common import (
     header,
     md,
     message,
+    pack_sections,
 )
 
 # Slack refuses a message whose blocks hold too much text in all (msg_blocks_too_long, an
@@ -69,6 +70,7 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
         blocks.append(ratings_table(r, feedback))
     if r.questions:
         blocks.append(md(_questions_text(s)))
+    blocks += [md(t) for t in follow_up_texts(s)]
     blocks += _candidate_questions(s)
     blocks.append(
         actions(
@@ -123,11 +125,26 @@ def _questions_text(s: PanelSummary) -> str:
     return "*Round-1 doubts still open*\n" + bullet_list(lines)
 
 
+def follow_up_lines(s: PanelSummary, bullet: str = "•") -> list[str]:
+    """The candidate's questions a panelist marked as needing a follow-up, one a line."""
+    return [
+        f"{bullet} _{escape(cq.panelist)}_: {escape(truncate(cq.asked, ASKED_SHOWN))}"
+        for cq in s.follow_ups
+    ]
+
+
+def follow_up_texts(s: PanelSummary) -> list[str]:
+    """Section texts listing the follow-ups (none when there are none)."""
+    lines = follow_up_lines(s)
+    return pack_sections("*The candidate's questions needing a follow-up*", lines) if lines else []
+
+
 def _candidate_questions(s: PanelSummary) -> list[Block]:
-    if not s.candidate_questions:
+    answered = [cq for cq in s.candidate_questions if not cq.follow_up]
+    if not answered:
         return []
     entries = []
-    for cq in s.candidate_questions:
+    for cq in answered:
         engagement = engagement_note(cq.engagement)
         asked = truncate(cq.asked, ASKED_SHOWN)
         entries.append(f"_{escape(cq.panelist)}_{engagement}: {escape(asked)}")
