@@ -134,6 +134,25 @@ def rounds_for_user(
     ).all()
 
 
+def organized_after_summary(
+    session: Session, team_id: str, user_id: str, decided_since: datetime, limit: int = 25
+) -> Sequence[Round]:
+    """Finished rounds the user organizes that await a decision, or were decided since
+    `decided_since`; the most recent first."""
+    return session.scalars(
+        select(Round)
+        .where(
+            Round.team_id == team_id,
+            Round.organizer_id == user_id,
+            Round.status.in_((Status.COMPLETE, Status.CLOSED)),
+            Round.decision.is_(None) | (Round.decided_at >= decided_since),
+        )
+        .options(selectinload(Round.panelists), selectinload(Round.questions))
+        .order_by(func.coalesce(Round.decided_at, Round.closed_at, Round.completed_at).desc())
+        .limit(limit)
+    ).all()
+
+
 def submitted_users(session: Session, round_ids: Sequence[int]) -> set[tuple[int, str]]:
     if not round_ids:
         return set()
@@ -212,3 +231,16 @@ def decision_by_view(session: Session, team_id: str, view_id: str) -> Decision |
     return session.scalars(
         select(Decision).where(Decision.team_id == team_id, Decision.source_view_id == view_id)
     ).one_or_none()
+
+
+def decisions_for_rounds(
+    session: Session, team_id: str, round_ids: Sequence[int]
+) -> Sequence[Decision]:
+    """Every version of these rounds' decisions, by round then version."""
+    if not round_ids:
+        return []
+    return session.scalars(
+        select(Decision)
+        .where(Decision.team_id == team_id, Decision.round_id.in_(round_ids))
+        .order_by(Decision.round_id, Decision.version)
+    ).all()

@@ -157,6 +157,7 @@ def test_a_small_comparison() -> None:
         "Recs",
         "Flags",
         "Doubts",
+        "Decision",
     ]
     assert rows[1] == [
         "Candidate 0",
@@ -169,6 +170,7 @@ def test_a_small_comparison() -> None:
         "2 SY · 1 Y · 0 N · 0 SN",
         "—",
         "0",
+        "—",
     ]
     assert len(rows) == 4
     context = " ".join(mrkdwn_texts(blocks_of(m, "context")))
@@ -195,6 +197,7 @@ def test_values_flags_and_missing_scores() -> None:
         strong_no=True,
         unresolved=2,
         partial=True,
+        decision="another_interview",
     )
     m = comparison_message(a_comparison([row], sort_by="team_fit"), 0, STATE)
     assert_ok(m)
@@ -209,6 +212,7 @@ def test_values_flags_and_missing_scores() -> None:
         "1 SY · 0 Y · 0 N · 2 SN",
         "split, Strong no, disagree: Depth of skills…, gone",
         "2",
+        "Another interview",
     ]
     assert "by Culture and team fit" in str(blocks_of(m, "context"))
 

@@ -253,6 +253,7 @@ def test_compare_sorts_flags_partial_and_uploads_a_heatmap(harness: Harness) -> 
         "Recs",
         "Flags",
         "Doubts",
+        "Decision",
     ]
     assert [r[:2] for r in rows[1:]] == [
         ["Ada Lovelace", "3.6"],

@@ -7,6 +7,7 @@ a late edit, and two decision modals submitted at once are decided by the databa
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -244,22 +245,16 @@ def test_a_late_edit_and_the_decision_at_the_same_moment(harness: Harness) -> No
     edited, recorded = send_together(h, late, decided)
     assert recorded.json()["response_action"] == "update", recorded.body
     assert round_row(h, round_id) == (Status.CLOSED, "reject")
-    # Either the edit came first (kept, and Cy was told it was saved) or after the decision
-    # (refused, and Cy was told why): never lost silently, never after the decision.
+    # Either the edit took the round's lock first (kept, and Cy was told it was saved) or
+    # after the decision (refused, and Cy was told why): never lost silently, and never
+    # stored after the decision (which closed the round).
     with h.db.read() as session:
         revision = session.scalar(
             select(Feedback.revision).where(Feedback.round_id == round_id, Feedback.user_id == CY)
         )
-        decided_at = session.scalar(
-            select(Decision.decided_at).where(Decision.round_id == round_id)
-        )
-        updated_at = session.scalar(
-            select(Feedback.updated_at).where(Feedback.round_id == round_id, Feedback.user_id == CY)
-        )
     said = str(edited.json())
     if revision == 2:
         assert "Feedback saved" in said
-        assert updated_at is not None and decided_at is not None and updated_at <= decided_at
     else:
         assert revision == 1 and "feedback can no longer change" in said
 
@@ -279,3 +274,71 @@ def test_an_open_round_has_nothing_to_decide(harness: Harness) -> None:
     assert "the decision comes after the summary" in told[0]["text"]
     assert versions(h, round_id) == []
     assert not has_button(h.standin.messages_in(HIRING)[0], "record_decision")
+
+
+def home_of(h: Harness, user: str) -> str:
+    """What the user's Home tab shows once they open it (it is drawn again each time)."""
+    published = len(h.standin.calls_to("views.publish"))
+    h.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    h.wait_for(lambda: len(h.standin.calls_to("views.publish")) > published, "the Home tab")
+    return said(h.standin.home_views[user])
+
+
+def test_the_decision_in_home_compare_export_and_erasure(harness: Harness) -> None:
+    h = harness
+    round_id = split_panel(h)
+    home = home_of(h, ORG)
+    assert "*Awaiting your decision (1)*" in home and "Record decision" in home
+
+    view = open_decision(h)
+    rationale = "Depth of skills fell short for the scenario; the panel's numbers agree."
+    assert decide(h, view, outcome="reject", rationale=rationale).status == 200
+    h.wait_for(lambda: len(h.thread()) >= 2, "the decision in the thread")
+    home = home_of(h, ORG)
+    assert "Awaiting your decision" not in home
+    assert "*Decided recently*" in home and "*Reject* · <!date^" in home
+    assert "Change decision" in home
+
+    # The role comparison: a Decision column (the calibrated view is the same table).
+    h.driver.command(ORG, "compare Staff Engineer", channel_id=HIRING)
+    compared = h.wait_for(
+        lambda: h.standin.posted(HIRING, text_contains="Comparison for"), "the comparison"
+    )[-1]
+    table = next(b for b in compared["blocks"] if b["type"] == "table")
+    head, ada = ([cell["text"] for cell in row] for row in table["rows"][:2])
+    assert head[-1] == "Decision" and ada[0] == "Ada Lovelace" and ada[-1] == "Reject"
+
+    # The CSV in the organizer's DM, and the JSON export (the CLI's) with every version.
+    h.driver.command(ORG, "export Staff Engineer", channel_id=HIRING)
+    h.tick()
+    csv_file = h.wait_for(lambda: h.standin.files_in(ORG), "the export")[-1]
+    lines = csv_file["content"].decode().splitlines()
+    assert lines[0].endswith(",decision,decided_at")
+    assert all(",reject,20" in line for line in lines[1:])
+    with h.db.read() as session:
+        role_id = session.scalar(select(Round.role_id).where(Round.id == round_id))
+    exported = json.loads(h.services.comparisons.export("T0001", None, role_id or 0, "json", None))
+    assert exported[0]["decision"] == "reject"
+    assert [(v["version"], v["rationale"]) for v in exported[0]["decisions"]] == [(1, rationale)]
+
+    # Erasing the candidate takes the decision, its message and the checklist DM with it.
+    decision_ts = [m["ts"] for m in h.thread() if "Decision on" in m.get("text", "")]
+    h.wait_for(
+        lambda: h.standin.posted(f"D{ORG}", text_contains="Follow-ups for Ada"), "the checklist"
+    )
+    h.standin.close_views(ORG)
+    h.driver.command(ORG, "forget Ada Lovelace", channel_id=HIRING)
+    confirm = h.wait_for(
+        lambda: modal_named(h.standin.open_view_for(ORG), "panel_forget"), "the confirmation"
+    )
+    assert "the decision and its earlier versions" in said(confirm)
+    report = h.driver.view_submission(ORG, confirm, {})
+    assert "• 1 decision version" in said(report.json()["view"])
+    with h.db.read() as session:
+        assert session.scalars(select(Decision)).all() == []
+    h.tick()
+    h.wait_for(
+        lambda: not any(m["ts"] in decision_ts for m in h.standin.messages_in(HIRING)),
+        "the decision message deleted",
+    )
+    assert not h.standin.posted(f"D{ORG}", text_contains="Follow-ups for Ada")

@@ -4,6 +4,7 @@ mentions only for people who are overdue, and nothing dropped without saying so.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -215,10 +216,15 @@ def test_empty_digest() -> None:
     text = str(m.blocks)
     assert "Nothing in flight." in text and "Nothing finished." in text
     assert "Ranking" not in text
-    # Finished long ago: still ranked, but nothing new to post about.
-    r = make_round(1, status=Status.COMPLETE)
+    # Finished and decided long ago: still ranked, but nothing new to post about.
+    decided = NOW - timedelta(days=29)
+    r = replace(make_round(1, status=Status.CLOSED), decision="hold", decided_at=decided)
     stale = build_digest("C", NOW, NOW, [], [finished(r, 3.0, NOW - timedelta(days=30))])
     assert stale.empty and len(stale.rankings) == 1
+    # Without a decision it is awaiting one: worth a digest.
+    undecided = replace(r, decision=None, decided_at=None)
+    waiting = build_digest("C", NOW, NOW, [], [finished(undecided, 3.0, NOW - timedelta(days=30))])
+    assert not waiting.empty and len(waiting.awaiting) == 1
 
 
 # ---- digest view -------------------------------------------------------------------------
@@ -242,7 +248,7 @@ def test_digest_message_content() -> None:
     assert_message_ok(m)
     assert m.blocks[0]["type"] == "header" and m.blocks[0]["text"]["text"] == "Hiring digest"
     assert m.blocks[1]["elements"][0]["text"].startswith("Since <!date^")
-    in_flight, finished_text, ranking = section_texts(m)
+    in_flight, finished_text, awaiting, ranking = section_texts(m)
     assert in_flight.startswith("*In flight*\n")
     ada, grace = in_flight.splitlines()[1:]
     assert ada.startswith("• *Ada* · Backend engineer · 1 of 3 submitted · due <!date^")
@@ -256,6 +262,11 @@ def test_digest_message_content() -> None:
         "• *Linus* · Backend engineer · overall 2.2 · :warning: Strong no; split recommendation"
         " (closed early, partial)"
     )
+    # Neither has a decision yet: oldest first, the organizer named.
+    linus_waits, barbara_waits = awaiting.splitlines()[1:]
+    assert awaiting.startswith("*Awaiting a decision*\n")
+    assert linus_waits.startswith("• *Linus* · Backend engineer · overall 2.2 · finished <!date^")
+    assert barbara_waits.endswith("organizer <@UORG>")
     assert ranking.splitlines() == [
         "*Ranking by role*",
         "*Backend engineer*",
@@ -293,7 +304,13 @@ def _accounting(m: Message) -> dict[str, tuple[int, int, int]]:
     seen: dict[str, list[int]] = {}
     part = ""
     for text in section_texts(m):
-        for title in ("*In flight*", "*Finished", "*Ranking by role*"):
+        for title in (
+            "*In flight*",
+            "*Finished",
+            "*Awaiting a decision*",
+            "*Decided",
+            "*Ranking by role*",
+        ):
             if text.startswith(title):
                 part = title
                 seen[part] = [0, 0, 0]
@@ -341,6 +358,8 @@ def test_a_big_digest_fits_and_counts_what_it_leaves_out(size: int) -> None:
     shown, more, _ = parts["*In flight*"]
     assert more > 0 and shown + more == size  # it did have to leave some out
     shown, more, _ = parts["*Finished"]
+    assert more > 0 and shown + more == size
+    shown, more, _ = parts["*Awaiting a decision*"]  # none of them is decided
     assert more > 0 and shown + more == size
     # Ranking: the top ten of the role are listed, the rest counted for the role.
     shown, more, _ = parts["*Ranking by role*"]

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from bot.domain.rubric import Rubric
 from bot.domain.rules import blank
+from bot.domain.schedule import SATURDAY, next_allowed, zone
 from bot.domain.stats import PanelSummary
 
 
@@ -46,6 +47,9 @@ AGAINST_MIN_CHARS = 80
 RATIONALE_MAX = 2000
 REASON_MAX = 500
 MAX_PARTICIPANTS = 30
+# A finished round without a decision nudges its organizer this many business days after
+# the summary, then once every business day.
+NUDGE_AFTER_BUSINESS_DAYS = 2
 # Words too common in any rationale to show it engages with a criterion.
 GENERIC_WORDS = frozenset(
     {"candidate", "candidates", "role", "round", "specific", "with", "their", "about"}
@@ -163,3 +167,26 @@ def decision_errors(
         elif len(form.change_reason) > REASON_MAX:
             errors["change_reason"] = f"Keep the reason under {REASON_MAX} characters."
     return errors
+
+
+# -- when an undecided round nudges its organizer --------------------------------------------
+def business_days_later(at: datetime, days: int, tz_name: str | None) -> datetime:
+    """The same local time of day `days` weekdays (Monday to Friday, in `tz_name`) later."""
+    tz = zone(tz_name)
+    local = at.astimezone(tz)
+    day, counted = local.date(), 0
+    while counted < days:
+        day += timedelta(days=1)
+        counted += day.weekday() < SATURDAY
+    return datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC)
+
+
+def first_decision_nudge(finished_at: datetime, tz_name: str | None) -> datetime:
+    """Two business days after the summary, outside the organizer's quiet hours."""
+    later = business_days_later(finished_at, NUDGE_AFTER_BUSINESS_DAYS, tz_name)
+    return next_allowed(later, tz_name)
+
+
+def next_decision_nudge(now: datetime, tz_name: str | None) -> datetime:
+    """The next business day, outside the organizer's quiet hours."""
+    return next_allowed(business_days_later(now, 1, tz_name), tz_name)

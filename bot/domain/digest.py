@@ -34,11 +34,14 @@ class Digest:
     in_flight: tuple[RoundSnapshot, ...]  # open rounds, soonest due first
     finished: tuple[FinishedRound, ...]  # finished after `since` (all if None), newest first
     rankings: tuple[RoleRanking, ...]  # every finished round in the channel, by role name
+    awaiting: tuple[FinishedRound, ...] = ()  # finished without a decision, oldest first
+    decided: tuple[FinishedRound, ...] = ()  # decided (or changed) since `since`, newest first
 
     @property
     def empty(self) -> bool:
-        """Nothing in flight and nothing finished since the last digest: not posted."""
-        return not self.in_flight and not self.finished
+        """Nothing in flight, nothing finished or decided since the last digest and nothing
+        awaiting a decision: not posted."""
+        return not (self.in_flight or self.finished or self.awaiting or self.decided)
 
     def late(self, r: RoundSnapshot) -> tuple[PanelistState, ...]:
         """The panelists still missing once the round is past due; () before that."""
@@ -80,6 +83,14 @@ def build_digest(
         RoleRanking(role_name=name, rounds=rank(by_role[name]))
         for name in sorted(by_role, key=lambda n: (n.casefold(), n))
     )
+    awaiting = sorted(
+        (f for f in done if not f.round.decision), key=lambda f: (f.finished_at, f.round.id)
+    )
+    decided = sorted(
+        (f for f in done if f.round.decided_at and (since is None or f.round.decided_at > since)),
+        key=lambda f: (f.round.decided_at or f.finished_at, f.round.id),
+        reverse=True,
+    )
     return Digest(
         channel_id=channel_id,
         now=now,
@@ -87,6 +98,8 @@ def build_digest(
         in_flight=tuple(in_flight),
         finished=tuple(recent),
         rankings=rankings,
+        awaiting=tuple(awaiting),
+        decided=tuple(decided),
     )
 
 

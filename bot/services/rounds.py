@@ -14,7 +14,7 @@ from bot.domain.rubric import BUILT_IN_RUBRICS, Rubric
 from bot.domain.rules import UserFacts
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
-from bot.services.lifecycle import complete_if_all_in, find_round
+from bot.services.lifecycle import claim_summary, complete_if_all_in, find_round
 from bot.services.outbox import Outgoing
 from bot.services.reminder_plan import schedule_round
 from bot.services.snapshots import snapshot
@@ -172,7 +172,7 @@ class RoundService:
             rnd = _organized(session, team_id, user_id, round_id, lock=True)
             if rnd.status not in Status.ACCEPTING_FEEDBACK:
                 raise RoundNotOpen(f"This round is already {rnd.status}.")
-            claimed = queries.claim_summary(session, rnd.id, now)
+            claimed = claim_summary(session, rnd, now)
             rnd.status = Status.CLOSED
             rnd.closed_at = now
             session.flush()

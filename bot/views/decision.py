@@ -5,6 +5,7 @@ line."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -32,9 +33,10 @@ from bot.domain.panel import RoundSnapshot
 from bot.domain.stats import PanelSummary
 from bot.text import date_token, escape, mention, truncate
 from bot.views import ids
-from bot.views.announcement import candidate_line
+from bot.views.announcement import candidate_line, decision_button
 from bot.views.common import (
     Message,
+    actions,
     context,
     md,
     message,
@@ -216,3 +218,15 @@ def follow_ups_message(r: RoundSnapshot, s: PanelSummary, v: DecisionVersion) ->
         f"Follow-ups for {escape(r.candidate_name)}: {n} question{'' if n == 1 else 's'} to answer"
     )
     return message(text, blocks)
+
+
+def decision_nudge_message(r: RoundSnapshot, finished_at: datetime) -> Message:
+    """To the organizer of a finished round with no decision, once a business day."""
+    text = (
+        f"The panel on {candidate_line(r)} finished {date_token(finished_at)} and no decision "
+        "is recorded yet. After the debrief, record it: Advance, Another interview, Hold or "
+        "Reject, and why."
+    )
+    blocks: list[Block] = [md(text), actions(decision_button(r))]
+    blocks.append(context("You'll be reminded each working day until the decision is in."))
+    return message(f"No decision yet on {escape(r.candidate_name)}", blocks)
