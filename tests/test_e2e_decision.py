@@ -134,7 +134,16 @@ def test_a_decision_against_the_aggregate_then_changed(harness: Harness) -> None
         assert modal_named(h.standin.open_view_for(user), "panel_decision") is None
 
     late_edit = h.open_feedback(ANA)  # open before the decision, sent after it
-    assert "needing a follow-up*\n• _Ben Miller_: Is on-call paid" in said(summary)
+    # The summary is the debrief's agenda: where the panel disagreed, and who to hear.
+    agenda = said(summary)
+    assert (
+        "*Where the panel disagreed* — start the debrief here\n"
+        "• *Depth of skills and experience* — high: Ana Tanaka (3); low: Ben Miller (1)"
+    ) in agenda
+    assert "• *Recommendation* — yes: Ana Tanaka (3); no: Ben Miller (1), Cy Weber (2)" in agenda
+    assert ":octagonal_sign: *Strong no* recommended by Ben Miller; given on Depth" in agenda
+    assert "No depth shown." not in agenda  # the evidence stays behind See all notes
+    assert "needing a follow-up*\n• _Ben Miller_: Is on-call paid" in agenda
     view = open_decision(h)
     shown = str(view["blocks"])
     assert "needing a follow-up*\n• _Ben Miller_: Is on-call paid" in said(view)

@@ -24,6 +24,7 @@ from bot.views.common import (
     message,
     pack_sections,
 )
+from bot.views.digest import name_list
 
 # Slack refuses a message whose blocks hold too much text in all (msg_blocks_too_long, an
 # undocumented limit reported near 12,000 characters). Twelve panelists' full answers would
@@ -31,6 +32,10 @@ from bot.views.common import (
 # notes the panelists' answers).
 ASKED_SHOWN = 200
 DOUBT_SHOWN = 160
+# Who rated high and low, who gave a Strong no: a few names, each cut short. Twelve long
+# names on every line would take the message past Slack's limit on text.
+NAMES_SHOWN = 3
+NAME_SHOWN = 24
 
 
 def score(value: float | None) -> str:
@@ -56,21 +61,24 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
             )
         )
     split = "  :warning: *split recommendation*" if s.recommendation_disagreement else ""
+    # The debrief's agenda, in its order: the aggregate; where the panel disagreed and who
+    # to hear from; any Strong no and whose evidence it is; the doubts still open; what to
+    # get back to the candidate about. The evidence itself stays behind See all notes.
     blocks.append(
         md(
             f"*Overall {score(s.overall)} / 4* from {s.submitted} of {len(r.panelists)} "
             f"panelists\n*Recommendations:* {tally_line(s)}{split}"
         )
     )
-    if s.strong_no_from:
-        names = ", ".join(escape(n) for n in s.strong_no_from)
-        blocks.append(md(f":octagonal_sign: *Strong no* from {names} — discuss before deciding."))
-    blocks.append(md("*Per criterion*\n" + bullet_list([_criterion_line(c) for c in s.criteria])))
-    if feedback:
-        blocks.append(ratings_table(r, feedback))
+    blocks += [md(t) for t in _disagreement_texts(s)]
+    if strong_no := _strong_no_text(s):
+        blocks.append(md(strong_no))
     if r.questions:
         blocks.append(md(_questions_text(s)))
     blocks += [md(t) for t in follow_up_texts(s)]
+    blocks.append(md("*Per criterion*\n" + bullet_list([_criterion_line(c) for c in s.criteria])))
+    if feedback:
+        blocks.append(ratings_table(r, feedback))
     blocks += _candidate_questions(s)
     blocks.append(
         actions(
@@ -91,6 +99,46 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
         f"{tally_line(s)}"
     )
     return message(text, blocks)
+
+
+def _name(name: str) -> str:
+    return escape(truncate(name, NAME_SHOWN))
+
+
+def _people(rated: tuple[tuple[str, int], ...]) -> str:
+    return name_list([f"{_name(name)} ({rating})" for name, rating in rated], NAMES_SHOWN)
+
+
+def _disagreement_texts(s: PanelSummary) -> list[str]:
+    """Each criterion the panel disagreed on, naming who rated high and who rated low; and
+    the recommendation when it is split, naming who said yes and who said no."""
+    lines = [
+        f"• *{escape(c.name)}* — high: {_people(c.high)}; low: {_people(c.low)}" for c in s.flagged
+    ]
+    if s.recommendation_disagreement:
+        yes = tuple((n, rec) for n, rec in s.recommendations if rec >= 3)
+        no = tuple((n, rec) for n, rec in s.recommendations if rec <= 2)
+        lines.append(f"• *Recommendation* — yes: {_people(yes)}; no: {_people(no)}")
+    if not lines:
+        return []
+    return pack_sections("*Where the panel disagreed* — start the debrief here", lines)
+
+
+def _strong_no_text(s: PanelSummary) -> str | None:
+    """Any Strong no, and who holds its evidence (in See all notes)."""
+    parts = []
+    if s.strong_no_from:
+        names = name_list([_name(n) for n in s.strong_no_from], NAMES_SHOWN)
+        parts.append(f"recommended by {names}")
+    rated = [f"{escape(c)} by {_name(n)}" for n, c in s.strong_no_ratings]
+    if rated:
+        parts.append("given on " + name_list(rated, NAMES_SHOWN))
+    if not parts:
+        return None
+    return (
+        f":octagonal_sign: *Strong no* {'; '.join(parts)} — hear their evidence (See all notes) "
+        "before deciding."
+    )
 
 
 def _criterion_line(c: CriterionStats) -> str:
