@@ -165,6 +165,9 @@ class Panelist(Base):
     dm_channel: Mapped[str | None] = mapped_column(String(32))
     dm_ts: Mapped[str | None] = mapped_column(String(32))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Their focus areas: criterion keys they must rate (bot/domain/focus.py). None: a round
+    # from before focus areas, where every criterion is everyone's.
+    focus: Mapped[list[str] | None] = mapped_column(JSON)
 
     round: Mapped[Round] = relationship(back_populates="panelists")
 

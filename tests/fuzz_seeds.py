@@ -320,6 +320,13 @@ def open_decision(w: World) -> Reply:
     return post_interaction(w.h, payload)
 
 
+def open_focus(w: World) -> Reply:
+    payload = click_payload(
+        w.h, ORG, ids.FOCUS_AREAS, str(w.panel_round), message=w.message_of(w.panel_round)
+    )
+    return post_interaction(w.h, payload)
+
+
 def decision_values(w: World, view: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {
         "outcome": {"value": V.radio("hold")},
@@ -371,6 +378,7 @@ CLICKS = [
     (ORG, ids.COMPARE_PAGE, "{role}:0:|1", None),
     (ORG, ids.COMPARE_CALIBRATED, "{role}:0:depth|0", None),
     (ORG, ids.RECORD_DECISION, "{finished_round}", None),
+    (ORG, ids.FOCUS_AREAS, "{panel_round}", "announcement"),
 ]
 SEEDS = [
     Seed(f"command:{ids.COMMAND}", command),
@@ -413,6 +421,11 @@ SEEDS = [
     Seed(
         f"view:{ids.DECISION}",
         submit(ORG, ids.DECISION, open_decision, decision_values),
+        form=True,
+    ),
+    Seed(
+        f"view:{ids.FOCUS}",
+        submit(ORG, ids.FOCUS, open_focus, lambda w, view: {}),
         form=True,
     ),
     Seed("event:app_home_opened", home_opened),

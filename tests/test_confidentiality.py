@@ -209,6 +209,7 @@ def everyone_looks(room: Room, round_id: int) -> None:
         room.command(user, "export Staff Engineer")
         room.command(user, "calibration")
         room.click(user, announcement, "record_decision", str(round_id))
+        room.click(user, announcement, "focus_areas", str(round_id))
     room.command(ORG, "digest now")
     room.click(ORG, announcement, "nudge_now", str(round_id))
     # A day and a half on: reminders to whoever still owes, and the organizer's escalation.
@@ -335,6 +336,14 @@ def test_user_text_is_escaped_in_everything_the_bot_sends(
         round_id = h.start_round(
             panelists=panel, candidate=EVIL, role=role, questions=f"{EVIL}\nSecond {EVIL}"
         )
+    # The focus areas: the panel's names and the rubric's hostile criterion names.
+    announcement = h.standin.messages_in(HIRING)[0]
+    focus = room.open_modal(
+        ORG, "panel_focus", lambda: room.click(ORG, announcement, "focus_areas", str(round_id))
+    )
+    every = [o["value"] for o in focus["blocks"][2]["element"]["options"]]
+    values = {b["block_id"]: {"value": V.options(every)} for b in focus["blocks"][2:]}
+    assert room.submit(ORG, focus, values).json()["response_action"] == "update"
     for user in panel:
         give_feedback(room, user, EVIL, 4)
     summary = summary_of(h)

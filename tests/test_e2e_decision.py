@@ -84,12 +84,21 @@ def round_row(h: Harness, round_id: int) -> tuple[str, str | None]:
         return rnd.status, rnd.decision
 
 
-def give(h: Harness, user: str, mark: str | None = None, **kwargs: Any) -> Reply:
-    """Feedback; `mark` says the candidate's questions were answered or need a follow-up."""
+def give(
+    h: Harness,
+    user: str,
+    mark: str | None = None,
+    not_assessed: tuple[str, ...] = (),
+    **kwargs: Any,
+) -> Reply:
+    """Feedback; `mark` says the candidate's questions were answered or need a follow-up;
+    `not_assessed`: criteria outside the panelist's focus they leave unrated."""
     view = h.open_feedback(user)
     values = h.feedback_values(view, **kwargs)
     if mark is not None:
         values["asked"] = {"value": V.radio(mark)}
+    for key in not_assessed:
+        values[f"rating:{key}"] = {"value": V.radio("na")}
     reply = h.driver.view_submission(user, view, values)
     assert reply.json()["response_action"] == "update", reply.body
     return reply
@@ -100,7 +109,8 @@ ON_CALL_PAY = "Is on-call paid, and how often would I be on call?"
 
 def split_panel(h: Harness) -> int:
     """A round whose aggregate says no: overall under 2.5 and a Strong no from Ben; Ben
-    noted a question of the candidate's that needs a follow-up."""
+    noted a question of the candidate's that needs a follow-up. Focus areas as proposed:
+    Cy's are culture, the scenario and motivation, and Cy leaves depth not assessed."""
     round_id = h.start_round()
     give(h, ANA, "answered", ratings=(3, 3, 3, 2, 3), recommendation=3)
     give(
@@ -112,7 +122,7 @@ def split_panel(h: Harness) -> int:
         evidence="No depth shown.",
         asked=ON_CALL_PAY,
     )
-    give(h, CY, ratings=(2, 2, 2, 2, 2), recommendation=2)
+    give(h, CY, not_assessed=("depth",), ratings=(2, 2, 2, 2, 2), recommendation=2)
     summary_of(h)
     h.tick()
     return round_id
@@ -143,6 +153,7 @@ def test_a_decision_against_the_aggregate_then_changed(harness: Harness) -> None
     assert "• *Recommendation* — yes: Ana Tanaka (3); no: Ben Miller (1), Cy Weber (2)" in agenda
     assert ":octagonal_sign: *Strong no* recommended by Ben Miller; given on Depth" in agenda
     assert "No depth shown." not in agenda  # the evidence stays behind See all notes
+    assert "*Depth of skills and experience* — mean 2.0 · spread 2 · rated by 2 of 3" in agenda
     assert "needing a follow-up*\n• _Ben Miller_: Is on-call paid" in agenda
     view = open_decision(h)
     shown = str(view["blocks"])

@@ -10,9 +10,9 @@ and its person is told why (never with an apology for an unexpected error).
 
 The rules, from README.md, docs/design.md and the services: feedback is the panel's own;
 notes stay sealed until the panel is done, then open to the hiring channel; close, cancel,
-the panel, nudges, export, calibration, rubric, forget and the decision are the
-organizer's; comparing is for the role's hiring channel and its organizers; another
-workspace finds nothing at all.
+the panel, nudges, export, calibration, rubric, forget, the decision and the focus
+areas are the organizer's; comparing is for the role's hiring channel and its organizers;
+another workspace finds nothing at all.
 """
 
 from __future__ import annotations
@@ -72,6 +72,8 @@ ALLOWED: dict[str, set[str]] = {
     "confirm forgetting the candidate": ORGANIZER,
     "open the decision modal": ORGANIZER,
     "record the decision": ORGANIZER,
+    "open the focus areas": ORGANIZER,
+    "save the focus areas": ORGANIZER,
 }
 FINISHED_CANDIDATE = "Finn Finished"
 
@@ -285,6 +287,29 @@ def record_decision(w: World, user: str) -> Reply:
     return w.submit(user, w.views["decision"], values)
 
 
+def open_focus_as_organizer(w: World) -> None:
+    w.h.click(ORG, w.announcement(), ids.FOCUS_AREAS)
+    w.views["focus"] = w.h.wait_for(
+        lambda: modal_named(w.h.standin.open_view_for(ORG), ids.FOCUS), "focus modal"
+    )
+
+
+EVERY_CRITERION = ["depth", "team_fit", "scenario", "clarification", "motivation"]
+
+
+def save_focus(w: World, user: str) -> Reply:
+    values = {f"focus:{p}": {"value": V.options(EVERY_CRITERION)} for p in (ANA, BEN, CY)}
+    return w.submit(user, w.views["focus"], values)
+
+
+def focus_of_ana(w: World) -> list[str]:
+    with w.h.db.read() as session:
+        found = session.scalar(
+            select(Panelist.focus).where(Panelist.round_id == w.round_id, Panelist.user_id == ANA)
+        )
+    return list(found or [])
+
+
 def decisions(w: World) -> int:
     return w.count(Decision, Decision.round_id == w.finished_id)
 
@@ -400,6 +425,18 @@ ACTIONS: dict[str, Action] = {
         lambda w, user, before: decisions(w) > before["decisions"],
         lambda w, user: {"decisions": decisions(w)},
     ),
+    "open the focus areas": Action(
+        nothing,
+        lambda w, user: w.click(user, ids.FOCUS_AREAS, str(w.round_id)),
+        opens(ids.FOCUS),
+        modal_before,
+    ),
+    "save the focus areas": Action(
+        open_focus_as_organizer,
+        save_focus,
+        lambda w, user, before: before["focus"] != focus_of_ana(w) == EVERY_CRITERION,
+        lambda w, user: {"focus": focus_of_ana(w)},
+    ),
 }
 APOLOGY = "error id"
 
@@ -414,7 +451,7 @@ def test_permission_matrix(harness: Harness, caplog: pytest.LogCaptureFixture, a
     allowed = ALLOWED[action]
     # The refused go first: an allowed close or cancel would leave nothing to refuse.
     order = sorted(ROLES, key=lambda role: role in allowed)
-    outcome = Outcome("permission matrix: 6 roles × 20 actions", harness.db.engine.dialect.name)
+    outcome = Outcome("permission matrix: 6 roles × 22 actions", harness.db.engine.dialect.name)
     wrong: list[str] = []
     for role in order:
         user = ROLES[role]

@@ -724,3 +724,41 @@ def test_the_decision_retried_and_double_clicked(harness: Harness) -> None:
     assert status_of(h, round_id) == Status.CLOSED
     problems = c.finish()
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.reliability
+def test_the_focus_areas_retried_and_double_clicked(harness: Harness) -> None:
+    h = harness
+    watch(h)
+    c = Campaign(h, "focus areas")
+    round_id = h.start_round(panelists=[ANA, BEN, CY])
+    drain(h)
+    c.replay(
+        "Focus areas button (opens the modal)",
+        action(h, ORG, announcement_of(h, round_id), "focus_areas"),
+    )
+    view = modal(h, ORG, "panel_focus")
+    every = ["depth", "team_fit", "scenario", "clarification", "motivation"]
+    values = {f"focus:{user}": {"value": V.options(every)} for user in (ANA, BEN, CY)}
+
+    def focus_of_ana() -> list[str]:
+        with h.db.read() as session:
+            found = session.scalar(
+                select(Panelist.focus).where(Panelist.round_id == round_id, Panelist.user_id == ANA)
+            )
+        return list(found or [])
+
+    c.replay(
+        "Focus areas submission",
+        submission(h, ORG, view, values),
+        expect_equal("Ana's focus", focus_of_ana, every),
+    )
+    view = opened(h, ORG, announcement_of(h, round_id), "focus_areas", "panel_focus")
+    values[f"focus:{ANA}"] = {"value": V.options(["depth"])}
+    c.twice_in_parallel(
+        "Focus areas",
+        submission(h, ORG, view, values),
+        expect=expect_equal("Ana's focus", focus_of_ana, ["depth"]),
+    )
+    problems = c.finish()
+    assert problems == [], "\n".join(problems)

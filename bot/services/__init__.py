@@ -12,6 +12,7 @@ from bot.services.digests import DigestService
 from bot.services.dispatcher import Dispatcher
 from bot.services.due_work import DueWorkRunner
 from bot.services.feedback import FeedbackService
+from bot.services.focus import FocusService
 from bot.services.installs import InstallService
 from bot.services.overview import OverviewService
 from bot.services.reminders import ReminderService
@@ -38,6 +39,7 @@ class Services:
     installs: InstallService
     retention: RetentionService
     decisions: DecisionService
+    focus: FocusService
 
     @classmethod
     def build(
@@ -61,6 +63,7 @@ class Services:
             installs=InstallService(deps, oauth_client_id),
             retention=RetentionService(deps),
             decisions=DecisionService(deps),
+            focus=FocusService(deps),
         )
 
     def tick(self, budget: float = 20.0) -> None:

@@ -57,7 +57,12 @@ class FeedbackService:
             rnd = _panel_round(session, team_id, user_id, round_id, lock=True)
             before = snapshot(session, rnd)
             draft = read_form(before)
-            errors = rules.feedback_errors(before.rubric, [q for q, _ in before.questions], draft)
+            errors = rules.feedback_errors(
+                before.rubric,
+                [q for q, _ in before.questions],
+                draft,
+                required=before.focus_of(user_id),
+            )
             if errors:
                 raise InvalidInput(errors)
             mine = queries.feedback_of(session, team_id, round_id, user_id)

@@ -35,7 +35,7 @@ def snapshot(
         status=rnd.status,
         questions=tuple((q.id, q.text) for q in rnd.questions),
         panelists=tuple(
-            PanelistState(p.user_id, p.display_name, p.user_id in submitted)
+            PanelistState(p.user_id, p.display_name, p.user_id in submitted, tuple(p.focus or ()))
             for p in rnd.panelists
             if p.active
         ),

@@ -89,4 +89,7 @@ def organizer_controls(r: RoundSnapshot) -> Block:
         confirm="Cancel round",
         deny="Keep it",
     )
-    return actions(button("Add / remove panelist", ids.EDIT_PANELISTS, str(r.id)), close, cancel)
+    buttons = [button("Add / remove panelist", ids.EDIT_PANELISTS, str(r.id))]
+    if r.focus_assigned and r.submitted_count == 0:  # fixed once feedback comes in
+        buttons.append(button("Focus areas", ids.FOCUS_AREAS, str(r.id)))
+    return actions(*buttons, close, cancel)

@@ -11,6 +11,7 @@ NOTES = "panel_notes"
 NOTICE = "panel_notice"
 FORGET = "panel_forget"
 DECISION = "panel_decision"
+FOCUS = "panel_focus"
 
 # Buttons (action ids)
 GIVE_FEEDBACK = "give_feedback"
@@ -34,3 +35,4 @@ RUBRIC_PICK = "rubric_pick"
 EXPORT_PICK = "export_pick"
 # After the summary: the organizer's decision
 RECORD_DECISION = "record_decision"
+FOCUS_AREAS = "focus_areas"

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 from bot.domain.feedback import Engagement, PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE
+from bot.domain.rules import MIN_RATERS_PER_CRITERION
 from bot.domain.stats import CriterionStats, PanelSummary
 from bot.text import escape, mention, truncate
 from bot.views import ids
@@ -76,7 +77,8 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
     if r.questions:
         blocks.append(md(_questions_text(s)))
     blocks += [md(t) for t in follow_up_texts(s)]
-    blocks.append(md("*Per criterion*\n" + bullet_list([_criterion_line(c) for c in s.criteria])))
+    lines = [_criterion_line(c, s.submitted) for c in s.criteria]
+    blocks.append(md("*Per criterion*\n" + bullet_list(lines)))
     if feedback:
         blocks.append(ratings_table(r, feedback))
     blocks += _candidate_questions(s)
@@ -90,8 +92,9 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
     state = "Closed" if r.status == Status.CLOSED else "Complete"
     blocks.append(
         context(
-            f"{state}. Every criterion weighs the same in the overall score. Disagreement: "
-            "a spread of 2+ points, or yes and no votes together."
+            f"{state}. Every criterion weighs the same in the overall score; one left not "
+            "assessed counts as missing, never as a rating. Disagreement: a spread of 2+ "
+            "points, or yes and no votes together."
         )
     )
     text = (
@@ -141,12 +144,22 @@ def _strong_no_text(s: PanelSummary) -> str | None:
     )
 
 
-def _criterion_line(c: CriterionStats) -> str:
+def _criterion_line(c: CriterionStats, submitted: int) -> str:
+    """Mean, spread and how many rated it (the others marked it not assessed); fewer than
+    two ratings is one opinion, not a measurement, and is flagged."""
+    thin = (
+        f"  :warning: rated by fewer than {MIN_RATERS_PER_CRITERION}"
+        if len(c.ratings) < MIN_RATERS_PER_CRITERION
+        else ""
+    )
     if c.mean is None:
-        return f"*{escape(c.name)}* — no ratings"
+        return f"*{escape(c.name)}* — no ratings{thin}"
     flag = "  :warning: disagreement" if c.disagreement else ""
     veto = "  :octagonal_sign: a Strong no" if 1 in c.ratings else ""
-    return f"*{escape(c.name)}* — mean {score(c.mean)} · spread {c.spread}{flag}{veto}"
+    rated = f"rated by {len(c.ratings)} of {submitted}"
+    return (
+        f"*{escape(c.name)}* — mean {score(c.mean)} · spread {c.spread} · {rated}{flag}{veto}{thin}"
+    )
 
 
 def ratings_table(r: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBlock:
