@@ -97,8 +97,13 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, rest: str
     ) -> None:
         ack()
-        interviewers, names, agreement = compare_service.calibration(team_id(body), user_id(body))
-        say(respond, calibration_message(interviewers, names, agreement))
+        found = compare_service.calibration(team_id(body), user_id(body))
+        say(
+            respond,
+            calibration_message(
+                found.interviewers, found.names, found.agreement_by_role, found.timeliness
+            ),
+        )
 
     def export(
         ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, rest: str

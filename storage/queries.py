@@ -244,3 +244,17 @@ def decisions_for_rounds(
         .where(Decision.team_id == team_id, Decision.round_id.in_(round_ids))
         .order_by(Decision.round_id, Decision.version)
     ).all()
+
+
+def first_decisions(
+    session: Session, team_id: str, round_ids: Sequence[int]
+) -> dict[int, datetime]:
+    """Round id → when its decision was first recorded (version 1)."""
+    if not round_ids:
+        return {}
+    rows = session.execute(
+        select(Decision.round_id, Decision.decided_at).where(
+            Decision.team_id == team_id, Decision.round_id.in_(round_ids), Decision.version == 1
+        )
+    )
+    return {round_id: decided_at for round_id, decided_at in rows}

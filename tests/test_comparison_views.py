@@ -14,6 +14,7 @@ from bot.domain.calibration import Interviewer
 from bot.domain.comparison import CandidateRow, Comparison, ThemeCount
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
+from bot.domain.timeliness import Timeliness
 from bot.views import ids
 from bot.views.calibration import calibration_message, leniency_text
 from bot.views.common import SECTION_TEXT_MAX, Message
@@ -429,17 +430,30 @@ def test_calibration_table() -> None:
         Interviewer("U6", 5, 0.001, 0.2),
     ]
     names = {"U1": "Ana", "U2": "Bo", "U3": "Cy", "U5": "Di", "U6": "Ed"}
-    m = calibration_message(interviewers, names, {"Backend": 0.85, "Design": None})
+    timeliness = {
+        "U1": Timeliness("U1", 2, timedelta(hours=5), 0.5),
+        "U2": Timeliness("U2", 8, timedelta(minutes=40), 0.0),
+        "U3": Timeliness("U3", 6, timedelta(days=2, hours=12), 1.0),
+    }
+    m = calibration_message(interviewers, names, {"Backend": 0.85, "Design": None}, timeliness)
     assert_ok(m)
     rows = table_rows(m)
-    assert rows[0] == ["Interviewer", "Rounds", "Leniency", "Disagrees with panel", "Calibrated?"]
+    assert rows[0] == [
+        "Interviewer",
+        "Rounds",
+        "Leniency",
+        "Disagrees with panel",
+        "Calibrated?",
+        "Feedback (median)",
+        "Late",
+    ]
     assert rows[1:] == [
-        ["Cy", "6", "+0.40 lenient", "0%", "yes"],
-        ["Bo", "8", "−0.30 strict", "12%", "yes"],
-        ["Di", "9", "+0.10 lenient", "20%", "yes"],
-        ["Ana", "2", "+0.10 lenient", "50%", "needs 5 rounds"],
-        ["Ed", "5", "0.00", "20%", "yes"],
-        ["U4", "0", "—", "—", "needs 5 rounds"],
+        ["Cy", "6", "+0.40 lenient", "0%", "yes", "2.5 d", "100%"],
+        ["Bo", "8", "−0.30 strict", "12%", "yes", "40 min", "0%"],
+        ["Di", "9", "+0.10 lenient", "20%", "yes", "—", "—"],
+        ["Ana", "2", "+0.10 lenient", "50%", "needs 5 rounds", "5 h", "50%"],
+        ["Ed", "5", "0.00", "20%", "yes", "—", "—"],
+        ["U4", "0", "—", "—", "needs 5 rounds", "—", "—"],
     ]
     text = " ".join(mrkdwn_texts(m))
     assert "Leniency: the mean of an interviewer's ratings minus the other panelists' mean" in text

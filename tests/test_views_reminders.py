@@ -248,7 +248,7 @@ def test_digest_message_content() -> None:
     assert_message_ok(m)
     assert m.blocks[0]["type"] == "header" and m.blocks[0]["text"]["text"] == "Hiring digest"
     assert m.blocks[1]["elements"][0]["text"].startswith("Since <!date^")
-    in_flight, finished_text, awaiting, ranking = section_texts(m)
+    in_flight, finished_text, awaiting, ranking, pace = section_texts(m)
     assert in_flight.startswith("*In flight*\n")
     ada, grace = in_flight.splitlines()[1:]
     assert ada.startswith("• *Ada* · Backend engineer · 1 of 3 submitted · due <!date^")
@@ -273,6 +273,7 @@ def test_digest_message_content() -> None:
         "1. Linus — 2.2 (partial)",
         "2. Barbara — —",
     ]
+    assert pace.startswith("*Pace by role* (medians)\n• *Backend engineer* — interview → ")
     assert m.text == "Hiring digest: 2 in flight (1 late), 2 finished"
     first = digest_message(build_digest("CHIRE", NOW, None, [waiting], []))
     assert first.blocks[1]["elements"][0]["text"] == "First digest"
@@ -310,6 +311,7 @@ def _accounting(m: Message) -> dict[str, tuple[int, int, int]]:
             "*Awaiting a decision*",
             "*Decided",
             "*Ranking by role*",
+            "*Pace by role*",
         ):
             if text.startswith(title):
                 part = title
@@ -399,7 +401,7 @@ def test_ranking_puts_unscored_rounds_last() -> None:
         ),
     ]
     m = digest_message(build_digest("C", NOW, None, [], done))
-    ranking = section_texts(m)[-1].splitlines()[2:]
+    ranking = next(t for t in section_texts(m) if t.startswith("*Ranking")).splitlines()[2:]
     assert [line.split(" ")[1] for line in ranking] == ["High", "Low", "TieOld", "NoScore"]
     assert ranking[0] == "1. High — 3.6"
 

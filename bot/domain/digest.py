@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.stats import PanelSummary
+from bot.domain.timeliness import RolePace, RoundTimes, role_pace
 
 FINISHED = (Status.COMPLETE, Status.CLOSED)
 
@@ -17,7 +18,8 @@ FINISHED = (Status.COMPLETE, Status.CLOSED)
 class FinishedRound:
     round: RoundSnapshot  # status complete or closed
     summary: PanelSummary
-    finished_at: datetime  # completed_at or closed_at (UTC)
+    finished_at: datetime  # completed_at or closed_at (UTC): when the summary came
+    first_decided_at: datetime | None = None  # the decision's first version
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Digest:
     rankings: tuple[RoleRanking, ...]  # every finished round in the channel, by role name
     awaiting: tuple[FinishedRound, ...] = ()  # finished without a decision, oldest first
     decided: tuple[FinishedRound, ...] = ()  # decided (or changed) since `since`, newest first
+    paces: tuple[RolePace, ...] = ()  # per role: interview → summary → decision, medians
 
     @property
     def empty(self) -> bool:
@@ -100,7 +103,20 @@ def build_digest(
         rankings=rankings,
         awaiting=tuple(awaiting),
         decided=tuple(decided),
+        paces=tuple(
+            role_pace(
+                RoundTimes(
+                    f.round.role_name, f.round.interview_at, f.finished_at, f.first_decided_at
+                )
+                for f in done
+            )
+        ),
     )
+
+
+def _times(f: FinishedRound) -> RoundTimes:
+    r = f.round
+    return RoundTimes(r.role_name, r.interview_at, f.finished_at, f.first_decided_at)
 
 
 def flags(summary: PanelSummary) -> list[str]:

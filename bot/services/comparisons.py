@@ -15,6 +15,7 @@ from bot.domain.comparison import Comparison, build_comparison, compared_rubric
 from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
 from bot.domain.rules import whole_number
+from bot.domain.timeliness import Submission, Timeliness, interviewer_timeliness
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Deps
 from bot.services.outbox import Kind, Outgoing
@@ -88,6 +89,14 @@ class Compared:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    interviewers: list[Interviewer]
+    names: dict[str, str]  # user id → display name
+    agreement_by_role: dict[str, float | None]
+    timeliness: dict[str, Timeliness]  # user id → how promptly they give feedback
+
+
+@dataclass(frozen=True)
 class Exported:
     role_name: str
     sent: bool  # False: this very export is already in the requester's DM
@@ -149,20 +158,21 @@ class ComparisonService:
                 )
         return compared
 
-    def calibration(
-        self, team_id: str, user_id: str
-    ) -> tuple[list[Interviewer], dict[str, str], dict[str, float | None]]:
+    def calibration(self, team_id: str, user_id: str) -> Calibration:
         with self.deps.db.read() as session:
             if not role_queries.organizes(session, team_id, user_id):
                 raise NotAllowed("Calibration is for people who organize panels.")
             facts = rated(session, team_id)
             interviewers = calibrate(facts)
             names = role_queries.display_names(session, team_id, list(interviewers))
+            timeliness = interviewer_timeliness(
+                Submission(*row) for row in role_queries.finished_submissions(session, team_id)
+            )
         by_role: dict[str, list[Rated]] = {}
         for fact in facts:
             by_role.setdefault(fact.role_name, []).append(fact)
         agreement_by_role = {role: agreement(items) for role, items in sorted(by_role.items())}
-        return list(interviewers.values()), names, agreement_by_role
+        return Calibration(list(interviewers.values()), names, agreement_by_role, timeliness)
 
     def export(
         self, team_id: str, user_id: str | None, role_id: int, fmt: str, since: datetime | None

@@ -114,7 +114,10 @@ def _store(
     now: datetime,
 ) -> Feedback:
     if mine is None:
-        mine = Feedback(team_id=rnd.team_id, round_id=rnd.id, user_id=user_id, revision=0)
+        # When they first submitted, by the service's clock (timeliness reads it).
+        mine = Feedback(
+            team_id=rnd.team_id, round_id=rnd.id, user_id=user_id, revision=0, submitted_at=now
+        )
         session.add(mine)
     mine.revision += 1
     mine.answers = data

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
 from bot.domain.calibration import MIN_ROUNDS, Interviewer
+from bot.domain.timeliness import Timeliness, duration_text
 from bot.text import escape, truncate
 from bot.views.common import Message, context, header, md, message
 from bot.views.comparison import (
@@ -31,7 +32,8 @@ ROLE_NAME_SHOWN = 60
 EXPLANATION = (
     "Leniency: the mean of an interviewer's ratings minus the other panelists' mean on the "
     "same candidates and criteria. Calibrated comparisons adjust ratings of interviewers "
-    f"with {MIN_ROUNDS}+ rounds."
+    f"with {MIN_ROUNDS}+ rounds. Feedback: the median time from the interview's end to "
+    "their submission; late: the share submitted after the due time."
 )
 
 
@@ -71,13 +73,15 @@ def calibration_message(
     interviewers: Sequence[Interviewer],
     names: Mapping[str, str],
     agreement_by_role: Mapping[str, float | None],
+    timeliness: Mapping[str, Timeliness] | None = None,
 ) -> Message:
     """`names`: user id → display name (the user id is shown when missing).
-    `agreement_by_role`: role name → Krippendorff's alpha, shown in the order given."""
+    `agreement_by_role`: role name → Krippendorff's alpha, shown in the order given.
+    `timeliness`: user id → how promptly they submit (— where unknown)."""
     ordered = sorted(interviewers, key=_sort_key)
 
     def render(level: _Level) -> list[Block]:
-        return _blocks(ordered, names, agreement_by_role, level)
+        return _blocks(ordered, names, agreement_by_role, timeliness or {}, level)
 
     blocks = fit(render, _LEVELS, TEXT_BUDGET)
     calibrated = sum(1 for i in interviewers if i.calibrated)
@@ -92,12 +96,13 @@ def _blocks(
     ordered: Sequence[Interviewer],
     names: Mapping[str, str],
     agreement_by_role: Mapping[str, float | None],
+    timeliness: Mapping[str, Timeliness],
     level: _Level,
 ) -> list[Block]:
     blocks: list[Block] = [header("Interviewer calibration"), context(EXPLANATION)]
     if ordered:
         shown = ordered[:INTERVIEWERS_SHOWN]
-        blocks.append(_table(shown, names, level.name_max))
+        blocks.append(_table(shown, names, timeliness, level.name_max))
         hidden = len(ordered) - len(shown)
         if hidden:
             blocks.append(
@@ -112,12 +117,27 @@ def _blocks(
     return blocks
 
 
-def _table(shown: Sequence[Interviewer], names: Mapping[str, str], name_max: int) -> TableBlock:
-    head = ["Interviewer", "Rounds", "Leniency", "Disagrees with panel", "Calibrated?"]
+def _table(
+    shown: Sequence[Interviewer],
+    names: Mapping[str, str],
+    timeliness: Mapping[str, Timeliness],
+    name_max: int,
+) -> TableBlock:
+    head = [
+        "Interviewer",
+        "Rounds",
+        "Leniency",
+        "Disagrees with panel",
+        "Calibrated?",
+        "Feedback (median)",
+        "Late",
+    ]
     rows = [head]
     for i in shown:
         name = (names.get(i.user_id) or "").strip() or i.user_id
         rate = NO_SCORE if i.disagreement_rate is None else f"{i.disagreement_rate:.0%}"
+        t = timeliness.get(i.user_id)
+        late = NO_SCORE if t is None or t.late_share is None else f"{t.late_share:.0%}"
         rows.append(
             [
                 truncate(name, name_max),
@@ -125,12 +145,22 @@ def _table(shown: Sequence[Interviewer], names: Mapping[str, str], name_max: int
                 leniency_text(i.leniency),
                 rate,
                 _calibrated_text(i),
+                duration_text(t.median_after_interview) if t else NO_SCORE,
+                late,
             ]
         )
     right = {"align": "right"}
     return TableBlock(
         rows=[[RawTextObject(text=cell) for cell in row] for row in rows],
-        column_settings=[{"is_wrapped": True}, right, right, right, {"is_wrapped": False}],
+        column_settings=[
+            {"is_wrapped": True},
+            right,
+            right,
+            right,
+            {"is_wrapped": False},
+            right,
+            right,
+        ],
     )
 
 

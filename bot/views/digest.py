@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block
 from bot.domain.decision import outcome_label
 from bot.domain.digest import Digest, FinishedRound, RoleRanking, flags
 from bot.domain.panel import RoundSnapshot
+from bot.domain.timeliness import RolePace, duration_text
 from bot.text import date_token, escape, mention, truncate
 from bot.views.common import (
     MESSAGE_BLOCKS_MAX,
@@ -156,6 +157,20 @@ def _decided_line(f: FinishedRound) -> Line:
     )
 
 
+def _pace_line(p: RolePace) -> Line:
+    decided = (
+        f"summary → decision {duration_text(p.to_decision)} ({p.decided} decided)"
+        if p.decided
+        else "no decision yet"
+    )
+    rounds = f"{p.rounds} round{'' if p.rounds == 1 else 's'}"
+    return Line(
+        f"• *{escape(p.role_name)}* — interview → summary {duration_text(p.to_summary)} "
+        f"({rounds}) · {decided}",
+        rounds=p.rounds,
+    )
+
+
 def _ranking_lines(role: RoleRanking) -> list[Line]:
     lines = [Line(f"*{escape(role.role_name)}*", rounds=0)]
     for place, f in enumerate(role.rounds[:RANKED_PER_ROLE], start=1):
@@ -185,6 +200,8 @@ def digest_message(d: Digest) -> Message:
     if d.rankings:
         lines = [line for role in d.rankings for line in _ranking_lines(role)]
         parts.append(("*Ranking by role*", lines, ""))
+    if d.paces:
+        parts.append(("*Pace by role* (medians)", [_pace_line(p) for p in d.paces], ""))
     fixed = sum(len(t) for t in ("Hiring digest", period))
     full = [
         _layout(title, lines, None) if lines else [f"{title}\n{nothing}"]
