@@ -173,7 +173,9 @@ def test_a_decision_against_the_aggregate_then_changed(harness: Harness) -> None
     reply = decide(h, view, outcome="advance", rationale=RATIONALE_AGAINST)
     assert reply.json()["response_action"] == "update", reply.body
     assert "Decision recorded" in str(reply.json()["view"])
-    assert "1 question needing a follow-up are in your DM" in str(reply.json()["view"])
+    assert "The candidate's question needing a follow-up is in your DM as a checklist." in said(
+        reply.json()["view"]
+    )
     checklist = h.wait_for(
         lambda: h.standin.posted(f"D{ORG}", text_contains="Follow-ups for Ada Lovelace"),
         "the follow-up checklist",

@@ -196,9 +196,10 @@ def decision_recorded_modal(
         "feedback can no longer change, and reminders have stopped."
     )
     if follow_ups and v.version == 1:
+        what = "question" if follow_ups == 1 else f"{follow_ups} questions"
         text += (
-            f"\n\nThe candidate's {follow_ups} question{'' if follow_ups == 1 else 's'} "
-            "needing a follow-up are in your DM as a checklist."
+            f"\n\nThe candidate's {what} needing a follow-up "
+            f"{'is' if follow_ups == 1 else 'are'} in your DM as a checklist."
         )
     return notice_modal("Decision recorded", text)
 

@@ -1,7 +1,8 @@
 """Focus areas: the criteria each panelist must rate
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0005 (to be re-chained after 0006, issue 14's evidence flags, when both are merged:
+0004 → 0005 decisions → 0006 evidence flags → 0007 focus areas)
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -10,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
+revision: str = "0007"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
