@@ -3,11 +3,16 @@ aggregate, and what a rationale must say then."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from bot.domain.decision import (
     AGAINST_MIN_CHARS,
+    RATIONALE_MAX,
+    REASON_MAX,
     DecisionForm,
+    DecisionVersion,
     Outcome,
     against_aggregate,
     criterion_words,
@@ -17,6 +22,9 @@ from bot.domain.decision import (
 from bot.domain.feedback import FeedbackDraft, PanelistFeedback, Rating
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.stats import PanelSummary, summarize
+from bot.views.decision import decision_message, decision_modal
+from tests.slack.blockkit import block_errors, view_errors
+from tests.test_views import EVIL, no_raw_mentions, worst_feedback, worst_round
 
 LONG = "x" * AGAINST_MIN_CHARS
 
@@ -81,3 +89,30 @@ def test_errors_say_what_is_missing_at_once() -> None:
         "outcome",
         "rationale",
     }
+
+
+def test_the_decision_modal_and_message_at_their_worst() -> None:
+    """Thirty versions with the longest hostile rationales and reasons, twelve hostile
+    panelists: the modal and each message stay within what Slack accepts, escaped."""
+    r = worst_round()
+    fb = worst_feedback(r)
+    s = summarize(r.rubric, fb, list(r.questions))
+    versions = [
+        DecisionVersion(
+            n,
+            list(Outcome)[n % 4],
+            (EVIL * 100)[:RATIONALE_MAX],
+            (EVIL * 30)[:REASON_MAX] if n > 1 else None,
+            tuple(f"U{i:02d}" for i in range(30)),
+            "UORG",
+            datetime(2026, 12, 1, tzinfo=UTC),
+        )
+        for n in range(1, 31)
+    ]
+    view = decision_modal(r, s, versions)
+    assert view_errors(view) == []
+    no_raw_mentions(view)
+    assert "…and 10 earlier (every version is in the thread)" in str(view)
+    m = decision_message(r, versions[-1], versions[-2], s)
+    assert block_errors(m.blocks, limit=50) == []
+    no_raw_mentions(m.blocks)

@@ -4,6 +4,7 @@ lets the rest be "not assessed", and every statistic treating not assessed as mi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given
@@ -18,11 +19,14 @@ from bot.domain.focus import coverage, focus_errors, needed, propose_focus
 from bot.domain.panel import PanelistState, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
 from bot.domain.stats import summarize
+from bot.views.focus_modal import focus_lines, focus_modal, focus_saved_modal
+from bot.views.new_panel import panel_started_modal
 from storage.models import Panelist, RatingRow
 from tests.adversarial import strings_in
 from tests.harness import ANA, BEN, CY, ORG, Harness, button, has_button, modal_named
+from tests.slack.blockkit import view_errors
 from tests.slack.state import V
-from tests.test_views import worst_round
+from tests.test_views import no_raw_mentions, worst_round
 
 KEYS = [
     c.key for c in SECOND_INTERVIEW.criteria
@@ -239,3 +243,17 @@ def test_a_criterion_rated_by_one_is_warned_about(harness: Harness) -> None:
 def test_panelist_states_carry_focus() -> None:
     state = PanelistState("U1", "Ana", False, ("depth",))
     assert state.focus == ("depth",)
+
+
+def test_the_focus_views_at_their_worst() -> None:
+    """Twelve hostile names, every criterion for each: the modal, the saved notice and the
+    New panel confirmation stay within Slack's limits, escaped where mrkdwn."""
+    r = worst_round(Status.OPEN, submitted=False)
+    r = replace(r, panelists=tuple(replace(p, focus=tuple(KEYS)) for p in r.panelists))
+    for view in (
+        focus_modal(r),
+        focus_saved_modal(r),
+        panel_started_modal(r.candidate_name, [], "general", focus_lines(r)),
+    ):
+        assert view_errors(view) == []
+        no_raw_mentions(view)

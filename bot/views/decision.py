@@ -49,6 +49,7 @@ from bot.views.state import StateValues, selected, selected_users, text_value
 from bot.views.summary import follow_up_lines, follow_up_texts, score, tally_line
 
 VERSION_SHOWN = 300  # characters of an earlier version's rationale in the modal
+VERSIONS_SHOWN = 20  # the latest ones; a modal holds 100 blocks
 
 
 def decision_modal(
@@ -73,8 +74,11 @@ def decision_modal(
             )
     blocks += [md(t) for t in follow_up_texts(s)]
     if versions:
-        lines = [_version_line(v) for v in versions]
-        blocks += [md(t) for t in pack_sections("*Decided so far*", lines)]
+        shown = versions[-VERSIONS_SHOWN:]
+        earlier = len(versions) - len(shown)
+        tail = f"…and {earlier} earlier (every version is in the thread)" if earlier else None
+        lines = [_version_line(v) for v in shown]
+        blocks += [md(t) for t in pack_sections("*Decided so far*", lines, tail)]
     blocks += [DividerBlock(), *_inputs(r, latest)]
     blocks.append(
         context(
