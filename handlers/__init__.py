@@ -8,6 +8,7 @@ from bot.services import Services
 from handlers import (
     commands,
     comparisons,
+    decisions,
     feedback,
     forget,
     home,
@@ -21,5 +22,5 @@ from handlers import (
 def register_all(app: App, services: Services) -> None:
     verbs = comparisons.register(app, services) | forget.register(app, services)
     commands.register(app, services, verbs)
-    for feature in (new_panel, feedback, organizer, reminders, home, installs):
+    for feature in (new_panel, feedback, organizer, reminders, home, installs, decisions):
         feature.register(app, services)

@@ -102,7 +102,11 @@ def register(app: App, services: Services) -> dict[str, Verb]:
         say(
             respond,
             calibration_message(
-                found.interviewers, found.names, found.agreement_by_role, found.nudges
+                found.interviewers,
+                found.names,
+                found.agreement_by_role,
+                found.nudges,
+                found.timeliness,
             ),
         )
 

@@ -33,10 +33,9 @@ def register(app: App, services: Services) -> None:
     @guarded
     def give(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        snap, mine = services.feedback.start(
-            team_id(body), user_id(body), round_id(action_value(body))
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(snap, mine))
+        user = user_id(body)
+        snap, mine = services.feedback.start(team_id(body), user, round_id(action_value(body)))
+        client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(snap, mine, user))
 
     @app.view(ids.FEEDBACK)
     @guarded

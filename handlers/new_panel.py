@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.views import ids
+from bot.views.focus_modal import focus_lines
 from bot.views.new_panel import panel_started_modal, parse_new_panel
 from handlers.payload import state_values, team_id, user_id
 from handlers.responses import guarded
@@ -25,7 +26,10 @@ def register(app: App, services: Services) -> None:
         ack(
             response_action="update",
             view=panel_started_modal(
-                started.round.candidate_name, started.thin_criteria, started.public_channel
+                started.round.candidate_name,
+                started.thin_criteria,
+                started.public_channel,
+                focus_lines(started.round),
             ),
         )
         if started.created:

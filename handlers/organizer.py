@@ -1,4 +1,5 @@
-"""The organizer's buttons on the announcement: close, cancel, add / remove panelists."""
+"""The organizer's buttons on the announcement: close, cancel, add / remove panelists,
+focus areas."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.services.rounds import Changed
 from bot.views import ids
+from bot.views.focus_modal import focus_modal, focus_saved_modal, parse_focus
 from bot.views.panelists_modal import panelists_modal
 from bot.views.state import selected_users
 from handlers.payload import action_value, metadata_round, round_id, state_values, team_id, user_id
@@ -53,3 +55,24 @@ def register(app: App, services: Services) -> None:
         )
         ack()
         publish(change)
+
+    @app.action(ids.FOCUS_AREAS)
+    @guarded
+    def edit_focus(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        snap = services.focus.for_organizer(
+            team_id(body), user_id(body), round_id(action_value(body))
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=focus_modal(snap))
+
+    @app.view(ids.FOCUS)
+    @guarded
+    def save_focus(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        snap = services.focus.save(
+            team_id(body),
+            user_id(body),
+            metadata_round(body["view"]),
+            parse_focus(state_values(body)),
+        )
+        ack(response_action="update", view=focus_saved_modal(snap))
+        services.dispatcher.deliver_round(snap.id)

@@ -39,12 +39,21 @@ def round_id(raw: object) -> int:
     return value
 
 
-def metadata_round(view: dict[str, Any]) -> int:
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
     try:
         data = json.loads(view.get("private_metadata") or "{}")
     except (TypeError, ValueError):
         raise NotFound() from None
-    return round_id(data.get("round") if isinstance(data, dict) else None)
+    return data if isinstance(data, dict) else {}
+
+
+def metadata_round(view: dict[str, Any]) -> int:
+    return round_id(_metadata(view).get("round"))
+
+
+def metadata_number(view: dict[str, Any], key: str) -> int:
+    """A whole number the modal carries besides its round (0 when missing or forged)."""
+    return whole_number(_metadata(view).get(key)) or 0
 
 
 def command_text(body: dict[str, Any]) -> str:

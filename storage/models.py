@@ -118,6 +118,13 @@ class Round(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # From users.info when the round started: the decision nudge respects their quiet hours.
+    organizer_tz: Mapped[str | None] = mapped_column(String(64))
+    # The latest decision (every version is a Decision row), kept here too so the lists
+    # that show it (announcement, Home, digest, comparison) need no query per round; both
+    # are written in the one transaction that records a version.
+    decision: Mapped[str | None] = mapped_column(String(24))
+    decided_at: Mapped[datetime | None]
 
     role: Mapped[Role] = relationship(lazy="joined")
     panelists: Mapped[list[Panelist]] = relationship(
@@ -159,6 +166,9 @@ class Panelist(Base):
     dm_channel: Mapped[str | None] = mapped_column(String(32))
     dm_ts: Mapped[str | None] = mapped_column(String(32))
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Their focus areas: criterion keys they must rate (bot/domain/focus.py). None: a round
+    # from before focus areas, where every criterion is everyone's.
+    focus: Mapped[list[str] | None] = mapped_column(JSON)
 
     round: Mapped[Round] = relationship(back_populates="panelists")
 
@@ -241,6 +251,29 @@ class WorkspaceEvidenceRules(Base):
     rules: Mapped[dict[str, Any]]
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Decision(Base):
+    """One version of the hiring decision on a round; changing it adds a version."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        UniqueConstraint("round_id", "version"),
+        # A retried or double-clicked submission of the decision modal carries its view id.
+        UniqueConstraint("team_id", "source_view_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(24))  # bot.domain.decision.Outcome
+    rationale: Mapped[str] = mapped_column(String(3000))
+    change_reason: Mapped[str | None] = mapped_column(String(1000))  # versions 2, 3, …
+    participants: Mapped[list[str]] = mapped_column(JSON)  # who took part in the debrief
+    decided_by: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source_view_id: Mapped[str] = mapped_column(String(64))
 
 
 class WorkState:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.domain.panel import Status
-from storage.models import DueWork, Feedback, Panelist, Role, Round
+from storage.models import Decision, DueWork, Feedback, Panelist, Role, Round
 
 
 def lock_round(session: Session, team_id: str, round_id: int) -> Round | None:
@@ -134,6 +134,25 @@ def rounds_for_user(
     ).all()
 
 
+def organized_after_summary(
+    session: Session, team_id: str, user_id: str, decided_since: datetime, limit: int = 25
+) -> Sequence[Round]:
+    """Finished rounds the user organizes that await a decision, or were decided since
+    `decided_since`; the most recent first."""
+    return session.scalars(
+        select(Round)
+        .where(
+            Round.team_id == team_id,
+            Round.organizer_id == user_id,
+            Round.status.in_((Status.COMPLETE, Status.CLOSED)),
+            Round.decision.is_(None) | (Round.decided_at >= decided_since),
+        )
+        .options(selectinload(Round.panelists), selectinload(Round.questions))
+        .order_by(func.coalesce(Round.decided_at, Round.closed_at, Round.completed_at).desc())
+        .limit(limit)
+    ).all()
+
+
 def submitted_users(session: Session, round_ids: Sequence[int]) -> set[tuple[int, str]]:
     if not round_ids:
         return set()
@@ -196,3 +215,46 @@ def open_rounds_without_due_work(session: Session) -> Sequence[Round]:
         .where(Round.status == Status.OPEN, ~scheduled)
         .options(selectinload(Round.panelists))
     ).all()
+
+
+def decisions_of(session: Session, team_id: str, round_id: int) -> Sequence[Decision]:
+    """Every version of the round's decision, oldest first."""
+    return session.scalars(
+        select(Decision)
+        .where(Decision.team_id == team_id, Decision.round_id == round_id)
+        .order_by(Decision.version)
+    ).all()
+
+
+def decision_by_view(session: Session, team_id: str, view_id: str) -> Decision | None:
+    """The version a decision modal (its view id) recorded, if it did."""
+    return session.scalars(
+        select(Decision).where(Decision.team_id == team_id, Decision.source_view_id == view_id)
+    ).one_or_none()
+
+
+def decisions_for_rounds(
+    session: Session, team_id: str, round_ids: Sequence[int]
+) -> Sequence[Decision]:
+    """Every version of these rounds' decisions, by round then version."""
+    if not round_ids:
+        return []
+    return session.scalars(
+        select(Decision)
+        .where(Decision.team_id == team_id, Decision.round_id.in_(round_ids))
+        .order_by(Decision.round_id, Decision.version)
+    ).all()
+
+
+def first_decisions(
+    session: Session, team_id: str, round_ids: Sequence[int]
+) -> dict[int, datetime]:
+    """Round id → when its decision was first recorded (version 1)."""
+    if not round_ids:
+        return {}
+    rows = session.execute(
+        select(Decision.round_id, Decision.decided_at).where(
+            Decision.team_id == team_id, Decision.round_id.in_(round_ids), Decision.version == 1
+        )
+    )
+    return {round_id: decided_at for round_id, decided_at in rows}

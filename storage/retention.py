@@ -7,8 +7,9 @@ transaction, so a big purge never holds long locks. Batches are picked with
 rows; SQLite serializes writers anyway (BEGIN IMMEDIATE). A row another instance deleted
 first is simply not there any more: purging is idempotent.
 
-A round's panelists, questions, feedback (with its ratings and revisions), evidence-nudge
-counts, due work and outbox rows go with it: their foreign keys are ON DELETE CASCADE.
+A round's panelists, questions, feedback (with its ratings and revisions), decisions,
+evidence-nudge counts, due work and outbox rows go with it: their foreign keys are ON DELETE
+CASCADE.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from bot.domain.erasure import ErasableRound, candidate_key
 from bot.domain.panel import Status
 from storage.models import (
+    Decision,
     DigestSchedule,
     DueWork,
     Feedback,
@@ -269,6 +271,7 @@ class RoundContents:
 
     panelists: int
     feedback: int
+    decisions: int
     due_work: int
     outbox: int
 
@@ -280,6 +283,7 @@ def round_contents(session: Session, round_ids: Sequence[int]) -> RoundContents:
     return RoundContents(
         panelists=count(Panelist.round_id),
         feedback=count(Feedback.round_id),
+        decisions=count(Decision.round_id),
         due_work=count(DueWork.round_id),
         outbox=count(Outbox.round_id),
     )

@@ -117,6 +117,24 @@ def finished_feedback(session: Session, team_id: str) -> Sequence[Any]:
     ).all()
 
 
+def finished_submissions(session: Session, team_id: str) -> Sequence[Any]:
+    """(panelist, interview time, due time, first submission time) of every active
+    panelist's feedback on the team's finished rounds: what timeliness reads."""
+    return session.execute(
+        select(Feedback.user_id, Round.interview_at, Round.due_at, Feedback.submitted_at)
+        .join(Round, Round.id == Feedback.round_id)
+        .join(
+            Panelist,
+            (Panelist.round_id == Feedback.round_id) & (Panelist.user_id == Feedback.user_id),
+        )
+        .where(
+            Feedback.team_id == team_id,
+            Round.status.in_(FINISHED),
+            Panelist.removed_at.is_(None),
+        )
+    ).all()
+
+
 def finished_ratings(session: Session, team_id: str) -> Sequence[Any]:
     """(feedback id, criterion key, rating) of the same feedback: the normalised ratings."""
     return session.execute(

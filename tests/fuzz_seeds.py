@@ -31,6 +31,7 @@ from tests.finished_rounds import Seeded, seed_finished_rounds
 from tests.harness import ANA, CY, HIRING, NO_BOT_CHANNEL, ORG, OUTSIDER, Harness
 from tests.reliability import trials
 from tests.slack.driver import Reply
+from tests.slack.state import V
 
 OTHER_TEAM = "T0FOREIGN"
 SECRET = "OTHERTEAM-SECRET"
@@ -315,6 +316,32 @@ def open_panelists(w: World) -> Reply:
     return post_interaction(w.h, payload)
 
 
+def open_decision(w: World) -> Reply:
+    round_id = w.finished.round_ids[0]
+    payload = click_payload(
+        w.h, ORG, ids.RECORD_DECISION, str(round_id), message=w.message_of(w.feedback_round)
+    )
+    return post_interaction(w.h, payload)
+
+
+def open_focus(w: World) -> Reply:
+    payload = click_payload(
+        w.h, ORG, ids.FOCUS_AREAS, str(w.panel_round), message=w.message_of(w.panel_round)
+    )
+    return post_interaction(w.h, payload)
+
+
+def decision_values(w: World, view: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "outcome": {"value": V.radio("hold")},
+        "rationale": {"value": V.text("Waiting for the reference call.")},
+        "participants": {"value": V.users([ORG, ANA])},
+    }
+    if any(block.get("block_id") == "change_reason" for block in view["blocks"]):
+        values["change_reason"] = {"value": V.text("Another look.")}
+    return values
+
+
 def next_forgettable(w: World) -> str:
     name = w.forgettable[w.forgotten % len(w.forgettable)]
     w.forgotten += 1
@@ -355,6 +382,8 @@ CLICKS = [
     (ORG, ids.COMPARE_PAGE_PREV, "{role}:0:|0", None),
     (ORG, ids.COMPARE_PAGE_NEXT, "{role}:0:|1", None),
     (ORG, ids.COMPARE_CALIBRATED, "{role}:0:depth|0", None),
+    (ORG, ids.RECORD_DECISION, "{finished_round}", None),
+    (ORG, ids.FOCUS_AREAS, "{panel_round}", "announcement"),
 ]
 SEEDS = [
     Seed(f"command:{ids.COMMAND}", command),
@@ -393,6 +422,16 @@ SEEDS = [
     Seed(
         f"view:{ids.FORGET}",
         submit(ORG, ids.FORGET, run_command(ORG, next_forgettable), lambda w, view: {}),
+        form=True,
+    ),
+    Seed(
+        f"view:{ids.DECISION}",
+        submit(ORG, ids.DECISION, open_decision, decision_values),
+        form=True,
+    ),
+    Seed(
+        f"view:{ids.FOCUS}",
+        submit(ORG, ids.FOCUS, open_focus, lambda w, view: {}),
         form=True,
     ),
     Seed("event:app_home_opened", home_opened),

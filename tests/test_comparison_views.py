@@ -15,6 +15,7 @@ from bot.domain.comparison import CandidateRow, Comparison, ThemeCount
 from bot.domain.evidence import NudgeCounts
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
+from bot.domain.timeliness import Timeliness
 from bot.views import ids
 from bot.views.calibration import calibration_message, leniency_text
 from bot.views.common import SECTION_TEXT_MAX, Message
@@ -158,6 +159,7 @@ def test_a_small_comparison() -> None:
         "Recs",
         "Flags",
         "Doubts",
+        "Decision",
     ]
     assert rows[1] == [
         "Candidate 0",
@@ -170,6 +172,7 @@ def test_a_small_comparison() -> None:
         "2 SY · 1 Y · 0 N · 0 SN",
         "—",
         "0",
+        "—",
     ]
     assert len(rows) == 4
     context = " ".join(mrkdwn_texts(blocks_of(m, "context")))
@@ -196,6 +199,7 @@ def test_values_flags_and_missing_scores() -> None:
         strong_no=True,
         unresolved=2,
         partial=True,
+        decision="another_interview",
     )
     m = comparison_message(a_comparison([row], sort_by="team_fit"), 0, STATE)
     assert_ok(m)
@@ -210,6 +214,7 @@ def test_values_flags_and_missing_scores() -> None:
         "1 SY · 0 Y · 0 N · 2 SN",
         "split, Strong no, disagree: Depth of skills…, gone",
         "2",
+        "Another interview",
     ]
     assert "by Culture and team fit" in str(blocks_of(m, "context"))
 
@@ -431,7 +436,14 @@ def test_calibration_table() -> None:
         "U2": NudgeCounts(notes=40, flagged=0, kept=0),
         "U4": NudgeCounts(notes=0, flagged=0, kept=0),
     }
-    m = calibration_message(interviewers, names, {"Backend": 0.85, "Design": None}, nudges)
+    timeliness = {
+        "U1": Timeliness("U1", 2, timedelta(hours=5), 0.5),
+        "U2": Timeliness("U2", 8, timedelta(minutes=40), 0.0),
+        "U3": Timeliness("U3", 6, timedelta(days=2, hours=12), 1.0),
+    }
+    m = calibration_message(
+        interviewers, names, {"Backend": 0.85, "Design": None}, nudges, timeliness
+    )
     assert_ok(m)
     rows = table_rows(m)
     assert rows[0] == [
@@ -441,14 +453,16 @@ def test_calibration_table() -> None:
         "Disagrees with panel",
         "Calibrated?",
         "Notes pointed out",
+        "Feedback (median)",
+        "Late",
     ]
     assert rows[1:] == [
-        ["Cy", "6", "+0.40 lenient", "0%", "yes", "—"],
-        ["Bo", "8", "−0.30 strict", "12%", "yes", "0 of 40"],
-        ["Di", "9", "+0.10 lenient", "20%", "yes", "—"],
-        ["Ana", "2", "+0.10 lenient", "50%", "needs 5 rounds", "3 of 10, 1 kept"],
-        ["Ed", "5", "0.00", "20%", "yes", "—"],
-        ["U4", "0", "—", "—", "needs 5 rounds", "—"],
+        ["Cy", "6", "+0.40 lenient", "0%", "yes", "—", "2.5 d", "100%"],
+        ["Bo", "8", "−0.30 strict", "12%", "yes", "0 of 40", "40 min", "0%"],
+        ["Di", "9", "+0.10 lenient", "20%", "yes", "—", "—", "—"],
+        ["Ana", "2", "+0.10 lenient", "50%", "needs 5 rounds", "3 of 10, 1 kept", "5 h", "50%"],
+        ["Ed", "5", "0.00", "20%", "yes", "—", "—", "—"],
+        ["U4", "0", "—", "—", "needs 5 rounds", "—", "—", "—"],
     ]
     text = " ".join(mrkdwn_texts(m))
     assert "Leniency: the mean of an interviewer's ratings minus the other panelists' mean" in text

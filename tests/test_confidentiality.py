@@ -151,6 +151,8 @@ def feedback_values(
         elif block_id.startswith("q:"):
             values[block_id] = {"value": V.radio("partly")}
     values["candidate_questions"] = {"value": V.text(f"{marker} asked about pay")}
+    # A follow-up: the question goes to the organizer's checklist once the decision is made.
+    values["asked"] = {"value": V.radio("follow_up")}
     values["engagement"] = {"value": V.radio("high")}
     values["recommendation"] = {"value": V.radio(str(rating))}
     return values
@@ -189,6 +191,24 @@ def summary_of(h: Harness) -> dict[str, Any]:
     return h.wait_for(lambda: h.standin.replies_to(HIRING, announcement["ts"]), "the summary")[0]
 
 
+def record_decision(room: Room, round_id: int, rationale: str, reason: str | None = None) -> Reply:
+    """The organizer records (or, with a reason, changes) the decision from the summary."""
+    summary = summary_of(room.h)
+    view = room.open_modal(
+        ORG,
+        "panel_decision",
+        lambda: room.click(ORG, summary, "record_decision", str(round_id)),
+    )
+    values = {
+        "outcome": {"value": V.radio("hold")},
+        "rationale": {"value": V.text(rationale)},
+        "participants": {"value": V.users([ORG, ANA, BEN])},
+    }
+    if reason is not None:
+        values["change_reason"] = {"value": V.text(reason)}
+    return room.submit(ORG, view, values)
+
+
 def everyone_looks(room: Room, round_id: int) -> None:
     """Everything each person can try, to see what they are shown."""
     h = room.h
@@ -205,6 +225,8 @@ def everyone_looks(room: Room, round_id: int) -> None:
         turn_comparison_pages(room, user)
         room.command(user, "export Staff Engineer")
         room.command(user, "calibration")
+        room.click(user, announcement, "record_decision", str(round_id))
+        room.click(user, announcement, "focus_areas", str(round_id))
     room.command(ORG, "digest now")
     room.click(ORG, announcement, "nudge_now", str(round_id))
     # A day and a half on: reminders to whoever still owes, and the organizer's escalation.
@@ -285,12 +307,14 @@ def test_feedback_reaches_no_one_before_the_panel_completes(
         # Cy completes the panel: now the hiring channel may read it all, and only it.
         give_feedback(room, CY, "CY-SEALED-44aa", 3)
         summary = summary_of(h)
+        decided = record_decision(room, round_id, "ORG-DECISION-5b1c after the debrief")
+        assert decided.json()["response_action"] == "update", decided.body
         everyone_looks(room, round_id)
         room.click(DEE, summary, "see_notes", str(round_id))
         members = channel_members(h, HIRING)
         assert {ORG, ANA, BEN, CY, DEE} <= members
         done = room.shown()
-        for marker in [*markers.values(), "CY-SEALED-44aa"]:
+        for marker in [*markers.values(), "CY-SEALED-44aa", "ORG-DECISION-5b1c"]:
             problems += leaks(done, marker, members)
         outcome.trials += len(done)
         # The notes did reach the channel: the scan above looked at real content.
@@ -359,11 +383,23 @@ def test_user_text_is_escaped_in_everything_the_bot_sends(
         round_id = h.start_round(
             panelists=panel, candidate=EVIL, role=role, questions=f"{EVIL}\nSecond {EVIL}"
         )
+    # The focus areas: the panel's names and the rubric's hostile criterion names.
+    announcement = h.standin.messages_in(HIRING)[0]
+    focus = room.open_modal(
+        ORG, "panel_focus", lambda: room.click(ORG, announcement, "focus_areas", str(round_id))
+    )
+    every = [o["value"] for o in focus["blocks"][2]["element"]["options"]]
+    values = {b["block_id"]: {"value": V.options(every)} for b in focus["blocks"][2:]}
+    assert room.submit(ORG, focus, values).json()["response_action"] == "update"
     for user in panel:
         give_feedback(room, user, EVIL, 4)
     summary = summary_of(h)
     room.click(ORG, summary, "see_notes", str(round_id))
     room.click(ORG, summary, "compare_role", str(round_id))
+    # The decision, then a change of it: its rationale and reason are free text too.
+    assert record_decision(room, round_id, EVIL).json()["response_action"] == "update"
+    changed = record_decision(room, round_id, f"Changed: {EVIL}", reason=EVIL)
+    assert changed.json()["response_action"] == "update", changed.body
     for text in (
         f"compare {role}",
         "compare <!channel>",

@@ -253,6 +253,7 @@ def test_compare_sorts_flags_partial_and_uploads_a_heatmap(harness: Harness) -> 
         "Recs",
         "Flags",
         "Doubts",
+        "Decision",
     ]
     assert [r[:2] for r in rows[1:]] == [
         ["Ada Lovelace", "3.6"],
@@ -659,12 +660,12 @@ def test_a_new_rubric_version_is_compared_only_with_itself(harness: Harness) -> 
         keys = [
             b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("rating:")
         ]
-        assert keys == [
-            "rating:depth",
-            "rating:collaboration",
-            "rating:scenario",
+        assert sorted(keys) == [  # (each panelist's focus areas come first)
             "rating:clarification",
+            "rating:collaboration",
+            "rating:depth",
             "rating:motivation",
+            "rating:scenario",
         ]
         values = {
             "recommendation": {"value": V.radio("3")},

@@ -401,6 +401,7 @@ def test_panelbot_forget(
         "  2 panel rounds",
         "  6 panelists",
         "  2 feedback submissions",
+        "  0 decision versions",
         "  0 scheduled reminders and tasks",
         "  0 message records",
         "  2 Slack messages (being deleted)",

@@ -132,6 +132,8 @@ def test_one_row_per_panelist_and_criterion() -> None:
         "recommendation": 3,
         "rubric": "second-interview",
         "rubric_version": 0,
+        "decision": None,
+        "decided_at": None,
     }
     bo = [row for row in rows if row["panelist_id"] == "U2"]
     assert [row["rating"] for row in bo] == [1, 2, 3, None, None]

@@ -10,8 +10,9 @@ and its person is told why (never with an apology for an unexpected error).
 
 The rules, from README.md, docs/design.md and the services: feedback is the panel's own;
 notes stay sealed until the panel is done, then open to the hiring channel; close, cancel,
-the panel, nudges, export, calibration, rubric and forget are the organizer's; comparing is
-for the role's hiring channel and its organizers; another workspace finds nothing at all.
+the panel, nudges, export, calibration, rubric, forget, the decision and the focus
+areas are the organizer's; comparing is for the role's hiring channel and its organizers;
+another workspace finds nothing at all.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy import func, select
 
 from bot.domain.panel import Status
 from bot.views import ids
-from storage.models import DueWork, Feedback, Outbox, Panelist, Round
+from storage.models import Decision, DueWork, Feedback, Outbox, Panelist, Round
 from tests.adversarial import Audit, Settler, click_payload, command_fields, post_form, strings_in
 from tests.finished_rounds import seed_finished_rounds
 from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, modal_named
@@ -73,6 +74,10 @@ ALLOWED: dict[str, set[str]] = {
     "edit the role's rubric": ORGANIZER,
     "ask to forget the candidate": ORGANIZER,
     "confirm forgetting the candidate": ORGANIZER,
+    "open the decision modal": ORGANIZER,
+    "record the decision": ORGANIZER,
+    "open the focus areas": ORGANIZER,
+    "save the focus areas": ORGANIZER,
 }
 FINISHED_CANDIDATE = "Finn Finished"
 
@@ -278,6 +283,51 @@ def left_panel(w: World, user: str, before: dict[str, Any]) -> bool:
     )
 
 
+def open_decision_as_organizer(w: World) -> None:
+    w.h.driver.block_action(
+        ORG, ids.RECORD_DECISION, value=str(w.finished_id), message=w.announcement()
+    )
+    w.views["decision"] = w.h.wait_for(
+        lambda: modal_named(w.h.standin.open_view_for(ORG), ids.DECISION), "decision modal"
+    )
+
+
+def record_decision(w: World, user: str) -> Reply:
+    values = {
+        "outcome": {"value": V.radio("hold")},
+        "rationale": {"value": V.text(f"{user} waits for the references.")},
+        "participants": {"value": V.users([ORG, ANA])},
+    }
+    return w.submit(user, w.views["decision"], values)
+
+
+def open_focus_as_organizer(w: World) -> None:
+    w.h.click(ORG, w.announcement(), ids.FOCUS_AREAS)
+    w.views["focus"] = w.h.wait_for(
+        lambda: modal_named(w.h.standin.open_view_for(ORG), ids.FOCUS), "focus modal"
+    )
+
+
+EVERY_CRITERION = ["depth", "team_fit", "scenario", "clarification", "motivation"]
+
+
+def save_focus(w: World, user: str) -> Reply:
+    values = {f"focus:{p}": {"value": V.options(EVERY_CRITERION)} for p in (ANA, BEN, CY)}
+    return w.submit(user, w.views["focus"], values)
+
+
+def focus_of_ana(w: World) -> list[str]:
+    with w.h.db.read() as session:
+        found = session.scalar(
+            select(Panelist.focus).where(Panelist.round_id == w.round_id, Panelist.user_id == ANA)
+        )
+    return list(found or [])
+
+
+def decisions(w: World) -> int:
+    return w.count(Decision, Decision.round_id == w.finished_id)
+
+
 ACTIONS: dict[str, Action] = {
     "open the feedback modal": Action(
         nothing,
@@ -401,6 +451,30 @@ ACTIONS: dict[str, Action] = {
         lambda w, user: w.submit(user, w.views["forget"], {}),
         lambda w, user, before: before["there"] and not finished_there(w),
         lambda w, user: {"there": finished_there(w)},
+    ),
+    "open the decision modal": Action(
+        nothing,
+        lambda w, user: w.click(user, ids.RECORD_DECISION, str(w.finished_id)),
+        opens(ids.DECISION),
+        modal_before,
+    ),
+    "record the decision": Action(
+        open_decision_as_organizer,
+        record_decision,
+        lambda w, user, before: decisions(w) > before["decisions"],
+        lambda w, user: {"decisions": decisions(w)},
+    ),
+    "open the focus areas": Action(
+        nothing,
+        lambda w, user: w.click(user, ids.FOCUS_AREAS, str(w.round_id)),
+        opens(ids.FOCUS),
+        modal_before,
+    ),
+    "save the focus areas": Action(
+        open_focus_as_organizer,
+        save_focus,
+        lambda w, user, before: before["focus"] != focus_of_ana(w) == EVERY_CRITERION,
+        lambda w, user: {"focus": focus_of_ana(w)},
     ),
 }
 APOLOGY = "error id"

@@ -22,7 +22,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.domain.panel import Status
-from storage.models import DueWork, Feedback, FeedbackRevision, Panelist, RoleRubric, Round
+from storage.models import (
+    Decision,
+    DueWork,
+    Feedback,
+    FeedbackRevision,
+    Panelist,
+    RoleRubric,
+    Round,
+)
 from tests.finished_rounds import seed_finished_rounds
 from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, modal_named
 from tests.reliability import Outcome, record, trials
@@ -671,3 +679,97 @@ def test_the_same_submission_sent_twice_at_once_counts_once(harness: Harness) ->
         outcome.notes.extend([p for p in problems if p.startswith(prefix)][:5])
         record(outcome)
     assert problems == []
+
+
+# -- 5. after the summary: the decision --------------------------------------------------------
+def decision_values(outcome: str, reason: str | None = None) -> dict[str, dict[str, Any]]:
+    values = {
+        "outcome": {"value": V.radio(outcome)},
+        "rationale": {"value": V.text("The panel's numbers, discussed in the debrief.")},
+        "participants": {"value": V.users([ORG, ANA, BEN])},
+    }
+    if reason is not None:
+        values["change_reason"] = {"value": V.text(reason)}
+    return values
+
+
+@pytest.mark.reliability
+def test_the_decision_retried_and_double_clicked(harness: Harness) -> None:
+    h = harness
+    watch(h)
+    c = Campaign(h, "the decision")
+    round_id = h.start_round(panelists=[ANA, BEN])
+    for user in (ANA, BEN):
+        h.give_feedback(user)
+    drain(h)
+    announced = announcement_of(h, round_id)["ts"]
+
+    def summary_message() -> dict[str, Any]:
+        thread = h.standin.replies_to(HIRING, announced)
+        return next(m for m in thread if m.get("text", "").startswith("Panel summary"))
+
+    summary = summary_message()
+
+    def decisions() -> int:
+        return count(h, Decision, Decision.round_id == round_id)
+
+    c.replay("Record decision button (opens the modal)", action(h, ORG, summary, "record_decision"))
+    view = modal(h, ORG, "panel_decision")
+    c.replay(
+        "Decision submission",
+        submission(h, ORG, view, decision_values("hold")),
+        expect_equal("decision versions", decisions, 1),
+    )
+    summary = summary_message()
+    view = opened(h, ORG, summary, "record_decision", "panel_decision")
+    c.twice_in_parallel(
+        "Decision change",
+        submission(h, ORG, view, decision_values("advance", "References came back strong.")),
+        expect=expect_equal("decision versions", decisions, 2),
+        posts=1,  # the new version in the thread
+    )
+    c.double_click(
+        "Change decision button",
+        lambda: action(h, ORG, summary, "record_decision"),
+    )
+    assert status_of(h, round_id) == Status.CLOSED
+    problems = c.finish()
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.reliability
+def test_the_focus_areas_retried_and_double_clicked(harness: Harness) -> None:
+    h = harness
+    watch(h)
+    c = Campaign(h, "focus areas")
+    round_id = h.start_round(panelists=[ANA, BEN, CY])
+    drain(h)
+    c.replay(
+        "Focus areas button (opens the modal)",
+        action(h, ORG, announcement_of(h, round_id), "focus_areas"),
+    )
+    view = modal(h, ORG, "panel_focus")
+    every = ["depth", "team_fit", "scenario", "clarification", "motivation"]
+    values = {f"focus:{user}": {"value": V.options(every)} for user in (ANA, BEN, CY)}
+
+    def focus_of_ana() -> list[str]:
+        with h.db.read() as session:
+            found = session.scalar(
+                select(Panelist.focus).where(Panelist.round_id == round_id, Panelist.user_id == ANA)
+            )
+        return list(found or [])
+
+    c.replay(
+        "Focus areas submission",
+        submission(h, ORG, view, values),
+        expect_equal("Ana's focus", focus_of_ana, every),
+    )
+    view = opened(h, ORG, announcement_of(h, round_id), "focus_areas", "panel_focus")
+    values[f"focus:{ANA}"] = {"value": V.options(["depth"])}
+    c.twice_in_parallel(
+        "Focus areas",
+        submission(h, ORG, view, values),
+        expect=expect_equal("Ana's focus", focus_of_ana, ["depth"]),
+    )
+    problems = c.finish()
+    assert problems == [], "\n".join(problems)

@@ -20,6 +20,7 @@ from storage.db import Database
 from storage.models import (
     SLACK_BOTS,
     Base,
+    Decision,
     DigestSchedule,
     DueWork,
     EvidenceFlag,
@@ -123,13 +124,26 @@ def team_rows(db: Database, team: str) -> dict[str, int]:
 
 
 def seed_workspace_data(db: Database, team: str, uninstalled_at: datetime | None) -> None:
-    """A workspace with something in every table: a finished and an open round (with
-    panel, feedback, ratings, revisions), a role rubric, due work and outbox rows, a digest
-    schedule, its settings, its evidence rules and an evidence nudge's count, its workspaces
-    row and slack_sdk's bot-token row."""
-    rounds(db, 1, Status.CLOSED, NOW - timedelta(days=400), team=team)
+    """A workspace with something in every table: a finished round (with its decision) and
+    an open round (with panel, feedback, ratings, revisions), a role rubric, due work and
+    outbox rows, a digest schedule, its settings, its evidence rules and an evidence nudge's
+    count, its workspaces row and slack_sdk's bot-token row."""
+    closed_round = rounds(db, 1, Status.CLOSED, NOW - timedelta(days=400), team=team)[0]
     open_round = rounds(db, 1, Status.OPEN, NOW - timedelta(days=400), team=team)[0]
     with db.transaction() as session:
+        session.add(
+            Decision(
+                team_id=team,
+                round_id=closed_round,
+                version=1,
+                outcome="hold",
+                rationale="Waiting for references.",
+                participants=["UORG"],
+                decided_by="UORG",
+                decided_at=NOW - timedelta(days=399),
+                source_view_id=f"V-{team}",
+            )
+        )
         role_id = session.scalar(select(Round.role_id).where(Round.id == open_round))
         session.execute(
             insert(Base.metadata.tables["role_rubrics"]),

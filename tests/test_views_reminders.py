@@ -4,6 +4,7 @@ mentions only for people who are overdue, and nothing dropped without saying so.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -215,10 +216,15 @@ def test_empty_digest() -> None:
     text = str(m.blocks)
     assert "Nothing in flight." in text and "Nothing finished." in text
     assert "Ranking" not in text
-    # Finished long ago: still ranked, but nothing new to post about.
-    r = make_round(1, status=Status.COMPLETE)
+    # Finished and decided long ago: still ranked, but nothing new to post about.
+    decided = NOW - timedelta(days=29)
+    r = replace(make_round(1, status=Status.CLOSED), decision="hold", decided_at=decided)
     stale = build_digest("C", NOW, NOW, [], [finished(r, 3.0, NOW - timedelta(days=30))])
     assert stale.empty and len(stale.rankings) == 1
+    # Without a decision it is awaiting one: worth a digest.
+    undecided = replace(r, decision=None, decided_at=None)
+    waiting = build_digest("C", NOW, NOW, [], [finished(undecided, 3.0, NOW - timedelta(days=30))])
+    assert not waiting.empty and len(waiting.awaiting) == 1
 
 
 # ---- digest view -------------------------------------------------------------------------
@@ -242,7 +248,7 @@ def test_digest_message_content() -> None:
     assert_message_ok(m)
     assert m.blocks[0]["type"] == "header" and m.blocks[0]["text"]["text"] == "Hiring digest"
     assert m.blocks[1]["elements"][0]["text"].startswith("Since <!date^")
-    in_flight, finished_text, ranking = section_texts(m)
+    in_flight, finished_text, awaiting, ranking, pace = section_texts(m)
     assert in_flight.startswith("*In flight*\n")
     ada, grace = in_flight.splitlines()[1:]
     assert ada.startswith("• *Ada* · Backend engineer · 1 of 3 submitted · due <!date^")
@@ -256,12 +262,18 @@ def test_digest_message_content() -> None:
         "• *Linus* · Backend engineer · overall 2.2 · :warning: Strong no; split recommendation"
         " (closed early, partial)"
     )
+    # Neither has a decision yet: oldest first, the organizer named.
+    linus_waits, barbara_waits = awaiting.splitlines()[1:]
+    assert awaiting.startswith("*Awaiting a decision*\n")
+    assert linus_waits.startswith("• *Linus* · Backend engineer · overall 2.2 · finished <!date^")
+    assert barbara_waits.endswith("organizer <@UORG>")
     assert ranking.splitlines() == [
         "*Ranking by role*",
         "*Backend engineer*",
         "1. Linus — 2.2 (partial)",
         "2. Barbara — —",
     ]
+    assert pace.startswith("*Pace by role* (medians)\n• *Backend engineer* — interview → ")
     assert m.text == "Hiring digest: 2 in flight (1 late), 2 finished"
     first = digest_message(build_digest("CHIRE", NOW, None, [waiting], []))
     assert first.blocks[1]["elements"][0]["text"] == "First digest"
@@ -293,7 +305,14 @@ def _accounting(m: Message) -> dict[str, tuple[int, int, int]]:
     seen: dict[str, list[int]] = {}
     part = ""
     for text in section_texts(m):
-        for title in ("*In flight*", "*Finished", "*Ranking by role*"):
+        for title in (
+            "*In flight*",
+            "*Finished",
+            "*Awaiting a decision*",
+            "*Decided",
+            "*Ranking by role*",
+            "*Pace by role*",
+        ):
             if text.startswith(title):
                 part = title
                 seen[part] = [0, 0, 0]
@@ -342,6 +361,8 @@ def test_a_big_digest_fits_and_counts_what_it_leaves_out(size: int) -> None:
     assert more > 0 and shown + more == size  # it did have to leave some out
     shown, more, _ = parts["*Finished"]
     assert more > 0 and shown + more == size
+    shown, more, _ = parts["*Awaiting a decision*"]  # none of them is decided
+    assert more > 0 and shown + more == size
     # Ranking: the top ten of the role are listed, the rest counted for the role.
     shown, more, _ = parts["*Ranking by role*"]
     assert len(d.rankings) == 1
@@ -380,7 +401,7 @@ def test_ranking_puts_unscored_rounds_last() -> None:
         ),
     ]
     m = digest_message(build_digest("C", NOW, None, [], done))
-    ranking = section_texts(m)[-1].splitlines()[2:]
+    ranking = next(t for t in section_texts(m) if t.startswith("*Ranking")).splitlines()[2:]
     assert [line.split(" ")[1] for line in ranking] == ["High", "Low", "TieOld", "NoScore"]
     assert ranking[0] == "1. High — 3.6"
 

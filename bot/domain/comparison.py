@@ -9,6 +9,7 @@ from datetime import datetime
 from statistics import fmean
 
 from bot.domain.calibration import Interviewer, Rated, adjusted, agreement
+from bot.domain.decision import DecisionVersion
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
@@ -23,6 +24,7 @@ class FinishedPanel:
     round: RoundSnapshot
     feedback: tuple[PanelistFeedback, ...]
     finished_at: datetime
+    decisions: tuple[DecisionVersion, ...] = ()  # every version, oldest first
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class CandidateRow:
     unresolved: int  # round-1 doubts not resolved by every panelist who answered
     partial: bool  # closed before everyone submitted
     finished_at: datetime
+    decision: str | None = None  # the latest outcome (bot.domain.decision.Outcome)
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ def _row(
         unresolved=len(summary.open_questions),
         partial=panel.round.partial,
         finished_at=panel.finished_at,
+        decision=panel.round.decision,
     )
 
 

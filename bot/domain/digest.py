@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.stats import PanelSummary
+from bot.domain.timeliness import RolePace, RoundTimes, role_pace
 
 FINISHED = (Status.COMPLETE, Status.CLOSED)
 
@@ -17,7 +18,8 @@ FINISHED = (Status.COMPLETE, Status.CLOSED)
 class FinishedRound:
     round: RoundSnapshot  # status complete or closed
     summary: PanelSummary
-    finished_at: datetime  # completed_at or closed_at (UTC)
+    finished_at: datetime  # completed_at or closed_at (UTC): when the summary came
+    first_decided_at: datetime | None = None  # the decision's first version
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,15 @@ class Digest:
     in_flight: tuple[RoundSnapshot, ...]  # open rounds, soonest due first
     finished: tuple[FinishedRound, ...]  # finished after `since` (all if None), newest first
     rankings: tuple[RoleRanking, ...]  # every finished round in the channel, by role name
+    awaiting: tuple[FinishedRound, ...] = ()  # finished without a decision, oldest first
+    decided: tuple[FinishedRound, ...] = ()  # decided (or changed) since `since`, newest first
+    paces: tuple[RolePace, ...] = ()  # per role: interview → summary → decision, medians
 
     @property
     def empty(self) -> bool:
-        """Nothing in flight and nothing finished since the last digest: not posted."""
-        return not self.in_flight and not self.finished
+        """Nothing in flight, nothing finished or decided since the last digest and nothing
+        awaiting a decision: not posted."""
+        return not (self.in_flight or self.finished or self.awaiting or self.decided)
 
     def late(self, r: RoundSnapshot) -> tuple[PanelistState, ...]:
         """The panelists still missing once the round is past due; () before that."""
@@ -80,6 +86,14 @@ def build_digest(
         RoleRanking(role_name=name, rounds=rank(by_role[name]))
         for name in sorted(by_role, key=lambda n: (n.casefold(), n))
     )
+    awaiting = sorted(
+        (f for f in done if not f.round.decision), key=lambda f: (f.finished_at, f.round.id)
+    )
+    decided = sorted(
+        (f for f in done if f.round.decided_at and (since is None or f.round.decided_at > since)),
+        key=lambda f: (f.round.decided_at or f.finished_at, f.round.id),
+        reverse=True,
+    )
     return Digest(
         channel_id=channel_id,
         now=now,
@@ -87,7 +101,22 @@ def build_digest(
         in_flight=tuple(in_flight),
         finished=tuple(recent),
         rankings=rankings,
+        awaiting=tuple(awaiting),
+        decided=tuple(decided),
+        paces=tuple(
+            role_pace(
+                RoundTimes(
+                    f.round.role_name, f.round.interview_at, f.finished_at, f.first_decided_at
+                )
+                for f in done
+            )
+        ),
     )
+
+
+def _times(f: FinishedRound) -> RoundTimes:
+    r = f.round
+    return RoundTimes(r.role_name, r.interview_at, f.finished_at, f.first_decided_at)
 
 
 def flags(summary: PanelSummary) -> list[str]:

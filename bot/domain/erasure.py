@@ -48,6 +48,7 @@ class Erased:
     rounds: int = 0
     panelists: int = 0
     feedback: int = 0
+    decisions: int = 0  # versions of the hiring decision
     due_work: int = 0  # reminders and other scheduled work
     outbox: int = 0  # records of messages sent or to send
     messages: int = 0  # the bot's Slack messages being deleted
@@ -63,6 +64,7 @@ class Erased:
             (self.rounds, "panel round", "panel rounds"),
             (self.panelists, "panelist", "panelists"),
             (self.feedback, "feedback submission", "feedback submissions"),
+            (self.decisions, "decision version", "decision versions"),
             (self.due_work, "scheduled reminder or task", "scheduled reminders and tasks"),
             (self.outbox, "message record", "message records"),
             (self.messages, "Slack message (being deleted)", "Slack messages (being deleted)"),

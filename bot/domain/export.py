@@ -3,7 +3,9 @@ rounds (JSON). Pure: no Slack, no database.
 
 Times are ISO 8601 in UTC ("2026-11-26T09:00:00+00:00"). A row is one panelist × one
 criterion of the round's rubric; a criterion the panelist did not rate has rating None
-(an empty CSV cell) and no evidence. Panelists who never submitted have no rows.
+(an empty CSV cell) and no evidence. Panelists who never submitted have no rows. Each row
+carries the round's latest decision and when it was made; the JSON has every version, with
+its rationale.
 
 Spreadsheet safety (CSV/formula injection): a spreadsheet runs a cell that starts with
 =, +, - or @ as a formula (a tab or carriage return in front can hide it), so a candidate
@@ -41,6 +43,8 @@ EXPORT_COLUMNS = (
     "recommendation",
     "rubric",
     "rubric_version",
+    "decision",
+    "decided_at",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_GUARD = "'"
@@ -81,6 +85,8 @@ def export_rows(panels: Iterable[FinishedPanel]) -> list[dict[str, Cell]]:
                         "recommendation": f.draft.recommendation,
                         "rubric": r.rubric.key,
                         "rubric_version": r.rubric.version,
+                        "decision": r.decision,
+                        "decided_at": iso_utc(r.decided_at) if r.decided_at else None,
                     }
                 )
     return rows
@@ -160,10 +166,24 @@ def _round(panel: FinishedPanel) -> dict[str, Any]:
             for p in r.panelists
             if p.user_id not in submitted
         ],
+        "decision": r.decision,
+        "decisions": [
+            {
+                "version": v.version,
+                "outcome": v.outcome.value,
+                "rationale": v.rationale,
+                "change_reason": v.change_reason,
+                "participants": list(v.participants),
+                "decided_by": v.decided_by,
+                "decided_at": iso_utc(v.decided_at),
+            }
+            for v in panel.decisions
+        ],
     }
 
 
 def to_json(panels: Iterable[FinishedPanel]) -> str:
     """A list of rounds, each with its rubric, round-1 questions, the panelists' feedback
-    (ratings for every criterion of the rubric, as in the CSV) and who did not submit."""
+    (ratings for every criterion of the rubric, as in the CSV), who did not submit, and
+    every version of the decision."""
     return json.dumps([_round(p) for p in panels], ensure_ascii=False, indent=2)

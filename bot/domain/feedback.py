@@ -27,6 +27,20 @@ class Engagement(StrEnum):
         return {"low": "Low", "medium": "Medium", "high": "High"}[self.value]
 
 
+class Asked(StrEnum):
+    """What the panelist says about the candidate's questions: answered in the interview,
+    or someone must get back to the candidate."""
+
+    ANSWERED = "answered"
+    FOLLOW_UP = "follow_up"
+
+    @property
+    def label(self) -> str:
+        return {"answered": "Answered in the interview", "follow_up": "Needs a follow-up"}[
+            self.value
+        ]
+
+
 @dataclass(frozen=True)
 class Rating:
     criterion_key: str
@@ -50,6 +64,7 @@ class FeedbackDraft:
     question_answers: tuple[QuestionAnswer, ...] = ()
     candidate_questions: str = ""
     engagement: Engagement | None = None
+    asked: Asked | None = None
 
     def rating_for(self, criterion_key: str) -> Rating | None:
         return next((r for r in self.ratings if r.criterion_key == criterion_key), None)
@@ -78,6 +93,7 @@ def draft_to_data(draft: FeedbackDraft) -> dict[str, Any]:
         ],
         "candidate_questions": draft.candidate_questions,
         "engagement": draft.engagement.value if draft.engagement else None,
+        "asked": draft.asked.value if draft.asked else None,
     }
 
 
@@ -93,4 +109,5 @@ def draft_from_data(data: dict[str, Any]) -> FeedbackDraft:
         ),
         candidate_questions=data.get("candidate_questions", ""),
         engagement=Engagement(data["engagement"]) if data.get("engagement") else None,
+        asked=Asked(data["asked"]) if data.get("asked") else None,
     )

@@ -25,6 +25,7 @@ class PanelistState:
     user_id: str
     name: str
     submitted: bool
+    focus: tuple[str, ...] = ()  # criterion keys they must rate; () means every criterion
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,13 @@ class RoundSnapshot:
     panelists: tuple[PanelistState, ...]  # active panelists only
     announcement_ts: str | None = None
     summary_ts: str | None = None
+    decision: str | None = None  # the latest decision's outcome (bot.domain.decision)
+    decided_at: datetime | None = None
+
+    @property
+    def decidable(self) -> bool:
+        """The organizer may record (or change) the decision once the panel is done."""
+        return self.status in (Status.COMPLETE, Status.CLOSED)
 
     @property
     def submitted_count(self) -> int:
@@ -71,3 +79,14 @@ class RoundSnapshot:
 
     def submitted(self, user_id: str) -> bool:
         return any(p.user_id == user_id and p.submitted for p in self.panelists)
+
+    def focus_of(self, user_id: str) -> tuple[str, ...]:
+        """The criteria the panelist must rate, in rubric order: their focus areas, or every
+        criterion when they have none (a panel formed before focus areas)."""
+        mine = next((p.focus for p in self.panelists if p.user_id == user_id), ())
+        keys = [c.key for c in self.rubric.criteria]
+        return tuple(k for k in keys if k in mine) or tuple(keys)
+
+    @property
+    def focus_assigned(self) -> bool:
+        return any(p.focus for p in self.panelists)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlparse
 
-from bot.domain.feedback import FeedbackDraft
+from bot.domain.feedback import Asked, FeedbackDraft
 from bot.domain.rubric import EXTREME_RATINGS, SCALE, Rubric
 
 MAX_PANELISTS = 12
@@ -117,14 +118,22 @@ def thinly_covered(rubric: Rubric, panel_size: int) -> list[str]:
 
 
 def feedback_errors(
-    rubric: Rubric, question_ids: list[int], draft: FeedbackDraft
+    rubric: Rubric,
+    question_ids: list[int],
+    draft: FeedbackDraft,
+    required: Collection[str] | None = None,
 ) -> dict[str, str]:
-    """Field → what is wrong. Slack enforces lengths in the client; forged payloads don't."""
+    """Field → what is wrong. Slack enforces lengths in the client; forged payloads don't.
+    `required`: the criteria that must be rated (the panelist's focus areas; None: all);
+    the others may be left not assessed."""
     errors: dict[str, str] = {}
     for criterion in rubric.criteria:
         rating = draft.rating_for(criterion.key)
         if rating is None:
-            errors[f"rating:{criterion.key}"] = "Pick a rating."
+            if required is None:
+                errors[f"rating:{criterion.key}"] = "Pick a rating."
+            elif criterion.key in required:
+                errors[f"rating:{criterion.key}"] = "Rate this: it is one of your focus areas."
         elif rating.rating in EXTREME_RATINGS and blank(rating.evidence):
             errors[f"evidence:{criterion.key}"] = (
                 f"Say what you saw that earns a {SCALE[rating.rating]}."
@@ -140,6 +149,8 @@ def feedback_errors(
             errors[f"qnote:{question_id}"] = f"Keep this under {NOTE_MAX} characters."
     if len(draft.candidate_questions) > CANDIDATE_QUESTIONS_MAX:
         errors["candidate_questions"] = f"Keep this under {CANDIDATE_QUESTIONS_MAX} characters."
+    elif draft.asked == Asked.FOLLOW_UP and blank(draft.candidate_questions):
+        errors["candidate_questions"] = "Say what they asked that needs a follow-up."
     if draft.recommendation not in SCALE:
         errors["recommendation"] = "Pick your overall recommendation."
     return errors

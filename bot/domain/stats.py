@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from statistics import fmean
 
-from bot.domain.feedback import Engagement, PanelistFeedback, Resolution
+from bot.domain.feedback import Asked, Engagement, PanelistFeedback, Resolution
 from bot.domain.rubric import Rubric
 
 DISAGREEMENT_SPREAD = 2
@@ -29,6 +29,20 @@ class CriterionStats:
     mean: float | None
     spread: int | None
     disagreement: bool
+    # (panelist's display name, rating) of those who rated it, in panel order.
+    by_panelist: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def high(self) -> tuple[tuple[str, int], ...]:
+        """Who gave the highest rating (for the debrief: ask them first)."""
+        top = max(self.ratings, default=None)
+        return tuple(p for p in self.by_panelist if p[1] == top)
+
+    @property
+    def low(self) -> tuple[tuple[str, int], ...]:
+        """Who gave the lowest rating."""
+        bottom = min(self.ratings, default=None)
+        return tuple(p for p in self.by_panelist if p[1] == bottom)
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,7 @@ class CandidateQuestions:
     panelist: str
     asked: str
     engagement: Engagement | None
+    follow_up: bool = False  # the panelist says someone must get back to the candidate
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,15 @@ class PanelSummary:
     questions: tuple[QuestionOutcome, ...]
     candidate_questions: tuple[CandidateQuestions, ...]
     submitted: int
+    # (panelist's display name, recommendation) in panel order.
+    recommendations: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def strong_no_ratings(self) -> tuple[tuple[str, str], ...]:
+        """(panelist, criterion name) of every criterion rated 1: whose evidence to hear."""
+        return tuple(
+            (name, c.name) for c in self.criteria for name, rating in c.by_panelist if rating == 1
+        )
 
     @property
     def open_questions(self) -> tuple[QuestionOutcome, ...]:
@@ -70,13 +94,21 @@ class PanelSummary:
     def flagged(self) -> tuple[CriterionStats, ...]:
         return tuple(c for c in self.criteria if c.disagreement)
 
+    @property
+    def follow_ups(self) -> tuple[CandidateQuestions, ...]:
+        """What the candidate asked that still needs an answer from the team."""
+        return tuple(cq for cq in self.candidate_questions if cq.follow_up)
+
 
 def criterion_stats(rubric: Rubric, feedback: list[PanelistFeedback]) -> tuple[CriterionStats, ...]:
     stats = []
     for criterion in rubric.criteria:
-        ratings = [
-            r.rating for f in feedback if (r := f.draft.rating_for(criterion.key)) is not None
+        rated = [
+            (f.display_name, r.rating)
+            for f in feedback
+            if (r := f.draft.rating_for(criterion.key)) is not None
         ]
+        ratings = [rating for _, rating in rated]
         stats.append(
             CriterionStats(
                 key=criterion.key,
@@ -85,6 +117,7 @@ def criterion_stats(rubric: Rubric, feedback: list[PanelistFeedback]) -> tuple[C
                 mean=fmean(ratings) if ratings else None,
                 spread=(max(ratings) - min(ratings)) if ratings else None,
                 disagreement=is_disagreement(ratings),
+                by_panelist=tuple(rated),
             )
         )
     return tuple(stats)
@@ -114,7 +147,12 @@ def summarize(
         )
         outcomes.append(QuestionOutcome(question_id, text, dict(counts)))
     asked = tuple(
-        CandidateQuestions(f.display_name, f.draft.candidate_questions, f.draft.engagement)
+        CandidateQuestions(
+            f.display_name,
+            f.draft.candidate_questions,
+            f.draft.engagement,
+            follow_up=f.draft.asked == Asked.FOLLOW_UP,
+        )
         for f in feedback
         if f.draft.candidate_questions or f.draft.engagement
     )
@@ -127,4 +165,5 @@ def summarize(
         questions=tuple(outcomes),
         candidate_questions=asked,
         submitted=len(feedback),
+        recommendations=tuple((f.display_name, f.draft.recommendation) for f in feedback),
     )

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from bot.services.comparisons import ComparisonService
 from bot.services.context import Deps
+from bot.services.decisions import DecisionService
 from bot.services.digests import DigestService
 from bot.services.dispatcher import Dispatcher
 from bot.services.due_work import DueWorkRunner
 from bot.services.evidence import EvidenceService
 from bot.services.feedback import FeedbackService
+from bot.services.focus import FocusService
 from bot.services.installs import InstallService
 from bot.services.overview import OverviewService
 from bot.services.reminders import ReminderService
@@ -38,6 +40,8 @@ class Services:
     due_work: DueWorkRunner
     installs: InstallService
     retention: RetentionService
+    decisions: DecisionService
+    focus: FocusService
 
     @classmethod
     def build(
@@ -61,6 +65,8 @@ class Services:
             due_work=DueWorkRunner(deps),
             installs=InstallService(deps, oauth_client_id),
             retention=RetentionService(deps),
+            decisions=DecisionService(deps),
+            focus=FocusService(deps),
         )
 
     def tick(self, budget: float = 20.0) -> None:

@@ -16,6 +16,7 @@ from bot.domain.evidence import NudgeCounts, nudge_counts
 from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
 from bot.domain.rules import whole_number
+from bot.domain.timeliness import Submission, Timeliness, interviewer_timeliness
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Deps
 from bot.services.outbox import Kind, Outgoing
@@ -94,6 +95,7 @@ class Calibration:
     names: dict[str, str]  # user id → display name
     agreement_by_role: dict[str, float | None]
     nudges: dict[str, NudgeCounts]  # user id → their notes pointed out by the evidence rules
+    timeliness: dict[str, Timeliness]  # user id → how promptly they give feedback
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ class ComparisonService:
             interviewers = calibrate(facts)
             names = role_queries.display_names(session, team_id, list(interviewers))
             answered = evidence_queries.answered_flags(session, team_id)
+            timeliness = interviewer_timeliness(
+                Submission(*row) for row in role_queries.finished_submissions(session, team_id)
+            )
         by_role: dict[str, list[Rated]] = {}
         notes: dict[str, int] = {}
         for fact in facts:
@@ -173,7 +178,11 @@ class ComparisonService:
             notes[fact.user_id] = notes.get(fact.user_id, 0) + len(fact.ratings)
         agreement_by_role = {role: agreement(items) for role, items in sorted(by_role.items())}
         return Calibration(
-            list(interviewers.values()), names, agreement_by_role, nudge_counts(notes, answered)
+            list(interviewers.values()),
+            names,
+            agreement_by_role,
+            nudge_counts(notes, answered),
+            timeliness,
         )
 
     def export(

@@ -16,11 +16,12 @@ from bot.domain.stats import summarize
 from bot.services.comparisons import CompareRequest, load_comparison
 from bot.services.outbox import Kind, announce_key, brief_key, summary_key
 from bot.services.role_data import finished_panels
-from bot.services.snapshots import snapshot_with_feedback
+from bot.services.snapshots import decision_versions, snapshot_with_feedback
 from bot.views.announcement import announcement
 from bot.views.brief import brief
 from bot.views.common import Message
 from bot.views.comparison_heatmap import comparison_heatmap
+from bot.views.decision import decision_message
 from bot.views.reminders import nudge_message, pre_interview_message
 from bot.views.summary import summary_message
 from storage import queries, role_queries
@@ -186,6 +187,26 @@ def _nudge(session: Session, row: Outbox, r: Loaded) -> Plan:
     return Post(None, user_id, nudge_message(r.snap, user_id, int(row.payload.get("n", 0))))
 
 
+def _decision(session: Session, row: Outbox, r: Loaded) -> Plan:
+    """A version of the decision, in the summary's thread (the announcement's, which the
+    summary is in; the summary's own when the announcement never made it)."""
+    versions = decision_versions(session, r.rnd)
+    wanted = int(row.payload.get("version") or 0)
+    found = [i for i, v in enumerate(versions) if v.version == wanted]
+    if not found:
+        return Skip("the decision is gone")
+    thread = r.snap.announcement_ts or r.snap.summary_ts
+    if thread is None:
+        waiting = _waiting_for(session, row, summary_key(r.snap.id))
+        if isinstance(waiting, Wait):
+            return waiting
+    i = found[0]
+    previous = versions[i - 1] if i > 0 else None
+    stats = summarize(r.snap.rubric, r.feedback, list(r.snap.questions))
+    message = decision_message(r.snap, versions[i], previous, stats)
+    return Post(r.snap.channel_id, None, message, thread_ts=thread)
+
+
 PLANNERS: dict[str, Callable[[Session, Outbox, Loaded], Plan]] = {
     Kind.ANNOUNCE: _announce,
     Kind.ANNOUNCEMENT: _refresh_announcement,
@@ -195,6 +216,7 @@ PLANNERS: dict[str, Callable[[Session, Outbox, Loaded], Plan]] = {
     Kind.SUMMARY_REFRESH: _refresh_summary,
     Kind.NUDGE: _nudge,
     Kind.PRE_INTERVIEW: _nudge,
+    Kind.DECISION: _decision,
 }
 
 

@@ -31,7 +31,7 @@ RANKING_WINDOW = timedelta(days=180)
 def compose(
     session: Session, team_id: str, channel_id: str, since: datetime | None, now: datetime
 ) -> Digest:
-    """The channel's digest: eight statements for up to 500 rounds in a status (the
+    """The channel's digest: nine statements for up to 500 rounds in a status (the
     relationship loader then batches by 500), never one per round."""
     open_rounds = queries.rounds_in_channel(session, team_id, channel_id, [Status.OPEN])
     finished_rows = queries.rounds_in_channel(
@@ -42,11 +42,13 @@ def compose(
         finished_after=now - RANKING_WINDOW,
     )
     open_snaps = [snap for snap, _ in snapshots_with_feedback(session, team_id, open_rounds)]
+    first_decided = queries.first_decisions(session, team_id, [r.id for r in finished_rows])
     finished = [
         FinishedRound(
             snap,
             summarize(snap.rubric, feedback, list(snap.questions)),
             _finished_at(rnd),
+            first_decided.get(rnd.id),
         )
         for rnd, (snap, feedback) in zip(
             finished_rows,

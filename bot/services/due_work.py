@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from bot.domain.decision import next_decision_nudge
 from bot.domain.panel import Status
 from bot.domain.schedule import next_allowed
 from bot.services.context import Deps
@@ -23,11 +24,13 @@ from bot.services.reminder_plan import (
     Due,
     cadence_of,
     next_regular_nudge,
+    schedule_decision_nudge,
     schedule_nudge,
     schedule_round,
 )
 from bot.services.snapshots import snapshot
 from bot.services.work_loop import drain
+from bot.views.decision import decision_nudge_message
 from bot.views.reminders import escalation_message
 from storage import queries
 from storage.models import DueWork, Outbox, WorkState
@@ -224,9 +227,35 @@ def _digest(session: Session, row: DueWork, now: datetime) -> Outcome:
     return Done(run_digest(session, row.team_id, row.channel_id or "", row.key, now))
 
 
+def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
+    """Remind the organizer of a finished round that no decision is recorded yet, in their
+    working hours, then again the next business day."""
+    rnd = queries.get_round(session, row.team_id, row.round_id or 0)
+    if rnd is None or rnd.status not in (Status.COMPLETE, Status.CLOSED):
+        return Done("round not finished")
+    if rnd.decision:
+        return Done("decided")
+    allowed = next_allowed(now, rnd.organizer_tz)
+    if allowed > now:
+        return Later(allowed)
+    snap = snapshot(session, rnd)
+    finished = rnd.completed_at or rnd.closed_at or now
+    Outgoing(session, row.team_id, now).post(
+        row.key,
+        decision_nudge_message(snap, finished),
+        label=f"the reminder to decide on {snap.candidate_name}",
+        user_id=snap.organizer_id,
+        round_id=snap.id,
+    )
+    n = int(row.payload.get("n", 1))
+    schedule_decision_nudge(session, rnd, n + 1, next_decision_nudge(now, rnd.organizer_tz))
+    return Done()
+
+
 HANDLERS: dict[str, Handler] = {
     Due.NUDGE: _nudge,
     Due.PRE_INTERVIEW: _pre_interview,
     Due.ESCALATE: _escalate,
     Due.DIGEST: _digest,
+    Due.DECIDE: _decide,
 }

@@ -67,7 +67,12 @@ class FeedbackService:
             rnd = _panel_round(session, team_id, user_id, round_id, lock=True)
             before = snapshot(session, rnd)
             draft = read_form(before)
-            errors = rules.feedback_errors(before.rubric, [q for q, _ in before.questions], draft)
+            errors = rules.feedback_errors(
+                before.rubric,
+                [q for q, _ in before.questions],
+                draft,
+                required=before.focus_of(user_id),
+            )
             if errors:
                 raise InvalidInput(errors)
             mine = queries.feedback_of(session, team_id, round_id, user_id)
@@ -146,7 +151,10 @@ def _store(
     now: datetime,
 ) -> Feedback:
     if mine is None:
-        mine = Feedback(team_id=rnd.team_id, round_id=rnd.id, user_id=user_id, revision=0)
+        # When they first submitted, by the service's clock (timeliness reads it).
+        mine = Feedback(
+            team_id=rnd.team_id, round_id=rnd.id, user_id=user_id, revision=0, submitted_at=now
+        )
         session.add(mine)
     mine.revision += 1
     mine.answers = data

@@ -7,8 +7,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.domain.decision import first_decision_nudge
 from bot.domain.panel import Status
 from bot.errors import NotFound
+from bot.services.reminder_plan import schedule_decision_nudge
 from storage import queries
 from storage.models import Round
 
@@ -26,8 +28,17 @@ def complete_if_all_in(session: Session, rnd: Round, now: datetime) -> bool:
     claim its summary. True for the one transaction that claimed it."""
     if rnd.status != Status.OPEN or queries.pending_count(session, rnd.id) > 0:
         return False
-    claimed = queries.claim_summary(session, rnd.id, now)
+    claimed = claim_summary(session, rnd, now)
     rnd.status = Status.COMPLETE
     rnd.completed_at = now
     session.flush()
+    return claimed
+
+
+def claim_summary(session: Session, rnd: Round, now: datetime) -> bool:
+    """Claim the round's summary (True for the one transaction that does) and, with it,
+    the nudge to decide: the organizer hears from us if no decision follows."""
+    claimed = queries.claim_summary(session, rnd.id, now)
+    if claimed:
+        schedule_decision_nudge(session, rnd, 1, first_decision_nudge(now, rnd.organizer_tz))
     return claimed

@@ -31,6 +31,7 @@ class Kind:
     HEATMAP = "heatmap"  # upload a comparison's heatmap to the hiring channel
     EXPORT = "export"  # upload a role's CSV export to the requester's DM
     DELETE = "delete"  # chat.delete one of the bot's messages (erasing a candidate)
+    DECISION = "decision"  # post a version of the decision in the summary's thread
 
 
 def announce_key(round_id: int) -> str:
@@ -120,7 +121,20 @@ class Outgoing:
             snap,
             user_id=user_id,
             label=f"a feedback reminder for {snap.candidate_name}",
-            n=n,
+            payload={"n": n},
+        )
+
+    # -- the decision ----------------------------------------------------------------------
+    def decision(self, snap: RoundSnapshot, version: int) -> None:
+        """Post this version of the decision in the summary's thread (rendered at delivery
+        from the stored version)."""
+        self._once(
+            f"decision:{snap.id}:{version}",
+            Kind.DECISION,
+            snap,
+            channel_id=snap.channel_id,
+            label=f"the decision on {snap.candidate_name}",
+            payload={"version": version},
         )
 
     # -- anything rendered now -----------------------------------------------------------
@@ -192,11 +206,14 @@ class Outgoing:
         )
 
     def _row(
-        self, key: str, kind: str, snap: RoundSnapshot, label: str, **fields: Any
+        self,
+        key: str,
+        kind: str,
+        snap: RoundSnapshot,
+        label: str,
+        payload: dict[str, Any] | None = None,
+        **fields: Any,
     ) -> dict[str, Any]:
-        payload = {"label": label}
-        if "n" in fields:
-            payload["n"] = fields.pop("n")
         return {
             "team_id": self.team_id,
             "key": key,
@@ -205,12 +222,21 @@ class Outgoing:
             "created_at": self.now,
             "round_id": snap.id,
             "notify_user_id": snap.organizer_id,
-            "payload": payload,
+            "payload": {"label": label, **(payload or {})},
             **fields,
         }
 
-    def _once(self, key: str, kind: str, snap: RoundSnapshot, *, label: str, **fields: Any) -> None:
-        add_once(self.session, Outbox, **self._row(key, kind, snap, label, **fields))
+    def _once(
+        self,
+        key: str,
+        kind: str,
+        snap: RoundSnapshot,
+        *,
+        label: str,
+        payload: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> None:
+        add_once(self.session, Outbox, **self._row(key, kind, snap, label, payload, **fields))
 
     def _refresh(
         self, key: str, kind: str, snap: RoundSnapshot, *, label: str, **fields: Any

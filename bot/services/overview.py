@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.services.context import Deps
 from bot.services.snapshots import snapshot
 from bot.views.overview import Overview
 from storage import queries
+
+# Decisions stay on the organizer's Home this long after they are made.
+DECIDED_SHOWN = timedelta(days=30)
 
 
 class OverviewService:
@@ -13,15 +18,20 @@ class OverviewService:
         self.deps = deps
 
     def for_user(self, team_id: str, user_id: str) -> Overview:
+        since = self.deps.now() - DECIDED_SHOWN
         with self.deps.db.read() as session:
             rounds = queries.rounds_for_user(session, team_id, user_id)
-            submitted = queries.submitted_users(session, [r.id for r in rounds])
-            snaps = [
-                snapshot(session, r, {u for rid, u in submitted if rid == r.id}) for r in rounds
-            ]
+            finished = queries.organized_after_summary(session, team_id, user_id, since)
+            submitted = queries.submitted_users(session, [r.id for r in (*rounds, *finished)])
+            snaps, after = (
+                [snapshot(session, r, {u for rid, u in submitted if rid == r.id}) for r in group]
+                for group in (rounds, finished)
+            )
         sitting = [s for s in snaps if s.has_panelist(user_id)]
         return Overview(
             owed=[s for s in sitting if not s.submitted(user_id)],
             editable=[s for s in sitting if s.submitted(user_id)],
             organized=[s for s in snaps if s.organizer_id == user_id],
+            awaiting_decision=[s for s in after if not s.decision],
+            decided=[s for s in after if s.decision],
         )

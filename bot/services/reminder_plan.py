@@ -23,6 +23,7 @@ class Due:
     PRE_INTERVIEW = "pre_interview"
     ESCALATE = "escalate"
     DIGEST = "digest"
+    DECIDE = "decide"  # nudge the organizer of a finished round without a decision
 
 
 def cadence_of(session: Session, team_id: str) -> Cadence:
@@ -96,4 +97,19 @@ def schedule_round(session: Session, rnd: Round, user_ids: Iterable[str], now: d
         kind=Due.ESCALATE,
         due_at=rnd.due_at,
         round_id=rnd.id,
+    )
+
+
+def schedule_decision_nudge(session: Session, rnd: Round, n: int, at: datetime) -> None:
+    """Nudge number `n` to the organizer to record the decision on the finished round."""
+    add_once(
+        session,
+        DueWork,
+        team_id=rnd.team_id,
+        key=f"decide:{rnd.id}:{n}",
+        kind=Due.DECIDE,
+        due_at=at,
+        round_id=rnd.id,
+        user_id=rnd.organizer_id,
+        payload={"n": n},
     )

@@ -179,8 +179,9 @@ class RetentionService:
     def erase(self, team_id: str, name: str, up_to: int, requester: str | None) -> Erased:
         """Erase the candidate's rounds up to round id `up_to` (the newest one the requester
         saw) in one transaction: the rounds, and with them their panelists, questions,
-        feedback, due work and outbox rows; the outbox rows not bound to a round that name
-        the candidate; and the deletion of the bot's Slack messages about them is enqueued.
+        feedback, decisions, due work and outbox rows; the outbox rows not bound to a round
+        that name the candidate; and the deletion of the bot's Slack messages about them is
+        enqueued.
         Erasing again finds nothing: `Erased.nothing`."""
         candidate = " ".join(name.split())
         with self.deps.db.read() as session:
@@ -225,6 +226,7 @@ class RetentionService:
             rounds=erased_rounds,
             panelists=contents.panelists,
             feedback=contents.feedback,
+            decisions=contents.decisions,
             due_work=contents.due_work,
             outbox=contents.outbox + len(unbound),
             messages=len(messages),

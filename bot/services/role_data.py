@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain.calibration import Interviewer, Rated, calibrate
 from bot.domain.comparison import FinishedPanel
-from bot.services.snapshots import snapshots_with_feedback
-from storage import role_queries
+from bot.domain.decision import DecisionVersion
+from bot.services.snapshots import decision_version, snapshots_with_feedback
+from storage import queries, role_queries
 from storage.models import Round
 
 
@@ -22,8 +23,11 @@ def finished_panels(
     session: Session, team_id: str, role_id: int, since: datetime | None = None
 ) -> list[FinishedPanel]:
     rounds = role_queries.finished_rounds(session, team_id, role_id, since)
+    decisions: dict[int, list[DecisionVersion]] = {}
+    for row in queries.decisions_for_rounds(session, team_id, [r.id for r in rounds]):
+        decisions.setdefault(row.round_id, []).append(decision_version(row))
     return [
-        FinishedPanel(snap, tuple(feedback), finished_at(rnd))
+        FinishedPanel(snap, tuple(feedback), finished_at(rnd), tuple(decisions.get(rnd.id, ())))
         for rnd, (snap, feedback) in zip(
             rounds, snapshots_with_feedback(session, team_id, rounds), strict=True
         )

@@ -9,12 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain import rules
+from bot.domain.focus import propose_focus
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import BUILT_IN_RUBRICS, Rubric
 from bot.domain.rules import UserFacts
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
-from bot.services.lifecycle import complete_if_all_in, find_round
+from bot.services.lifecycle import claim_summary, complete_if_all_in, find_round
 from bot.services.outbox import Outgoing
 from bot.services.reminder_plan import schedule_round
 from bot.services.snapshots import snapshot
@@ -61,7 +62,7 @@ class RoundService:
             return [role.name for role in queries.roles(session, team_id)]
 
     def start(self, team_id: str, organizer_id: str, view_id: str, form: PanelForm) -> Started:
-        rubric, facts, access = self._checked(team_id, form)
+        rubric, facts, access, organizer_tz = self._checked(team_id, organizer_id, form)
         assert form.channel_id and form.interview_at and form.due_or_default
         people = {f.user_id: f for f in facts}
         now = self.deps.now()
@@ -81,6 +82,7 @@ class RoundService:
                     candidate_name=form.candidate_name,
                     profile_link=form.profile_link or None,
                     organizer_id=organizer_id,
+                    organizer_tz=organizer_tz,
                     channel_id=form.channel_id,
                     interview_at=form.interview_at,
                     due_at=form.due_or_default,
@@ -101,6 +103,11 @@ class RoundService:
                         for uid in dict.fromkeys(form.panelist_ids)
                     ],
                 )
+                # Focus areas: every criterion covered by two panelists (or the whole of a
+                # smaller panel); the organizer can change them until feedback comes in.
+                proposed = propose_focus(rubric, [p.user_id for p in rnd.panelists])
+                for panelist in rnd.panelists:
+                    panelist.focus = list(proposed[panelist.user_id])
                 session.add(rnd)
                 session.flush()
                 snap = snapshot(session, rnd, set())
@@ -123,16 +130,17 @@ class RoundService:
                 return Started(snapshot(session, existing), created=False, thin_criteria=[])
 
     def _checked(
-        self, team_id: str, form: PanelForm
-    ) -> tuple[Rubric, list[UserFacts], ChannelAccess]:
+        self, team_id: str, organizer_id: str, form: PanelForm
+    ) -> tuple[Rubric, list[UserFacts], ChannelAccess, str | None]:
         """Every problem with the form at once, by modal block; asks Slack about people and
-        the channel, both at once and within the time the ack allows (else SlackUnavailable:
-        the person submits again)."""
+        the channel, all at once and within the time the ack allows (else SlackUnavailable:
+        the person submits again). Also the organizer's time zone, for their quiet hours."""
         slack = self.deps.slack
         channel_id = form.channel_id
-        facts, asked_access = slack.in_time(
+        facts, asked_access, organizer = slack.in_time(
             lambda: _people(slack, team_id, form.panelist_ids),
             lambda: slack.channel_access(team_id, channel_id) if channel_id else None,
+            lambda: slack.user(team_id, organizer_id),
         )
         errors = rules.panel_request_errors(
             rules.PanelRequest(
@@ -155,11 +163,11 @@ class RoundService:
             errors["channel"] = problem
         if errors or rubric is None or access is None:
             raise InvalidInput({FORM_BLOCKS.get(k, k): v for k, v in errors.items()})
-        return rubric, facts, access
+        return rubric, facts, access, (organizer or {}).get("tz") or None
 
     def for_organizer(self, team_id: str, user_id: str, round_id: int) -> RoundSnapshot:
         with self.deps.db.read() as session:
-            rnd = _organized(session, team_id, user_id, round_id, lock=False)
+            rnd = organized_round(session, team_id, user_id, round_id, lock=False)
             if rnd.status != Status.OPEN:
                 raise RoundNotOpen(PANEL_FROZEN)
             return snapshot(session, rnd)
@@ -167,10 +175,10 @@ class RoundService:
     def close(self, team_id: str, user_id: str, round_id: int) -> Changed:
         now = self.deps.now()
         with self.deps.db.transaction() as session:
-            rnd = _organized(session, team_id, user_id, round_id, lock=True)
+            rnd = organized_round(session, team_id, user_id, round_id, lock=True)
             if rnd.status not in Status.ACCEPTING_FEEDBACK:
                 raise RoundNotOpen(f"This round is already {rnd.status}.")
-            claimed = queries.claim_summary(session, rnd.id, now)
+            claimed = claim_summary(session, rnd, now)
             rnd.status = Status.CLOSED
             rnd.closed_at = now
             session.flush()
@@ -178,7 +186,7 @@ class RoundService:
 
     def cancel(self, team_id: str, user_id: str, round_id: int) -> Changed:
         with self.deps.db.transaction() as session:
-            rnd = _organized(session, team_id, user_id, round_id, lock=True)
+            rnd = organized_round(session, team_id, user_id, round_id, lock=True)
             if rnd.status != Status.OPEN:
                 raise RoundNotOpen(
                     "Only a round that is still collecting feedback can be cancelled; "
@@ -201,7 +209,7 @@ class RoundService:
             raise InvalidInput({"panelists": problem})
         now = self.deps.now()
         with self.deps.db.transaction() as session:
-            rnd = _organized(session, team_id, user_id, round_id, lock=True)
+            rnd = organized_round(session, team_id, user_id, round_id, lock=True)
             if rnd.status != Status.OPEN:
                 raise RoundNotOpen(PANEL_FROZEN)
             by_user = {p.user_id: p for p in rnd.panelists}
@@ -223,6 +231,7 @@ class RoundService:
                     row.removed_at = None
             for uid in removed:
                 by_user[uid].removed_at = now
+            refocused = complete_focus(rnd)
             session.flush()
             claimed = complete_if_all_in(session, rnd, now)
             added_ids = [f.user_id for f in added]
@@ -231,12 +240,14 @@ class RoundService:
             schedule_round(session, rnd, added_ids, now)
             # Those back on the panel already have a brief: it is refreshed, not resent.
             returning = [uid for uid in added_ids if uid in by_user]
+            # Those whose focus grew (someone left) see it in their brief.
+            refocused = [uid for uid in refocused if uid not in added_ids or uid in returning]
             return _changed(
                 session,
                 rnd,
                 now,
                 summary_claimed=claimed,
-                briefs_of=[*removed, *returning],
+                briefs_of=[*removed, *returning, *refocused],
                 added=tuple(added_ids),
                 removed=tuple(removed),
             )
@@ -263,6 +274,24 @@ def _changed(
     return Changed(snap, summary_claimed=summary_claimed, added=added, removed=removed)
 
 
+def complete_focus(rnd: Round) -> list[str]:
+    """After the panel changed: newcomers get a focus, and criteria left with too few
+    panelists (someone left) get more; what panelists already have is kept. A round from
+    before focus areas stays without them. Returns whose focus changed."""
+    active = [p for p in rnd.panelists if p.active]
+    if not any(p.focus for p in active):
+        return []
+    rubric = Rubric.from_data(rnd.rubric)
+    existing = {p.user_id: tuple(p.focus or ()) for p in active}
+    completed = propose_focus(rubric, [p.user_id for p in active], existing)
+    changed = []
+    for p in active:
+        if completed[p.user_id] != existing[p.user_id]:
+            p.focus = list(completed[p.user_id])
+            changed.append(p.user_id)
+    return changed
+
+
 def _people(slack: SlackGateway, team_id: str, user_ids: list[str]) -> list[UserFacts]:
     """Who they are, from Slack. More people than a panel holds (only a forged submission:
     Slack's picker stops at the limit) are refused for their number (rules.panelist_error)
@@ -272,7 +301,10 @@ def _people(slack: SlackGateway, team_id: str, user_ids: list[str]) -> list[User
     return slack.user_facts(team_id, user_ids)
 
 
-def _organized(session: Session, team_id: str, user_id: str, round_id: int, *, lock: bool) -> Round:
+def organized_round(
+    session: Session, team_id: str, user_id: str, round_id: int, *, lock: bool
+) -> Round:
+    """The round, if `user_id` organizes it (else NotAllowed, saying who does)."""
     rnd = find_round(session, team_id, round_id, lock=lock)
     if rnd.organizer_id != user_id:
         raise NotAllowed(f"Only the organizer, <@{rnd.organizer_id}>, can change this round.")

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from bot.domain.decision import DecisionVersion, Outcome
 from bot.domain.feedback import PanelistFeedback, draft_from_data
 from bot.domain.panel import PanelistState, RoundSnapshot
 from bot.domain.rubric import Rubric
 from storage import queries
-from storage.models import Feedback, Round
+from storage.models import Decision, Feedback, Round
 
 
 def snapshot(
@@ -34,12 +35,14 @@ def snapshot(
         status=rnd.status,
         questions=tuple((q.id, q.text) for q in rnd.questions),
         panelists=tuple(
-            PanelistState(p.user_id, p.display_name, p.user_id in submitted)
+            PanelistState(p.user_id, p.display_name, p.user_id in submitted, tuple(p.focus or ()))
             for p in rnd.panelists
             if p.active
         ),
         announcement_ts=rnd.announcement_ts,
         summary_ts=rnd.summary_ts,
+        decision=rnd.decision,
+        decided_at=rnd.decided_at,
     )
 
 
@@ -76,3 +79,22 @@ def _with_feedback(
         if p.active and p.user_id in rows
     ]
     return snapshot(None, rnd, set(rows)), feedback
+
+
+def decision_version(row: Decision) -> DecisionVersion:
+    return DecisionVersion(
+        version=row.version,
+        outcome=Outcome(row.outcome),
+        rationale=row.rationale,
+        change_reason=row.change_reason,
+        participants=tuple(row.participants or ()),
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+    )
+
+
+def decision_versions(session: Session, rnd: Round) -> tuple[DecisionVersion, ...]:
+    """Every version of the round's decision, oldest first."""
+    return tuple(
+        decision_version(row) for row in queries.decisions_of(session, rnd.team_id, rnd.id)
+    )

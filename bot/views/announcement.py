@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ConfirmObject
+from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject
 
+from bot.domain.decision import outcome_label
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
@@ -21,6 +22,21 @@ def candidate_line(r: RoundSnapshot) -> str:
 def progress_line(r: RoundSnapshot) -> str:
     done = ", ".join(mention(p.user_id) for p in r.panelists if p.submitted) or "nobody yet"
     return f"*{r.submitted_count} of {len(r.panelists)} submitted* · in: {done}"
+
+
+def decision_button(r: RoundSnapshot) -> ButtonElement:
+    """On the summary (and the organizer's nudge): record it, or change it once recorded."""
+    if r.decision:
+        return button("Change decision", ids.RECORD_DECISION, str(r.id))
+    return button("Record decision", ids.RECORD_DECISION, str(r.id), style="primary")
+
+
+def decision_line(r: RoundSnapshot) -> str | None:
+    """The announcement's line about the decision, once there is one."""
+    if not r.decision:
+        return None
+    when = f" · {date_token(r.decided_at)}" if r.decided_at else ""
+    return f":scales: *Decision:* {escape(outcome_label(r.decision))}{when} — see the thread"
 
 
 STATUS_LINE = {
@@ -45,6 +61,8 @@ def announcement(r: RoundSnapshot) -> Message:
         md(progress_line(r)),
         context(STATUS_LINE.get(r.status, r.status)),
     ]
+    if decided := decision_line(r):
+        blocks.append(md(decided))
     if r.status == Status.OPEN:
         blocks.append(organizer_controls(r))
     elif r.status == Status.COMPLETE:
@@ -71,4 +89,7 @@ def organizer_controls(r: RoundSnapshot) -> Block:
         confirm="Cancel round",
         deny="Keep it",
     )
-    return actions(button("Add / remove panelist", ids.EDIT_PANELISTS, str(r.id)), close, cancel)
+    buttons = [button("Add / remove panelist", ids.EDIT_PANELISTS, str(r.id))]
+    if r.focus_assigned and r.submitted_count == 0:  # fixed once feedback comes in
+        buttons.append(button("Focus areas", ids.FOCUS_AREAS, str(r.id)))
+    return actions(*buttons, close, cancel)

@@ -21,10 +21,7 @@ def brief(r: RoundSnapshot, user_id: str) -> Message:
             f"(your time)\n*Feedback due:* {date_token(r.due_at, BRIEF_TIME_FORMAT)}\n"
             f"*Organizer:* {mention(r.organizer_id)}"
         ),
-        md(
-            "*What to probe*\n"
-            + bullet_list([f"*{escape(c.name)}* — {escape(c.probe)}" for c in r.rubric.criteria])
-        ),
+        md("*What to probe*\n" + bullet_list(_probes(r, user_id))),
     ]
     if r.questions:
         blocks.append(
@@ -32,13 +29,28 @@ def brief(r: RoundSnapshot, user_id: str) -> Message:
         )
     blocks.append(brief_footer(r, user_id))
     if r.accepting_feedback:
+        focus = (
+            "Rate your focus criteria; the others you may rate or mark Not assessed. "
+            if r.focus_assigned
+            else ""
+        )
         blocks.append(
             context(
-                "Rate what you observed on the 1–4 scale; a Strong yes or Strong no needs "
-                "evidence. Nobody sees your feedback until the whole panel has submitted."
+                f"{focus}Rate what you observed on the 1–4 scale; a Strong yes or Strong no "
+                "needs evidence. Nobody sees your feedback until the whole panel has submitted."
             )
         )
     return message(f"You're on the interview panel for {escape(r.candidate_name)}", blocks)
+
+
+def _probes(r: RoundSnapshot, user_id: str) -> list[str]:
+    """Every criterion with what to probe; the panelist's focus areas first, marked."""
+    focus = r.focus_of(user_id) if r.focus_assigned and r.has_panelist(user_id) else ()
+    mine = [c for c in r.rubric.criteria if c.key in focus]
+    others = [c for c in r.rubric.criteria if c.key not in focus]
+    return [f"*{escape(c.name)}* (your focus) — {escape(c.probe)}" for c in mine] + [
+        f"*{escape(c.name)}* — {escape(c.probe)}" for c in others
+    ]
 
 
 def brief_footer(r: RoundSnapshot, user_id: str) -> Block:

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
 from bot.domain.calibration import MIN_ROUNDS, Interviewer
 from bot.domain.evidence import NudgeCounts
+from bot.domain.timeliness import Timeliness, duration_text
 from bot.text import escape, truncate
 from bot.views.common import Message, context, header, md, message
 from bot.views.comparison import (
@@ -33,7 +34,9 @@ EXPLANATION = (
     "Leniency: the mean of an interviewer's ratings minus the other panelists' mean on the "
     "same candidates and criteria. Calibrated comparisons adjust ratings of interviewers "
     f"with {MIN_ROUNDS}+ rounds. Notes pointed out: evidence notes the evidence rules "
-    "pointed out, of the criteria rated; kept: submitted again as written."
+    "pointed out, of the criteria rated; kept: submitted again as written. Feedback: the "
+    "median time from the interview's end to their submission; late: the share submitted "
+    "after the due time."
 )
 
 
@@ -81,14 +84,16 @@ def calibration_message(
     names: Mapping[str, str],
     agreement_by_role: Mapping[str, float | None],
     nudges: Mapping[str, NudgeCounts] | None = None,
+    timeliness: Mapping[str, Timeliness] | None = None,
 ) -> Message:
     """`names`: user id → display name (the user id is shown when missing).
     `agreement_by_role`: role name → Krippendorff's alpha, shown in the order given.
-    `nudges`: user id → their evidence notes and how many the rules pointed out."""
+    `nudges`: user id → their evidence notes and how many the rules pointed out.
+    `timeliness`: user id → how promptly they submit (— where unknown)."""
     ordered = sorted(interviewers, key=_sort_key)
 
     def render(level: _Level) -> list[Block]:
-        return _blocks(ordered, names, agreement_by_role, nudges or {}, level)
+        return _blocks(ordered, names, agreement_by_role, nudges or {}, timeliness or {}, level)
 
     blocks = fit(render, _LEVELS, TEXT_BUDGET)
     calibrated = sum(1 for i in interviewers if i.calibrated)
@@ -104,12 +109,13 @@ def _blocks(
     names: Mapping[str, str],
     agreement_by_role: Mapping[str, float | None],
     nudges: Mapping[str, NudgeCounts],
+    timeliness: Mapping[str, Timeliness],
     level: _Level,
 ) -> list[Block]:
     blocks: list[Block] = [header("Interviewer calibration"), context(EXPLANATION)]
     if ordered:
         shown = ordered[:INTERVIEWERS_SHOWN]
-        blocks.append(_table(shown, names, nudges, level.name_max))
+        blocks.append(_table(shown, names, nudges, timeliness, level.name_max))
         hidden = len(ordered) - len(shown)
         if hidden:
             blocks.append(
@@ -128,6 +134,7 @@ def _table(
     shown: Sequence[Interviewer],
     names: Mapping[str, str],
     nudges: Mapping[str, NudgeCounts],
+    timeliness: Mapping[str, Timeliness],
     name_max: int,
 ) -> TableBlock:
     head = [
@@ -137,11 +144,15 @@ def _table(
         "Disagrees with panel",
         "Calibrated?",
         "Notes pointed out",
+        "Feedback (median)",
+        "Late",
     ]
     rows = [head]
     for i in shown:
         name = (names.get(i.user_id) or "").strip() or i.user_id
         rate = NO_SCORE if i.disagreement_rate is None else f"{i.disagreement_rate:.0%}"
+        t = timeliness.get(i.user_id)
+        late = NO_SCORE if t is None or t.late_share is None else f"{t.late_share:.0%}"
         rows.append(
             [
                 truncate(name, name_max),
@@ -150,6 +161,8 @@ def _table(
                 rate,
                 _calibrated_text(i),
                 nudges_text(nudges.get(i.user_id)),
+                duration_text(t.median_after_interview) if t else NO_SCORE,
+                late,
             ]
         )
     right = {"align": "right"}
@@ -162,6 +175,8 @@ def _table(
             right,
             {"is_wrapped": False},
             {"is_wrapped": True},
+            right,
+            right,
         ],
     )
 

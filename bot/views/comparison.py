@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
 from bot.domain.calibration import MIN_ROUNDS
 from bot.domain.comparison import CandidateRow, Comparison, ThemeCount
+from bot.domain.decision import Outcome
 from bot.domain.rubric import Rubric
 from bot.text import escape, mention, truncate
 from bot.views import ids
@@ -36,6 +37,8 @@ from bot.views.digest import name_list
 
 ROWS_PER_PAGE = 99  # + the header row = Slack's 100-row table limit
 TABLE_COLUMNS_MAX = 20  # Slack's limit on a table's cells per row
+# Candidate, Overall, Recs, Flags, Doubts, Decision: besides one column per criterion.
+FIXED_COLUMNS = 6
 # Slack refuses a message whose blocks hold too much text (msg_blocks_too_long, reported
 # near 12,000 characters); table cells are counted too. Stay well below.
 TEXT_BUDGET = 9000
@@ -54,6 +57,13 @@ THEME_LABELS = {
     "other": "Other",
 }
 RECS_SHORT = {4: "SY", 3: "Y", 2: "N", 1: "SN"}
+# The decision column: short, the table is wide already.
+DECISIONS_SHORT: dict[str, str] = {
+    Outcome.ADVANCE: "Advance",
+    Outcome.ANOTHER_INTERVIEW: "Another interview",
+    Outcome.HOLD: "Hold",
+    Outcome.REJECT: "Reject",
+}
 
 
 @dataclass(frozen=True)
@@ -168,7 +178,7 @@ def comparison_message(c: Comparison, page: int = 0, state: str = "") -> Message
     """
     if len(state) > STATE_MAX:
         raise ValueError(f"state is {len(state)} characters; at most {STATE_MAX} fit a button")
-    if len(c.rubric.criteria) + 5 > TABLE_COLUMNS_MAX:
+    if len(c.rubric.criteria) + FIXED_COLUMNS > TABLE_COLUMNS_MAX:
         raise ValueError(f"{len(c.rubric.criteria)} criteria do not fit a Slack table")
     page = min(max(page, 0), pages(c) - 1)
     shown = c.rows[page * ROWS_PER_PAGE : (page + 1) * ROWS_PER_PAGE]
@@ -222,7 +232,8 @@ def _blocks(
             context(
                 f"Overall: the mean of the criterion means (1–4). Recs: {legend}. "
                 "Flags: split recommendation, a Strong no, criteria the panel disagrees on. "
-                f"Doubts: round-1 doubts not resolved. {partial}".rstrip()
+                "Doubts: round-1 doubts not resolved. Decision: the latest one recorded. "
+                f"{partial}".rstrip()
             )
         )
     blocks += [md(text) for text in _theme_texts(c.themes, themes)]
@@ -282,11 +293,12 @@ def _table(rubric: Rubric, rows: Sequence[CandidateRow], cells: _Cells) -> Table
         "Recs SY/Y/N/SN" if cells.compact else "Recs",
         "Flags",
         "Doubts",
+        "Decision",
     ]
     table = [head] + [_cells(rubric, row, cells) for row in rows]
     numbers: dict[str, Any] = {"align": "right"}
     settings = [{"is_wrapped": True}, *([numbers] * (1 + len(rubric.criteria)))]
-    settings += [{"is_wrapped": False}, {"is_wrapped": True}, numbers]
+    settings += [{"is_wrapped": False}, {"is_wrapped": True}, numbers, {"is_wrapped": True}]
     return TableBlock(
         rows=[[RawTextObject(text=cell) for cell in row] for row in table],
         column_settings=settings,
@@ -308,6 +320,7 @@ def _cells(rubric: Rubric, row: CandidateRow, cells: _Cells) -> list[str]:
         recs,
         _flags(rubric, row, cells.compact) or NO_SCORE,
         str(row.unresolved),
+        DECISIONS_SHORT.get(row.decision or "", NO_SCORE),
     ]
 
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain.decision import outcome_label
 from bot.domain.digest import Digest, FinishedRound, RoleRanking, flags
 from bot.domain.panel import RoundSnapshot
+from bot.domain.timeliness import RolePace, duration_text
 from bot.text import date_token, escape, mention, truncate
 from bot.views.common import (
     MESSAGE_BLOCKS_MAX,
@@ -137,6 +139,38 @@ def _finished_line(f: FinishedRound) -> Line:
     return Line(text)
 
 
+def _awaiting_line(f: FinishedRound) -> Line:
+    r = f.round
+    return Line(
+        f"• *{escape(r.candidate_name)}* · {escape(r.role_name)} · overall "
+        f"{score(f.summary.overall)} · finished {date_token(f.finished_at)} · "
+        f"organizer {mention(r.organizer_id)}"
+    )
+
+
+def _decided_line(f: FinishedRound) -> Line:
+    r = f.round
+    when = f" · {date_token(r.decided_at)}" if r.decided_at else ""
+    return Line(
+        f"• *{escape(r.candidate_name)}* · {escape(r.role_name)} · "
+        f"*{escape(outcome_label(r.decision))}*{when}"
+    )
+
+
+def _pace_line(p: RolePace) -> Line:
+    decided = (
+        f"summary → decision {duration_text(p.to_decision)} ({p.decided} decided)"
+        if p.decided
+        else "no decision yet"
+    )
+    rounds = f"{p.rounds} round{'' if p.rounds == 1 else 's'}"
+    return Line(
+        f"• *{escape(p.role_name)}* — interview → summary {duration_text(p.to_summary)} "
+        f"({rounds}) · {decided}",
+        rounds=p.rounds,
+    )
+
+
 def _ranking_lines(role: RoleRanking) -> list[Line]:
     lines = [Line(f"*{escape(role.role_name)}*", rounds=0)]
     for place, f in enumerate(role.rounds[:RANKED_PER_ROLE], start=1):
@@ -158,9 +192,16 @@ def digest_message(d: Digest) -> Message:
         ("*In flight*", [_in_flight_line(d, r) for r in d.in_flight], "Nothing in flight."),
         (finished_title, [_finished_line(f) for f in d.finished], "Nothing finished."),
     ]
+    if d.awaiting:
+        parts.append(("*Awaiting a decision*", [_awaiting_line(f) for f in d.awaiting], ""))
+    if d.decided:
+        decided_title = "*Decided since last digest*" if d.since else "*Decided*"
+        parts.append((decided_title, [_decided_line(f) for f in d.decided], ""))
     if d.rankings:
         lines = [line for role in d.rankings for line in _ranking_lines(role)]
         parts.append(("*Ranking by role*", lines, ""))
+    if d.paces:
+        parts.append(("*Pace by role* (medians)", [_pace_line(p) for p in d.paces], ""))
     fixed = sum(len(t) for t in ("Hiring digest", period))
     full = [
         _layout(title, lines, None) if lines else [f"{title}\n{nothing}"]

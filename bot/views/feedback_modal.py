@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import rules
 from bot.domain.feedback import (
+    Asked,
     Engagement,
     FeedbackDraft,
     QuestionAnswer,
@@ -35,7 +36,15 @@ LABEL_MAX = 2000
 HINT_MAX = 2000
 
 
-def feedback_modal(r: RoundSnapshot, existing: FeedbackDraft | None = None) -> dict[str, Any]:
+NOT_ASSESSED = "na"
+
+
+def feedback_modal(
+    r: RoundSnapshot, existing: FeedbackDraft | None = None, user_id: str | None = None
+) -> dict[str, Any]:
+    """`user_id`: whose modal it is; their focus criteria come first and must be rated, the
+    others may be marked Not assessed (without focus areas, every criterion is required)."""
+    focus = r.focus_of(user_id) if user_id and r.focus_assigned else ()
     blocks: list[Block] = [
         md(f"*{escape(r.candidate_name)}* · {escape(r.role_name)}"),
         context(
@@ -43,9 +52,21 @@ def feedback_modal(r: RoundSnapshot, existing: FeedbackDraft | None = None) -> d
             "A Strong yes or Strong no needs evidence. Sealed until the whole panel submits."
         ),
     ]
-    for criterion in r.rubric.criteria:
+    if focus:
+        names = ", ".join(c.name for c in r.rubric.criteria if c.key in focus)
+        blocks.append(
+            md(
+                f"*Your focus:* {escape(names)}. Rate these first. The other criteria: rate "
+                "what you observed, or mark them *Not assessed*."
+            )
+        )
+    ordered = [c for c in r.rubric.criteria if c.key in focus] + [
+        c for c in r.rubric.criteria if c.key not in focus
+    ]
+    for criterion in ordered:
         given = existing.rating_for(criterion.key) if existing else None
-        blocks += _criterion_inputs(criterion, given)
+        optional = bool(focus) and criterion.key not in focus
+        blocks += _criterion_inputs(criterion, given, optional, assessed=existing is None)
     if r.questions:
         blocks += [DividerBlock(), md("*Round-1 doubts*")]
         answers = {a.question_id: a for a in existing.question_answers} if existing else {}
@@ -61,6 +82,19 @@ def feedback_modal(r: RoundSnapshot, existing: FeedbackDraft | None = None) -> d
             optional=True,
             multiline=True,
             hint="Their questions tell you about motivation and two-way fit.",
+        ),
+        InputBlock(
+            block_id="asked",
+            label="Their questions",
+            optional=True,
+            element=RadioButtonsElement(
+                action_id="value",
+                options=[_option(a.value, a.label) for a in Asked],
+                initial_option=_option(existing.asked.value, existing.asked.label)
+                if existing and existing.asked
+                else None,
+            ),
+            hint="A follow-up goes on the organizer's checklist when the decision is made.",
         ),
         InputBlock(
             block_id="engagement",
@@ -104,19 +138,25 @@ def feedback_saved_modal(r: RoundSnapshot) -> dict[str, Any]:
     return notice_modal("Feedback saved", text)
 
 
-def _criterion_inputs(criterion: Criterion, given: Rating | None) -> list[Block]:
+def _criterion_inputs(
+    criterion: Criterion, given: Rating | None, optional: bool = False, assessed: bool = True
+) -> list[Block]:
+    """`optional`: not one of the panelist's focus areas, so Not assessed is offered (and
+    preselected when their earlier feedback left it so; `assessed` is True for a first
+    submission, where nothing is preselected)."""
+    options = [_scale_option(n, criterion.anchor(n)) for n in (4, 3, 2, 1)]
+    initial = _scale_option(given.rating, criterion.anchor(given.rating)) if given else None
+    if optional:
+        options.append(_option(NOT_ASSESSED, "Not assessed"))
+        if given is None and not assessed:
+            initial = options[-1]
     return [
         InputBlock(
             block_id=f"rating:{criterion.key}",
             label=truncate(criterion.name, LABEL_MAX),
             hint=truncate(criterion.probe, HINT_MAX),
-            element=RadioButtonsElement(
-                action_id="value",
-                options=[_scale_option(n, criterion.anchor(n)) for n in (4, 3, 2, 1)],
-                initial_option=_scale_option(given.rating, criterion.anchor(given.rating))
-                if given
-                else None,
-            ),
+            optional=optional,
+            element=RadioButtonsElement(action_id="value", options=options, initial_option=initial),
         ),
         text_input(
             f"evidence:{criterion.key}",
@@ -184,12 +224,16 @@ def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
     engagement = None
     with contextlib.suppress(ValueError):
         engagement = Engagement(selected(values, "engagement"))
+    asked = None
+    with contextlib.suppress(ValueError):
+        asked = Asked(selected(values, "asked"))
     return FeedbackDraft(
         ratings=tuple(ratings),
         recommendation=_scale_value(selected(values, "recommendation")),
         question_answers=tuple(answers),
         candidate_questions=text_value(values, "candidate_questions"),
         engagement=engagement,
+        asked=asked,
     )
 
 

@@ -55,7 +55,8 @@ def forget_modal(plan: ErasurePlan) -> dict[str, Any]:
     blocks.append(
         md(
             "Erasing deletes these rounds with every panelist's ratings, notes and "
-            f"recommendation, the reminders still due, {messages}."
+            f"recommendation, the decision and its earlier versions, the reminders still due, "
+            f"{messages}."
         )
     )
     blocks.append(

@@ -29,14 +29,18 @@ showing you what (whoever organized all their panels, or a workspace admin).
 • `/panel help` — this message.
 
 *How a round goes*
-1. Each panelist gets a brief in a DM with a *Give feedback* button.
-2. Feedback is a 1–4 rating per criterion (Strong no · No · Yes · Strong yes) with evidence, \
-the round-1 doubts, what the candidate asked, and a recommendation. A note that gives a \
-verdict instead of what you saw, or words about who the candidate is (age, family, origin, \
+1. Each panelist gets a brief in a DM with their focus areas and a *Give feedback* button.
+2. Feedback is a 1–4 rating per criterion (Strong no · No · Yes · Strong yes) with evidence \
+(the focus areas required, the rest may be *Not assessed*), the round-1 doubts, what the \
+candidate asked (answered, or needing a follow-up), and a recommendation. A note that gives \
+a verdict instead of what you saw, or words about who the candidate is (age, family, origin, \
 looks…), is pointed out once when you submit: edit it, or submit again to keep it.
 3. Nobody — the organizer included — sees any feedback until everyone has submitted.
-4. Then one summary lands in the hiring channel, in the announcement's thread.
-On the announcement the organizer can *Close now*, *Cancel round* or *Add / remove panelist*."""
+4. Then one summary lands in the announcement's thread: the debrief's agenda.
+5. After the debrief the organizer uses *Record decision* on the summary; a decision \
+against the aggregate must say why. It closes the round; the follow-ups come in a DM.
+On the announcement the organizer can *Close now*, *Cancel round*, *Add / remove \
+panelist* or change the *Focus areas* (until feedback comes in)."""
 
 
 def unknown_command_message(verb: str) -> Message:

@@ -10,6 +10,8 @@ PANELISTS = "panel_panelists"
 NOTES = "panel_notes"
 NOTICE = "panel_notice"
 FORGET = "panel_forget"
+DECISION = "panel_decision"
+FOCUS = "panel_focus"
 
 # Buttons (action ids)
 GIVE_FEEDBACK = "give_feedback"
@@ -37,3 +39,6 @@ COMPARE_PAGE = (COMPARE_PAGE_PREV, COMPARE_PAGE_NEXT)
 COMPARE_CALIBRATED = "compare_calibrated"
 RUBRIC_PICK = "rubric_pick"
 EXPORT_PICK = "export_pick"
+# After the summary: the organizer's decision
+RECORD_DECISION = "record_decision"
+FOCUS_AREAS = "focus_areas"

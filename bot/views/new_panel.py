@@ -21,7 +21,7 @@ from bot.domain import rules
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
 from bot.text import escape
 from bot.views import ids
-from bot.views.common import context, md, modal, text_input
+from bot.views.common import context, md, modal, pack_sections, text_input
 from bot.views.state import (
     datetime_value,
     selected,
@@ -183,8 +183,12 @@ def parse_new_panel(values: dict[str, dict[str, Any]]) -> PanelForm:
 
 
 def panel_started_modal(
-    candidate: str, thin_criteria: list[str], public_channel: str | None = None
+    candidate: str,
+    thin_criteria: list[str],
+    public_channel: str | None = None,
+    focus: list[str] | None = None,
 ) -> dict[str, Any]:
+    """`focus`: the proposed focus areas, one mrkdwn line per panelist (focus_lines)."""
     text = (
         f"The panel for *{escape(candidate)}* is set up. Each panelist gets the brief in a DM "
         "now, and the hiring channel sees the progress."
@@ -198,6 +202,15 @@ def panel_started_modal(
                 "*Add / remove panelist* on the announcement."
             )
         )
+    if focus:
+        blocks += [
+            md(text)
+            for text in pack_sections(
+                "*Focus areas* — each criterion has two panelists on it. Change them with "
+                "*Focus areas* on the announcement until the first feedback comes in.",
+                focus,
+            )
+        ]
     if public_channel:
         blocks.append(
             context(

@@ -29,7 +29,7 @@ def notes_modal(r: RoundSnapshot, feedback: list[PanelistFeedback], page: int) -
     for criterion in r.rubric.criteria:
         rating = f.draft.rating_for(criterion.key)
         if rating is None:
-            blocks.append(md(f"*{escape(criterion.name)}* — not rated"))
+            blocks.append(md(f"*{escape(criterion.name)}* — not assessed"))
             continue
         evidence = escape(rating.evidence) if rating.evidence else "_no evidence given_"
         blocks.append(md(f"*{escape(criterion.name)}* — {scale_label(rating.rating)}\n{evidence}"))

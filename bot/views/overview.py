@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
+from bot.domain.decision import outcome_label
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
+from bot.views.announcement import decision_button
 from bot.views.brief import feedback_button
 from bot.views.common import Message, button, context, header, md, message
 
@@ -22,6 +24,13 @@ class Overview:
     owed: list[RoundSnapshot]  # I sit on it and have not submitted
     editable: list[RoundSnapshot]  # I submitted; I can still edit
     organized: list[RoundSnapshot]
+    # Finished rounds I organize: no decision yet, and decided in the last 30 days.
+    awaiting_decision: list[RoundSnapshot] = field(default_factory=list)
+    decided: list[RoundSnapshot] = field(default_factory=list)
+
+    @property
+    def anything(self) -> bool:
+        return any((self.owed, self.editable, self.organized, self.awaiting_decision, self.decided))
 
 
 def _round_line(r: RoundSnapshot) -> str:
@@ -57,7 +66,27 @@ def overview_blocks(o: Overview) -> list[Block]:
         blocks.append(md(f"*Rounds you organize ({len(o.organized)})*"))
         for r in o.organized[:MAX_ITEMS_PER_GROUP]:
             blocks.append(md(f"{_round_line(r)}\n{_progress(r)} · in <#{r.channel_id}>"))
-    hidden = sum(max(0, len(g) - MAX_ITEMS_PER_GROUP) for g in (o.owed, o.editable, o.organized))
+    if o.awaiting_decision:
+        blocks.append(md(f"*Awaiting your decision ({len(o.awaiting_decision)})*"))
+        for r in o.awaiting_decision[:MAX_ITEMS_PER_GROUP]:
+            blocks.append(
+                md(
+                    f"{_round_line(r)}\nSummary in <#{r.channel_id}>",
+                    accessory=decision_button(r),
+                )
+            )
+    if o.decided:
+        blocks.append(md("*Decided recently*"))
+        for r in o.decided[:MAX_ITEMS_PER_GROUP]:
+            when = f" · {date_token(r.decided_at)}" if r.decided_at else ""
+            blocks.append(
+                md(
+                    f"{_round_line(r)}\n*{escape(outcome_label(r.decision))}*{when}",
+                    accessory=decision_button(r),
+                )
+            )
+    groups = (o.owed, o.editable, o.organized, o.awaiting_decision, o.decided)
+    hidden = sum(max(0, len(g) - MAX_ITEMS_PER_GROUP) for g in groups)
     if hidden:
         blocks.append(context(f"…and {hidden} more."))
     return blocks
@@ -66,7 +95,7 @@ def overview_blocks(o: Overview) -> list[Block]:
 def status_message(o: Overview) -> Message:
     blocks: list[Block] = (
         overview_blocks(o)
-        if o.owed or o.editable or o.organized
+        if o.anything
         else [md("You have no open panels. Start one with `/panel new`.")]
     )
     return message(f"You owe feedback on {len(o.owed)} panel(s).", blocks)

@@ -35,6 +35,16 @@ def selected(values: StateValues, block_id: str) -> str:
     return ""
 
 
+def selected_values(values: StateValues, block_id: str) -> list[str]:
+    """The values of a multi_static_select's chosen options."""
+    options = field(values, block_id).get("selected_options")
+    if not isinstance(options, list):
+        return []
+    return [
+        str(o["value"]) for o in options if isinstance(o, dict) and isinstance(o.get("value"), str)
+    ]
+
+
 def selected_users(values: StateValues, block_id: str) -> list[str]:
     users = field(values, block_id).get("selected_users")
     if not isinstance(users, list):

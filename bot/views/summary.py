@@ -8,10 +8,11 @@ from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 from bot.domain.feedback import Engagement, PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE
+from bot.domain.rules import MIN_RATERS_PER_CRITERION
 from bot.domain.stats import CriterionStats, PanelSummary
 from bot.text import escape, mention, truncate
 from bot.views import ids
-from bot.views.announcement import candidate_line
+from bot.views.announcement import candidate_line, decision_button
 from bot.views.common import (
     SECTION_TEXT_MAX,
     Message,
@@ -22,7 +23,9 @@ from bot.views.common import (
     header,
     md,
     message,
+    pack_sections,
 )
+from bot.views.digest import name_list
 
 # Slack refuses a message whose blocks hold too much text in all (msg_blocks_too_long, an
 # undocumented limit reported near 12,000 characters). Twelve panelists' full answers would
@@ -30,6 +33,10 @@ from bot.views.common import (
 # notes the panelists' answers).
 ASKED_SHOWN = 200
 DOUBT_SHOWN = 160
+# Who rated high and low, who gave a Strong no: a few names, each cut short. Twelve long
+# names on every line would take the message past Slack's limit on text.
+NAMES_SHOWN = 3
+NAME_SHOWN = 24
 
 
 def score(value: float | None) -> str:
@@ -55,32 +62,39 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
             )
         )
     split = "  :warning: *split recommendation*" if s.recommendation_disagreement else ""
+    # The debrief's agenda, in its order: the aggregate; where the panel disagreed and who
+    # to hear from; any Strong no and whose evidence it is; the doubts still open; what to
+    # get back to the candidate about. The evidence itself stays behind See all notes.
     blocks.append(
         md(
             f"*Overall {score(s.overall)} / 4* from {s.submitted} of {len(r.panelists)} "
             f"panelists\n*Recommendations:* {tally_line(s)}{split}"
         )
     )
-    if s.strong_no_from:
-        names = ", ".join(escape(n) for n in s.strong_no_from)
-        blocks.append(md(f":octagonal_sign: *Strong no* from {names} — discuss before deciding."))
-    blocks.append(md("*Per criterion*\n" + bullet_list([_criterion_line(c) for c in s.criteria])))
-    if feedback:
-        blocks.append(ratings_table(r, feedback))
+    blocks += [md(t) for t in _disagreement_texts(s)]
+    if strong_no := _strong_no_text(s):
+        blocks.append(md(strong_no))
     if r.questions:
         blocks.append(md(_questions_text(s)))
+    blocks += [md(t) for t in follow_up_texts(s)]
+    lines = [_criterion_line(c, s.submitted) for c in s.criteria]
+    blocks.append(md("*Per criterion*\n" + bullet_list(lines)))
+    if feedback:
+        blocks.append(ratings_table(r, feedback))
     blocks += _candidate_questions(s)
     blocks.append(
         actions(
             button("See all notes", ids.SEE_NOTES, str(r.id)),
             button("Compare with other candidates", ids.COMPARE_ROLE, str(r.id)),
+            decision_button(r),
         )
     )
     state = "Closed" if r.status == Status.CLOSED else "Complete"
     blocks.append(
         context(
-            f"{state}. Every criterion weighs the same in the overall score. Disagreement: "
-            "a spread of 2+ points, or yes and no votes together."
+            f"{state}. Every criterion weighs the same in the overall score; one left not "
+            "assessed counts as missing, never as a rating. Disagreement: a spread of 2+ "
+            "points, or yes and no votes together."
         )
     )
     text = (
@@ -90,12 +104,62 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
     return message(text, blocks)
 
 
-def _criterion_line(c: CriterionStats) -> str:
+def _name(name: str) -> str:
+    return escape(truncate(name, NAME_SHOWN))
+
+
+def _people(rated: tuple[tuple[str, int], ...]) -> str:
+    return name_list([f"{_name(name)} ({rating})" for name, rating in rated], NAMES_SHOWN)
+
+
+def _disagreement_texts(s: PanelSummary) -> list[str]:
+    """Each criterion the panel disagreed on, naming who rated high and who rated low; and
+    the recommendation when it is split, naming who said yes and who said no."""
+    lines = [
+        f"• *{escape(c.name)}* — high: {_people(c.high)}; low: {_people(c.low)}" for c in s.flagged
+    ]
+    if s.recommendation_disagreement:
+        yes = tuple((n, rec) for n, rec in s.recommendations if rec >= 3)
+        no = tuple((n, rec) for n, rec in s.recommendations if rec <= 2)
+        lines.append(f"• *Recommendation* — yes: {_people(yes)}; no: {_people(no)}")
+    if not lines:
+        return []
+    return pack_sections("*Where the panel disagreed* — start the debrief here", lines)
+
+
+def _strong_no_text(s: PanelSummary) -> str | None:
+    """Any Strong no, and who holds its evidence (in See all notes)."""
+    parts = []
+    if s.strong_no_from:
+        names = name_list([_name(n) for n in s.strong_no_from], NAMES_SHOWN)
+        parts.append(f"recommended by {names}")
+    rated = [f"{escape(c)} by {_name(n)}" for n, c in s.strong_no_ratings]
+    if rated:
+        parts.append("given on " + name_list(rated, NAMES_SHOWN))
+    if not parts:
+        return None
+    return (
+        f":octagonal_sign: *Strong no* {'; '.join(parts)} — hear their evidence (See all notes) "
+        "before deciding."
+    )
+
+
+def _criterion_line(c: CriterionStats, submitted: int) -> str:
+    """Mean, spread and how many rated it (the others marked it not assessed); fewer than
+    two ratings is one opinion, not a measurement, and is flagged."""
+    thin = (
+        f"  :warning: rated by fewer than {MIN_RATERS_PER_CRITERION}"
+        if len(c.ratings) < MIN_RATERS_PER_CRITERION
+        else ""
+    )
     if c.mean is None:
-        return f"*{escape(c.name)}* — no ratings"
+        return f"*{escape(c.name)}* — no ratings{thin}"
     flag = "  :warning: disagreement" if c.disagreement else ""
     veto = "  :octagonal_sign: a Strong no" if 1 in c.ratings else ""
-    return f"*{escape(c.name)}* — mean {score(c.mean)} · spread {c.spread}{flag}{veto}"
+    rated = f"rated by {len(c.ratings)} of {submitted}"
+    return (
+        f"*{escape(c.name)}* — mean {score(c.mean)} · spread {c.spread} · {rated}{flag}{veto}{thin}"
+    )
 
 
 def ratings_table(r: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBlock:
@@ -122,11 +186,26 @@ def _questions_text(s: PanelSummary) -> str:
     return "*Round-1 doubts still open*\n" + bullet_list(lines)
 
 
+def follow_up_lines(s: PanelSummary, bullet: str = "•") -> list[str]:
+    """The candidate's questions a panelist marked as needing a follow-up, one a line."""
+    return [
+        f"{bullet} _{escape(cq.panelist)}_: {escape(truncate(cq.asked, ASKED_SHOWN))}"
+        for cq in s.follow_ups
+    ]
+
+
+def follow_up_texts(s: PanelSummary) -> list[str]:
+    """Section texts listing the follow-ups (none when there are none)."""
+    lines = follow_up_lines(s)
+    return pack_sections("*The candidate's questions needing a follow-up*", lines) if lines else []
+
+
 def _candidate_questions(s: PanelSummary) -> list[Block]:
-    if not s.candidate_questions:
+    answered = [cq for cq in s.candidate_questions if not cq.follow_up]
+    if not answered:
         return []
     entries = []
-    for cq in s.candidate_questions:
+    for cq in answered:
         engagement = engagement_note(cq.engagement)
         asked = truncate(cq.asked, ASKED_SHOWN)
         entries.append(f"_{escape(cq.panelist)}_{engagement}: {escape(asked)}")

@@ -1,7 +1,7 @@
 """Evidence nudges: what the rules pointed out (counts only), and a workspace's own rules
 
 Revision ID: 0006
-Revises: 0004 (to be re-chained after 0005, issue 13's decisions, when both are merged)
+Revises: 0005
 Create Date: 2026-12-06 10:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

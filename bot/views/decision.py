@@ -1,0 +1,237 @@
+"""The decision: the modal the organizer records it in (with the numbers it goes with or
+against), the message each version posts in the summary's thread, and the announcement's
+line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    Block,
+    DividerBlock,
+    InputBlock,
+    Option,
+    PlainTextObject,
+    RadioButtonsElement,
+    UserMultiSelectElement,
+)
+
+from bot.domain.decision import (
+    MAX_PARTICIPANTS,
+    RATIONALE_MAX,
+    REASON_MAX,
+    DecisionForm,
+    DecisionVersion,
+    Outcome,
+    against_aggregate,
+    engage_rule,
+    outcome_of,
+)
+from bot.domain.panel import RoundSnapshot
+from bot.domain.stats import PanelSummary
+from bot.text import date_token, escape, mention, truncate
+from bot.views import ids
+from bot.views.announcement import candidate_line, decision_button
+from bot.views.common import (
+    Message,
+    actions,
+    context,
+    md,
+    message,
+    modal,
+    notice_modal,
+    pack_sections,
+    text_input,
+)
+from bot.views.state import StateValues, selected, selected_users, text_value
+from bot.views.summary import follow_up_lines, follow_up_texts, score, tally_line
+
+VERSION_SHOWN = 300  # characters of an earlier version's rationale in the modal
+VERSIONS_SHOWN = 20  # the latest ones; a modal holds 100 blocks
+
+
+def decision_modal(
+    r: RoundSnapshot, s: PanelSummary, versions: Sequence[DecisionVersion]
+) -> dict[str, Any]:
+    latest = versions[-1] if versions else None
+    blocks: list[Block] = [
+        md(candidate_line(r)),
+        md(
+            f"*Overall {score(s.overall)} / 4* from {s.submitted} of {len(r.panelists)} "
+            f"panelists\n*Recommendations:* {tally_line(s)}"
+        ),
+    ]
+    for outcome in (Outcome.ADVANCE, Outcome.REJECT):
+        if reasons := against_aggregate(outcome, s):
+            blocks.append(
+                md(
+                    f":warning: *{outcome.label}* would go against the panel's aggregate: "
+                    f"{escape('; '.join(reasons))}. To decide so, "
+                    f"{escape(engage_rule(r.rubric))}."
+                )
+            )
+    blocks += [md(t) for t in follow_up_texts(s)]
+    if versions:
+        shown = versions[-VERSIONS_SHOWN:]
+        earlier = len(versions) - len(shown)
+        tail = f"…and {earlier} earlier (every version is in the thread)" if earlier else None
+        lines = [_version_line(v) for v in shown]
+        blocks += [md(t) for t in pack_sections("*Decided so far*", lines, tail)]
+    blocks += [DividerBlock(), *_inputs(r, latest)]
+    blocks.append(
+        context(
+            "Recording the decision closes the round: feedback can no longer change and "
+            "reminders stop. Each version is posted in the summary's thread and kept."
+        )
+    )
+    title = "Change decision" if latest else "Record decision"
+    metadata = {"round": r.id, "version": len(versions)}
+    return modal(ids.DECISION, title, blocks, submit="Record", metadata=metadata)
+
+
+def _inputs(r: RoundSnapshot, latest: DecisionVersion | None) -> list[Block]:
+    participants = list(latest.participants) if latest else [r.organizer_id]
+    if not latest:
+        participants += [p.user_id for p in r.panelists if p.user_id != r.organizer_id]
+    inputs: list[Block] = [
+        InputBlock(
+            block_id="outcome",
+            label="Decision",
+            element=RadioButtonsElement(
+                action_id="value",
+                options=[_option(o) for o in Outcome],
+                initial_option=_option(latest.outcome) if latest else None,
+            ),
+        ),
+        text_input(
+            "rationale",
+            "Rationale",
+            RATIONALE_MAX,
+            initial=latest.rationale if latest else None,
+            multiline=True,
+            hint="Why, in terms of the evidence: the criteria, the ratings, what was observed.",
+        ),
+        InputBlock(
+            block_id="participants",
+            label="Who took part in the debrief",
+            element=UserMultiSelectElement(
+                action_id="value",
+                initial_users=participants[:MAX_PARTICIPANTS],
+                max_selected_items=MAX_PARTICIPANTS,
+            ),
+        ),
+    ]
+    if latest:
+        inputs.append(
+            text_input(
+                "change_reason",
+                "Why does the decision change?",
+                REASON_MAX,
+                hint="Kept with the new version; the earlier ones stay as they were.",
+            )
+        )
+    return inputs
+
+
+def _option(outcome: Outcome) -> Option:
+    return Option(value=outcome.value, text=PlainTextObject(text=outcome.label))
+
+
+def _version_line(v: DecisionVersion) -> str:
+    line = (
+        f"• v{v.version} *{v.outcome.label}* · {mention(v.decided_by)} · "
+        f"{date_token(v.decided_at)} — {escape(truncate(v.rationale, VERSION_SHOWN))}"
+    )
+    if v.change_reason:
+        line += f"\n   _changed because:_ {escape(truncate(v.change_reason, VERSION_SHOWN))}"
+    return line
+
+
+def parse_decision(values: StateValues) -> DecisionForm:
+    """Read the modal back; unknown or forged values read as missing."""
+    return DecisionForm(
+        outcome=outcome_of(selected(values, "outcome")),
+        rationale=text_value(values, "rationale"),
+        participants=tuple(dict.fromkeys(selected_users(values, "participants"))),
+        change_reason=text_value(values, "change_reason"),
+    )
+
+
+def decision_message(
+    r: RoundSnapshot,
+    v: DecisionVersion,
+    previous: DecisionVersion | None,
+    s: PanelSummary,
+) -> Message:
+    """One version, posted in the summary's thread."""
+    head = (
+        f":scales: *Decision on {escape(r.candidate_name)}: {v.outcome.label}* — "
+        f"recorded by {mention(v.decided_by)} {date_token(v.decided_at)}"
+    )
+    if previous is not None:
+        reason = escape(v.change_reason or "")
+        head += f"\n*Changed* from {previous.outcome.label} (version {previous.version}): {reason}"
+    blocks: list[Block] = [
+        md(head),
+        md(f"*Rationale*\n{escape(v.rationale)}"),
+        md("*Debrief:* " + (", ".join(mention(u) for u in v.participants) or "—")),
+    ]
+    if reasons := against_aggregate(v.outcome, s):
+        blocks.append(
+            context(
+                f":warning: Against the panel's aggregate ({escape('; '.join(reasons))}); "
+                "the rationale says why."
+            )
+        )
+    blocks.append(context(f"Version {v.version}. Every version of the decision stays here."))
+    text = f"Decision on {escape(r.candidate_name)}: {v.outcome.label}"
+    return message(text, blocks)
+
+
+def decision_recorded_modal(
+    r: RoundSnapshot, v: DecisionVersion, follow_ups: int = 0
+) -> dict[str, Any]:
+    changed = "changed to" if v.version > 1 else "recorded:"
+    text = (
+        f"Decision on *{escape(r.candidate_name)}* {changed} *{v.outcome.label}*. It is "
+        "posted in the summary's thread and shown on the announcement. The round is closed: "
+        "feedback can no longer change, and reminders have stopped."
+    )
+    if follow_ups and v.version == 1:
+        what = "question" if follow_ups == 1 else f"{follow_ups} questions"
+        text += (
+            f"\n\nThe candidate's {what} needing a follow-up "
+            f"{'is' if follow_ups == 1 else 'are'} in your DM as a checklist."
+        )
+    return notice_modal("Decision recorded", text)
+
+
+def follow_ups_message(r: RoundSnapshot, s: PanelSummary, v: DecisionVersion) -> Message:
+    """To the organizer once the decision is recorded: what the candidate still needs an
+    answer to, as a checklist to close the loop."""
+    intro = (
+        f"You recorded *{v.outcome.label}* for {candidate_line(r)}. The panel noted questions "
+        "from the candidate that still need an answer: get back to them."
+    )
+    blocks: list[Block] = [md(intro)]
+    blocks += [md(t) for t in pack_sections("*Follow-ups*", follow_up_lines(s, bullet="☐"))]
+    blocks.append(context("Who noted each question is named, so you know whom to ask."))
+    n = len(s.follow_ups)
+    text = (
+        f"Follow-ups for {escape(r.candidate_name)}: {n} question{'' if n == 1 else 's'} to answer"
+    )
+    return message(text, blocks)
+
+
+def decision_nudge_message(r: RoundSnapshot, finished_at: datetime) -> Message:
+    """To the organizer of a finished round with no decision, once a business day."""
+    text = (
+        f"The panel on {candidate_line(r)} finished {date_token(finished_at)} and no decision "
+        "is recorded yet. After the debrief, record it: Advance, Another interview, Hold or "
+        "Reject, and why."
+    )
+    blocks: list[Block] = [md(text), actions(decision_button(r))]
+    blocks.append(context("You'll be reminded each working day until the decision is in."))
+    return message(f"No decision yet on {escape(r.candidate_name)}", blocks)
