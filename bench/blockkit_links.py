@@ -28,8 +28,16 @@ from bot.views.brief import brief
 from bot.views.calibration import calibration_message
 from bot.views.common import Message
 from bot.views.comparison import comparison_message
+from bot.views.decision import (
+    decision_message,
+    decision_modal,
+    decision_nudge_message,
+    decision_recorded_modal,
+    follow_ups_message,
+)
 from bot.views.digest import digest_message
 from bot.views.feedback_modal import feedback_modal, feedback_saved_modal
+from bot.views.focus_modal import focus_modal, focus_saved_modal
 from bot.views.forget import erased_modal, forget_modal, looking_up_modal
 from bot.views.help import help_message, unknown_command_message
 from bot.views.new_panel import new_panel_modal, panel_started_modal
@@ -110,6 +118,27 @@ SECTIONS: tuple[tuple[str, tuple[Sample, ...]], ...] = (
                lambda: summary_message(s.COMPLETE, s.summary(), s.FEEDBACK)),
         Sample("All notes", "modal: *See all notes* on the summary (hiring channel members)",
                "notes.notes_modal", lambda: notes_modal(*NOTES)),
+    )),
+    ("After the summary: focus areas and the decision", (
+        Sample("Focus areas", "modal: *Focus areas* on the announcement (organizer), until "
+               "feedback comes in", "focus_modal.focus_modal", lambda: focus_modal(s.OPEN)),
+        Sample("Focus areas saved", "the same modal after *Save*",
+               "focus_modal.focus_saved_modal", lambda: focus_saved_modal(s.OPEN)),
+        Sample("Record decision", "modal: *Record decision* on the summary (organizer)",
+               "decision.decision_modal",
+               lambda: decision_modal(s.COMPLETE, s.summary(), s.decisions()[:1])),
+        Sample("Decision recorded", "the same modal after *Record*",
+               "decision.decision_recorded_modal",
+               lambda: decision_recorded_modal(s.COMPLETE, s.decisions()[0], 1)),
+        Sample("Decision", "summary's thread, each version of the decision",
+               "decision.decision_message",
+               lambda: decision_message(s.COMPLETE, *reversed(s.decisions()), s.summary())),
+        Sample("Follow-ups", "organizer's DM with the first decision",
+               "decision.follow_ups_message",
+               lambda: follow_ups_message(s.COMPLETE, s.summary(), s.decisions()[0])),
+        Sample("Decision pending", "organizer's DM, two business days after the summary",
+               "decision.decision_nudge_message",
+               lambda: decision_nudge_message(s.COMPLETE, s.NOW)),
     )),
     ("Reminders", (
         Sample("Before the interview", "each panelist's DM, 30 minutes before",

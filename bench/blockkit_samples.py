@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.domain.calibration import Interviewer, agreement, calibrate
 from bot.domain.comparison import FinishedPanel, build_comparison, rated_of
+from bot.domain.decision import DecisionVersion, Outcome
 from bot.domain.digest import Digest, FinishedRound, build_digest
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
 from bot.domain.feedback import (
@@ -151,3 +152,25 @@ def erasure_plan() -> ErasurePlan:
 
 def erased() -> Erased:
     return Erased("Ada Lovelace", 1, 3, 3, 4, 9, 6, (HIRING,))
+
+
+def decisions() -> list[DecisionVersion]:
+    """A Hold after the debrief, then Advance once the references came in."""
+    first = DecisionVersion(
+        1,
+        Outcome.HOLD,
+        "Strong scenario and depth; Lena's doubt about on-call ownership is still open. "
+        "Waiting for references before deciding.",
+        None,
+        tuple(PANEL),
+        ORGANIZER,
+        NOW + timedelta(days=1),
+    )
+    second = replace(
+        first,
+        version=2,
+        outcome=Outcome.ADVANCE,
+        change_reason="References confirm they ran on-call for a team of eight.",
+        decided_at=NOW + timedelta(days=3),
+    )
+    return [first, second]

@@ -25,6 +25,7 @@ import pytest
 import bot.views
 from bot.domain import rules
 from bot.domain.calibration import Interviewer
+from bot.domain.decision import RATIONALE_MAX, REASON_MAX, DecisionVersion, Outcome
 from bot.domain.digest import build_digest
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
 from bot.domain.panel import RoundSnapshot, Status
@@ -36,8 +37,16 @@ from bot.views.brief import brief
 from bot.views.calibration import calibration_message
 from bot.views.common import Message, notice_modal
 from bot.views.comparison import ROWS_PER_PAGE, STATE_MAX, comparison_message, pages
+from bot.views.decision import (
+    decision_message,
+    decision_modal,
+    decision_nudge_message,
+    decision_recorded_modal,
+    follow_ups_message,
+)
 from bot.views.digest import digest_message
 from bot.views.feedback_modal import feedback_modal, feedback_saved_modal
+from bot.views.focus_modal import focus_modal, focus_saved_modal
 from bot.views.forget import erased_modal, forget_modal, looking_up_modal
 from bot.views.help import help_message, unknown_command_message
 from bot.views.new_panel import new_panel_modal, panel_started_modal
@@ -88,6 +97,42 @@ def summaries() -> Iterator[Payload]:
         feedback = worst_feedback(r)
         for given in (feedback, feedback[:1], []):  # everyone, one, nobody (closed early)
             yield summary_message(r, summarize(BIG, given, list(r.questions)), given)
+
+
+def worst_versions(count: int = 30) -> list[DecisionVersion]:
+    """Thirty versions of a decision, the longest hostile rationale and reason each, thirty
+    debrief participants."""
+    return [
+        DecisionVersion(
+            n,
+            list(Outcome)[n % len(Outcome)],
+            (EVIL * 100)[:RATIONALE_MAX],
+            (EVIL * 30)[:REASON_MAX] if n > 1 else None,
+            tuple(f"U{i:02d}" for i in range(30)),
+            "UORG",
+            NOW,
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def decided() -> Iterator[tuple[RoundSnapshot, Any, list[DecisionVersion]]]:
+    """A round, its summary and its decisions: every criterion split, every question a
+    follow-up; no decision yet, one, and thirty."""
+    for status in (Status.COMPLETE, Status.CLOSED):
+        r = a_round(status)
+        feedback = worst_feedback(r)
+        summary = summarize(BIG, feedback, list(r.questions))
+        for versions in ([], worst_versions(1), worst_versions()):
+            yield r, summary, versions
+
+
+def focused() -> Iterator[RoundSnapshot]:
+    """Every panelist on every criterion, and nobody on any."""
+    r = a_round(Status.OPEN, submitted=False)
+    keys = tuple(c.key for c in BIG.criteria)
+    yield replace(r, panelists=tuple(replace(p, focus=keys) for p in r.panelists))
+    yield replace(r, panelists=tuple(replace(p, focus=()) for p in r.panelists))
 
 
 def notes() -> Iterator[Payload]:
@@ -256,6 +301,21 @@ WORST: dict[str, Callable[[], Iterator[Payload]]] = {
     ),
     "rubric_modal.rubric_saved_modal": lambda: iter([rubric_saved_modal(ROLE, BIG)]),
     "summary.summary_message": summaries,
+    "decision.decision_modal": lambda: (decision_modal(r, s, v) for r, s, v in decided()),
+    "decision.decision_message": lambda: (
+        decision_message(r, v[-1], v[-2] if len(v) > 1 else None, s) for r, s, v in decided() if v
+    ),
+    "decision.decision_recorded_modal": lambda: (
+        decision_recorded_modal(r, v[-1], follow_ups=len(r.panelists)) for r, _, v in decided() if v
+    ),
+    "decision.follow_ups_message": lambda: (
+        follow_ups_message(r, s, v[-1]) for r, s, v in decided() if v
+    ),
+    "decision.decision_nudge_message": lambda: (
+        decision_nudge_message(r, NOW) for r, _, _ in decided()
+    ),
+    "focus_modal.focus_modal": lambda: map(focus_modal, focused()),
+    "focus_modal.focus_saved_modal": lambda: map(focus_saved_modal, focused()),
 }
 # The primitives every builder goes through (checked through the builders), and a reader of
 # submitted state that happens to return a dict.
