@@ -105,6 +105,8 @@ def give(
 
 
 ON_CALL_PAY = "Is on-call paid, and how often would I be on call?"
+# Ben's evidence for his Strong no: what he saw, so the evidence rules let it through.
+NO_DEPTH = "Could not say why the migration they led used the indexes it did."
 
 
 def split_panel(h: Harness) -> int:
@@ -119,7 +121,7 @@ def split_panel(h: Harness) -> int:
         "follow_up",
         ratings=(1, 2, 2, 2, 2),
         recommendation=1,
-        evidence="No depth shown.",
+        evidence=NO_DEPTH,
         asked=ON_CALL_PAY,
     )
     give(h, CY, not_assessed=("depth",), ratings=(2, 2, 2, 2, 2), recommendation=2)
@@ -152,7 +154,7 @@ def test_a_decision_against_the_aggregate_then_changed(harness: Harness) -> None
     ) in agenda
     assert "• *Recommendation* — yes: Ana Tanaka (3); no: Ben Miller (1), Cy Weber (2)" in agenda
     assert ":octagonal_sign: *Strong no* recommended by Ben Miller; given on Depth" in agenda
-    assert "No depth shown." not in agenda  # the evidence stays behind See all notes
+    assert NO_DEPTH not in agenda  # the evidence stays behind See all notes
     assert "*Depth of skills and experience* — mean 2.0 · spread 2 · rated by 2 of 3" in agenda
     assert "needing a follow-up*\n• _Ben Miller_: Is on-call paid" in agenda
     view = open_decision(h)
