@@ -403,3 +403,6 @@ SLACK_OAUTH_STATES = "slack_oauth_states"
 SQLAlchemyInstallationStore.build_installations_table(Base.metadata, SLACK_INSTALLATIONS)
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS)
 SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SLACK_OAUTH_STATES)
+
+# After the other tables: outcome_models declares its own on this Base.
+import storage.outcome_models  # noqa: E402, F401

@@ -15,6 +15,7 @@ from bot.services.evidence import EvidenceService
 from bot.services.feedback import FeedbackService
 from bot.services.focus import FocusService
 from bot.services.installs import InstallService
+from bot.services.outcomes import OutcomeService
 from bot.services.overview import OverviewService
 from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
@@ -42,6 +43,7 @@ class Services:
     retention: RetentionService
     decisions: DecisionService
     focus: FocusService
+    outcomes: OutcomeService
 
     @classmethod
     def build(
@@ -67,6 +69,7 @@ class Services:
             retention=RetentionService(deps),
             decisions=DecisionService(deps),
             focus=FocusService(deps),
+            outcomes=OutcomeService(deps),
         )
 
     def tick(self, budget: float = 20.0) -> None:
