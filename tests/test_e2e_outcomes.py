@@ -7,17 +7,21 @@ reaches the hiring channel."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from storage.models import DueWork, WorkState
+from storage.models import DueWork, Round, WorkState
 from storage.outcome_models import CheckIn, RoundOutcomeRow
 from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button, modal_named
 from tests.replay_tools import send_together, submission
 from tests.slack.driver import Reply
 from tests.slack.state import V
+from tests.test_e2e_forget import ask_to_forget, confirm, count
 from tests.test_e2e_reminders import settle, tick_at
 
 START = date(2027, 1, 5)  # a Tuesday; 6 and 12 months on are a Monday and a Wednesday
@@ -25,6 +29,7 @@ START = date(2027, 1, 5)  # a Tuesday; 6 and 12 months on are a Monday and a Wed
 SIX = datetime(2027, 7, 5, 8, tzinfo=UTC)
 TWELVE = datetime(2028, 1, 5, 9, tzinfo=UTC)
 LATE = timedelta(seconds=30)
+TEAM = "T0001"
 NOTE = "Leads the <!channel> migration *well*"
 RATIONALE = "Strong on every criterion; the debrief agreed with the aggregate."
 
@@ -184,6 +189,34 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
     )
     for word in ("check-in", "Offer accepted", "Leads the", "still with"):
         assert word not in channel
+
+    # Exported with the round (CSV and JSON), for the role's organizers.
+    with h.db.read() as session:
+        role_id = session.scalars(select(Round.role_id)).one()
+    rows = list(
+        csv.DictReader(io.StringIO(h.services.comparisons.export(TEAM, ORG, role_id, "csv", None)))
+    )
+    assert {
+        (
+            r["offer"],
+            r["start_date"],
+            r["still_there_6m"],
+            r["performance_6m"],
+            r["note_6m"],
+            r["still_there_12m"],
+            r["performance_12m"],
+        )
+        for r in rows
+    } == {("accepted", "2027-01-05", "yes", "3", NOTE, "no", "")}
+    exported = json.loads(h.services.comparisons.export(TEAM, ORG, role_id, "json", None))
+    assert exported[0]["outcome"]["check_ins"][1]["answered_by"] == DEE
+
+    # Retention kept the round while a check-in was to come (its age counts from the last
+    # answer); /panel forget erases the outcome with the candidate.
+    view = ask_to_forget(h, "Ada Lovelace")
+    confirm(h, view)
+    for model in (RoundOutcomeRow, CheckIn):
+        assert count(h.db, model) == 0
 
 
 def test_only_a_decision_to_advance_has_an_outcome(harness: Harness) -> None:

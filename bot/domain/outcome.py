@@ -108,3 +108,26 @@ def check_in_errors(form: CheckInForm) -> dict[str, str]:
     if not blank(form.note) and len(form.note) > NOTE_MAX:
         errors["note"] = f"Keep the note under {NOTE_MAX} characters."
     return errors
+
+
+@dataclass(frozen=True)
+class CheckInFacts:
+    months: int
+    asked_user: str
+    still_there: bool | None
+    rating: int | None
+    note: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OutcomeFacts:
+    """A round's outcome and its check-ins, as the export takes them."""
+
+    offer: Offer
+    start_date: date | None
+    check_ins: tuple[CheckInFacts, ...] = ()
+
+    def check_in(self, months: int) -> CheckInFacts | None:
+        return next((c for c in self.check_ins if c.months == months), None)
