@@ -22,6 +22,7 @@ from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.rubrics import RubricService
 from bot.services.settings import SettingsService
+from bot.services.validity import ValidityService
 from bot.tokens import TeamClients
 
 
@@ -44,6 +45,7 @@ class Services:
     decisions: DecisionService
     focus: FocusService
     outcomes: OutcomeService
+    validity: ValidityService
 
     @classmethod
     def build(
@@ -70,6 +72,7 @@ class Services:
             decisions=DecisionService(deps),
             focus=FocusService(deps),
             outcomes=OutcomeService(deps),
+            validity=ValidityService(deps),
         )
 
     def tick(self, budget: float = 20.0) -> None:
