@@ -19,6 +19,7 @@ from tests.adversarial import strings_in
 from tests.finished_outcomes import AGAINST as AGAINST_KEY
 from tests.finished_outcomes import seed_role_with_outcomes
 from tests.harness import ANA, HIRING, ORG, Harness
+from tests.test_cli_data import cli, panelbot  # noqa: F401  (cli: the fixture)
 
 ADMIN = "UADMIN"
 TEAM = "T0001"
@@ -107,3 +108,15 @@ def test_a_constant_number_of_queries(database: Database, rounds: int) -> None:
     assert len(statements) == 6, statements  # the role, then role_validity's five
     assert found.table.rounds == rounds
     assert found.table.with_outcome[OutcomeKind.PERF_12M] == rounds // 4
+
+
+def test_the_cli_prints_the_report(cli: Database, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    seed_role_with_outcomes(cli, 60, 20)
+    code, out, err = panelbot(capsys, "validity", "--role", "staff ENGINEER", "--team", TEAM)
+    assert (code, err) == (0, "")
+    assert out.startswith("Staff Engineer: 60 finished rounds with ratings\n\nOverall score")
+    assert "  Performance at 6 months: too few to say: 20 pairs, 10 more needed\n" in out
+    assert "Advanced: +" in out and RANGE_RESTRICTED in out
+    code, out, err = panelbot(capsys, "validity", "--role", "nobody", "--team", TEAM)
+    assert code == 2 and out == ""
+    assert err == 'panelbot: No single role matches "nobody". Roles: Staff Engineer.\n'

@@ -81,3 +81,15 @@ def validity_message(role_name: str, table: ValidityTable, *, chart: bool = Fals
         notes.append("The chart is in your DM.")
     blocks.append(context(*notes))
     return message(f"Validity of {name}", blocks)
+
+
+def validity_text(role_name: str, table: ValidityTable) -> str:
+    """The report as plain text, for the CLI: one block per score, a line per outcome."""
+    lines = [f"{role_name}: {table.rounds} finished rounds with ratings"]
+    for row in table.rows:
+        alpha = NO_ALPHA if row.alpha is None else f"{row.alpha:.2f}"
+        flag = f"  !! {AGAINST}" if row.against else ""
+        lines.append(f"\n{row.name} (agreement α {alpha}){flag}")
+        lines += [f"  {c.kind.label}: {c.reading()}" for c in row.correlations]
+    lines += ["", *table.notes]
+    return "\n".join(lines) + "\n"
