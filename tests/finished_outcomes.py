@@ -131,3 +131,21 @@ def seed_outcomes(db: Database, outcomes: dict[int, RoundOutcome], team: str = T
                 for months in (6, 12)
             ],
         )
+
+
+def hire(db: Database, round_id: int, team: str = TEAM) -> None:
+    """Decide the round Advance, record the offer accepted, and ask the organizer its
+    6-month check-in (unanswered): what the outcome buttons and modals act on."""
+    with db.transaction() as session:
+        session.execute(update(Round).where(Round.id == round_id).values(decision="advance"))
+        session.add(
+            RoundOutcomeRow(
+                team_id=team,
+                round_id=round_id,
+                offer="accepted",
+                start_date=START,
+                recorded_by="UORG",
+                recorded_at=ANSWERED,
+            )
+        )
+        session.add(CheckIn(team_id=team, round_id=round_id, months=6, asked_user="UORG"))

@@ -4,7 +4,6 @@ Finished, here decided Advance, hired, and his 6-month check-in asked of the org
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -12,11 +11,10 @@ from sqlalchemy import select, update
 from bot.views import ids
 from storage.models import Outbox, Round
 from storage.outcome_models import CheckIn, RoundOutcomeRow
+from tests.finished_outcomes import hire
 from tests.harness import ORG, modal_named
 from tests.slack.driver import Reply
 from tests.slack.state import V
-
-STARTED = date(2026, 6, 1)
 
 
 def advanced(w: Any) -> None:
@@ -25,19 +23,7 @@ def advanced(w: Any) -> None:
 
 
 def hired_and_asked(w: Any) -> None:
-    advanced(w)
-    with w.h.db.transaction() as session:
-        session.add(
-            RoundOutcomeRow(
-                team_id="T0001",
-                round_id=w.finished_id,
-                offer="accepted",
-                start_date=STARTED,
-                recorded_by=ORG,
-                recorded_at=datetime(2026, 6, 1, tzinfo=UTC),
-            )
-        )
-        session.add(CheckIn(team_id="T0001", round_id=w.finished_id, months=6, asked_user=ORG))
+    hire(w.h.db, w.finished_id)
 
 
 def open_as_organizer(w: Any, action_id: str, value: str, callback_id: str) -> None:
