@@ -5,10 +5,11 @@ page is the same on every run."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.calibration import Interviewer, agreement, calibrate
 from bot.domain.comparison import FinishedPanel, build_comparison, rated_of
+from bot.domain.decision import DecisionVersion, Outcome
 from bot.domain.digest import Digest, FinishedRound, build_digest
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
 from bot.domain.feedback import (
@@ -19,9 +20,11 @@ from bot.domain.feedback import (
     Rating,
     Resolution,
 )
+from bot.domain.outcome import Offer, RecordedOutcome
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.stats import PanelSummary, summarize
+from bot.domain.validity import ValidityTable, validity_table
 
 TEAM = "T0SAMPLE"
 HIRING = "C0HIRING"
@@ -151,3 +154,27 @@ def erasure_plan() -> ErasurePlan:
 
 def erased() -> Erased:
     return Erased("Ada Lovelace", 1, 3, 3, 4, 9, 6, (HIRING,))
+
+
+def outcome_sample() -> RecordedOutcome:
+    return RecordedOutcome(Offer.ACCEPTED, date(2027, 1, 5), ORGANIZER, NOW)
+
+
+def validity_sample() -> ValidityTable:
+    """A role's report from seeded ratings and outcomes (bench/validity.py's role)."""
+    from bench.validity import CRITERIA, seeded_role
+
+    rated, outcomes = seeded_role(200, 24)
+    return validity_table(CRITERIA, rated, outcomes)
+
+
+def decision_sample() -> DecisionVersion:
+    return DecisionVersion(
+        1,
+        Outcome.ADVANCE,
+        "Strong on depth and the scenario; the debrief agreed with the aggregate.",
+        None,
+        (ORGANIZER, *PANEL),
+        ORGANIZER,
+        NOW,
+    )
