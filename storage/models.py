@@ -97,6 +97,8 @@ class Round(Base):
         Index("ix_rounds_team_organizer", "team_id", "organizer_id"),
         # A channel's rounds by status: every digest reads them.
         Index("ix_rounds_team_channel_status", "team_id", "channel_id", "status"),
+        # A role's rounds: its comparison, export and validity report start from them.
+        Index("ix_rounds_team_role", "team_id", "role_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,6 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # The validity report (and a role's comparison and export) start from a role's rounds.
+    with op.batch_alter_table("rounds", schema=None) as batch_op:
+        batch_op.create_index("ix_rounds_team_role", ["team_id", "role_id"], unique=False)
     op.create_table(
         "outcomes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -63,3 +66,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("check_ins")
     op.drop_table("outcomes")
+    with op.batch_alter_table("rounds", schema=None) as batch_op:
+        batch_op.drop_index("ix_rounds_team_role")
