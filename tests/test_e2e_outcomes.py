@@ -15,8 +15,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from storage.db import Database
 from storage.models import DueWork, Round, WorkState
 from storage.outcome_models import CheckIn, RoundOutcomeRow
+from storage.retention import purge_finished_rounds
+from tests.finished_outcomes import hire
+from tests.finished_rounds import seed_finished_rounds
 from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button, modal_named
 from tests.replay_tools import send_together, submission
 from tests.slack.driver import Reply
@@ -231,3 +235,35 @@ def test_only_a_decision_to_advance_has_an_outcome(harness: Harness) -> None:
     h.driver.block_action(ORG, "record_outcome", value=str(other), message=decision)
     told = h.wait_for(lambda: h.standin.responses[seen:], "the refusal")
     assert "The outcome follows a decision to advance" in told[0]["text"]
+
+
+def test_retention_keeps_a_hire_until_its_check_ins_are_done(database: Database) -> None:
+    """A finished round older than the retention period goes, unless it is a hire with a
+    check-in still to come or answered within the period; then it goes when its latest
+    news is older too."""
+    seeded = seed_finished_rounds(database, 3)
+    _, waiting, answered = seeded.round_ids
+    for rid in (waiting, answered):
+        hire(database, rid)
+    with database.transaction() as session:
+        session.add(
+            DueWork(
+                team_id=TEAM,
+                key=f"check_in:{waiting}:12",
+                kind="check_in",
+                due_at=TWELVE,
+                round_id=waiting,
+                payload={"months": 12},
+            )
+        )
+        row = session.scalars(select(CheckIn).where(CheckIn.round_id == answered)).one()
+        row.answered_at, row.answered_by, row.still_there = SIX, ORG, True
+
+    def purge(cutoff: datetime) -> list[int]:
+        with database.transaction() as session:
+            purge_finished_rounds(session, cutoff, 100)
+        with database.read() as session:
+            return sorted(session.scalars(select(Round.id)).all())
+
+    assert purge(SIX - timedelta(days=1)) == [waiting, answered]
+    assert purge(SIX + timedelta(days=1)) == [waiting]

@@ -11,8 +11,16 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bot.domain.validity import AGAINST, RANGE_RESTRICTED, OutcomeKind
+from bot.domain.calibration import Rated
+from bot.domain.validity import (
+    AGAINST,
+    RANGE_RESTRICTED,
+    OutcomeKind,
+    RoundOutcome,
+    validity_table,
+)
 from bot.services.validity import role_validity
+from bot.views.validity import validity_message
 from storage import role_queries
 from storage.db import Database
 from tests.adversarial import strings_in
@@ -120,3 +128,31 @@ def test_the_cli_prints_the_report(cli: Database, capsys: pytest.CaptureFixture[
     code, out, err = panelbot(capsys, "validity", "--role", "nobody", "--team", TEAM)
     assert code == 2 and out == ""
     assert err == 'panelbot: No single role matches "nobody". Roles: Staff Engineer.\n'
+
+
+def test_the_worst_case_report_fits_and_is_escaped() -> None:
+    """Eight criteria with long names full of mrkdwn, a long role name: within Slack's
+    limits, the names escaped where they are mrkdwn, and every criterion flagged."""
+    evil = "<!channel> *bold* <https://x.example|y> & "
+    criteria = [(f"c{i}", (evil * 10)[:200]) for i in range(8)]
+    rated = [
+        Rated(rid, user, "r", {k: (1 + (rid + i) % 4) for i, (k, _) in enumerate(criteria)}, 3)
+        for rid in range(1, 41)
+        for user in ("U1", "U2")
+    ]
+    # Whoever rated higher did worse: every criterion goes against how people did.
+    outcomes = {
+        rid: RoundOutcome(advanced=(1 + rid % 4) < 3, perf_6m=4 - rid % 4) for rid in range(1, 41)
+    }
+    table = validity_table(criteria, rated, outcomes)
+    built = validity_message((evil * 5)[:100], table, chart=True)
+    assert len(built.blocks) <= 50
+    assert len([b for b in built.blocks if b["type"] == "table"]) == 1
+    for block in built.blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+            assert "<!channel>" not in block["text"]["text"]
+    (grid,) = [b for b in built.blocks if b["type"] == "table"]
+    assert len(grid["rows"]) == 10 and all(len(row) == 6 for row in grid["rows"])
+    assert "&lt;!channel&gt;" in str(built.blocks)
+    assert any(row.against for row in table.rows)
