@@ -176,7 +176,12 @@ def ask_check_in(session: Session, row: DueWork, now: datetime) -> datetime | st
     if rnd is None:
         return "the round is gone"
     outcome = outcome_row(session, rnd.id)
-    if outcome is None or outcome.offer != Offer.ACCEPTED or outcome.start_date is None:
+    if (
+        rnd.decision != Outcome.ADVANCE
+        or outcome is None
+        or outcome.offer != Offer.ACCEPTED
+        or outcome.start_date is None
+    ):
         return "not a hire"
     months = int(row.payload.get("months") or 0)
     check_in = check_in_row(session, rnd.id, months)
