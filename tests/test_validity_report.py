@@ -156,3 +156,16 @@ def test_the_worst_case_report_fits_and_is_escaped() -> None:
     assert len(grid["rows"]) == 10 and all(len(row) == 6 for row in grid["rows"])
     assert "&lt;!channel&gt;" in str(built.blocks)
     assert any(row.against for row in table.rows)
+
+
+def test_the_chart_is_a_png_the_same_for_the_same_table() -> None:
+    from bench.validity import CRITERIA, seeded_role
+    from bot.views.validity_chart import validity_png
+
+    rated, outcomes = seeded_role(120, 40)
+    table = validity_table(CRITERIA, rated, outcomes)
+    first = validity_png("Staff <!channel> $x$ Engineer", table)
+    assert first.startswith(b"\x89PNG") and first == validity_png(
+        "Staff <!channel> $x$ Engineer", table
+    )
+    assert validity_png("Empty", validity_table(CRITERIA, [], {})).startswith(b"\x89PNG")

@@ -25,10 +25,11 @@ NAME_CHARS = 34
 def validity_png(role_name: str, table: ValidityTable) -> bytes:
     kinds = list(OutcomeKind)
     rows = list(table.rows)
-    height = 1.6 + ROW_HEIGHT * len(kinds) * len(rows)
+    height = 2.2 + ROW_HEIGHT * len(kinds) * len(rows)
     fig = Figure(figsize=(FIG_WIDTH, height), dpi=DPI, facecolor="white")
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.36, 0.9 / height, 0.6, 1 - 1.45 / height))
+    # Inches from the bottom: the legend and the axis label (1.5), the title on top (0.6).
+    ax = fig.add_axes((0.36, 1.5 / height, 0.6, 1 - 2.1 / height))
     y = 0.0
     ticks, labels = [], []
     for row in rows:
@@ -60,7 +61,8 @@ def validity_png(role_name: str, table: ValidityTable) -> bytes:
     ax.set_xlabel("correlation with the outcome, with its 95 % interval", fontsize=10)
     for kind in kinds:
         ax.plot([], [], "o-", color=COLOURS[kind], label=kind.label)
-    ax.legend(loc="lower center", bbox_to_anchor=(0.3, 1.0), ncol=2, fontsize=8, frameon=False)
+    ax.plot([], [], "o-", color=AGAINST_COLOUR, label="against how people did")
+    fig.legend(loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.text(
         0.02,
         1 - 0.2 / height,
