@@ -62,6 +62,7 @@ from tests.test_comparison_views import LONG_THEMES, a_comparison, worst_rows
 from tests.test_rubric_editing import biggest_rubric, fitted
 from tests.test_views import EVIL, NOW, worst_feedback, worst_round
 from tests.test_views_reminders import evil_round, finished
+from tests.worst_outcomes import worst
 
 Payload = Message | dict[str, Any]
 BIG = biggest_rubric()  # 8 criteria, every field at its limit
@@ -257,6 +258,7 @@ WORST: dict[str, Callable[[], Iterator[Payload]]] = {
     "rubric_modal.rubric_saved_modal": lambda: iter([rubric_saved_modal(ROLE, BIG)]),
     "summary.summary_message": summaries,
 }
+WORST.update(worst(rounds_every_way))  # the decision's, focus areas', outcome's, validity's
 # The primitives every builder goes through (checked through the builders), and a reader of
 # submitted state that happens to return a dict.
 NOT_BUILDERS = {"common.message", "common.modal", "state.field"}
