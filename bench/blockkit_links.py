@@ -14,7 +14,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -42,6 +42,15 @@ from bot.views.forget import erased_modal, forget_modal, looking_up_modal
 from bot.views.help import help_message, unknown_command_message
 from bot.views.new_panel import new_panel_modal, panel_started_modal
 from bot.views.notes import notes_modal
+from bot.views.outcome import (
+    check_in_message,
+    check_in_modal,
+    check_in_saved_modal,
+    delegate_modal,
+    delegated_modal,
+    outcome_modal,
+    outcome_saved_modal,
+)
 from bot.views.overview import Overview, home_view, status_message
 from bot.views.panelists_modal import panelists_modal
 from bot.views.reminders import (
@@ -57,6 +66,7 @@ from bot.views.reminders import (
 from bot.views.role_picker import role_picker
 from bot.views.rubric_modal import rubric_modal, rubric_saved_modal
 from bot.views.summary import summary_message
+from bot.views.validity import validity_message
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "blockkit.md"
 BUILDER = "https://app.slack.com/block-kit-builder/#"
@@ -119,27 +129,6 @@ SECTIONS: tuple[tuple[str, tuple[Sample, ...]], ...] = (
         Sample("All notes", "modal: *See all notes* on the summary (hiring channel members)",
                "notes.notes_modal", lambda: notes_modal(*NOTES)),
     )),
-    ("After the summary: focus areas and the decision", (
-        Sample("Focus areas", "modal: *Focus areas* on the announcement (organizer), until "
-               "feedback comes in", "focus_modal.focus_modal", lambda: focus_modal(s.OPEN)),
-        Sample("Focus areas saved", "the same modal after *Save*",
-               "focus_modal.focus_saved_modal", lambda: focus_saved_modal(s.OPEN)),
-        Sample("Record decision", "modal: *Record decision* on the summary (organizer)",
-               "decision.decision_modal",
-               lambda: decision_modal(s.COMPLETE, s.summary(), s.decisions()[:1])),
-        Sample("Decision recorded", "the same modal after *Record*",
-               "decision.decision_recorded_modal",
-               lambda: decision_recorded_modal(s.COMPLETE, s.decisions()[0], 1)),
-        Sample("Decision", "summary's thread, each version of the decision",
-               "decision.decision_message",
-               lambda: decision_message(s.COMPLETE, *reversed(s.decisions()), s.summary())),
-        Sample("Follow-ups", "organizer's DM with the first decision",
-               "decision.follow_ups_message",
-               lambda: follow_ups_message(s.COMPLETE, s.summary(), s.decisions()[0])),
-        Sample("Decision pending", "organizer's DM, two business days after the summary",
-               "decision.decision_nudge_message",
-               lambda: decision_nudge_message(s.COMPLETE, s.NOW)),
-    )),
     ("Reminders", (
         Sample("Before the interview", "each panelist's DM, 30 minutes before",
                "reminders.pre_interview_message", lambda: pre_interview_message(s.OPEN)),
@@ -186,6 +175,47 @@ SECTIONS: tuple[tuple[str, tuple[Sample, ...]], ...] = (
         Sample("Rubric saved", "the rubric modal after *Save*",
                "rubric_modal.rubric_saved_modal",
                lambda: rubric_saved_modal(s.ROLE, SECOND_INTERVIEW)),
+    )),
+    ("The decision", (
+        Sample("Focus areas", "modal: *Focus areas* on the announcement (organizer)",
+               "focus_modal.focus_modal", lambda: focus_modal(s.OPEN)),
+        Sample("Focus areas saved", "the focus modal after *Save*",
+               "focus_modal.focus_saved_modal", lambda: focus_saved_modal(s.OPEN)),
+        Sample("Decision", "modal: *Record decision* on the summary (organizer)",
+               "decision.decision_modal",
+               lambda: decision_modal(s.COMPLETE, s.summary(), [])),
+        Sample("Decision recorded", "the decision modal after *Record*",
+               "decision.decision_recorded_modal",
+               lambda: decision_recorded_modal(s.COMPLETE, s.decision_sample(), 1)),
+        Sample("Decision in the thread", "the summary's thread, each version",
+               "decision.decision_message",
+               lambda: decision_message(s.COMPLETE, s.decision_sample(), None, s.summary())),
+        Sample("Follow-ups", "organizer's DM after the first decision",
+               "decision.follow_ups_message",
+               lambda: follow_ups_message(s.COMPLETE, s.summary(), s.decision_sample())),
+        Sample("No decision yet", "organizer's DM, each business day after the summary",
+               "decision.decision_nudge_message",
+               lambda: decision_nudge_message(s.COMPLETE, s.NOW)),
+    )),
+    ("Outcomes and validity", (
+        Sample("Outcome", "modal: *Record outcome* on a decision to advance (organizer)",
+               "outcome.outcome_modal", lambda: outcome_modal(s.COMPLETE, None)),
+        Sample("Outcome saved", "the outcome modal after *Save*", "outcome.outcome_saved_modal",
+               lambda: outcome_saved_modal(s.COMPLETE, s.outcome_sample())),
+        Sample("Check-in", "organizer's DM 6 and 12 months after a hire's start",
+               "outcome.check_in_message",
+               lambda: check_in_message(s.COMPLETE, 6, date(2027, 1, 5), None)),
+        Sample("Check-in answer", "modal: *Answer* on the check-in", "outcome.check_in_modal",
+               lambda: check_in_modal(s.COMPLETE, 6)),
+        Sample("Check-in saved", "the check-in modal after *Save*",
+               "outcome.check_in_saved_modal", lambda: check_in_saved_modal(s.COMPLETE, 6)),
+        Sample("Not my report any more", "modal: the check-in's other button",
+               "outcome.delegate_modal", lambda: delegate_modal(s.COMPLETE, 12)),
+        Sample("Asked instead", "that modal after *Ask them*", "outcome.delegated_modal",
+               lambda: delegated_modal(s.COMPLETE, 12, "U0PRIYA")),
+        Sample("Validity", "ephemeral: `/panel validity Staff Engineer` (organizers, admins)",
+               "validity.validity_message",
+               lambda: validity_message(s.ROLE, s.validity_sample(), chart=True)),
     )),
     ("Erasing a candidate", (
         Sample("Looking up", "modal: `/panel forget Ada Lovelace`, at once",

@@ -5,7 +5,7 @@ page is the same on every run."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from bot.domain.calibration import Interviewer, agreement, calibrate
 from bot.domain.comparison import FinishedPanel, build_comparison, rated_of
@@ -20,9 +20,11 @@ from bot.domain.feedback import (
     Rating,
     Resolution,
 )
+from bot.domain.outcome import Offer, RecordedOutcome
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.stats import PanelSummary, summarize
+from bot.domain.validity import ValidityTable, validity_table
 
 TEAM = "T0SAMPLE"
 HIRING = "C0HIRING"
@@ -154,23 +156,25 @@ def erased() -> Erased:
     return Erased("Ada Lovelace", 1, 3, 3, 4, 9, 6, (HIRING,))
 
 
-def decisions() -> list[DecisionVersion]:
-    """A Hold after the debrief, then Advance once the references came in."""
-    first = DecisionVersion(
+def outcome_sample() -> RecordedOutcome:
+    return RecordedOutcome(Offer.ACCEPTED, date(2027, 1, 5), ORGANIZER, NOW)
+
+
+def validity_sample() -> ValidityTable:
+    """A role's report from seeded ratings and outcomes (bench/validity.py's role)."""
+    from bench.validity import CRITERIA, seeded_role
+
+    rated, outcomes = seeded_role(200, 24)
+    return validity_table(CRITERIA, rated, outcomes)
+
+
+def decision_sample() -> DecisionVersion:
+    return DecisionVersion(
         1,
-        Outcome.HOLD,
-        "Strong scenario and depth; Lena's doubt about on-call ownership is still open. "
-        "Waiting for references before deciding.",
+        Outcome.ADVANCE,
+        "Strong on depth and the scenario; the debrief agreed with the aggregate.",
         None,
-        tuple(PANEL),
+        (ORGANIZER, *PANEL),
         ORGANIZER,
-        NOW + timedelta(days=1),
+        NOW,
     )
-    second = replace(
-        first,
-        version=2,
-        outcome=Outcome.ADVANCE,
-        change_reason="References confirm they ran on-call for a team of eight.",
-        decided_at=NOW + timedelta(days=3),
-    )
-    return [first, second]

@@ -6,11 +6,15 @@ performance at 6 and 12 months and retention at 12 months. Measures validity_tab
 scores, Spearman and point-biserial correlations with their intervals for the overall score
 and each criterion against four outcomes, and Krippendorff's α per criterion — with scipy
 already imported (as in a running bot after the first report) and the first call in a fresh
-process apart (scipy's import included). The database part (reading the ratings and the
-outcomes in a constant number of queries) comes with the outcomes storage, after issue 13.
+process apart (scipy's import included). Then the whole report from the database, on SQLite
+and PostgreSQL: the same sizes stored as finished rounds (panelists, feedback, rating rows,
+decisions, outcomes and answered check-ins, tests/finished_outcomes.py), read and computed
+by bot.services.validity.role_validity, its SQL statements counted (a before_cursor_execute
+listener): the same handful however many rounds.
 
     .venv/bin/python -m bench.validity            # the issue's sizes (2,000 rounds, 500 hires)
     .venv/bin/python -m bench.validity --quick    # a small smoke run
+    .venv/bin/python -m bench.validity --backends sqlite
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import median, ms, table
+from bench.common import BACKENDS, StatementCounter, analyze, database, median, ms, table
 from bot.domain.calibration import Rated
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.validity import OutcomeKind, RoundOutcome, ValidityTable, validity_table
@@ -86,12 +90,46 @@ def summary(result: ValidityTable) -> str:
     return table(["", "α", *(k.label for k in OutcomeKind)], rows)
 
 
+def database_runs(backend: str, rounds: int, hires: int, runs: int) -> list[object]:
+    """The report of a role stored with `rounds` finished rounds and `hires` hires, read
+    from a fresh `backend` database: [backend, seconds to seed, median, max, statements]."""
+    from bot.services.validity import role_validity
+    from storage import role_queries
+    from storage.db import Database
+    from tests.finished_outcomes import seed_role_with_outcomes
+
+    with database(backend) as url:
+        db = Database.from_url(url)
+        try:
+            started = time.perf_counter()
+            seeded = seed_role_with_outcomes(db, rounds, hires)
+            seed_s = time.perf_counter() - started
+            analyze(db.engine)
+            times, counts = [], set()
+            for _ in range(runs):
+                counter = StatementCounter(db.engine)
+                started = time.perf_counter()
+                with db.read() as session:
+                    role = role_queries.role(session, "T0001", seeded.role_id)
+                    assert role is not None
+                    found = role_validity(session, "T0001", role)
+                times.append(time.perf_counter() - started)
+                counter.close()
+                counts.add(counter.count)
+            assert found.table.rounds == rounds, found.table.rounds
+        finally:
+            db.dispose()
+    shown = "/".join(str(n) for n in sorted(counts))
+    return [backend, f"{seed_s:.1f} s", ms(median(times)), ms(max(times)), shown]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=2000)
     parser.add_argument("--hires", type=int, default=500)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="200 rounds, 50 hires, 3 runs")
+    parser.add_argument("--backends", nargs="*", default=list(BACKENDS), choices=BACKENDS)
     args = parser.parse_args()
     if args.quick:
         args.rounds, args.hires, args.runs = 200, 50, 3
@@ -117,6 +155,10 @@ def main() -> None:
     print(summary(result))
     for note in result.notes:
         print(note)
+    if args.backends:
+        rows = [database_runs(b, args.rounds, args.hires, args.runs) for b in args.backends]
+        head = ["from the database", "seeding", "median ms", "max ms", "statements"]
+        print(table(head, rows))
 
 
 if __name__ == "__main__":

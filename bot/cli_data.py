@@ -1,4 +1,4 @@
-"""`panelbot export`, `panelbot rubric import|export`, `panelbot evidence-rules
+"""`panelbot export`, `panelbot validity`, `panelbot rubric import|export`, `panelbot evidence-rules
 import|export`, `panelbot forget` and `panelbot teams`: the admin's way in and out. None of
 them talks to Slack, so none needs Slack's settings; each needs a database at this version's
 schema, and never creates one.
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from storage.db import Database
 
 # The subcommands this module adds and runs.
-DATA_COMMANDS = frozenset({"export", "rubric", "evidence-rules", "forget", "teams"})
+DATA_COMMANDS = frozenset({"export", "rubric", "evidence-rules", "forget", "teams", "validity"})
 TEAM_HELP = "Slack team id (needed when the database knows several workspaces: `panelbot teams`)"
 
 
@@ -34,6 +34,11 @@ def add_parsers(sub: Subcommands) -> None:
     export.add_argument("--since", type=_date, help="finished on or after YYYY-MM-DD (UTC)")
     export.add_argument("--team", help=TEAM_HELP)
     export.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    validity = sub.add_parser(
+        "validity", help="print whether a role's ratings predict what happened after"
+    )
+    validity.add_argument("--role", required=True, help="the role's name (any case)")
+    validity.add_argument("--team", help=TEAM_HELP)
     rubric = sub.add_parser("rubric", help="import or export every role's rubric as YAML")
     rubric.add_argument("action", choices=["import", "export"])
     rubric.add_argument("file", type=Path, nargs="?", help="YAML file (default: stdin/stdout)")
@@ -69,6 +74,11 @@ def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
         if args.command == "export":
             text = _export(services, team_id, args)
             return _write(args.out, text)
+        if args.command == "validity":
+            from bot.views.validity import validity_text
+
+            found = services.validity.report(team_id, None, _role(services, team_id, args.role))
+            return _write(None, validity_text(found.role_name, found.table))
         if args.command == "forget":
             return _forget(services, team_id, args.candidate, ask=not args.yes)
         if args.command == "evidence-rules":
@@ -98,13 +108,18 @@ def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _export(services: Services, team_id: str, args: argparse.Namespace) -> str:
+    role_id = _role(services, team_id, args.role)
+    return services.comparisons.export(team_id, None, role_id, args.format, args.since)
+
+
+def _role(services: Services, team_id: str, text: str) -> int:
     from bot.services.comparisons import RolePick
 
-    found = services.comparisons.find_role(team_id, args.role)
+    found = services.comparisons.find_role(team_id, text)
     if isinstance(found, RolePick):
         names = ", ".join(name for _, name in found.roles) or "none yet"
-        raise PanelbotError(f'No single role matches "{args.role}". Roles: {names}.')
-    return services.comparisons.export(team_id, None, found.id, args.format, args.since)
+        raise PanelbotError(f'No single role matches "{text}". Roles: {names}.')
+    return found.id
 
 
 def _evidence_rules(services: Services, team_id: str, args: argparse.Namespace) -> int:

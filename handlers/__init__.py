@@ -15,12 +15,18 @@ from handlers import (
     installs,
     new_panel,
     organizer,
+    outcomes,
     reminders,
+    validity,
 )
 
 
 def register_all(app: App, services: Services) -> None:
-    verbs = comparisons.register(app, services) | forget.register(app, services)
+    verbs = (
+        comparisons.register(app, services)
+        | forget.register(app, services)
+        | validity.register(app, services)
+    )
     commands.register(app, services, verbs)
-    for feature in (new_panel, feedback, organizer, reminders, home, installs, decisions):
+    for feature in (new_panel, feedback, organizer, reminders, home, installs, decisions, outcomes):
         feature.register(app, services)

@@ -97,6 +97,8 @@ class Round(Base):
         Index("ix_rounds_team_organizer", "team_id", "organizer_id"),
         # A channel's rounds by status: every digest reads them.
         Index("ix_rounds_team_channel_status", "team_id", "channel_id", "status"),
+        # A role's rounds: its comparison, export and validity report start from them.
+        Index("ix_rounds_team_role", "team_id", "role_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -403,3 +405,6 @@ SLACK_OAUTH_STATES = "slack_oauth_states"
 SQLAlchemyInstallationStore.build_installations_table(Base.metadata, SLACK_INSTALLATIONS)
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, SLACK_BOTS)
 SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, SLACK_OAUTH_STATES)
+
+# After the other tables: outcome_models declares its own on this Base.
+import storage.outcome_models  # noqa: E402, F401

@@ -8,8 +8,8 @@ rows; SQLite serializes writers anyway (BEGIN IMMEDIATE). A row another instance
 first is simply not there any more: purging is idempotent.
 
 A round's panelists, questions, feedback (with its ratings and revisions), decisions,
-evidence-nudge counts, due work and outbox rows go with it: their foreign keys are ON DELETE
-CASCADE.
+evidence-nudge counts, outcomes and check-ins, due work and outbox rows go with it: their
+foreign keys are ON DELETE CASCADE.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.erasure import ErasableRound, candidate_key
+from bot.domain.outcome import CHECK_IN_KIND
 from bot.domain.panel import Status
 from storage.models import (
     Decision,
@@ -39,6 +40,7 @@ from storage.models import (
     WorkspaceSettings,
     WorkState,
 )
+from storage.outcome_models import CheckIn, RoundOutcomeRow
 
 # Rounds that will not change any more; their age counts from when they finished.
 FINISHED_ROUNDS = (Status.COMPLETE, Status.CLOSED, Status.CANCELLED)
@@ -68,10 +70,25 @@ def _delete_batch(
 # -- the retention purge ----------------------------------------------------------------------
 def purge_finished_rounds(session: Session, cutoff: datetime, limit: int) -> int:
     """Rounds that finished (completed, closed or cancelled) before `cutoff`. Open rounds
-    stay, however old: someone may still owe feedback."""
+    stay, however old: someone may still owe feedback; so does a hire's round while a
+    check-in is still to be asked, and its age counts from its outcome's latest news (the
+    outcome recorded, a check-in answered)."""
     finished_at = func.coalesce(Round.closed_at, Round.completed_at)
     return _delete_batch(
-        session, Round.id, limit, Round.status.in_(FINISHED_ROUNDS), finished_at < cutoff
+        session,
+        Round.id,
+        limit,
+        Round.status.in_(FINISHED_ROUNDS),
+        finished_at < cutoff,
+        ~exists().where(
+            DueWork.round_id == Round.id,
+            DueWork.kind == CHECK_IN_KIND,
+            DueWork.status == WorkState.PENDING,
+        ),
+        ~exists().where(
+            RoundOutcomeRow.round_id == Round.id, RoundOutcomeRow.recorded_at >= cutoff
+        ),
+        ~exists().where(CheckIn.round_id == Round.id, CheckIn.answered_at >= cutoff),
     )
 
 

@@ -96,10 +96,11 @@ def organizes(session: Session, team_id: str, user_id: str, role_id: int | None 
     return session.scalar(query.limit(1)) is not None
 
 
-def finished_feedback(session: Session, team_id: str) -> Sequence[Any]:
+def finished_feedback(session: Session, team_id: str, role_id: int | None = None) -> Sequence[Any]:
     """(feedback id, round id, role name, panelist, recommendation) of every active
-    panelist's feedback on the team's finished rounds: what calibration reads. Plain
-    columns, not the answers JSON: calibration needs numbers only."""
+    panelist's feedback on the team's finished rounds (of one role, when given): what
+    calibration and validity read. Plain columns, not the answers JSON: numbers only."""
+    of_role = [Round.role_id == role_id] if role_id is not None else []
     return session.execute(
         select(Feedback.id, Feedback.round_id, Role.name, Feedback.user_id, Feedback.recommendation)
         .join(Round, Round.id == Feedback.round_id)
@@ -112,6 +113,7 @@ def finished_feedback(session: Session, team_id: str) -> Sequence[Any]:
             Feedback.team_id == team_id,
             Round.status.in_(FINISHED),
             Panelist.removed_at.is_(None),
+            *of_role,
         )
         .order_by(Feedback.round_id, Feedback.id)
     ).all()
@@ -135,13 +137,14 @@ def finished_submissions(session: Session, team_id: str) -> Sequence[Any]:
     ).all()
 
 
-def finished_ratings(session: Session, team_id: str) -> Sequence[Any]:
+def finished_ratings(session: Session, team_id: str, role_id: int | None = None) -> Sequence[Any]:
     """(feedback id, criterion key, rating) of the same feedback: the normalised ratings."""
+    of_role = [Round.role_id == role_id] if role_id is not None else []
     return session.execute(
         select(RatingRow.feedback_id, RatingRow.criterion_key, RatingRow.rating)
         .join(Feedback, Feedback.id == RatingRow.feedback_id)
         .join(Round, Round.id == Feedback.round_id)
-        .where(RatingRow.team_id == team_id, Round.status.in_(FINISHED))
+        .where(RatingRow.team_id == team_id, Round.status.in_(FINISHED), *of_role)
     ).all()
 
 

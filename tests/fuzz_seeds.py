@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from bot.domain.panel import Status
 from bot.views import ids
+from storage.outcome_models import CheckIn
 from tests.adversarial import (
     Settler,
     click_payload,
@@ -27,6 +29,7 @@ from tests.adversarial import (
     post_form,
     post_interaction,
 )
+from tests.finished_outcomes import hire
 from tests.finished_rounds import Seeded, seed_finished_rounds
 from tests.harness import ANA, CY, HIRING, NO_BOT_CHANNEL, ORG, OUTSIDER, Harness
 from tests.reliability import trials
@@ -91,6 +94,7 @@ class World:
             "closing_round": self.closing_round,
             "panel_round": self.panel_round,
             "finished_round": self.finished.round_ids[0],
+            "hired_round": self.finished.round_ids[1],
             "role": self.role,
         }
 
@@ -117,6 +121,7 @@ def build_world(h: Harness) -> World:
     panel_round = h.start_round()
     closing_round = h.start_round()
     finished = seed_finished_rounds(h.db, 4, asked="How is on-call?")
+    hire(h.db, finished.round_ids[1])  # for the outcome's and the check-in's buttons
     forget_count = trials(6, 120)
     seed_finished_rounds(
         h.db, forget_count, role="Forgettable", candidate=lambda n: f"Forget Me {n}"
@@ -342,6 +347,43 @@ def decision_values(w: World, view: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def opener(action_id: str, value: str) -> Callable[[World], Reply]:
+    """A click of the organizer's on a button whose value is filled from the world."""
+
+    def open_it(w: World) -> Reply:
+        raw = value.format(**w.names())
+        message = w.message_of(w.feedback_round)
+        return post_interaction(w.h, click_payload(w.h, ORG, action_id, raw, message=message))
+
+    return open_it
+
+
+def reasked(open_it: Callable[[World], Reply]) -> Callable[[World], Reply]:
+    """Ask the organizer again first: a delegation the last example made moved it on."""
+
+    def again(w: World) -> Reply:
+        with w.h.db.transaction() as session:
+            session.execute(
+                update(CheckIn)
+                .where(CheckIn.round_id == w.names()["hired_round"])
+                .values(asked_user=ORG, delegated_by=None)
+            )
+        return open_it(w)
+
+    return again
+
+
+def outcome_values(w: World, view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "offer": {"value": V.radio("accepted")},
+        "start_date": {"value": V.date("2026-12-07")},
+    }
+
+
+def check_in(w: World, view: dict[str, Any]) -> dict[str, Any]:
+    return {"still_there": {"value": V.radio("yes")}, "rating": {"value": V.radio("3")}}
+
+
 def next_forgettable(w: World) -> str:
     name = w.forgettable[w.forgotten % len(w.forgettable)]
     w.forgotten += 1
@@ -384,6 +426,10 @@ CLICKS = [
     (ORG, ids.COMPARE_CALIBRATED, "{role}:0:depth|0", None),
     (ORG, ids.RECORD_DECISION, "{finished_round}", None),
     (ORG, ids.FOCUS_AREAS, "{panel_round}", "announcement"),
+    (ORG, ids.RECORD_OUTCOME, "{hired_round}", None),
+    (ORG, ids.ANSWER_CHECK_IN, "{hired_round}:6", None),
+    (ORG, ids.DELEGATE_CHECK_IN, "{hired_round}:6", None),
+    (ORG, ids.VALIDITY_PICK, "{role}:", None),
 ]
 SEEDS = [
     Seed(f"command:{ids.COMMAND}", command),
@@ -432,6 +478,26 @@ SEEDS = [
     Seed(
         f"view:{ids.FOCUS}",
         submit(ORG, ids.FOCUS, open_focus, lambda w, view: {}),
+        form=True,
+    ),
+    Seed(
+        f"view:{ids.OUTCOME}",
+        submit(ORG, ids.OUTCOME, opener(ids.RECORD_OUTCOME, "{hired_round}"), outcome_values),
+        form=True,
+    ),
+    Seed(
+        f"view:{ids.CHECK_IN}",
+        submit(ORG, ids.CHECK_IN, opener(ids.ANSWER_CHECK_IN, "{hired_round}:6"), check_in),
+        form=True,
+    ),
+    Seed(
+        f"view:{ids.CHECK_IN_DELEGATE}",
+        submit(
+            ORG,
+            ids.CHECK_IN_DELEGATE,
+            reasked(opener(ids.DELEGATE_CHECK_IN, "{hired_round}:6")),
+            lambda w, view: {"delegate": {"value": V.user(CY)}},
+        ),
         form=True,
     ),
     Seed("event:app_home_opened", home_opened),

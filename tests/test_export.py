@@ -134,6 +134,7 @@ def test_one_row_per_panelist_and_criterion() -> None:
         "rubric_version": 0,
         "decision": None,
         "decided_at": None,
+        **dict.fromkeys(EXPORT_COLUMNS[EXPORT_COLUMNS.index("offer") :]),
     }
     bo = [row for row in rows if row["panelist_id"] == "U2"]
     assert [row["rating"] for row in bo] == [1, 2, 3, None, None]

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from bot.domain.panel import Status
 from bot.views import ids
 from storage.models import Decision, DueWork, Feedback, Outbox, Panelist, Round
+from tests import outcome_permissions as op
 from tests.adversarial import Audit, Settler, click_payload, command_fields, post_form, strings_in
 from tests.finished_rounds import seed_finished_rounds
 from tests.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, modal_named
@@ -78,6 +79,12 @@ ALLOWED: dict[str, set[str]] = {
     "record the decision": ORGANIZER,
     "open the focus areas": ORGANIZER,
     "save the focus areas": ORGANIZER,
+    "open the outcome modal": ORGANIZER,
+    "record the outcome": ORGANIZER,
+    "open a check-in": ORGANIZER,
+    "answer a check-in": ORGANIZER,
+    "hand a check-in to someone else": ORGANIZER,
+    "see the role's validity": ORGANIZER,
 }
 FINISHED_CANDIDATE = "Finn Finished"
 
@@ -475,6 +482,26 @@ ACTIONS: dict[str, Action] = {
         save_focus,
         lambda w, user, before: before["focus"] != focus_of_ana(w) == EVERY_CRITERION,
         lambda w, user: {"focus": focus_of_ana(w)},
+    ),
+    "open the outcome modal": Action(
+        op.advanced,
+        lambda w, user: w.click(user, ids.RECORD_OUTCOME, str(w.finished_id)),
+        opens(ids.OUTCOME),
+        modal_before,
+    ),
+    "record the outcome": Action(op.open_outcome, op.record_outcome, op.outcome_recorded),
+    "open a check-in": Action(
+        op.hired_and_asked,
+        lambda w, user: w.click(user, ids.ANSWER_CHECK_IN, f"{w.finished_id}:6"),
+        opens(ids.CHECK_IN),
+        modal_before,
+    ),
+    "answer a check-in": Action(op.open_check_in, op.answer_check_in, op.check_in_answered),
+    "hand a check-in to someone else": Action(
+        op.open_delegate, op.delegate_check_in, op.check_in_delegated
+    ),
+    "see the role's validity": Action(
+        nothing, lambda w, user: w.command(user, "validity Staff Engineer"), op.chart_queued
     ),
 }
 APOLOGY = "error id"

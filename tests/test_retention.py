@@ -32,6 +32,7 @@ from storage.models import (
     WorkspaceSettings,
     WorkState,
 )
+from storage.outcome_models import CheckIn, RoundOutcomeRow
 from tests.finished_rounds import seed_finished_rounds
 from tests.harness import Harness
 
@@ -124,7 +125,8 @@ def team_rows(db: Database, team: str) -> dict[str, int]:
 
 
 def seed_workspace_data(db: Database, team: str, uninstalled_at: datetime | None) -> None:
-    """A workspace with something in every table: a finished round (with its decision) and
+    """A workspace with something in every table: a finished round (with its decision, outcome,
+    a check-in) and
     an open round (with panel, feedback, ratings, revisions), a role rubric, due work and
     outbox rows, a digest schedule, its settings, its evidence rules and an evidence nudge's
     count, its workspaces row and slack_sdk's bot-token row."""
@@ -181,6 +183,16 @@ def seed_workspace_data(db: Database, team: str, uninstalled_at: datetime | None
             )
         )
         session.add(Question(team_id=team, round_id=open_round, position=0, text="Why Acme?"))
+        session.add(
+            RoundOutcomeRow(
+                team_id=team,
+                round_id=closed_round,
+                offer="accepted",
+                recorded_by="UORG",
+                recorded_at=NOW - timedelta(days=399),
+            )
+        )
+        session.add(CheckIn(team_id=team, round_id=closed_round, months=6, asked_user="UORG"))
         session.merge(  # the app records its own workspace as installed at start
             Workspace(
                 team_id=team,

@@ -25,7 +25,6 @@ import pytest
 import bot.views
 from bot.domain import rules
 from bot.domain.calibration import Interviewer
-from bot.domain.decision import RATIONALE_MAX, REASON_MAX, DecisionVersion, Outcome
 from bot.domain.digest import build_digest
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
 from bot.domain.panel import RoundSnapshot, Status
@@ -37,13 +36,6 @@ from bot.views.brief import brief
 from bot.views.calibration import calibration_message
 from bot.views.common import Message, notice_modal
 from bot.views.comparison import ROWS_PER_PAGE, STATE_MAX, comparison_message, pages
-from bot.views.decision import (
-    decision_message,
-    decision_modal,
-    decision_nudge_message,
-    decision_recorded_modal,
-    follow_ups_message,
-)
 from bot.views.digest import digest_message
 from bot.views.feedback_modal import feedback_modal, feedback_saved_modal
 from bot.views.focus_modal import focus_modal, focus_saved_modal
@@ -71,6 +63,7 @@ from tests.test_comparison_views import LONG_THEMES, a_comparison, worst_rows
 from tests.test_rubric_editing import biggest_rubric, fitted
 from tests.test_views import EVIL, NOW, worst_feedback, worst_round
 from tests.test_views_reminders import evil_round, finished
+from tests.worst_outcomes import worst
 
 Payload = Message | dict[str, Any]
 BIG = biggest_rubric()  # 8 criteria, every field at its limit
@@ -97,34 +90,6 @@ def summaries() -> Iterator[Payload]:
         feedback = worst_feedback(r)
         for given in (feedback, feedback[:1], []):  # everyone, one, nobody (closed early)
             yield summary_message(r, summarize(BIG, given, list(r.questions)), given)
-
-
-def worst_versions(count: int = 30) -> list[DecisionVersion]:
-    """Thirty versions of a decision, the longest hostile rationale and reason each, thirty
-    debrief participants."""
-    return [
-        DecisionVersion(
-            n,
-            list(Outcome)[n % len(Outcome)],
-            (EVIL * 100)[:RATIONALE_MAX],
-            (EVIL * 30)[:REASON_MAX] if n > 1 else None,
-            tuple(f"U{i:02d}" for i in range(30)),
-            "UORG",
-            NOW,
-        )
-        for n in range(1, count + 1)
-    ]
-
-
-def decided() -> Iterator[tuple[RoundSnapshot, Any, list[DecisionVersion]]]:
-    """A round, its summary and its decisions: every criterion split, every question a
-    follow-up; no decision yet, one, and thirty."""
-    for status in (Status.COMPLETE, Status.CLOSED):
-        r = a_round(status)
-        feedback = worst_feedback(r)
-        summary = summarize(BIG, feedback, list(r.questions))
-        for versions in ([], worst_versions(1), worst_versions()):
-            yield r, summary, versions
 
 
 def focused() -> Iterator[RoundSnapshot]:
@@ -301,22 +266,10 @@ WORST: dict[str, Callable[[], Iterator[Payload]]] = {
     ),
     "rubric_modal.rubric_saved_modal": lambda: iter([rubric_saved_modal(ROLE, BIG)]),
     "summary.summary_message": summaries,
-    "decision.decision_modal": lambda: (decision_modal(r, s, v) for r, s, v in decided()),
-    "decision.decision_message": lambda: (
-        decision_message(r, v[-1], v[-2] if len(v) > 1 else None, s) for r, s, v in decided() if v
-    ),
-    "decision.decision_recorded_modal": lambda: (
-        decision_recorded_modal(r, v[-1], follow_ups=len(r.panelists)) for r, _, v in decided() if v
-    ),
-    "decision.follow_ups_message": lambda: (
-        follow_ups_message(r, s, v[-1]) for r, s, v in decided() if v
-    ),
-    "decision.decision_nudge_message": lambda: (
-        decision_nudge_message(r, NOW) for r, _, _ in decided()
-    ),
     "focus_modal.focus_modal": lambda: map(focus_modal, focused()),
     "focus_modal.focus_saved_modal": lambda: map(focus_saved_modal, focused()),
 }
+WORST.update(worst(rounds_every_way))  # the decision's, the outcome's, validity's
 # The primitives every builder goes through (checked through the builders), and a reader of
 # submitted state that happens to return a dict.
 NOT_BUILDERS = {"common.message", "common.modal", "state.field"}

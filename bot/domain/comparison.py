@@ -11,6 +11,7 @@ from statistics import fmean
 from bot.domain.calibration import Interviewer, Rated, adjusted, agreement
 from bot.domain.decision import DecisionVersion
 from bot.domain.feedback import PanelistFeedback
+from bot.domain.outcome import OutcomeFacts
 from bot.domain.panel import RoundSnapshot
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
 from bot.domain.stats import summarize
@@ -25,6 +26,7 @@ class FinishedPanel:
     feedback: tuple[PanelistFeedback, ...]
     finished_at: datetime
     decisions: tuple[DecisionVersion, ...] = ()  # every version, oldest first
+    outcome: OutcomeFacts | None = None  # after a decision to advance (organizers only)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from typing import Any
 
 from bot.domain.comparison import FinishedPanel
 from bot.domain.feedback import PanelistFeedback
+from bot.domain.outcome import CHECK_IN_MONTHS, OutcomeFacts
 from bot.domain.panel import RoundSnapshot
 
 EXPORT_COLUMNS = (
@@ -45,6 +46,16 @@ EXPORT_COLUMNS = (
     "rubric_version",
     "decision",
     "decided_at",
+    # After a decision to advance (bot.domain.outcome): the offer, a hire's start date and
+    # the check-ins at 6 and 12 months.
+    "offer",
+    "start_date",
+    "still_there_6m",
+    "performance_6m",
+    "note_6m",
+    "still_there_12m",
+    "performance_12m",
+    "note_12m",
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_GUARD = "'"
@@ -56,6 +67,21 @@ def iso_utc(when: datetime) -> str:
     """ISO 8601 in UTC; a naive time is taken as UTC (the database stores UTC)."""
     aware = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
     return aware.isoformat()
+
+
+def outcome_cells(outcome: OutcomeFacts | None) -> dict[str, Cell]:
+    """The outcome columns of a round's rows (empty when nothing is recorded)."""
+    cells: dict[str, Cell] = {
+        "offer": outcome.offer.value if outcome else None,
+        "start_date": outcome.start_date.isoformat() if outcome and outcome.start_date else None,
+    }
+    for months in CHECK_IN_MONTHS:
+        found = outcome.check_in(months) if outcome else None
+        there = found.still_there if found else None
+        cells[f"still_there_{months}m"] = None if there is None else ("yes" if there else "no")
+        cells[f"performance_{months}m"] = found.rating if found else None
+        cells[f"note_{months}m"] = found.note if found else None
+    return cells
 
 
 def export_rows(panels: Iterable[FinishedPanel]) -> list[dict[str, Cell]]:
@@ -87,6 +113,7 @@ def export_rows(panels: Iterable[FinishedPanel]) -> list[dict[str, Cell]]:
                         "rubric_version": r.rubric.version,
                         "decision": r.decision,
                         "decided_at": iso_utc(r.decided_at) if r.decided_at else None,
+                        **outcome_cells(panel.outcome),
                     }
                 )
     return rows
@@ -179,11 +206,33 @@ def _round(panel: FinishedPanel) -> dict[str, Any]:
             }
             for v in panel.decisions
         ],
+        "outcome": _outcome(panel.outcome),
+    }
+
+
+def _outcome(outcome: OutcomeFacts | None) -> dict[str, Any] | None:
+    if outcome is None:
+        return None
+    return {
+        "offer": outcome.offer.value,
+        "start_date": outcome.start_date.isoformat() if outcome.start_date else None,
+        "check_ins": [
+            {
+                "months": c.months,
+                "asked": c.asked_user,
+                "still_there": c.still_there,
+                "performance": c.rating,
+                "note": c.note,
+                "answered_by": c.answered_by,
+                "answered_at": iso_utc(c.answered_at) if c.answered_at else None,
+            }
+            for c in outcome.check_ins
+        ],
     }
 
 
 def to_json(panels: Iterable[FinishedPanel]) -> str:
     """A list of rounds, each with its rubric, round-1 questions, the panelists' feedback
     (ratings for every criterion of the rubric, as in the CSV), who did not submit, and
-    every version of the decision."""
+    every version of the decision, and the outcome with its check-ins."""
     return json.dumps([_round(p) for p in panels], ensure_ascii=False, indent=2)

@@ -15,12 +15,14 @@ from bot.services.evidence import EvidenceService
 from bot.services.feedback import FeedbackService
 from bot.services.focus import FocusService
 from bot.services.installs import InstallService
+from bot.services.outcomes import OutcomeService
 from bot.services.overview import OverviewService
 from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.rubrics import RubricService
 from bot.services.settings import SettingsService
+from bot.services.validity import ValidityService
 from bot.tokens import TeamClients
 
 
@@ -42,6 +44,8 @@ class Services:
     retention: RetentionService
     decisions: DecisionService
     focus: FocusService
+    outcomes: OutcomeService
+    validity: ValidityService
 
     @classmethod
     def build(
@@ -67,6 +71,8 @@ class Services:
             retention=RetentionService(deps),
             decisions=DecisionService(deps),
             focus=FocusService(deps),
+            outcomes=OutcomeService(deps),
+            validity=ValidityService(deps),
         )
 
     def tick(self, budget: float = 20.0) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.decision import DecisionForm, DecisionVersion, decision_errors
+from bot.domain.outcome import CHECK_IN_KIND
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import PanelSummary, summarize
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
@@ -108,8 +109,11 @@ class DecisionService:
                     rnd.status = Status.CLOSED
                     rnd.closed_at = now
                 session.flush()
-                # Reminders, the escalation and the decision nudges: nothing is owed now.
-                cancel_pending(session, DueWork, DueWork.round_id == rnd.id)
+                # Reminders, the escalation and the decision nudges: nothing is owed now. A
+                # hire's check-ins stay (they ask only while the decision is still Advance).
+                cancel_pending(
+                    session, DueWork, DueWork.round_id == rnd.id, DueWork.kind != CHECK_IN_KIND
+                )
                 after = snapshot(session, rnd)
                 out = Outgoing(session, team_id, now)
                 out.round_changed(

@@ -252,9 +252,27 @@ def _export(session: Session, row: Outbox) -> Plan:
     )
 
 
+def _validity_chart(session: Session, row: Outbox) -> Plan:
+    from bot.services.validity import role_validity  # the report needs scipy: only here
+    from bot.views.validity_chart import validity_png
+
+    role = role_queries.role(session, row.team_id, int(row.payload.get("role_id") or 0))
+    if role is None:
+        return Skip("the role is gone")
+    found = role_validity(session, row.team_id, role)
+    return Upload(
+        None,
+        row.user_id,
+        "validity.png",
+        f"{role.name}: do the ratings predict outcomes?",
+        validity_png(role.name, found.table),
+    )
+
+
 FILE_PLANNERS: dict[str, Callable[[Session, Outbox], Plan]] = {
     Kind.HEATMAP: _heatmap,
     Kind.EXPORT: _export,
+    Kind.VALIDITY_CHART: _validity_chart,
 }
 
 

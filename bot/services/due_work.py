@@ -20,6 +20,7 @@ from bot.domain.schedule import next_allowed
 from bot.services.context import Deps
 from bot.services.digests import run_digest
 from bot.services.outbox import Kind, Outgoing
+from bot.services.outcomes import ask_check_in
 from bot.services.reminder_plan import (
     Due,
     cadence_of,
@@ -252,10 +253,19 @@ def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
     return Done()
 
 
+def _check_in(session: Session, row: DueWork, now: datetime) -> Outcome:
+    """A hire's check-in at 6 or 12 months, asked in the organizer's working hours."""
+    found = ask_check_in(session, row, now)
+    if isinstance(found, datetime):
+        return Later(found)
+    return Done(found or "")
+
+
 HANDLERS: dict[str, Handler] = {
     Due.NUDGE: _nudge,
     Due.PRE_INTERVIEW: _pre_interview,
     Due.ESCALATE: _escalate,
     Due.DIGEST: _digest,
     Due.DECIDE: _decide,
+    Due.CHECK_IN: _check_in,
 }

@@ -30,6 +30,7 @@ class Kind:
     POST = "post"  # a message rendered when it was enqueued (digests, notices)
     HEATMAP = "heatmap"  # upload a comparison's heatmap to the hiring channel
     EXPORT = "export"  # upload a role's CSV export to the requester's DM
+    VALIDITY_CHART = "validity_chart"  # upload a role's validity chart to the requester's DM
     DELETE = "delete"  # chat.delete one of the bot's messages (erasing a candidate)
     DECISION = "decision"  # post a version of the decision in the summary's thread
 

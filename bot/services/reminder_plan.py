@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from bot.domain.outcome import CHECK_IN_KIND
 from bot.domain.schedule import Cadence, nudge_at
 from storage.models import DueWork, Round, WorkspaceSettings
 from storage.work import add_once
@@ -24,6 +25,7 @@ class Due:
     ESCALATE = "escalate"
     DIGEST = "digest"
     DECIDE = "decide"  # nudge the organizer of a finished round without a decision
+    CHECK_IN = CHECK_IN_KIND  # ask how a hire is doing, 6 and 12 months after the start
 
 
 def cadence_of(session: Session, team_id: str) -> Cadence:

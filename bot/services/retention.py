@@ -36,7 +36,7 @@ PURGE_EVERY = timedelta(hours=1)
 # Rows deleted per transaction: short transactions, short locks.
 BATCH = 500
 # Outbox kinds whose recorded ts is not a message about the round (uploads record a file).
-NOT_MESSAGES = frozenset({Kind.HEATMAP, Kind.EXPORT, Kind.DELETE})
+NOT_MESSAGES = frozenset({Kind.HEATMAP, Kind.EXPORT, Kind.VALIDITY_CHART, Kind.DELETE})
 # Rows rendered when enqueued, so their payload may name a candidate (digests, comparisons).
 RENDERED_KINDS = (Kind.POST,)
 

@@ -11,7 +11,7 @@ from bot.domain.calibration import Interviewer, Rated, calibrate
 from bot.domain.comparison import FinishedPanel
 from bot.domain.decision import DecisionVersion
 from bot.services.snapshots import decision_version, snapshots_with_feedback
-from storage import queries, role_queries
+from storage import outcome_queries, queries, role_queries
 from storage.models import Round
 
 
@@ -26,19 +26,28 @@ def finished_panels(
     decisions: dict[int, list[DecisionVersion]] = {}
     for row in queries.decisions_for_rounds(session, team_id, [r.id for r in rounds]):
         decisions.setdefault(row.round_id, []).append(decision_version(row))
+    outcomes = outcome_queries.outcomes_of_rounds(session, team_id, [r.id for r in rounds])
     return [
-        FinishedPanel(snap, tuple(feedback), finished_at(rnd), tuple(decisions.get(rnd.id, ())))
+        FinishedPanel(
+            snap,
+            tuple(feedback),
+            finished_at(rnd),
+            tuple(decisions.get(rnd.id, ())),
+            outcomes.get(rnd.id),
+        )
         for rnd, (snap, feedback) in zip(
             rounds, snapshots_with_feedback(session, team_id, rounds), strict=True
         )
     ]
 
 
-def rated(session: Session, team_id: str) -> list[Rated]:
-    """Every active panelist's ratings on the team's finished rounds, from the normalised
-    rating rows (two queries, no JSON decoding: it reads the workspace's whole history)."""
+def rated(session: Session, team_id: str, role_id: int | None = None) -> list[Rated]:
+    """Every active panelist's ratings on the team's finished rounds (of one role, when
+    given), from the normalised rating rows (two queries, no JSON decoding: it reads the
+    workspace's whole history)."""
     ratings: dict[int, dict[str, int]] = {}
-    for feedback_id, criterion_key, rating in role_queries.finished_ratings(session, team_id):
+    found = role_queries.finished_ratings(session, team_id, role_id)
+    for feedback_id, criterion_key, rating in found:
         ratings.setdefault(feedback_id, {})[criterion_key] = rating
     return [
         Rated(
@@ -49,7 +58,7 @@ def rated(session: Session, team_id: str) -> list[Rated]:
             recommendation=recommendation,
         )
         for feedback_id, round_id, role_name, user_id, recommendation in (
-            role_queries.finished_feedback(session, team_id)
+            role_queries.finished_feedback(session, team_id, role_id)
         )
     ]
 

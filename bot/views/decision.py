@@ -45,6 +45,7 @@ from bot.views.common import (
     pack_sections,
     text_input,
 )
+from bot.views.outcome import record_outcome_button
 from bot.views.state import StateValues, selected, selected_users, text_value
 from bot.views.summary import follow_up_lines, follow_up_texts, score, tally_line
 
@@ -185,6 +186,9 @@ def decision_message(
                 "the rationale says why."
             )
         )
+    if v.outcome == Outcome.ADVANCE:
+        # Only the organizer can open it; what they record is never shown here.
+        blocks.append(actions(record_outcome_button(r.id)))
     blocks.append(context(f"Version {v.version}. Every version of the decision stays here."))
     text = f"Decision on {escape(r.candidate_name)}: {v.outcome.label}"
     return message(text, blocks)

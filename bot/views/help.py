@@ -24,6 +24,9 @@ version they started with.
 • `/panel calibration` — each interviewer's leniency and how often they disagree with the \
 panel (organizers). `/panel export <role>` — the role's feedback as CSV, in your DM \
 (organizers of the role).
+• `/panel validity <role>` — whether the role's ratings predict what happened after: \
+advanced, performance at 6 and 12 months, still there, per criterion with its agreement; \
+to you alone, the chart in your DM (organizers of the role, admins; `all` for admins).
 • `/panel forget <candidate>` — erase everything Panelbot holds about a candidate, after \
 showing you what (whoever organized all their panels, or a workspace admin).
 • `/panel help` — this message.
@@ -39,6 +42,8 @@ looks…), is pointed out once when you submit: edit it, or submit again to keep
 4. Then one summary lands in the announcement's thread: the debrief's agenda.
 5. After the debrief the organizer uses *Record decision* on the summary; a decision \
 against the aggregate must say why. It closes the round; the follow-ups come in a DM.
+6. After a decision to advance, *Record outcome* on it keeps the offer and a hire's start \
+date; 6 and 12 months later Panelbot asks the organizer in a DM how the hire is doing.
 On the announcement the organizer can *Close now*, *Cancel round*, *Add / remove \
 panelist* or change the *Focus areas* (until feedback comes in)."""
 

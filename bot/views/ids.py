@@ -42,3 +42,11 @@ EXPORT_PICK = "export_pick"
 # After the summary: the organizer's decision
 RECORD_DECISION = "record_decision"
 FOCUS_AREAS = "focus_areas"
+# After a decision to advance: the outcome, and a hire's check-ins at 6 and 12 months
+OUTCOME = "panel_outcome"
+CHECK_IN = "panel_check_in"
+CHECK_IN_DELEGATE = "panel_check_in_delegate"
+RECORD_OUTCOME = "record_outcome"
+ANSWER_CHECK_IN = "answer_check_in"
+DELEGATE_CHECK_IN = "delegate_check_in"
+VALIDITY_PICK = "validity_pick"

@@ -7,7 +7,7 @@ rules then say what is missing. Input elements in our modals all use action_id "
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 StateValues = dict[str, dict[str, Any]]
@@ -67,3 +67,20 @@ def datetime_value(values: StateValues, block_id: str) -> datetime | None:
 def selected_conversation(values: StateValues, block_id: str) -> str | None:
     conversation = field(values, block_id).get("selected_conversation")
     return conversation if isinstance(conversation, str) and conversation else None
+
+
+def selected_user(values: StateValues, block_id: str) -> str | None:
+    """A users_select's choice, when it is a user id Slack's picker could hold."""
+    user = field(values, block_id).get("selected_user")
+    return user if isinstance(user, str) and USER_ID.fullmatch(user) else None
+
+
+def date_value(values: StateValues, block_id: str) -> date | None:
+    """A datepicker's "YYYY-MM-DD"; None when missing or forged."""
+    raw = field(values, block_id).get("selected_date")
+    if not isinstance(raw, str):
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        return None
