@@ -196,7 +196,7 @@ class SocketModeLink:
 
     def _on_error(self, error: Exception) -> None:
         self._trouble.append(error)
-        # A failed try is reported by the try, a dropped connection when it is made again;
+        # A failed try is reported by the try, a dropped connection by `stay_connected`;
         # anything else would go unsaid.
         if not isinstance(error, OSError) and not self._sdk_log.connecting.is_set():
             log.warning("Socket Mode: slack_sdk reported %s: %s", type(error).__name__, error)

@@ -22,9 +22,10 @@ import struct
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.datastructures import Headers
@@ -33,6 +34,7 @@ from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 Json = dict[str, Any]
+T = TypeVar("T")
 ENVELOPE_TYPES = frozenset({"slash_commands", "interactive", "events_api"})
 # Interactions whose ack can carry an answer (errors, an updated view, options); the others'
 # acks are only receipts.
@@ -95,7 +97,7 @@ def accepts_response_payload(kind: str, payload: Json) -> bool:
 
 
 class SocketModeServer:
-    """Slack's end of Socket Mode. Records are guarded by one lock; waits poll them."""
+    """Slack's end of Socket Mode. Records are guarded by one lock; waits wake on changes."""
 
     def __init__(self, app_id: str = "A0001") -> None:
         self.app_id = app_id
@@ -198,10 +200,10 @@ class SocketModeServer:
         return found
 
     def wait_for_link(self, count: int = 1, timeout: float = CONNECT_TIMEOUT_SECONDS) -> Link:
-        """The newest open connection, once at least `count` connections have been made."""
+        """The newest open connection, once the `count`-th connection has been greeted."""
 
         def newest_open() -> Link | None:
-            if len(self.links) < count:
+            if len(self.links) < count or not self.links[count - 1].greeted:
                 return None
             live = (link for link in reversed(self.links) if link.is_open and link.greeted)
             return next(live, None)
@@ -233,6 +235,8 @@ class SocketModeServer:
         for link in self.open_links():
             assert link.connection is not None
             sock = link.connection.socket
+            if sock.fileno() < 0:  # the app has just closed it
+                continue
             if reset:  # closed with a zero linger time, before websockets could end it politely
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 sock.close()
@@ -259,7 +263,7 @@ class SocketModeServer:
         with self._changed:
             link = Link(len(self.links) + 1, ticket, time.monotonic(), connection=connection)
             self.links.append(link)
-            count = sum(link.is_open for link in self.links)
+            count = sum(other.is_open for other in self.links)
         try:
             connection.send(json.dumps(self._hello(count)))
             with self._changed:
@@ -309,7 +313,7 @@ class SocketModeServer:
                 )
             self._changed.notify_all()
 
-    def _wait(self, probe: Any, timeout: float) -> Any:
+    def _wait(self, probe: Callable[[], T | None], timeout: float) -> T | None:
         deadline = time.monotonic() + timeout
         with self._changed:
             while (found := probe()) is None:
