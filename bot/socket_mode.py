@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import logging
 import re
+import select
 import socket
 import threading
 import time
@@ -42,6 +43,9 @@ MAX_RETRY_SECONDS = 60.0
 # How often the connection is looked at when nothing wakes the link sooner; slack_sdk pings
 # every 10 s and drops a connection that stops answering.
 CHECK_SECONDS = 5.0
+# How long slack_sdk's reader waits on a connection before it looks whether the connection
+# is being replaced (see _LinkSocket).
+READ_SLICE_SECONDS = 0.1
 HANDSHAKE_STATUS = re.compile(r"unexpected response for handshake \(status: (\d+)")
 # How slack_sdk logs an error on the connection (it then hands it to the on_error listeners)
 # and a ping that could not be sent: the link reports these when the connection drops.
@@ -68,18 +72,33 @@ class _SdkLog(logging.Filter):
         return not said.startswith(SDK_CONNECTION_TROUBLE)
 
 
-class _EndIsAnError:
-    """A connection's socket as slack_sdk reads it, except that its end raises, and closing
-    it tells the link. slack_sdk takes an ended stream for "nothing yet" and reads again at
+class _LinkSocket:
+    """A connection's socket as slack_sdk's reader uses it, but for two things.
+
+    Its end raises. slack_sdk takes an ended stream for "nothing yet" and reads again at
     once: a connection closed without a WebSocket close (by Slack, a proxy, a load balancer
     going away) would keep a core busy and go unnoticed until failed pings drop it a minute
-    later."""
+    later. Closing it wakes the link.
 
-    def __init__(self, sock: socket.socket, closed: Callable[[], None]) -> None:
+    A read gives up as soon as the connection is replaced. slack_sdk replaces one by opening
+    the new connection, then closing the old, which waits for the read under way on it; that
+    read waits for data up to slack_sdk's 3 s timeout, and the new connection's first
+    requests wait unread as long: all the time Slack gives for an ack.
+    """
+
+    def __init__(
+        self, sock: socket.socket, replaced: Callable[[], bool], closed: Callable[[], None]
+    ) -> None:
         self._sock = sock
+        self._replaced = replaced
         self._closed = closed
 
     def recv(self, size: int, flags: int = 0) -> bytes:
+        timeout = self._sock.gettimeout()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._readable():
+            if self._replaced() or (deadline is not None and time.monotonic() >= deadline):
+                raise TimeoutError("timed out")  # slack_sdk's reader takes it for "nothing yet"
         data = self._sock.recv(size, flags)
         if not data and size:
             raise ConnectionAbortedError(errno.ECONNABORTED, "closed by the other end")
@@ -91,6 +110,12 @@ class _EndIsAnError:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
+
+    def _readable(self) -> bool:
+        pending = getattr(self._sock, "pending", None)  # TLS: bytes already decrypted
+        if pending is not None and pending():
+            return True
+        return bool(select.select([self._sock], [], [], READ_SLICE_SECONDS)[0])
 
 
 class SocketModeLink:
@@ -176,7 +201,10 @@ class SocketModeLink:
             self.client.connect()
         session = self.client.current_session
         if self.client.is_connected() and session is not None and session.sock is not None:
-            session.sock = _EndIsAnError(session.sock, self._wake.set)  # type: ignore[assignment]
+            state = self.client.current_session_state  # marked terminated once replaced
+            session.sock = _LinkSocket(  # type: ignore[assignment]
+                session.sock, lambda: bool(state.terminated), self._wake.set
+            )
             self._trouble.clear()
             return None
         if self._trouble:

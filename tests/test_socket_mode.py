@@ -178,12 +178,17 @@ def test_connects_again_when_slack_asks_and_when_the_connection_breaks(
     assert s.said() == []
 
     # Slack's refresh: a new connection (a new URL from apps.connections.open), then the old
-    # one let go; nothing worth a log line.
+    # one let go; nothing worth a log line. A request on the new connection is answered at
+    # once, not after the old one is closed (slack_sdk alone takes its 3 s read timeout).
     s.socket.request_refresh()
-    s.wait_for_connection(2)
-    assert s.connections_opened() == 2
+    new = s.socket.wait_for_link(2)
     s.help_is_answered()
     assert s.socket.acks[-1].link == 2
+    s.wait_for_connection(2)
+    old = s.socket.links[0]
+    assert old.closed_at is not None and new.greeted_at is not None
+    assert old.closed_at - new.greeted_at < SLACK_ACK_SECONDS / 2
+    assert s.connections_opened() == 2
     assert s.said() == []
 
     # The same when apps.connections.open fails once: a line for the failed try, and one

@@ -50,9 +50,13 @@ class Link:
     number: int  # 1 for the first connection, 2 for the next, ...
     ticket: str
     opened_at: float  # time.monotonic()
+    greeted_at: float | None = None  # hello sent: envelopes may follow
     closed_at: float | None = None
-    greeted: bool = False  # hello sent: envelopes may follow
     connection: ServerConnection | None = field(default=None, repr=False)
+
+    @property
+    def greeted(self) -> bool:
+        return self.greeted_at is not None
 
     @property
     def is_open(self) -> bool:
@@ -267,7 +271,7 @@ class SocketModeServer:
         try:
             connection.send(json.dumps(self._hello(count)))
             with self._changed:
-                link.greeted = True
+                link.greeted_at = time.monotonic()
                 self._changed.notify_all()
             for raw in connection:
                 self._receive(link, raw)
