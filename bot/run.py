@@ -83,7 +83,7 @@ def _socket_mode(
             log.info(
                 "running in Socket Mode: connected to Slack (GET /healthz, /readyz, /metrics "
                 "on :%s)",
-                settings.port,
+                server.server_address[1],  # PORT=0 is any free port
             )
             link.stay_connected()
     finally:
@@ -110,7 +110,7 @@ def _http(settings: Settings, services: Services, server: ThreadingWSGIServer) -
     with _ticking(services, settings):
         log.info(
             "listening on :%s (POST /slack/events, GET /healthz, GET /readyz, GET /metrics)",
-            settings.port,
+            server.server_address[1],
         )
         server.serve_forever()
 

@@ -46,6 +46,11 @@ TRANSIENT_ERRORS = frozenset(
 )
 
 
+def try_later(code: str) -> bool:
+    """Whether Slack's answer (slack_error's code) says to try again rather than refuses."""
+    return code in TRANSIENT_ERRORS or code.startswith("HTTP 5")
+
+
 class Refusal(Exception):
     """The command cannot go on; the message is one line saying what to do. The CLI prints
     it and exits 2."""
@@ -91,6 +96,9 @@ def slack_error(exc: BaseException) -> str | None:
 
     if not isinstance(exc, SlackApiError):
         return None
+    if exc.response is not None and exc.response.status_code >= 500:
+        # A server's error page: the "error" slack_sdk fills in for it is not Slack's code.
+        return f"HTTP {exc.response.status_code}"
     data = exc.response.data if exc.response is not None else None
     if isinstance(data, dict) and data.get("error"):
         return str(data["error"])

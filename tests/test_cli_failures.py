@@ -5,14 +5,11 @@ port that never answers); databases are missing, unreachable, empty, older or ne
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -218,49 +215,6 @@ def test_port_already_in_use(migrated: str, tmp_path: Path) -> None:
 # -- Socket Mode ------------------------------------------------------------------------------
 
 
-class WebSocketAcceptor:
-    """Just enough of a WebSocket server for a client to connect: the handshake, then
-    silence."""
-
-    GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-    def __init__(self) -> None:
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(4)
-        self.accepted = threading.Event()
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.server.getsockname()[1]}/link/"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.server.accept()
-            except OSError:
-                return
-            self.connections.append(connection)
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += connection.recv(4096)
-            key = re.search(rb"Sec-WebSocket-Key: *(\S+)", request, re.I)
-            assert key is not None
-            accept = base64.b64encode(hashlib.sha1(key.group(1) + self.GUID.encode()).digest())
-            connection.sendall(
-                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n"
-            )
-            self.accepted.set()
-
-    def close(self) -> None:
-        self.server.close()
-        for connection in self.connections:
-            connection.close()
-
-
 def socket_mode_bot(standin: SlackStandIn, db_url: str, app_token: str) -> subprocess.Popen[str]:
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -324,23 +278,19 @@ def test_socket_mode_retries_until_connected_and_only_then_runs(
     assert len(seen) == 2, "one line a failure"
     assert code == 0 and "Traceback" not in rest, rest
 
-    acceptor = WebSocketAcceptor()
-    try:
-        with SlackStandIn() as standin:
-            standin.socket_mode_url = acceptor.url
-            process = socket_mode_bot(standin, migrated, "xapp-test")
-            seen = lines_until(process, "running in Socket Mode", 1)
-            assert acceptor.accepted.is_set()
-            # The container's HEALTHCHECK and a supervisor's probes are answered on PORT.
-            port = re.search(r"on :(\d+)\)", seen[-1])
-            assert port is not None, seen
-            for probe, answer in (("healthz", b"ok"), ("readyz", b"ready")):
-                url = f"http://127.0.0.1:{port.group(1)}/{probe}"
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    assert response.read() == answer
-            code, rest = stop(process)
-    finally:
-        acceptor.close()
+    with SlackStandIn() as standin:
+        slack_side = standin.start_socket_mode()
+        process = socket_mode_bot(standin, migrated, "xapp-test")
+        seen = lines_until(process, "running in Socket Mode", 1)
+        assert [link.is_open for link in slack_side.links] == [True]
+        # The container's HEALTHCHECK and a supervisor's probes are answered on PORT.
+        port = re.search(r"on :(\d+)\)", seen[-1])
+        assert port is not None, seen
+        for probe, answer in (("healthz", b"ok"), ("readyz", b"ready")):
+            url = f"http://127.0.0.1:{port.group(1)}/{probe}"
+            with urllib.request.urlopen(url, timeout=5) as response:
+                assert response.read() == answer
+        code, rest = stop(process)
     assert any("running in Socket Mode: connected to Slack" in line for line in seen), seen
     assert not any("cannot connect" in line for line in seen)
     assert code == 0 and "Traceback" not in rest, rest

@@ -102,8 +102,10 @@ class SlackDriver:
         request = urllib.request.Request(
             self.events_url, data=raw, headers=request_headers, method="POST"
         )
-        reply = _send(request)
-        # An ack with blocks (a command's reply) is a message Slack checks like any other.
+        return self.checked(_send(request))
+
+    def checked(self, reply: Reply) -> Reply:
+        """An ack with blocks (a command's reply) is a message Slack checks like any other."""
         answer = _json_or_none(reply) if reply.status == 200 else None
         if answer and "blocks" in answer and (errors := message_errors(answer["blocks"])):
             self.standin._warn("ack", "invalid_blocks", errors=errors)
@@ -133,6 +135,16 @@ class SlackDriver:
         body = urlencode({"payload": json.dumps(payload)})
         return self.post(body, "application/x-www-form-urlencoded", headers=headers)
 
+    # How each kind of request travels: tests/slack/socket_driver.py sends them over Socket Mode.
+    def send_command(self, fields: dict[str, str]) -> Reply:
+        return self.post(urlencode(fields), "application/x-www-form-urlencoded")
+
+    def send_interaction(self, payload: Json, headers: dict[str, str] | None = None) -> Reply:
+        return self.post_payload(payload, headers=headers)
+
+    def send_event(self, envelope: Json, headers: dict[str, str]) -> Reply:
+        return self.post(json.dumps(envelope), "application/json", headers=headers)
+
     # ---- slash commands and shortcuts ---------------------------------------------
 
     def command(
@@ -149,7 +161,7 @@ class SlackDriver:
             **self.command_fields(user_id, text, command, channel_id, channel_name),
             **extra,
         }
-        return self.post(urlencode(fields), "application/x-www-form-urlencoded")
+        return self.send_command(fields)
 
     def command_fields(
         self,
@@ -189,7 +201,7 @@ class SlackDriver:
             "callback_id": callback_id,
             "trigger_id": self.standin.new_trigger_id(user_id),
         }
-        return self.post_payload(payload)
+        return self.send_interaction(payload)
 
     # ---- block actions --------------------------------------------------------------
 
@@ -219,7 +231,7 @@ class SlackDriver:
             payload["view"] = self.standin.view_payload(current["id"], values)
         else:
             raise ValueError("block_action needs the message or view it happens in")
-        return self.post_payload(payload, headers=headers)
+        return self.send_interaction(payload, headers=headers)
 
     def _message_context(self, message: Json) -> Json:
         channel_id, ts = message["channel"], message["ts"]
@@ -258,7 +270,7 @@ class SlackDriver:
         payload["view"] = self.standin.view_payload(current["id"], full_values)
         payload["response_urls"] = []
         payload["is_enterprise_install"] = False
-        reply = self.post_payload(payload, headers=headers)
+        reply = self.send_interaction(payload, headers=headers)
         if reply.status == 200:
             self.standin.apply_view_submission_ack(current["id"], _json_or_none(reply))
         return reply
@@ -271,7 +283,7 @@ class SlackDriver:
         payload["is_cleared"] = False
         payload["is_enterprise_install"] = False
         self.standin.close_views(user_id)
-        return self.post_payload(payload)
+        return self.send_interaction(payload)
 
     def _current_view(self, view: Json) -> Json:
         # Slack always sends the view as it is now, so a stale record is refreshed.
@@ -289,10 +301,8 @@ class SlackDriver:
     ) -> Reply:
         """Deliver an Events API event_callback; pass retry_num to mimic a redelivery."""
         envelope = self.event_envelope(event, event_id=event_id)
-        headers = {}
-        if retry_num is not None:
-            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        return self.post(json.dumps(envelope), "application/json", headers=headers)
+        retried = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        return self.send_event(envelope, retried if retry_num is not None else {})
 
     def event_envelope(self, event: Json, *, event_id: str | None = None) -> Json:
         """The event_callback Slack wraps an event in, for this driver's team."""

@@ -16,9 +16,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.slack.errors import ApiError
+
+if TYPE_CHECKING:
+    from tests.slack.socket_mode import SocketModeServer
 
 Json = dict[str, Any]
 
@@ -129,10 +132,12 @@ class StandInRecords:
     ) -> None:
         self.token = token
         self.app_id = app_id
-        # Socket Mode: the app-level tokens apps.connections.open accepts, and the WebSocket
-        # URL it hands out (None: this server, which answers a WebSocket handshake with 404).
+        # Socket Mode: the app-level tokens apps.connections.open accepts, and where the
+        # WebSocket URL it hands out leads: a fixed URL if set, else Slack's side once
+        # started (`start_socket_mode`), else this server, which answers a handshake with 404.
         self.app_tokens = {app_token}
         self.socket_mode_url: str | None = None
+        self.socket_mode: SocketModeServer | None = None
         self.clock = clock
         self._lock = threading.RLock()
         self.workspaces = {team_id: Workspace(team_id, team_domain, bot_user_id, bot_id)}

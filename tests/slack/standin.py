@@ -7,9 +7,9 @@ view hashes. Everything it receives is recorded so tests can assert on it.
 
 Point the bot at it with `WebClient(base_url=standin.api_url, token=standin.token)`.
 It serves several workspaces, each call acting as the one its token belongs to, and the
-OAuth install (`configure_oauth`, `/oauth/v2/authorize`, `oauth.v2.access`), and Socket Mode's
-`apps.connections.open` for the app-level tokens in `app_tokens` (it hands out
-`socket_mode_url`).
+OAuth install (`configure_oauth`, `/oauth/v2/authorize`, `oauth.v2.access`), and Socket Mode:
+`apps.connections.open` for the app-level tokens in `app_tokens`, and with
+`start_socket_mode()` Slack's WebSocket side (tests/slack/socket_mode.py).
 
 The class is assembled from parts: `StandInRecords` (state, directory, records),
 `ConversationsMixin` (channels, DMs, messages), `ViewStackMixin` (modals, Home tabs),
@@ -32,6 +32,7 @@ from tests.slack.faults import FaultInjectionMixin, InjectedFault
 from tests.slack.files import FilesMixin
 from tests.slack.http import StandInRequestHandler, StandInServer
 from tests.slack.records import ApiCall, Json
+from tests.slack.socket_mode import SocketModeServer
 from tests.slack.views import ViewStackMixin
 from tests.slack.web_api import METHODS
 from tests.slack.workspaces import WorkspacesMixin
@@ -67,7 +68,16 @@ class SlackStandIn(
         self._thread.start()
         return self
 
+    def start_socket_mode(self) -> SocketModeServer:
+        """Slack's Socket Mode side: from now on apps.connections.open hands out its URLs."""
+        if self.socket_mode is None:
+            self.socket_mode = SocketModeServer(app_id=self.app_id).start()
+        return self.socket_mode
+
     def stop(self) -> None:
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
+            self.socket_mode = None
         if self._server is None:
             return
         self._server.shutdown()

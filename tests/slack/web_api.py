@@ -46,8 +46,12 @@ def _auth_test(s: SlackStandIn, args: Json) -> Json:
 
 
 def _apps_connections_open(s: SlackStandIn, args: Json) -> Json:
-    # Slack hands out a wss:// URL; this one points back at the stand-in unless set.
-    return {"url": s.socket_mode_url or "ws" + s.base_url.removeprefix("http") + "/link/"}
+    # Slack hands out a wss:// URL with a one-time ticket (see records.py for which here).
+    if s.socket_mode_url:
+        return {"url": s.socket_mode_url}
+    if s.socket_mode is not None:
+        return {"url": s.socket_mode.issue_url()}
+    return {"url": "ws" + s.base_url.removeprefix("http") + "/link/"}
 
 
 def _users_info(s: SlackStandIn, args: Json) -> Json:
