@@ -119,7 +119,9 @@ class Harness:
         self.services.tick()
 
     # -- waiting for what the bot does after ack -------------------------------------
-    def wait_for(self, probe: Callable[[], T | None], what: str, timeout: float = 10) -> T:
+    def wait_for(self, probe: Callable[[], T | None], what: str, timeout: float = 30) -> T:
+        """Poll until `probe` finds something. The budget only bounds a hang: a busy machine
+        (CI runs pytest on every core) may take many seconds where a quiet one takes ms."""
         deadline = time.monotonic() + timeout
         while True:
             found = probe()
