@@ -17,7 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import ANA, CY, ORG, PANEL, SIGNING_SECRET, Clock, Harness, seed_workspace
+from tests.harness import (
+    ANA,
+    BEN,
+    CY,
+    ORG,
+    PANEL,
+    SIGNING_SECRET,
+    Clock,
+    Harness,
+    has_button,
+    seed_workspace,
+)
 from tests.slack.socket_driver import SocketModeDriver
 from tests.slack.socket_mode import SocketModeServer
 from tests.slack.standin import SlackStandIn
@@ -132,15 +143,19 @@ def test_help_and_the_new_panel_modal(socket_bot: SocketBot) -> None:
     view = s.h.open_new_panel("new Ada")
     envelope = s.socket.envelopes[-1]
     assert envelope.type == "slash_commands" and envelope.accepts_response_payload
-    opened = [c for c in s.h.standin.calls if c.method == "views.open"]
+    # (The stand-in records a call once it has answered it, a moment after the modal shows.)
+    opened = s.h.wait_for(
+        lambda: [c for c in s.h.standin.calls if c.method == "views.open"], "views.open"
+    )
     assert [c.args["trigger_id"] for c in opened] == [envelope.payload["trigger_id"]]
     assert opened[0].ok, opened[0].error
     assert "Ada" in str(view["blocks"])
     assert s.connections_opened() == 1
 
     # PORT=0: the probes are on the free port the log line names.
-    port = re.search(rf"{RUNNING} \(GET /healthz, /readyz, /metrics on :(\d+)\)", s.bot.log_tail())
-    assert port is not None and port.group(1) != "0", s.bot.log_tail()
+    log = s.bot.log_tail(100_000)
+    port = re.search(rf"{RUNNING} \(GET /healthz, /readyz, /metrics on :(\d+)\)", log)
+    assert port is not None and port.group(1) != "0", log
     with urllib.request.urlopen(f"http://127.0.0.1:{port.group(1)}/healthz", timeout=5) as probe:
         assert probe.read() == b"ok"
     s.stops_cleanly()
@@ -153,6 +168,12 @@ def test_a_whole_round(socket_bot: SocketBot) -> None:
     assert submitted.accepts_response_payload
     brief = h.dm(ANA)
     assert brief is not None and "Why did they leave Acme" in str(brief["blocks"])
+    # An event: Ben opens Panelbot's Home tab and finds the round waiting for him.
+    h.driver.event({"type": "app_home_opened", "user": BEN, "tab": "home"})
+    opened = s.socket.envelopes[-1]
+    assert opened.type == "events_api" and not opened.accepts_response_payload
+    home = h.wait_for(lambda: h.standin.home_views.get(BEN), "Ben's Home tab", timeout=30)
+    assert has_button(home, "give_feedback")
 
     for n, user in enumerate(PANEL, start=1):
         reply = h.give_feedback(user, ratings=(3, 3, 4 if user == CY else 3, 2, 3))
