@@ -229,10 +229,13 @@ def test_three_instances_send_each_nudge_exactly_once(
 
         assert_each_nudged_exactly_once(databases[0], standin, seeded.user_ids)
         # The work really was shared; together, each piece once. Every instance sent some
-        # (sends are slow enough to interleave). Due work is only a few milliseconds a row,
-        # and SQLite takes one writer at a time, so on a loaded machine one instance can
-        # drain a whole batch run of it before another gets a claim in: at least two, there.
-        assert sum(i.services.due_work.handled > 0 for i in instances) >= 2
+        # (sends are slow enough to interleave). Due work is only a few milliseconds a row:
+        # on PostgreSQL (SKIP LOCKED) at least two instances claim some. SQLite takes one
+        # writer at a time, and on a loaded machine one instance can drain all of it before
+        # another gets a claim in (seen in CI with 300 nudges), so there only the sends are
+        # required to be shared.
+        shared_due = sum(i.services.due_work.handled > 0 for i in instances)
+        assert shared_due >= (2 if databases[0].engine.dialect.name == "postgresql" else 1)
         assert all(i.client.posted > 0 for i in instances)
         assert sum(i.services.due_work.handled for i in instances) == NUDGES
         assert sum(i.client.posted for i in instances) == NUDGES
