@@ -13,9 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from statistics import fmean
 
-import krippendorff
-import numpy as np
-
 MIN_ROUNDS = 5
 SCALE_MIN = 1
 SCALE_MAX = 4
@@ -148,6 +145,11 @@ def _units(rated: Iterable[Rated]) -> dict[Unit, dict[str, int]]:
 def _alpha(units: dict[Unit, dict[str, int]]) -> float | None:
     if not any(len(by_rater) >= 2 for by_rater in units.values()):
         return None
+    # Imported here, where a statistic is made: numpy and krippendorff are tens of MB and
+    # most of a second to load, and a worker answering Slack never needs them otherwise.
+    import krippendorff
+    import numpy as np
+
     raters = {
         user_id: i for i, user_id in enumerate(sorted({u for by in units.values() for u in by}))
     }

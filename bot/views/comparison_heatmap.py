@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from bot.domain.comparison import Comparison
-from bot.views.heatmap import heatmap_png
 
 
 def comparison_heatmap(c: Comparison) -> bytes:
+    # Imported here, where a picture is made: matplotlib (with numpy) is most of a
+    # worker's memory and start-up time, and only the outbox's heatmap upload draws.
+    from bot.views.heatmap import heatmap_png
+
     keys = [criterion.key for criterion in c.rubric.criteria]
     view = "calibrated" if c.calibrated else "as rated"
     version = f", rubric v{c.rubric.version}" if c.rubric.version else ""
