@@ -96,6 +96,7 @@ def test_no_disagreement_no_section() -> None:
     r = worst_round()
     fb = [feedback("Ana", (3, 3, 3, 3, 3), 3), feedback("Ben", (4, 3, 3, 3, 3), 4)]
     texts = sections(summary_message(r, summarize(SECOND_INTERVIEW, fb, []), fb).blocks)
+    assert any("*Overall" in t for t in texts), texts
     assert not any("*Where the panel disagreed*" in t or ":octagonal_sign:" in t for t in texts)
 
 

@@ -16,7 +16,7 @@ from bot.domain.comparison import FinishedPanel, build_comparison
 from bot.domain.export import export_rows
 from bot.domain.feedback import FeedbackDraft, PanelistFeedback, Rating
 from bot.domain.focus import coverage, focus_errors, needed, propose_focus
-from bot.domain.panel import PanelistState, Status
+from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
 from bot.domain.stats import summarize
 from bot.views.focus_modal import focus_lines, focus_modal, focus_saved_modal
@@ -238,11 +238,6 @@ def test_a_criterion_rated_by_one_is_warned_about(harness: Harness) -> None:
     h.click(ORG, h.announcement() or {}, "close_round")  # closed before Ben submits
     summary = said(h.wait_for(h.thread, "the summary")[0])
     assert "rated by 1 of 1  :warning: rated by fewer than 2" in summary
-
-
-def test_panelist_states_carry_focus() -> None:
-    state = PanelistState("U1", "Ana", False, ("depth",))
-    assert state.focus == ("depth",)
 
 
 def test_the_focus_views_at_their_worst() -> None:
