@@ -73,8 +73,7 @@ def register(app: App, services: Services) -> None:
             metadata_round(body["view"]),
             parse_outcome(state_values(body)),
         )
-        if saved.outcome is not None:
-            ack(response_action="update", view=outcome_saved_modal(saved.round, saved.outcome))
+        ack(response_action="update", view=outcome_saved_modal(saved.round, saved.outcome))
 
     @app.action(ids.ANSWER_CHECK_IN)
     @guarded

@@ -131,7 +131,7 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
     tick_at(h, SIX + 2 * LATE)
     dms = check_in_dms(h, ORG, 6)
     assert len(dms) == 1
-    assert "started <!date^" in dms[0]["blocks"][0]["text"]["text"]
+    assert "started Tuesday 5 January 2027:" in dms[0]["blocks"][0]["text"]["text"]
     assert "6 months on, are they still with the company" in dms[0]["blocks"][0]["text"]["text"]
 
     # Someone else can't answer the organizer's question.

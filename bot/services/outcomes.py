@@ -45,7 +45,13 @@ NOT_ADVANCED = "The outcome follows a decision to advance: record that decision 
 @dataclass(frozen=True)
 class OutcomeContext:
     round: RoundSnapshot
-    outcome: RecordedOutcome | None
+    outcome: RecordedOutcome | None  # None: nothing recorded yet
+
+
+@dataclass(frozen=True)
+class OutcomeSaved:
+    round: RoundSnapshot
+    outcome: RecordedOutcome
 
 
 @dataclass(frozen=True)
@@ -79,9 +85,7 @@ class OutcomeService:
             found = outcome_row(session, rnd.id)
             return OutcomeContext(snapshot(session, rnd), recorded(found) if found else None)
 
-    def record(
-        self, team_id: str, user_id: str, round_id: int, form: OutcomeForm
-    ) -> OutcomeContext:
+    def record(self, team_id: str, user_id: str, round_id: int, form: OutcomeForm) -> OutcomeSaved:
         """Save the outcome (sent again, the same values are saved again: harmless) and, for
         a hire, schedule the check-ins from the start date (moved when the date changes)."""
         now = self.deps.now()
@@ -112,7 +116,7 @@ class OutcomeService:
                         user_id=rnd.organizer_id,
                         payload={"months": months},
                     )
-            return OutcomeContext(snapshot(session, rnd), recorded(row))
+            return OutcomeSaved(snapshot(session, rnd), recorded(row))
 
     # -- a hire's check-in ---------------------------------------------------------------
     def open_check_in(

@@ -5,7 +5,7 @@ nothing here is ever posted in a hiring channel."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -28,7 +28,7 @@ from bot.domain.outcome import (
 )
 from bot.domain.panel import RoundSnapshot
 from bot.domain.rules import whole_number
-from bot.text import date_token, escape, mention
+from bot.text import escape, mention
 from bot.views import ids
 from bot.views.announcement import candidate_line
 from bot.views.common import (
@@ -51,9 +51,10 @@ def record_outcome_button(round_id: int) -> Any:
     return button("Record outcome", ids.RECORD_OUTCOME, str(round_id))
 
 
-def day_token(day: date) -> str:
-    """A date as each reader reads dates (the fallback is the ISO date)."""
-    return date_token(datetime(day.year, day.month, day.day, 12, tzinfo=UTC), "{date_long}")
+def day_text(day: date) -> str:
+    """A calendar day, such as a start date, as written: not a moment, so no date token
+    (Slack would show noon UTC as the next day east of UTC+12)."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def outcome_modal(r: RoundSnapshot, existing: RecordedOutcome | None) -> dict[str, Any]:
@@ -97,7 +98,7 @@ def outcome_saved_modal(r: RoundSnapshot, o: RecordedOutcome) -> dict[str, Any]:
     text = f"*{escape(r.candidate_name)}*: {o.offer.label}."
     if o.offer == Offer.ACCEPTED and o.start_date:
         text += (
-            f" Starting {day_token(o.start_date)}: Panelbot will ask you in a DM, 6 and 12 "
+            f" Starting {day_text(o.start_date)}: Panelbot will ask you in a DM, 6 and 12 "
             "months after that, how they are doing."
         )
     return notice_modal("Outcome saved", text)
@@ -107,7 +108,7 @@ def check_in_message(r: RoundSnapshot, months: int, start: date, asked_by: str |
     """To the organizer (or whom they named), `months` after the hire's start."""
     who = f"{mention(asked_by)} named you to answer this. " if asked_by else ""
     text = (
-        f"{who}{candidate_line(r)} started {day_token(start)}: {months} months on, are they "
+        f"{who}{candidate_line(r)} started {day_text(start)}: {months} months on, are they "
         "still with the company, and how are they doing against the role?"
     )
     value = f"{r.id}:{months}"
