@@ -391,7 +391,7 @@ def bare_fetch(engine: Engine, role_id: int, calibration_reads: Sequence[Read] =
             .where(
                 rounds.c.team_id == TEAM,
                 rounds.c.role_id == role_id,
-                rounds.c.status.in_(role_queries.FINISHED),
+                rounds.c.status.in_(Status.FINISHED),
             )
             .order_by(rounds.c.id)
         ).all()

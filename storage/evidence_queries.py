@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.evidence import NudgeOutcome
+from bot.domain.panel import Status
 from storage.models import EvidenceFlag, Round, WorkspaceEvidenceRules
-from storage.role_queries import FINISHED
 
 
 def workspace_rules(session: Session, team_id: str) -> dict[str, Any] | None:
@@ -57,7 +57,7 @@ def answered_flags(session: Session, team_id: str) -> Sequence[Any]:
         .join(Round, Round.id == EvidenceFlag.round_id)
         .where(
             EvidenceFlag.team_id == team_id,
-            Round.status.in_(FINISHED),
+            Round.status.in_(Status.FINISHED),
             EvidenceFlag.outcome != NudgeOutcome.PENDING,
         )
     ).all()

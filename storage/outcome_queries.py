@@ -15,8 +15,6 @@ from bot.domain.validity import RoundOutcome
 from storage.models import Round
 from storage.outcome_models import CheckIn, RoundOutcomeRow
 
-FINISHED = (Status.COMPLETE, Status.CLOSED)
-
 
 def outcomes_of_rounds(
     session: Session, team_id: str, round_ids: Sequence[int]
@@ -77,7 +75,7 @@ def role_outcomes(session: Session, team_id: str, role_id: int) -> dict[int, Rou
         .where(
             Round.team_id == team_id,
             Round.role_id == role_id,
-            Round.status.in_(FINISHED),
+            Round.status.in_(Status.FINISHED),
             Round.decision.is_not(None),
         )
     ):

@@ -144,7 +144,7 @@ def organized_after_summary(
         .where(
             Round.team_id == team_id,
             Round.organizer_id == user_id,
-            Round.status.in_((Status.COMPLETE, Status.CLOSED)),
+            Round.status.in_(Status.FINISHED),
             Round.decision.is_(None) | (Round.decided_at >= decided_since),
         )
         .options(selectinload(Round.panelists), selectinload(Round.questions))

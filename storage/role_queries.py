@@ -13,8 +13,6 @@ from sqlalchemy.orm import Session, selectinload
 from bot.domain.panel import Status
 from storage.models import Feedback, Panelist, RatingRow, Role, RoleRubric, Round
 
-FINISHED = (Status.COMPLETE, Status.CLOSED)
-
 
 def role(session: Session, team_id: str, role_id: int) -> Role | None:
     return session.scalars(
@@ -69,7 +67,9 @@ def finished_rounds(
     """The role's complete and closed rounds, panel and questions loaded."""
     query = (
         select(Round)
-        .where(Round.team_id == team_id, Round.role_id == role_id, Round.status.in_(FINISHED))
+        .where(
+            Round.team_id == team_id, Round.role_id == role_id, Round.status.in_(Status.FINISHED)
+        )
         .options(selectinload(Round.panelists), selectinload(Round.questions))
         .order_by(Round.id)
     )
@@ -111,7 +111,7 @@ def finished_feedback(session: Session, team_id: str, role_id: int | None = None
         )
         .where(
             Feedback.team_id == team_id,
-            Round.status.in_(FINISHED),
+            Round.status.in_(Status.FINISHED),
             Panelist.removed_at.is_(None),
             *of_role,
         )
@@ -131,7 +131,7 @@ def finished_submissions(session: Session, team_id: str) -> Sequence[Any]:
         )
         .where(
             Feedback.team_id == team_id,
-            Round.status.in_(FINISHED),
+            Round.status.in_(Status.FINISHED),
             Panelist.removed_at.is_(None),
         )
     ).all()
@@ -144,7 +144,7 @@ def finished_ratings(session: Session, team_id: str, role_id: int | None = None)
         select(RatingRow.feedback_id, RatingRow.criterion_key, RatingRow.rating)
         .join(Feedback, Feedback.id == RatingRow.feedback_id)
         .join(Round, Round.id == Feedback.round_id)
-        .where(RatingRow.team_id == team_id, Round.status.in_(FINISHED), *of_role)
+        .where(RatingRow.team_id == team_id, Round.status.in_(Status.FINISHED), *of_role)
     ).all()
 
 

@@ -11,8 +11,6 @@ from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.stats import PanelSummary
 from bot.domain.timeliness import RolePace, RoundTimes, role_pace
 
-FINISHED = (Status.COMPLETE, Status.CLOSED)
-
 
 @dataclass(frozen=True)
 class FinishedRound:
@@ -73,7 +71,7 @@ def build_digest(
     in_flight = sorted(
         (r for r in open_rounds if r.status == Status.OPEN), key=lambda r: (r.due_at, r.id)
     )
-    done = [f for f in finished if f.round.status in FINISHED]
+    done = [f for f in finished if f.round.status in Status.FINISHED]
     recent = sorted(
         (f for f in done if since is None or f.finished_at > since),
         key=lambda f: (f.finished_at, f.round.id),
@@ -103,14 +101,7 @@ def build_digest(
         rankings=rankings,
         awaiting=tuple(awaiting),
         decided=tuple(decided),
-        paces=tuple(
-            role_pace(
-                RoundTimes(
-                    f.round.role_name, f.round.interview_at, f.finished_at, f.first_decided_at
-                )
-                for f in done
-            )
-        ),
+        paces=tuple(role_pace(_times(f) for f in done)),
     )
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from bot.domain.feedback import FeedbackDraft
 from bot.domain.rubric import SCALE, Rubric
+from bot.text import truncate
 
 KEEP_AS_WRITTEN = "Edit, or submit again to keep it as written."
 FOUND_SHOWN = 3  # phrases quoted per rule; the rest are counted, not quoted
@@ -263,18 +264,14 @@ def check_feedback(rules: EvidenceRules, draft: FeedbackDraft) -> dict[str, tupl
 
 
 # -- what the panelist reads ----------------------------------------------------------------------
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def explain(finding: Finding, criterion_name: str, rating: int) -> str:
     """One sentence: what was found, where, and why it matters."""
-    where = _short(criterion_name, CRITERION_NAME_MAX)
+    where = truncate(criterion_name, CRITERION_NAME_MAX)
     if finding.kind == RuleKind.SHORT:
         words = "word" if finding.words == 1 else "words"
         what = f"{finding.words} {words} for a {SCALE.get(rating, str(rating))}"
     else:
-        quoted = [f"“{_short(f, FOUND_MAX)}”" for f in finding.found[:FOUND_SHOWN]]
+        quoted = [f"“{truncate(f, FOUND_MAX)}”" for f in finding.found[:FOUND_SHOWN]]
         more = len(finding.found) - len(quoted)
         what = ", ".join(quoted) + (f" and {more} more" if more > 0 else "")
     return f"{what} under {where}: {finding.why}"

@@ -18,6 +18,7 @@ class Status:
     CANCELLED = "cancelled"
 
     ACCEPTING_FEEDBACK = (OPEN, COMPLETE)
+    FINISHED = (COMPLETE, CLOSED)  # the summary is out: compared, decided, counted
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,6 @@ class RoundSnapshot:
     summary_ts: str | None = None
     decision: str | None = None  # the latest decision's outcome (bot.domain.decision)
     decided_at: datetime | None = None
-
-    @property
-    def decidable(self) -> bool:
-        """The organizer may record (or change) the decision once the panel is done."""
-        return self.status in (Status.COMPLETE, Status.CLOSED)
 
     @property
     def submitted_count(self) -> int:

@@ -232,7 +232,7 @@ def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
     """Remind the organizer of a finished round that no decision is recorded yet, in their
     working hours, then again the next business day."""
     rnd = queries.get_round(session, row.team_id, row.round_id or 0)
-    if rnd is None or rnd.status not in (Status.COMPLETE, Status.CLOSED):
+    if rnd is None or rnd.status not in Status.FINISHED:
         return Done("round not finished")
     if rnd.decision:
         return Done("decided")

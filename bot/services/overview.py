@@ -28,10 +28,12 @@ class OverviewService:
                 for group in (rounds, finished)
             )
         sitting = [s for s in snaps if s.has_panelist(user_id)]
+        # A finished round awaiting its organizer's decision is listed there, not twice.
+        listed_after = {s.id for s in after}
         return Overview(
             owed=[s for s in sitting if not s.submitted(user_id)],
             editable=[s for s in sitting if s.submitted(user_id)],
-            organized=[s for s in snaps if s.organizer_id == user_id],
+            organized=[s for s in snaps if s.organizer_id == user_id and s.id not in listed_after],
             awaiting_decision=[s for s in after if not s.decision],
             decided=[s for s in after if s.decision],
         )
