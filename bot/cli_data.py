@@ -78,7 +78,9 @@ def run_data_command(args: argparse.Namespace, settings: Settings) -> int:
             from bot.views.validity import validity_text
 
             found = services.validity.report(team_id, None, _role(services, team_id, args.role))
-            return _write(None, validity_text(found.role_name, found.table))
+            # Role and criterion names were typed in Slack: no control characters on a terminal.
+            report = validity_text(found.role_name, found.table)
+            return _write(None, "\n".join(_printable(line) for line in report.split("\n")))
         if args.command == "forget":
             return _forget(services, team_id, args.candidate, ask=not args.yes)
         if args.command == "evidence-rules":

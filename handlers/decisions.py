@@ -18,6 +18,7 @@ from handlers.payload import (
     round_id,
     state_values,
     team_id,
+    trigger_id,
     user_id,
 )
 from handlers.responses import guarded
@@ -30,7 +31,7 @@ def register(app: App, services: Services) -> None:
         ack()
         found = services.decisions.start(team_id(body), user_id(body), round_id(action_value(body)))
         view = decision_modal(found.round, found.summary, found.versions)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        client.views_open(trigger_id=trigger_id(body), view=view)
 
     @app.view(ids.DECISION)
     @guarded

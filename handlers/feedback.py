@@ -21,6 +21,7 @@ from handlers.payload import (
     round_id,
     state_values,
     team_id,
+    trigger_id,
     user_id,
 )
 from handlers.responses import guarded
@@ -35,7 +36,7 @@ def register(app: App, services: Services) -> None:
         ack()
         user = user_id(body)
         snap, mine = services.feedback.start(team_id(body), user, round_id(action_value(body)))
-        client.views_open(trigger_id=body["trigger_id"], view=feedback_modal(snap, mine, user))
+        client.views_open(trigger_id=trigger_id(body), view=feedback_modal(snap, mine, user))
 
     @app.view(ids.FEEDBACK)
     @guarded
@@ -59,7 +60,7 @@ def register(app: App, services: Services) -> None:
         snap, feedback = services.feedback.notes(
             team_id(body), user_id(body), round_id(action_value(body))
         )
-        client.views_open(trigger_id=body["trigger_id"], view=notes_modal(snap, feedback, 0))
+        client.views_open(trigger_id=trigger_id(body), view=notes_modal(snap, feedback, 0))
 
     @app.action(any_of(ids.NOTES_PAGE))
     @guarded
@@ -71,7 +72,7 @@ def register(app: App, services: Services) -> None:
         view = body.get("view") or {}
         notes = notes_modal(snap, feedback, page)
         if not view.get("id"):  # the click names no modal to turn the page of: open one
-            client.views_open(trigger_id=body["trigger_id"], view=notes)
+            client.views_open(trigger_id=trigger_id(body), view=notes)
             return
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=notes)

@@ -14,7 +14,15 @@ from bot.views import ids
 from bot.views.focus_modal import focus_modal, focus_saved_modal, parse_focus
 from bot.views.panelists_modal import panelists_modal
 from bot.views.state import selected_users
-from handlers.payload import action_value, metadata_round, round_id, state_values, team_id, user_id
+from handlers.payload import (
+    action_value,
+    metadata_round,
+    round_id,
+    state_values,
+    team_id,
+    trigger_id,
+    user_id,
+)
 from handlers.responses import guarded
 
 
@@ -42,7 +50,7 @@ def register(app: App, services: Services) -> None:
         snap = services.rounds.for_organizer(
             team_id(body), user_id(body), round_id(action_value(body))
         )
-        client.views_open(trigger_id=body["trigger_id"], view=panelists_modal(snap))
+        client.views_open(trigger_id=trigger_id(body), view=panelists_modal(snap))
 
     @app.view(ids.PANELISTS)
     @guarded
@@ -63,7 +71,7 @@ def register(app: App, services: Services) -> None:
         snap = services.focus.for_organizer(
             team_id(body), user_id(body), round_id(action_value(body))
         )
-        client.views_open(trigger_id=body["trigger_id"], view=focus_modal(snap))
+        client.views_open(trigger_id=trigger_id(body), view=focus_modal(snap))
 
     @app.view(ids.FOCUS)
     @guarded
