@@ -62,8 +62,8 @@ migrate: $(RUNTIME)
 run: $(RUNTIME)
 	$(BIN)/panelbot run
 
-# manifest.yml is the copy of bot/manifest.yml (the one the package ships) people read.
-manifest.yml: bot/manifest.yml
+# manifest.yml is the copy of bot/slack/manifest.yml (the one the package ships) people read.
+manifest.yml: bot/slack/manifest.yml
 	cp $< $@
 
 lint: $(DEV)

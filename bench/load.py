@@ -48,11 +48,11 @@ from sqlalchemy import bindparam, update
 from bench.common import percentile, postgres_database, table
 from storage.db import Database
 from storage.models import Panelist, Round
-from tests.harness import CRITERIA
-from tests.seeding import HIRING, Seeded, seed_due_nudges
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.slack.state import V
+from tests.support.harness import CRITERIA
+from tests.support.seeding import HIRING, Seeded, seed_due_nudges
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -147,7 +147,7 @@ class Workload:
 
 
 def feedback_values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """A complete, valid feedback form (what tests/harness.py's panelists type)."""
+    """A complete, valid feedback form (what tests/support/harness.py's panelists type)."""
     values: dict[str, dict[str, Any]] = {
         "recommendation": {"value": V.radio("3")},
         "candidate_questions": {"value": V.text("How does on-call work here?")},

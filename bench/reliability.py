@@ -1,7 +1,7 @@
 """`make reliability`: run the hardening campaign at full strength and write its table.
 
 Runs every test marked `reliability` with PANELBOT_RELIABILITY=full (the full trial counts of
-tests/reliability.py) and PANELBOT_RELIABILITY_OUT pointing at a JSON-lines file that each
+tests/support/reliability.py) and PANELBOT_RELIABILITY_OUT pointing at a JSON-lines file that each
 scenario appends its Outcome to; then adds the outcomes up per scenario and database and puts
 the table into docs/reliability.md between its markers (and prints it).
 

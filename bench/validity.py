@@ -8,7 +8,7 @@ and each criterion against four outcomes, and Krippendorff's Î± per criterion â€
 already imported (as in a running bot after the first report) and the first call in a fresh
 process apart (scipy's import included). Then the whole report from the database, on SQLite
 and PostgreSQL: the same sizes stored as finished rounds (panelists, feedback, rating rows,
-decisions, outcomes and answered check-ins, tests/finished_outcomes.py), read and computed
+decisions, outcomes and answered check-ins, tests/support/finished_outcomes.py), read and computed
 by bot.services.validity.role_validity, its SQL statements counted (a before_cursor_execute
 listener): the same handful however many rounds.
 
@@ -96,7 +96,7 @@ def database_runs(backend: str, rounds: int, hires: int, runs: int) -> list[obje
     from bot.services.validity import role_validity
     from storage import role_queries
     from storage.db import Database
-    from tests.finished_outcomes import seed_role_with_outcomes
+    from tests.support.finished_outcomes import seed_role_with_outcomes
 
     with database(backend) as url:
         db = Database.from_url(url)

@@ -22,16 +22,16 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
-from bot.app import build_app, build_services
-from bot.server import make_http_server
-from bot.settings import Settings
+from bot.runtime.app import build_app, build_services
+from bot.runtime.http_server import make_http_server
+from bot.runtime.settings import Settings
 from storage.db import Database, make_engine
 from storage.migrate import readiness_problem, upgrade
 from storage.models import Base
-from tests.harness import SIGNING_SECRET, TEAM_B, Clock, Harness, seed_team, seed_workspace
-from tests.oauth_harness import CLIENT_ID, CLIENT_SECRET
 from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
+from tests.support.harness import SIGNING_SECRET, TEAM_B, Clock, Harness, seed_team, seed_workspace
+from tests.support.oauth_harness import CLIENT_ID, CLIENT_SECRET
 
 POSTGRES_URL = os.environ.get(
     "PANELBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -117,7 +117,7 @@ def harness(database: Database) -> Iterator[Harness]:
 @pytest.fixture
 def oauth_harness(database: Database) -> Iterator[Harness]:
     """The real app in OAuth mode: workspaces A (acme, T0001) and B (beta, T0002) exist in
-    the stand-in but none is installed yet (tests/oauth_harness.py `install` does that,
+    the stand-in but none is installed yet (tests/support/oauth_harness.py `install` does that,
     through /slack/install). Token rotation is on, with Slack's 12-hour tokens."""
     with SlackStandIn(token=None) as standin:
         seed_workspace(standin)

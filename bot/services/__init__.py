@@ -21,9 +21,9 @@ from bot.services.reminders import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.rubrics import RubricService
-from bot.services.settings import SettingsService
 from bot.services.validity import ValidityService
-from bot.tokens import TeamClients
+from bot.services.workspace_settings import SettingsService
+from bot.slack.tokens import TeamClients
 
 
 @dataclass(frozen=True)

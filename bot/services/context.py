@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.slack_gateway import SlackGateway
+from bot.slack.gateway import SlackGateway
 from storage.db import Database
 
 

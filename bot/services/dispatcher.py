@@ -28,8 +28,8 @@ from bot.services.context import Deps
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import Outgoing
 from bot.services.work_loop import drain
-from bot.slack_gateway import TRY_LATER_ERRORS
-from bot.tokens import TeamClients, TeamNotInstalled
+from bot.slack.gateway import TRY_LATER_ERRORS
+from bot.slack.tokens import TeamClients, TeamNotInstalled
 from bot.views.reminders import undeliverable_notice
 from storage.models import Outbox, WorkState
 from storage.work import finish, leased

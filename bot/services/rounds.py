@@ -19,7 +19,7 @@ from bot.services.lifecycle import claim_summary, complete_if_all_in, find_round
 from bot.services.outbox import Outgoing
 from bot.services.reminder_plan import schedule_round
 from bot.services.snapshots import snapshot
-from bot.slack_gateway import ChannelAccess, SlackGateway
+from bot.slack.gateway import ChannelAccess, SlackGateway
 from bot.views.new_panel import PanelForm
 from storage import queries, role_queries
 from storage.models import Panelist, Question, Round

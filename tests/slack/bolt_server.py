@@ -1,7 +1,7 @@
 """A minimal HTTP front for a Bolt app, for the stand-in's and driver's self-tests.
 
-The bot has its own server (`bot.server`); this one lets tests/test_standin.py drive a
-throwaway Bolt app with `SlackDriver` without it.
+The bot has its own server (`bot.runtime.http_server`); this one lets tests/standin/test_standin.py
+drive a throwaway Bolt app with `SlackDriver` without it.
 """
 
 from __future__ import annotations

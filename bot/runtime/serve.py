@@ -1,0 +1,232 @@
+"""`panelbot serve`: the Bolt app under gunicorn, N worker processes (docs/serving.md).
+
+The master process (gunicorn's arbiter) checks the database before any worker exists, then
+only supervises. Each worker builds its own engine, services, Bolt app, listener threads and
+scheduler tick after the fork: no database connection and no thread crosses a fork.
+
+This module imports nothing that reaches prometheus_client at import time: the metrics
+directory for multiprocess mode must be in the environment before that first import.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
+from gunicorn.glogging import Logger as GunicornLogger  # type: ignore[import-untyped]
+
+from bot.runtime.settings import Settings
+from bot.runtime.startup import Refusal, open_database, port_problem, verify_bot_token
+
+if TYPE_CHECKING:
+    from bot.runtime.scheduler import Ticker
+    from storage.db import Database
+
+log = logging.getLogger("panelbot.serve")
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+WsgiApp = Callable[..., Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    workers: int
+    threads: int  # request threads per worker (gunicorn's gthread worker)
+    bind: str  # HOST:PORT
+    graceful_timeout: int  # seconds from SIGTERM until gunicorn kills what is left
+    max_requests: int  # recycle a worker after this many requests (0: never)
+    listener_threads: int  # threads per worker for listeners' work after the ack
+
+
+@contextmanager
+def multiprocess_metrics_dir() -> Iterator[Path]:
+    """Put PROMETHEUS_MULTIPROC_DIR in the environment for the life of the server.
+
+    prometheus_client decides at its first import whether it counts per process in files
+    there (so /metrics can add the workers up), so this must run before anything imports
+    it. An operator's directory is kept but emptied: files of an earlier run would be added
+    to this one's. Otherwise a private temporary directory is made, and removed at the end
+    by the process that made it (workers leave through this same code after their fork)."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("prometheus_client was imported before the metrics directory was set")
+    given = os.environ.get(METRICS_DIR_VARIABLE)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):
+            stale.unlink()
+        yield path
+        return
+    path = Path(tempfile.mkdtemp(prefix="panelbot-metrics-"))
+    os.environ[METRICS_DIR_VARIABLE] = str(path)
+    maker = os.getpid()
+    try:
+        yield path
+    finally:
+        if os.getpid() == maker:
+            shutil.rmtree(path, ignore_errors=True)
+            os.environ.pop(METRICS_DIR_VARIABLE, None)
+
+
+def serve(settings: Settings, options: ServeOptions) -> int:
+    """Check, then run gunicorn until SIGTERM; the exit code (0 after a graceful stop).
+    Refusal (exit 2) when it must not start."""
+    if settings.slack_app_token:
+        raise Refusal(
+            "`serve` answers Slack over HTTP; unset SLACK_APP_TOKEN, or use `panelbot run` "
+            "for Socket Mode."
+        )
+    # Alembic logs two INFO lines each time the schema is looked at: at every /readyz probe.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if problem := port_problem(options.bind, "--bind (or PORT)"):
+        raise Refusal(problem)
+    start_once(settings)
+    master = os.getpid()
+    try:
+        PanelbotServer(settings, options).run()
+    except SystemExit as exc:
+        if os.getpid() != master:
+            raise  # a worker leaving after its fork: not ours to handle
+        return exc.code if isinstance(exc.code, int) else 1
+    return 0
+
+
+# -- before any worker: refuse to start on the wrong database or token -------------------
+
+
+def start_once(settings: Settings) -> None:
+    """What `panelbot run` does at start, once per instance, here before the fork: check the
+    database (it never migrates: upgrading is the release step, `panelbot db upgrade`, once
+    for all instances), check the token with Slack (recording its workspace as installed),
+    build the app as a worker will, and schedule the reminders of rounds started before
+    reminders existed (idempotent across instances). Refusal when it cannot start. The app
+    and the connections are dropped: workers build their own after the fork."""
+    from bot.runtime.app import build_app, build_services, record_workspace
+
+    db = open_database(settings)
+    try:
+        services = build_services(settings, db)
+        if not settings.oauth:
+            record_workspace(services, verify_bot_token(settings))
+        build_app(settings, services, verify_token=False)
+        adopted = services.due_work.adopt_unscheduled_rounds()
+    finally:
+        db.dispose()  # no connection may cross the fork into the workers
+    if adopted:
+        log.info("scheduled reminders for %s open rounds started before reminders existed", adopted)
+
+
+# -- gunicorn ------------------------------------------------------------------------------
+
+
+class ProjectLogger(GunicornLogger):  # type: ignore[misc]
+    """gunicorn's error log through the project's logging (the root logger's handlers, so
+    the same format); no access log: the app logs one line per request itself."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        self.error_log.handlers.clear()
+        self.error_log.propagate = True
+        self.access_log.handlers.clear()
+        self.access_log.disabled = True
+
+
+@dataclass
+class WorkerRuntime:
+    """What one worker process built after its fork, to stop in order at its exit."""
+
+    db: Database
+    listeners: ThreadPoolExecutor
+    ticker: Ticker
+
+    def stop(self) -> None:
+        # Work after an ack first (the DMs and summary someone is waiting for), while the
+        # ticker still runs; then the tick finishes the row in hand and hands back the rest
+        # of its claimed rows, for another worker or instance.
+        self.listeners.shutdown(wait=True)
+        self.ticker.stop()
+        self.db.dispose()
+
+
+def start_worker(settings: Settings, listener_threads: int) -> tuple[WsgiApp, WorkerRuntime]:
+    from bot.runtime.app import build_app, build_services
+    from bot.runtime.http_server import wsgi_app
+    from bot.runtime.scheduler import Ticker
+    from storage.db import Database
+    from storage.migrate import readiness_problem
+
+    db = Database.from_url(settings.database_url)
+    listeners = ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="listener")
+    services = build_services(settings, db)
+    # The token was checked before the fork (start_once). A worker that failed to boot
+    # would stop the whole server, so a boot must not need Slack: Bolt asks auth.test at
+    # this worker's first request instead.
+    app = build_app(settings, services, verify_token=False, listener_executor=listeners)
+    # Every worker ticks: leases in the database make each piece of work exactly-once
+    # however many tick, and no worker is special when gunicorn replaces one.
+    ticker = Ticker(services, settings.scheduler_tick_seconds)
+    ticker.start()
+    application: WsgiApp = wsgi_app(app, readiness=lambda: readiness_problem(db.engine), db=db)
+    return application, WorkerRuntime(db, listeners, ticker)
+
+
+class PanelbotServer(BaseApplication):  # type: ignore[misc]
+    def __init__(self, settings: Settings, options: ServeOptions) -> None:
+        self.settings = settings
+        self.options = options
+        self.runtime: WorkerRuntime | None = None  # set in each worker, after the fork
+        super().__init__(prog="panelbot serve")
+
+    def load_config(self) -> None:
+        options = self.options
+        config: dict[str, Any] = {
+            "bind": [options.bind],
+            "workers": options.workers,
+            "worker_class": "gthread",
+            "threads": options.threads,
+            "graceful_timeout": options.graceful_timeout,
+            "max_requests": options.max_requests,
+            "max_requests_jitter": options.max_requests // 10,
+            "preload_app": False,  # load() runs in each worker, after the fork
+            "proc_name": "panelbot",
+            "loglevel": self.settings.log_level.lower(),
+            "logger_class": ProjectLogger,
+            "accesslog": None,
+            "post_worker_init": self.post_worker_init,
+            "worker_exit": self.worker_exit,
+            "child_exit": self.child_exit,
+        }
+        for key, value in config.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> WsgiApp:
+        application, self.runtime = start_worker(self.settings, self.options.listener_threads)
+        return application
+
+    # Hooks. post_worker_init and worker_exit run in the worker; child_exit in the master.
+    def post_worker_init(self, worker: Any) -> None:
+        log.info("worker %s ready", worker.pid)
+
+    def worker_exit(self, _arbiter: Any, worker: Any) -> None:
+        """After gunicorn let the in-flight requests finish (up to graceful_timeout)."""
+        if self.runtime is not None:
+            self.runtime.stop()
+            self.runtime = None
+        log.info("worker %s stopped cleanly", worker.pid)
+
+    def child_exit(self, _arbiter: Any, worker: Any) -> None:
+        if METRICS_DIR_VARIABLE not in os.environ:
+            return
+        from prometheus_client import multiprocess
+
+        # A dead worker's live gauges must not be added up any more.
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]

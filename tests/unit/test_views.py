@@ -1,0 +1,261 @@
+"""Every view and message validates through slack_sdk's models and the limits slack_sdk
+does not check (50 blocks a message, plain_text_input max_length), with worst-case data.
+tests/unit/test_views_worst_case.py runs every builder in bot/views at its worst through the
+stand-in's own check, with this module's worst-case round and feedback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.domain import rules
+from bot.domain.feedback import (
+    Engagement,
+    FeedbackDraft,
+    PanelistFeedback,
+    QuestionAnswer,
+    Rating,
+    Resolution,
+)
+from bot.domain.panel import PanelistState, RoundSnapshot, Status
+from bot.domain.rubric import SECOND_INTERVIEW
+from bot.domain.stats import summarize
+from bot.views.announcement import announcement
+from bot.views.brief import brief
+from bot.views.common import Message
+from bot.views.feedback_modal import feedback_modal, parse_feedback
+from bot.views.help import help_message
+from bot.views.new_panel import new_panel_modal, panel_started_modal, parse_new_panel
+from bot.views.notes import notes_modal
+from bot.views.overview import Overview, home_view, status_message
+from bot.views.panelists_modal import panelists_modal
+from bot.views.summary import summary_message
+from tests.slack.blockkit import message_errors, view_errors
+
+NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
+EVIL = "<!channel> <@U123> <https://evil.example|click> & more"
+
+
+def worst_round(status: str = Status.COMPLETE, submitted: bool = True) -> RoundSnapshot:
+    return RoundSnapshot(
+        id=7,
+        team_id="T1",
+        candidate_name=(EVIL + "x" * rules.CANDIDATE_NAME_MAX)[: rules.CANDIDATE_NAME_MAX],
+        profile_link="https://example.com/" + "p" * 470,
+        role_name=("Role " + EVIL + "y" * 80)[: rules.ROLE_NAME_MAX],
+        organizer_id="UORG",
+        channel_id="CHIRE",
+        interview_at=NOW,
+        due_at=NOW + timedelta(days=1),
+        rubric=SECOND_INTERVIEW,
+        status=status,
+        questions=tuple((i, f"{i} {EVIL} " + "q" * 300) for i in range(rules.MAX_QUESTIONS)),
+        panelists=tuple(
+            PanelistState(f"U{i:02d}", f"Panelist {EVIL} {i}", submitted)
+            for i in range(rules.MAX_PANELISTS)
+        ),
+        announcement_ts="1.1",
+        summary_ts="1.2",
+    )
+
+
+def worst_feedback(r: RoundSnapshot) -> list[PanelistFeedback]:
+    draft = FeedbackDraft(
+        ratings=tuple(
+            Rating(c.key, 1 + i % 4, (EVIL * 40)[: rules.EVIDENCE_MAX])
+            for i, c in enumerate(r.rubric.criteria)
+        ),
+        recommendation=1,
+        question_answers=tuple(
+            QuestionAnswer(q, Resolution.PARTLY, "n" * rules.NOTE_MAX) for q, _ in r.questions
+        ),
+        candidate_questions="?" * rules.CANDIDATE_QUESTIONS_MAX,
+        engagement=Engagement.LOW,
+    )
+    return [PanelistFeedback(p.user_id, p.name, draft, 3) for p in r.panelists]
+
+
+def assert_message_ok(m: Message) -> None:
+    assert m.text
+    assert message_errors(m.blocks) == []
+
+
+def assert_modal_ok(view: dict[str, Any]) -> None:
+    assert view_errors(view) == []
+
+
+def mrkdwn_texts(node: object) -> list[str]:
+    """Every string Slack parses as mrkdwn (plain_text and raw_text never ping)."""
+    if isinstance(node, Message):
+        return [node.text, *mrkdwn_texts(node.blocks)]
+    if isinstance(node, list):
+        return [t for item in node for t in mrkdwn_texts(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [t for value in node.values() for t in mrkdwn_texts(value)]
+    if node.get("type") == "mrkdwn":
+        found.append(node["text"])
+    return found
+
+
+def no_raw_mentions(payload: object) -> None:
+    """User text is escaped in mrkdwn: the raw control sequences never reach Slack."""
+    texts = mrkdwn_texts(payload)
+    assert texts
+    for text in texts:
+        assert "<!channel>" not in text
+        assert "<@U123>" not in text
+        assert "<https://evil.example|click>" not in text
+
+
+def test_new_panel_modal() -> None:
+    view = new_panel_modal(role_names=[f"Role {i}" for i in range(120)], now=NOW, channel_id="C1")
+    assert_modal_ok(view)
+    assert_modal_ok(new_panel_modal(role_names=[], candidate_name="Ada " * 100, now=NOW))
+
+
+def test_panel_started_modal_warns_about_a_panel_of_one() -> None:
+    view = panel_started_modal(EVIL, ["Depth"])
+    assert_modal_ok(view)
+    assert "Only one panelist" in str(view)
+    no_raw_mentions(view)
+
+
+@pytest.mark.parametrize("status", [Status.OPEN, Status.COMPLETE, Status.CLOSED, Status.CANCELLED])
+def test_announcement_and_brief(status: str) -> None:
+    r = worst_round(status, submitted=False)
+    m = announcement(r)
+    assert_message_ok(m)
+    no_raw_mentions(m)
+    assert "0 of 12 submitted" in str(m.blocks)
+    for user in ("U00", "UOTHER"):
+        b = brief(r, user)
+        assert_message_ok(b)
+        no_raw_mentions(b)
+
+
+def test_announcement_never_shows_ratings() -> None:
+    r = worst_round(Status.OPEN, submitted=True)
+    text = str(announcement(r).blocks)
+    assert "12 of 12 submitted" in text
+    for word in ("Strong", "mean", "spread", "Recommendation"):
+        assert word not in text
+
+
+def test_feedback_modal_empty_and_prefilled() -> None:
+    r = worst_round(Status.OPEN)
+    assert_modal_ok(feedback_modal(r))
+    prefilled = feedback_modal(r, worst_feedback(r)[0].draft)
+    assert_modal_ok(prefilled)
+    no_raw_mentions(prefilled)
+
+
+def test_feedback_modal_reads_back_what_it_shows() -> None:
+    r = worst_round(Status.OPEN)
+    draft = worst_feedback(r)[0].draft
+    view = feedback_modal(r, draft)
+    values: dict[str, dict[str, Any]] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        if "initial_option" in element:
+            values[block["block_id"]] = {"value": {"selected_option": element["initial_option"]}}
+        elif "initial_value" in element:
+            values[block["block_id"]] = {"value": {"value": element["initial_value"]}}
+    assert parse_feedback(r, values) == draft
+
+
+def test_forged_feedback_values_read_as_missing() -> None:
+    r = worst_round(Status.OPEN)
+    forged = {
+        "rating:depth": {"value": {"selected_option": {"value": "5"}}},
+        "recommendation": {"value": {"selected_option": "4"}},
+        "q:1": {"value": {"selected_option": {"value": "maybe"}}},
+        "engagement": "nonsense",
+    }
+    draft = parse_feedback(r, forged)  # type: ignore[arg-type]
+    assert draft.ratings == () and draft.recommendation == 0 and draft.question_answers == ()
+
+
+@pytest.mark.parametrize("status", [Status.COMPLETE, Status.CLOSED])
+def test_summary_worst_case(status: str) -> None:
+    r = worst_round(status)
+    fb = worst_feedback(r)
+    m = summary_message(r, summarize(r.rubric, fb, list(r.questions)), fb)
+    assert_message_ok(m)
+    no_raw_mentions(m)
+    tables = [b for b in m.blocks if b["type"] == "table"]
+    assert len(tables) == 1 and len(tables[0]["rows"]) == 13
+
+
+def test_partial_summary_names_who_did_not_submit() -> None:
+    r = worst_round(Status.CLOSED, submitted=False)
+    m = summary_message(r, summarize(r.rubric, [], list(r.questions)), [])
+    assert_message_ok(m)
+    assert "Partial" in str(m.blocks) and "<@U00>" in str(m.blocks)
+
+
+def test_notes_modal_every_page() -> None:
+    r = worst_round()
+    fb = worst_feedback(r)
+    for page in range(len(fb)):
+        view = notes_modal(r, fb, page)
+        assert_modal_ok(view)
+        no_raw_mentions(view)
+    assert_modal_ok(notes_modal(r, [], 0))
+
+
+def test_overview_status_and_home() -> None:
+    many = [worst_round(Status.OPEN, submitted=False) for _ in range(30)]
+    o = Overview(owed=many, editable=many, organized=many)
+    assert_message_ok(status_message(o))
+    assert_modal_ok(home_view(o))
+    empty = Overview(owed=[], editable=[], organized=[])
+    assert "no open panels" in str(status_message(empty).blocks)
+    assert_modal_ok(home_view(empty))
+
+
+def test_help_and_panelists_modal() -> None:
+    assert_message_ok(help_message())
+    assert_modal_ok(panelists_modal(worst_round(Status.OPEN)))
+
+
+def test_parse_new_panel_tolerates_forged_shapes() -> None:
+    form = parse_new_panel(
+        {
+            "candidate": {"value": {"value": 42}},
+            "panelists": {"value": {"selected_users": "U1"}},
+            "channel": {"value": {"selected_conversation": ["C1"]}},
+            "interview_at": {"value": {"selected_date_time": "soon"}},
+        }
+    )
+    assert form.candidate_name == "" and form.panelist_ids == []
+    assert form.channel_id is None and form.interview_at is None
+
+
+def test_feedback_saved_says_how_many_are_still_to_go() -> None:
+    from bot.views.feedback_modal import feedback_saved_modal
+
+    open_round = worst_round(Status.OPEN, submitted=False)
+    assert "12 still to go" in str(feedback_saved_modal(open_round))
+    assert "summary" in str(feedback_saved_modal(worst_round(Status.COMPLETE)))
+    assert_modal_ok(feedback_saved_modal(open_round))
+
+
+def test_a_criterion_strong_no_is_called_out() -> None:
+    r = worst_round()
+    fb = worst_feedback(r)  # the first criterion is rated 1 by everyone
+    text = str(summary_message(r, summarize(r.rubric, fb, []), fb).blocks)
+    assert "a Strong no" in text
+
+
+def test_worst_case_summary_stays_under_slacks_total_text_limit() -> None:
+    """msg_blocks_too_long: Slack's undocumented cap on a message's total text (~12,000)."""
+    r = worst_round()
+    feedback = worst_feedback(r)
+    message = summary_message(r, summarize(r.rubric, feedback, list(r.questions)), feedback)
+    text = sum(len(str((block.get("text") or {}).get("text") or "")) for block in message.blocks)
+    assert text < 9_000, text
