@@ -17,9 +17,10 @@ from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
 from bot.domain.rules import whole_number
 from bot.domain.timeliness import Submission, Timeliness, interviewer_timeliness
+from bot.domain.work_kinds import OutboxKind
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Deps
-from bot.services.outbox import Kind, Outgoing
+from bot.services.outbox import Outgoing
 from bot.services.role_data import calibration, finished_panels, rated
 from bot.text import escape
 from bot.views.common import Message
@@ -152,7 +153,7 @@ class ComparisonService:
             if compared.comparison.rows:
                 out.upload(
                     key.replace("compare:", "heatmap:", 1),
-                    Kind.HEATMAP,
+                    OutboxKind.HEATMAP,
                     label="the comparison heatmap",
                     channel_id=compared.channel_id,
                     notify_user_id=user_id,
@@ -212,7 +213,7 @@ class ComparisonService:
                 return Exported(role.name, sent=False)
             Outgoing(session, team_id, now).upload(
                 key,
-                Kind.EXPORT,
+                OutboxKind.EXPORT,
                 label=f"the export of {role.name}",
                 user_id=user_id,
                 role_id=role_id,

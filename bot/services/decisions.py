@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.decision import DecisionForm, DecisionVersion, decision_errors
-from bot.domain.outcome import CHECK_IN_KIND
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import PanelSummary, summarize
+from bot.domain.work_kinds import DueKind
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import find_round
@@ -112,7 +112,7 @@ class DecisionService:
                 # Reminders, the escalation and the decision nudges: nothing is owed now. A
                 # hire's check-ins stay (they ask only while the decision is still Advance).
                 cancel_pending(
-                    session, DueWork, DueWork.round_id == rnd.id, DueWork.kind != CHECK_IN_KIND
+                    session, DueWork, DueWork.round_id == rnd.id, DueWork.kind != DueKind.CHECK_IN
                 )
                 after = snapshot(session, rnd)
                 out = Outgoing(session, team_id, now)

@@ -13,8 +13,9 @@ from bot.domain.export import export_rows, to_csv
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import summarize
+from bot.domain.work_kinds import OutboxKind
 from bot.services.comparisons import CompareRequest, load_comparison
-from bot.services.outbox import Kind, announce_key, brief_key, summary_key
+from bot.services.outbox import announce_key, brief_key, summary_key
 from bot.services.role_data import finished_panels
 from bot.services.snapshots import decision_versions, snapshot_with_feedback
 from bot.views.announcement import announcement
@@ -89,13 +90,13 @@ class Loaded:
 
 
 def plan(session: Session, row: Outbox) -> Plan:
-    if row.kind == Kind.POST:
+    if row.kind == OutboxKind.POST:
         return Post(
             row.channel_id,
             row.user_id,
             Message(text=row.payload["text"], blocks=row.payload["blocks"]),
         )
-    if row.kind == Kind.DELETE:
+    if row.kind == OutboxKind.DELETE:
         return Delete(str(row.payload["channel"]), str(row.payload["ts"]))
     if row.kind in FILE_PLANNERS:
         return FILE_PLANNERS[row.kind](session, row)
@@ -107,7 +108,7 @@ def plan(session: Session, row: Outbox) -> Plan:
 
 
 # The messages whose ts `record` keeps on their round (or its panelist).
-RECORDED_ON_ROUND = frozenset({Kind.ANNOUNCE, Kind.SUMMARY, Kind.BRIEF})
+RECORDED_ON_ROUND = frozenset({OutboxKind.ANNOUNCE, OutboxKind.SUMMARY, OutboxKind.BRIEF})
 
 
 def lock_recorded_round(session: Session, row: Outbox) -> None:
@@ -121,11 +122,11 @@ def lock_recorded_round(session: Session, row: Outbox) -> None:
 
 def record(session: Session, row: Outbox, channel: str, ts: str) -> None:
     """Keep the ts Slack gave a new message, so later changes update it in place."""
-    if row.kind == Kind.ANNOUNCE:
+    if row.kind == OutboxKind.ANNOUNCE:
         _set_round(session, row, announcement_ts=ts)
-    elif row.kind == Kind.SUMMARY:
+    elif row.kind == OutboxKind.SUMMARY:
         _set_round(session, row, summary_ts=ts)
-    elif row.kind == Kind.BRIEF:
+    elif row.kind == OutboxKind.BRIEF:
         session.execute(
             update(Panelist)
             .where(Panelist.round_id == row.round_id, Panelist.user_id == row.user_id)
@@ -182,7 +183,7 @@ def _nudge(session: Session, row: Outbox, r: Loaded) -> Plan:
         return Skip("no longer on the panel")
     if r.snap.submitted(user_id):
         return Skip("feedback already given")
-    if row.kind == Kind.PRE_INTERVIEW:
+    if row.kind == OutboxKind.PRE_INTERVIEW:
         return Post(None, user_id, pre_interview_message(r.snap))
     return Post(None, user_id, nudge_message(r.snap, user_id, int(row.payload.get("n", 0))))
 
@@ -207,16 +208,16 @@ def _decision(session: Session, row: Outbox, r: Loaded) -> Plan:
     return Post(r.snap.channel_id, None, message, thread_ts=thread)
 
 
-PLANNERS: dict[str, Callable[[Session, Outbox, Loaded], Plan]] = {
-    Kind.ANNOUNCE: _announce,
-    Kind.ANNOUNCEMENT: _refresh_announcement,
-    Kind.BRIEF: _brief,
-    Kind.BRIEF_REFRESH: _refresh_brief,
-    Kind.SUMMARY: _summary,
-    Kind.SUMMARY_REFRESH: _refresh_summary,
-    Kind.NUDGE: _nudge,
-    Kind.PRE_INTERVIEW: _nudge,
-    Kind.DECISION: _decision,
+PLANNERS: dict[OutboxKind, Callable[[Session, Outbox, Loaded], Plan]] = {
+    OutboxKind.ANNOUNCE: _announce,
+    OutboxKind.ANNOUNCEMENT: _refresh_announcement,
+    OutboxKind.BRIEF: _brief,
+    OutboxKind.BRIEF_REFRESH: _refresh_brief,
+    OutboxKind.SUMMARY: _summary,
+    OutboxKind.SUMMARY_REFRESH: _refresh_summary,
+    OutboxKind.NUDGE: _nudge,
+    OutboxKind.PRE_INTERVIEW: _nudge,
+    OutboxKind.DECISION: _decision,
 }
 
 
@@ -269,10 +270,10 @@ def _validity_chart(session: Session, row: Outbox) -> Plan:
     )
 
 
-FILE_PLANNERS: dict[str, Callable[[Session, Outbox], Plan]] = {
-    Kind.HEATMAP: _heatmap,
-    Kind.EXPORT: _export,
-    Kind.VALIDITY_CHART: _validity_chart,
+FILE_PLANNERS: dict[OutboxKind, Callable[[Session, Outbox], Plan]] = {
+    OutboxKind.HEATMAP: _heatmap,
+    OutboxKind.EXPORT: _export,
+    OutboxKind.VALIDITY_CHART: _validity_chart,
 }
 
 

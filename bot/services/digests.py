@@ -13,10 +13,10 @@ from bot.domain.digest import Digest, FinishedRound, build_digest
 from bot.domain.panel import Status
 from bot.domain.schedule import DigestCommand, DigestRule, describe, digest_period, next_digest_at
 from bot.domain.stats import summarize
+from bot.domain.work_kinds import DueKind
 from bot.errors import NotAllowed
 from bot.services.context import Deps
 from bot.services.outbox import Outgoing
-from bot.services.reminder_plan import Due
 from bot.services.rounds import channel_error
 from bot.services.snapshots import snapshots_with_feedback
 from bot.views.digest import digest_message
@@ -206,7 +206,7 @@ def _schedule_next(session: Session, schedule: DigestSchedule, now: datetime) ->
         DueWork,
         team_id=schedule.team_id,
         key=_digest_key(schedule, rule, at),
-        kind=Due.DIGEST,
+        kind=DueKind.DIGEST,
         due_at=at,
         channel_id=schedule.channel_id,
     )
@@ -222,7 +222,7 @@ def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:
         session,
         DueWork,
         DueWork.team_id == team_id,
-        DueWork.kind == Due.DIGEST,
+        DueWork.kind == DueKind.DIGEST,
         DueWork.channel_id == channel_id,
     )
 

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from bot.domain.decision import next_decision_nudge
 from bot.domain.panel import Status
 from bot.domain.schedule import next_allowed
+from bot.domain.work_kinds import DueKind, OutboxKind
 from bot.services.context import Deps
 from bot.services.digests import run_digest
-from bot.services.outbox import Kind, Outgoing
+from bot.services.outbox import Outgoing
 from bot.services.outcomes import ask_check_in
 from bot.services.reminder_plan import (
-    Due,
     cadence_of,
     next_regular_nudge,
     schedule_decision_nudge,
@@ -174,7 +174,9 @@ def _nudge(session: Session, row: DueWork, now: datetime) -> Outcome:
     if _nudged_since(session, row, now - NUDGE_GAP):
         # A snooze or "Nudge them now" held for the same morning as a regular nudge.
         return Done("nudged moments ago")
-    Outgoing(session, row.team_id, now).reminder(row.key, Kind.NUDGE, snap, panelist.user_id, n)
+    Outgoing(session, row.team_id, now).reminder(
+        row.key, OutboxKind.NUDGE, snap, panelist.user_id, n
+    )
     return Done()
 
 
@@ -185,7 +187,7 @@ def _nudged_since(session: Session, row: DueWork, since: datetime) -> bool:
             .where(
                 Outbox.round_id == row.round_id,
                 Outbox.user_id == row.user_id,
-                Outbox.kind == Kind.NUDGE,
+                Outbox.kind == OutboxKind.NUDGE,
                 Outbox.due_at > since,
             )
             .limit(1)
@@ -202,7 +204,7 @@ def _pre_interview(session: Session, row: DueWork, now: datetime) -> Outcome:
     if not snap.has_panelist(row.user_id or ""):
         return Done("no longer on the panel")
     Outgoing(session, row.team_id, now).reminder(
-        row.key, Kind.PRE_INTERVIEW, snap, row.user_id or "", 0
+        row.key, OutboxKind.PRE_INTERVIEW, snap, row.user_id or "", 0
     )
     return Done()
 
@@ -261,11 +263,11 @@ def _check_in(session: Session, row: DueWork, now: datetime) -> Outcome:
     return Done(found or "")
 
 
-HANDLERS: dict[str, Handler] = {
-    Due.NUDGE: _nudge,
-    Due.PRE_INTERVIEW: _pre_interview,
-    Due.ESCALATE: _escalate,
-    Due.DIGEST: _digest,
-    Due.DECIDE: _decide,
-    Due.CHECK_IN: _check_in,
+HANDLERS: dict[DueKind, Handler] = {
+    DueKind.NUDGE: _nudge,
+    DueKind.PRE_INTERVIEW: _pre_interview,
+    DueKind.ESCALATE: _escalate,
+    DueKind.DIGEST: _digest,
+    DueKind.DECIDE: _decide,
+    DueKind.CHECK_IN: _check_in,
 }

@@ -11,28 +11,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain.panel import RoundSnapshot
+from bot.domain.work_kinds import OutboxKind
 from bot.views.common import Message
 from storage.models import Outbox
 from storage.work import add_once, add_or_rearm
-
-
-class Kind:
-    """Outbox row kinds; bot/services/deliveries.py renders each one."""
-
-    ANNOUNCE = "announce"  # post the announcement in the hiring channel
-    ANNOUNCEMENT = "announcement"  # bring it up to date (chat.update)
-    BRIEF = "brief"  # DM a panelist their brief
-    BRIEF_REFRESH = "brief_refresh"
-    SUMMARY = "summary"  # post the summary under the announcement
-    SUMMARY_REFRESH = "summary_refresh"
-    NUDGE = "nudge"  # DM a panelist who still owes feedback
-    PRE_INTERVIEW = "pre_interview"  # DM a panelist 30 minutes before
-    POST = "post"  # a message rendered when it was enqueued (digests, notices)
-    HEATMAP = "heatmap"  # upload a comparison's heatmap to the hiring channel
-    EXPORT = "export"  # upload a role's CSV export to the requester's DM
-    VALIDITY_CHART = "validity_chart"  # upload a role's validity chart to the requester's DM
-    DELETE = "delete"  # chat.delete one of the bot's messages (erasing a candidate)
-    DECISION = "decision"  # post a version of the decision in the summary's thread
 
 
 def announce_key(round_id: int) -> str:
@@ -59,7 +41,7 @@ class Outgoing:
     def round_started(self, snap: RoundSnapshot) -> None:
         self._once(
             announce_key(snap.id),
-            Kind.ANNOUNCE,
+            OutboxKind.ANNOUNCE,
             snap,
             channel_id=snap.channel_id,
             label=f"the panel announcement for {snap.candidate_name}",
@@ -70,7 +52,7 @@ class Outgoing:
         for user_id in user_ids:
             self._once(
                 brief_key(snap.id, user_id),
-                Kind.BRIEF,
+                OutboxKind.BRIEF,
                 snap,
                 user_id=user_id,
                 label=f"the panel brief for {snap.candidate_name}",
@@ -84,7 +66,7 @@ class Outgoing:
         what = snap.candidate_name
         self._refresh(
             f"announcement:{snap.id}",
-            Kind.ANNOUNCEMENT,
+            OutboxKind.ANNOUNCEMENT,
             snap,
             channel_id=snap.channel_id,
             label=f"the update of the panel announcement for {what}",
@@ -92,7 +74,7 @@ class Outgoing:
         if summary_claimed:
             self._once(
                 summary_key(snap.id),
-                Kind.SUMMARY,
+                OutboxKind.SUMMARY,
                 snap,
                 channel_id=snap.channel_id,
                 label=f"the panel summary for {what}",
@@ -100,7 +82,7 @@ class Outgoing:
         elif not snap.sealed:
             self._refresh(
                 f"summary_refresh:{snap.id}",
-                Kind.SUMMARY_REFRESH,
+                OutboxKind.SUMMARY_REFRESH,
                 snap,
                 channel_id=snap.channel_id,
                 label=f"the update of the panel summary for {what}",
@@ -108,14 +90,16 @@ class Outgoing:
         for user_id in dict.fromkeys(briefs_of):
             self._refresh(
                 f"brief_refresh:{snap.id}:{user_id}",
-                Kind.BRIEF_REFRESH,
+                OutboxKind.BRIEF_REFRESH,
                 snap,
                 user_id=user_id,
                 label=f"the update of the panel brief for {what}",
             )
 
     # -- reminders -----------------------------------------------------------------------
-    def reminder(self, key: str, kind: str, snap: RoundSnapshot, user_id: str, n: int) -> None:
+    def reminder(
+        self, key: str, kind: OutboxKind, snap: RoundSnapshot, user_id: str, n: int
+    ) -> None:
         self._once(
             key,
             kind,
@@ -131,7 +115,7 @@ class Outgoing:
         from the stored version)."""
         self._once(
             f"decision:{snap.id}:{version}",
-            Kind.DECISION,
+            OutboxKind.DECISION,
             snap,
             channel_id=snap.channel_id,
             label=f"the decision on {snap.candidate_name}",
@@ -153,7 +137,7 @@ class Outgoing:
         """A message fixed at enqueue time, to a channel or (`user_id`) a DM."""
         self._add(
             key,
-            Kind.POST,
+            OutboxKind.POST,
             {"label": label, "text": message.text, "blocks": message.blocks},
             round_id=round_id,
             channel_id=channel_id,
@@ -164,7 +148,7 @@ class Outgoing:
     def upload(
         self,
         key: str,
-        kind: str,
+        kind: OutboxKind,
         *,
         label: str,
         channel_id: str | None = None,
@@ -188,11 +172,11 @@ class Outgoing:
         no round (the round is gone by then) and holding only where the message is: the
         row says nothing about what the message was about."""
         key = f"delete:{channel}:{ts}"
-        self._add(key, Kind.DELETE, {"channel": channel, "ts": ts}, channel_id=channel)
+        self._add(key, OutboxKind.DELETE, {"channel": channel, "ts": ts}, channel_id=channel)
         return key
 
     # -- helpers -------------------------------------------------------------------------
-    def _add(self, key: str, kind: str, payload: dict[str, Any], **where: Any) -> None:
+    def _add(self, key: str, kind: OutboxKind, payload: dict[str, Any], **where: Any) -> None:
         """A row due now, sent once; `where` says where to (channel, DM, round, notify)."""
         add_once(
             self.session,
@@ -209,7 +193,7 @@ class Outgoing:
     def _row(
         self,
         key: str,
-        kind: str,
+        kind: OutboxKind,
         snap: RoundSnapshot,
         label: str,
         payload: dict[str, Any] | None = None,
@@ -230,7 +214,7 @@ class Outgoing:
     def _once(
         self,
         key: str,
-        kind: str,
+        kind: OutboxKind,
         snap: RoundSnapshot,
         *,
         label: str,
@@ -240,6 +224,6 @@ class Outgoing:
         add_once(self.session, Outbox, **self._row(key, kind, snap, label, payload, **fields))
 
     def _refresh(
-        self, key: str, kind: str, snap: RoundSnapshot, *, label: str, **fields: Any
+        self, key: str, kind: OutboxKind, snap: RoundSnapshot, *, label: str, **fields: Any
     ) -> None:
         add_or_rearm(self.session, **self._row(key, kind, snap, label, **fields))

@@ -27,11 +27,11 @@ from bot.domain.outcome import (
 )
 from bot.domain.panel import RoundSnapshot
 from bot.domain.schedule import next_allowed
+from bot.domain.work_kinds import DueKind
 from bot.errors import InvalidInput, NotAllowed, NotFound, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import find_round
 from bot.services.outbox import Outgoing
-from bot.services.reminder_plan import Due
 from bot.services.snapshots import snapshot
 from bot.views.outcome import check_in_message
 from storage import queries
@@ -109,8 +109,8 @@ class OutcomeService:
                         session,
                         DueWork,
                         team_id=team_id,
-                        key=f"{Due.CHECK_IN}:{rnd.id}:{months}",
-                        kind=Due.CHECK_IN,
+                        key=f"{DueKind.CHECK_IN}:{rnd.id}:{months}",
+                        kind=DueKind.CHECK_IN,
                         due_at=check_in_at(row.start_date, months, rnd.organizer_tz),
                         round_id=rnd.id,
                         user_id=rnd.organizer_id,
@@ -164,7 +164,7 @@ class OutcomeService:
             outcome = outcome_row(session, rnd.id)
             if outcome is not None and outcome.start_date is not None:
                 Outgoing(session, team_id, now).post(
-                    f"{Due.CHECK_IN}:{rnd.id}:{months}:{to}",
+                    f"{DueKind.CHECK_IN}:{rnd.id}:{months}:{to}",
                     check_in_message(snap, months, outcome.start_date, user_id),
                     label=f"the {months}-month check-in on {snap.candidate_name}",
                     user_id=to,

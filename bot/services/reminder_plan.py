@@ -9,23 +9,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.domain.outcome import CHECK_IN_KIND
 from bot.domain.schedule import Cadence, nudge_at
+from bot.domain.work_kinds import DueKind
 from storage.models import DueWork, Round, WorkspaceSettings
 from storage.work import add_once
 
 PRE_INTERVIEW_LEAD = timedelta(minutes=30)
-
-
-class Due:
-    """Due work kinds; bot/services/due_work.py handles each one."""
-
-    NUDGE = "nudge"
-    PRE_INTERVIEW = "pre_interview"
-    ESCALATE = "escalate"
-    DIGEST = "digest"
-    DECIDE = "decide"  # nudge the organizer of a finished round without a decision
-    CHECK_IN = CHECK_IN_KIND  # ask how a hire is doing, 6 and 12 months after the start
 
 
 def cadence_of(session: Session, team_id: str) -> Cadence:
@@ -60,7 +49,7 @@ def schedule_nudge(session: Session, rnd: Round, user_id: str, n: int, at: datet
         DueWork,
         team_id=rnd.team_id,
         key=f"nudge:{rnd.id}:{user_id}:{n}",
-        kind=Due.NUDGE,
+        kind=DueKind.NUDGE,
         due_at=at,
         round_id=rnd.id,
         user_id=user_id,
@@ -79,7 +68,7 @@ def schedule_round(session: Session, rnd: Round, user_ids: Iterable[str], now: d
                 DueWork,
                 team_id=rnd.team_id,
                 key=f"pre_interview:{rnd.id}:{user_id}",
-                kind=Due.PRE_INTERVIEW,
+                kind=DueKind.PRE_INTERVIEW,
                 due_at=pre,
                 round_id=rnd.id,
                 user_id=user_id,
@@ -96,7 +85,7 @@ def schedule_round(session: Session, rnd: Round, user_ids: Iterable[str], now: d
         DueWork,
         team_id=rnd.team_id,
         key=f"escalate:{rnd.id}",
-        kind=Due.ESCALATE,
+        kind=DueKind.ESCALATE,
         due_at=rnd.due_at,
         round_id=rnd.id,
     )
@@ -109,7 +98,7 @@ def schedule_decision_nudge(session: Session, rnd: Round, n: int, at: datetime) 
         DueWork,
         team_id=rnd.team_id,
         key=f"decide:{rnd.id}:{n}",
-        kind=Due.DECIDE,
+        kind=DueKind.DECIDE,
         due_at=at,
         round_id=rnd.id,
         user_id=rnd.organizer_id,

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.work_kinds import DueKind
 from bot.errors import NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.outbox import Outgoing
-from bot.services.reminder_plan import Due
 from bot.services.rounds import Changed
 from bot.services.snapshots import snapshot
 from bot.views.reminders import not_attended_notice
@@ -50,7 +50,7 @@ class ReminderService:
                 DueWork,
                 team_id=team_id,
                 key=f"snooze:{round_id}:{user_id}:{n}",
-                kind=Due.NUDGE,
+                kind=DueKind.NUDGE,
                 due_at=until,
                 round_id=round_id,
                 user_id=user_id,
@@ -108,7 +108,7 @@ class ReminderService:
                     DueWork,
                     team_id=team_id,
                     key=f"nudge_now:{round_id}:{panelist.user_id}:{message_ts}",
-                    kind=Due.NUDGE,
+                    kind=DueKind.NUDGE,
                     due_at=now,
                     round_id=round_id,
                     user_id=panelist.user_id,

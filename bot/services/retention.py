@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
+from bot.domain.work_kinds import OutboxKind
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Deps
-from bot.services.outbox import Kind, Outgoing
+from bot.services.outbox import Outgoing
 from bot.text import escape
 from storage import retention as store
 from storage.models import DueWork, Outbox, Round
@@ -36,9 +37,11 @@ PURGE_EVERY = timedelta(hours=1)
 # Rows deleted per transaction: short transactions, short locks.
 BATCH = 500
 # Outbox kinds whose recorded ts is not a message about the round (uploads record a file).
-NOT_MESSAGES = frozenset({Kind.HEATMAP, Kind.EXPORT, Kind.VALIDITY_CHART, Kind.DELETE})
+NOT_MESSAGES = frozenset(
+    {OutboxKind.HEATMAP, OutboxKind.EXPORT, OutboxKind.VALIDITY_CHART, OutboxKind.DELETE}
+)
 # Rows rendered when enqueued, so their payload may name a candidate (digests, comparisons).
-RENDERED_KINDS = (Kind.POST,)
+RENDERED_KINDS = (OutboxKind.POST,)
 
 
 @dataclass

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
 from bot.domain.validity import ValidityTable, validity_table
+from bot.domain.work_kinds import OutboxKind
 from bot.errors import NotAllowed, NotFound
 from bot.services.context import Deps
-from bot.services.outbox import Kind, Outgoing
+from bot.services.outbox import Outgoing
 from bot.services.role_data import rated
 from bot.text import escape
 from storage import outcome_queries, queries, role_queries
@@ -92,7 +93,7 @@ class ValidityService:
                 return False
             Outgoing(session, team_id, now).upload(
                 key,
-                Kind.VALIDITY_CHART,
+                OutboxKind.VALIDITY_CHART,
                 label=f"the validity chart of {found.role_name}",
                 user_id=user_id,
                 role_id=found.role_id,

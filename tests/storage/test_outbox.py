@@ -18,9 +18,10 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select, text, update
 
 from bot.domain.panel import Status
+from bot.domain.work_kinds import OutboxKind
 from bot.services import Services
 from bot.services.context import Deps, Leases
-from bot.services.outbox import Kind, Outgoing, announce_key, summary_key
+from bot.services.outbox import Outgoing, announce_key, summary_key
 from bot.services.snapshots import snapshot
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
@@ -112,7 +113,7 @@ def add_posts(db: Database, now: datetime, n: int) -> None:
                 Outbox,
                 team_id=TEAM,
                 key=f"post:{i}",
-                kind=Kind.POST,
+                kind=OutboxKind.POST,
                 due_at=now - timedelta(minutes=1),
                 user_id=f"UP{i:04d}",
                 payload={"label": "x", "text": f"hello {i}", "blocks": []},
@@ -126,7 +127,7 @@ def notices(standin: SlackStandIn) -> list[Json]:
 # -- storage: enqueueing and leases ----------------------------------------------------------
 def test_add_once_is_idempotent(database: Database, clock: ManualClock) -> None:
     now = clock()
-    first = {"team_id": TEAM, "key": "post:1", "kind": Kind.POST, "due_at": now}
+    first = {"team_id": TEAM, "key": "post:1", "kind": OutboxKind.POST, "due_at": now}
     with database.transaction() as session:
         add_once(session, Outbox, **first, payload={"text": "first"})
         add_once(session, Outbox, **first, payload={"text": "second"})
@@ -392,7 +393,7 @@ def test_account_inactive_fails_the_dm_and_tells_the_organizer_once(
             session,
             team_id=TEAM,
             key=key,
-            kind=Kind.NUDGE,
+            kind=OutboxKind.NUDGE,
             due_at=clock(),
             round_id=seeded.round_of(gone),
             user_id=gone,
@@ -415,7 +416,12 @@ def test_rearm_between_claim_and_finish_leaves_the_row_pending(
     from bot.services.dispatcher import Claimed, _final
 
     now = clock()
-    fields = {"team_id": TEAM, "key": "announcement:1", "kind": Kind.ANNOUNCEMENT, "due_at": now}
+    fields = {
+        "team_id": TEAM,
+        "key": "announcement:1",
+        "kind": OutboxKind.ANNOUNCEMENT,
+        "due_at": now,
+    }
     with database.transaction() as session:
         add_or_rearm(session, **fields)
     with database.transaction() as session:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from bot.services.reminder_plan import Due
+from bot.domain.work_kinds import DueKind
 from storage.models import DigestSchedule, DueWork, Outbox, WorkState
 from tests.slack.driver import VERIFICATION_TOKEN
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, NO_BOT_CHANNEL, ORG, PANEL, Harness
@@ -72,7 +72,9 @@ def line_with(text: str, needle: str) -> str:
 def digest_rows(h: Harness) -> list[DueWork]:
     with h.db.read() as session:
         return list(
-            session.scalars(select(DueWork).where(DueWork.kind == Due.DIGEST).order_by(DueWork.id))
+            session.scalars(
+                select(DueWork).where(DueWork.kind == DueKind.DIGEST).order_by(DueWork.id)
+            )
         )
 
 
