@@ -28,8 +28,8 @@ from bot.services.context import Deps
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import Outgoing
 from bot.services.work_loop import drain
-from bot.slack.gateway import TRY_LATER_ERRORS
 from bot.slack.tokens import TeamClients, TeamNotInstalled
+from bot.slack_errors import TOKEN_ERRORS, TRY_LATER_ERRORS, SlackError
 from bot.views.reminders import undeliverable_notice
 from storage.models import Outbox, WorkState
 from storage.work import finish, leased
@@ -41,11 +41,6 @@ WAIT_FOR_PREREQUISITE = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=15)
 # Slack down for longer than this: the message is stale; give up and say so.
 GIVE_UP_AFTER = timedelta(days=2)
-# Errors that mean "try again later"; any other Slack error is an answer that won't change.
-TRANSIENT_ERRORS = TRY_LATER_ERRORS
-# Slack refusing the token itself, not the message: the team uninstalled Panelbot, revoked
-# the token, or it expired (rotation) — the installation store knows which.
-TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
 NOT_INSTALLED = "not sent: Panelbot is no longer installed in this workspace (no token)"
 
 
@@ -87,8 +82,8 @@ def classify(exc: Exception) -> Retry | Refused:
         if response.status_code == 429:
             retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after")
             seconds = int(retry_after[0] if isinstance(retry_after, list) else retry_after or 1)
-            return Retry(timedelta(seconds=max(seconds, 1)), "ratelimited")
-        if response.status_code >= 500 or error in TRANSIENT_ERRORS:
+            return Retry(timedelta(seconds=max(seconds, 1)), SlackError.RATELIMITED)
+        if response.status_code >= 500 or error in TRY_LATER_ERRORS:
             return Retry(timedelta(0), error)
         return Refused(error)
     # Timeouts, refused connections, resets: Slack may or may not have acted.
@@ -237,7 +232,7 @@ class Dispatcher:
                 client.chat_delete(channel=step.channel, ts=step.ts)
             except SlackApiError as exc:
                 # Already gone (deleted by a person, or by an earlier try): that is done.
-                if exc.response.get("error") != "message_not_found":
+                if exc.response.get("error") != SlackError.MESSAGE_NOT_FOUND:
                     raise
             return step.channel, step.ts
         if isinstance(step, Edit):
@@ -293,7 +288,7 @@ class Dispatcher:
             return
         except Exception as exc:
             fresh = f"unknown ({exc!r})"
-        if fresh != used or outcome.error == "token_expired":
+        if fresh != used or outcome.error == SlackError.TOKEN_EXPIRED:
             self._retry_or_give_up(claimed, Retry(timedelta(0), outcome.error), stats)
             return
         log.warning("team %s: Slack refused its token (%s)", team_id, outcome.error)
