@@ -17,7 +17,7 @@ from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
 from bot.domain.rules import whole_number
 from bot.domain.timeliness import Submission, Timeliness, interviewer_timeliness
-from bot.domain.work_kinds import OutboxKind
+from bot.domain.work_kinds import OutboxKind, compare_key, export_key, heatmap_key
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Deps
 from bot.services.outbox import Outgoing
@@ -138,7 +138,7 @@ class ComparisonService:
         with self.deps.db.transaction() as session:
             # Keyed by who asked and what it shows, so a retried or double-clicked request
             # (or the same person asking again with nothing new since) posts it once.
-            named = f"compare:{request.role_id}:{user_id}:{_digest(message)}"
+            named = compare_key(request.role_id, user_id, _digest(message))
             key = repeat_key(session, Outbox, team_id, named, request_id)
             if key is None:
                 return replace(compared, posted=False)
@@ -152,7 +152,7 @@ class ComparisonService:
             )
             if compared.comparison.rows:
                 out.upload(
-                    key.replace("compare:", "heatmap:", 1),
+                    heatmap_key(key),
                     OutboxKind.HEATMAP,
                     label="the comparison heatmap",
                     channel_id=compared.channel_id,
@@ -205,7 +205,7 @@ class ComparisonService:
         # Keyed by its content, like a comparison: a retry or a double click sends the file
         # once; an export with something new in it is sent again.
         digest = hashlib.sha256(content.encode()).hexdigest()[:24]
-        named = f"export:{role_id}:{user_id}:{digest}"
+        named = export_key(role_id, user_id, digest)
         now = self.deps.now()
         with self.deps.db.transaction() as session:
             key = repeat_key(session, Outbox, team_id, named, request_id)

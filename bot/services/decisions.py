@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.domain.decision import DecisionForm, DecisionVersion, decision_errors
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import PanelSummary, summarize
-from bot.domain.work_kinds import DueKind
+from bot.domain.work_kinds import DueKind, follow_ups_key
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import find_round
@@ -123,7 +123,7 @@ class DecisionService:
                 out.decision(after, row.version)
                 if row.version == 1 and context.summary.follow_ups:
                     out.post(
-                        f"follow_ups:{rnd.id}",
+                        follow_ups_key(rnd.id),
                         follow_ups_message(after, context.summary, version),
                         label=f"the follow-ups for {after.candidate_name}",
                         user_id=after.organizer_id,

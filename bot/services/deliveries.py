@@ -13,9 +13,8 @@ from bot.domain.export import export_rows, to_csv
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import summarize
-from bot.domain.work_kinds import OutboxKind
+from bot.domain.work_kinds import OutboxKind, announce_key, brief_key, summary_key
 from bot.services.comparisons import CompareRequest, load_comparison
-from bot.services.outbox import announce_key, brief_key, summary_key
 from bot.services.role_data import finished_panels
 from bot.services.snapshots import decision_versions, snapshot_with_feedback
 from bot.views.announcement import announcement

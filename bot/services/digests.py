@@ -13,16 +13,17 @@ from bot.domain.digest import Digest, FinishedRound, build_digest
 from bot.domain.panel import Status
 from bot.domain.schedule import DigestCommand, DigestRule, describe, digest_period, next_digest_at
 from bot.domain.stats import summarize
-from bot.domain.work_kinds import DueKind
+from bot.domain.work_kinds import DueKind, digest_key, digest_now_key
 from bot.errors import NotAllowed
 from bot.services.context import Deps
+from bot.services.due_writer import DueWorkWriter
 from bot.services.outbox import Outgoing
 from bot.services.rounds import channel_error
 from bot.services.snapshots import snapshots_with_feedback
 from bot.views.digest import digest_message
 from storage import queries
 from storage.models import DigestSchedule, DueWork, Round, WorkState
-from storage.work import add_or_reschedule, cancel_pending
+from storage.work import cancel_pending
 
 # Candidates finished longer ago than this drop out of the per-role ranking.
 RANKING_WINDOW = timedelta(days=180)
@@ -119,7 +120,7 @@ class DigestService:
             if digest.empty:
                 return DigestReply("Nothing to report: no rounds in flight or finished since.")
             owner = schedule or _owner(team_id, channel_id, user_id)
-            _enqueue(session, owner, f"digest:{channel_id}:now:{request_id}", digest, now)
+            _enqueue(session, owner, digest_now_key(channel_id, request_id), digest, now)
             if schedule is not None:
                 schedule.last_digest_at = now
             return DigestReply("Posting the digest now.")
@@ -201,20 +202,13 @@ def _schedule_next(session: Session, schedule: DigestSchedule, now: datetime) ->
         )
     ):
         at = next_digest_at(rule, schedule.tz, at)
-    add_or_reschedule(
-        session,
-        DueWork,
-        team_id=schedule.team_id,
-        key=_digest_key(schedule, rule, at),
-        kind=DueKind.DIGEST,
-        due_at=at,
-        channel_id=schedule.channel_id,
-    )
+    period = digest_period(rule, schedule.tz, at)
+    DueWorkWriter(session, schedule.team_id).digest(schedule.channel_id, period, at)
     return at
 
 
 def _digest_key(schedule: DigestSchedule, rule: DigestRule, at: datetime) -> str:
-    return f"digest:{schedule.channel_id}:{digest_period(rule, schedule.tz, at)}"
+    return digest_key(schedule.channel_id, digest_period(rule, schedule.tz, at))
 
 
 def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:

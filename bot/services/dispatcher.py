@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.domain.work_kinds import undeliverable_key
 from bot.services import deliveries
 from bot.services.context import Deps
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
@@ -340,7 +341,7 @@ class Dispatcher:
             if row.notify_user_id and row.notify_user_id != row.user_id:
                 target = f"<#{row.channel_id}>" if row.channel_id else f"<@{row.user_id}>"
                 Outgoing(session, row.team_id, now).post(
-                    f"undeliverable:{row.id}",
+                    undeliverable_key(row.id),
                     undeliverable_notice(str(row.payload.get("label")), target, outcome.error),
                     label="a note about a message that could not be delivered",
                     user_id=row.notify_user_id,

@@ -20,13 +20,12 @@ from bot.domain.schedule import next_allowed
 from bot.domain.work_kinds import DueKind, OutboxKind
 from bot.services.context import Deps
 from bot.services.digests import run_digest
+from bot.services.due_writer import DueWorkWriter
 from bot.services.outbox import Outgoing
 from bot.services.outcomes import ask_check_in
 from bot.services.reminder_plan import (
     cadence_of,
     next_regular_nudge,
-    schedule_decision_nudge,
-    schedule_nudge,
     schedule_round,
 )
 from bot.services.snapshots import snapshot
@@ -170,7 +169,7 @@ def _nudge(session: Session, row: DueWork, now: datetime) -> Outcome:
     if allowed > now:
         return Later(allowed)
     if regular and n >= 2 and (following := next_regular_nudge(rnd, cadence, now, n + 1)):
-        schedule_nudge(session, rnd, panelist.user_id, *following)
+        DueWorkWriter(session, row.team_id).nudge(rnd.id, panelist.user_id, *following)
     if _nudged_since(session, row, now - NUDGE_GAP):
         # A snooze or "Nudge them now" held for the same morning as a regular nudge.
         return Done("nudged moments ago")
@@ -251,7 +250,8 @@ def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
         round_id=snap.id,
     )
     n = int(row.payload.get("n", 1))
-    schedule_decision_nudge(session, rnd, n + 1, next_decision_nudge(now, rnd.organizer_tz))
+    following = next_decision_nudge(now, rnd.organizer_tz)
+    DueWorkWriter(session, row.team_id).decision_nudge(rnd.id, rnd.organizer_id, n + 1, following)
     return Done()
 
 

@@ -11,22 +11,20 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain.panel import RoundSnapshot
-from bot.domain.work_kinds import OutboxKind
+from bot.domain.work_kinds import (
+    OutboxKind,
+    announce_key,
+    announcement_key,
+    brief_key,
+    brief_refresh_key,
+    decision_key,
+    delete_key,
+    summary_key,
+    summary_refresh_key,
+)
 from bot.views.common import Message
 from storage.models import Outbox
 from storage.work import add_once, add_or_rearm
-
-
-def announce_key(round_id: int) -> str:
-    return f"announce:{round_id}"
-
-
-def brief_key(round_id: int, user_id: str) -> str:
-    return f"brief:{round_id}:{user_id}"
-
-
-def summary_key(round_id: int) -> str:
-    return f"summary:{round_id}"
 
 
 class Outgoing:
@@ -65,7 +63,7 @@ class Outgoing:
         that claimed it, or refreshed after later edits; affected briefs are refreshed."""
         what = snap.candidate_name
         self._refresh(
-            f"announcement:{snap.id}",
+            announcement_key(snap.id),
             OutboxKind.ANNOUNCEMENT,
             snap,
             channel_id=snap.channel_id,
@@ -81,7 +79,7 @@ class Outgoing:
             )
         elif not snap.sealed:
             self._refresh(
-                f"summary_refresh:{snap.id}",
+                summary_refresh_key(snap.id),
                 OutboxKind.SUMMARY_REFRESH,
                 snap,
                 channel_id=snap.channel_id,
@@ -89,7 +87,7 @@ class Outgoing:
             )
         for user_id in dict.fromkeys(briefs_of):
             self._refresh(
-                f"brief_refresh:{snap.id}:{user_id}",
+                brief_refresh_key(snap.id, user_id),
                 OutboxKind.BRIEF_REFRESH,
                 snap,
                 user_id=user_id,
@@ -114,7 +112,7 @@ class Outgoing:
         """Post this version of the decision in the summary's thread (rendered at delivery
         from the stored version)."""
         self._once(
-            f"decision:{snap.id}:{version}",
+            decision_key(snap.id, version),
             OutboxKind.DECISION,
             snap,
             channel_id=snap.channel_id,
@@ -171,7 +169,7 @@ class Outgoing:
         """Delete one of the bot's messages (chat.delete); returns the row's key. Bound to
         no round (the round is gone by then) and holding only where the message is: the
         row says nothing about what the message was about."""
-        key = f"delete:{channel}:{ts}"
+        key = delete_key(channel, ts)
         self._add(key, OutboxKind.DELETE, {"channel": channel, "ts": ts}, channel_id=channel)
         return key
 

@@ -27,9 +27,10 @@ from bot.domain.outcome import (
 )
 from bot.domain.panel import RoundSnapshot
 from bot.domain.schedule import next_allowed
-from bot.domain.work_kinds import DueKind
+from bot.domain.work_kinds import check_in_ask_key
 from bot.errors import InvalidInput, NotAllowed, NotFound, RoundNotOpen
 from bot.services.context import Deps
+from bot.services.due_writer import DueWorkWriter
 from bot.services.lifecycle import find_round
 from bot.services.outbox import Outgoing
 from bot.services.snapshots import snapshot
@@ -37,7 +38,6 @@ from bot.views.outcome import check_in_message
 from storage import queries
 from storage.models import DueWork, Round
 from storage.outcome_models import CheckIn, RoundOutcomeRow
-from storage.work import add_or_reschedule
 
 NOT_ADVANCED = "The outcome follows a decision to advance: record that decision first."
 
@@ -104,18 +104,10 @@ class OutcomeService:
             row.recorded_at = now
             session.flush()
             if row.start_date is not None:
+                due = DueWorkWriter(session, team_id)
                 for months in CHECK_IN_MONTHS:
-                    add_or_reschedule(
-                        session,
-                        DueWork,
-                        team_id=team_id,
-                        key=f"{DueKind.CHECK_IN}:{rnd.id}:{months}",
-                        kind=DueKind.CHECK_IN,
-                        due_at=check_in_at(row.start_date, months, rnd.organizer_tz),
-                        round_id=rnd.id,
-                        user_id=rnd.organizer_id,
-                        payload={"months": months},
-                    )
+                    at = check_in_at(row.start_date, months, rnd.organizer_tz)
+                    due.check_in(rnd.id, rnd.organizer_id, months, at)
             return OutcomeSaved(snapshot(session, rnd), recorded(row))
 
     # -- a hire's check-in ---------------------------------------------------------------
@@ -164,7 +156,7 @@ class OutcomeService:
             outcome = outcome_row(session, rnd.id)
             if outcome is not None and outcome.start_date is not None:
                 Outgoing(session, team_id, now).post(
-                    f"{DueKind.CHECK_IN}:{rnd.id}:{months}:{to}",
+                    check_in_ask_key(rnd.id, months, to),
                     check_in_message(snap, months, outcome.start_date, user_id),
                     label=f"the {months}-month check-in on {snap.candidate_name}",
                     user_id=to,
@@ -202,7 +194,7 @@ def ask_check_in(session: Session, row: DueWork, now: datetime) -> datetime | st
         session.flush()
     snap = snapshot(session, rnd)
     Outgoing(session, row.team_id, now).post(
-        f"{row.key}:{check_in.asked_user}",
+        check_in_ask_key(rnd.id, months, check_in.asked_user),
         check_in_message(snap, months, outcome.start_date, check_in.delegated_by),
         label=f"the {months}-month check-in on {snap.candidate_name}",
         user_id=check_in.asked_user,

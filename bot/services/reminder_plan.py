@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.schedule import Cadence, nudge_at
-from bot.domain.work_kinds import DueKind
-from storage.models import DueWork, Round, WorkspaceSettings
-from storage.work import add_once
+from bot.services.due_writer import DueWorkWriter
+from storage.models import Round, WorkspaceSettings
 
 PRE_INTERVIEW_LEAD = timedelta(minutes=30)
 
@@ -43,64 +42,19 @@ def next_regular_nudge(
         n += 1
 
 
-def schedule_nudge(session: Session, rnd: Round, user_id: str, n: int, at: datetime) -> None:
-    add_once(
-        session,
-        DueWork,
-        team_id=rnd.team_id,
-        key=f"nudge:{rnd.id}:{user_id}:{n}",
-        kind=DueKind.NUDGE,
-        due_at=at,
-        round_id=rnd.id,
-        user_id=user_id,
-        payload={"n": n, "regular": True},
-    )
-
-
 def schedule_round(session: Session, rnd: Round, user_ids: Iterable[str], now: datetime) -> None:
     """The reminders of a round for these panelists, and the organizer's escalation."""
     cadence = cadence_of(session, rnd.team_id)
+    due = DueWorkWriter(session, rnd.team_id)
     for user_id in user_ids:
         pre = rnd.interview_at - PRE_INTERVIEW_LEAD
         if pre > now:
-            add_once(
-                session,
-                DueWork,
-                team_id=rnd.team_id,
-                key=f"pre_interview:{rnd.id}:{user_id}",
-                kind=DueKind.PRE_INTERVIEW,
-                due_at=pre,
-                round_id=rnd.id,
-                user_id=user_id,
-            )
+            due.pre_interview(rnd.id, user_id, pre)
         # The first nudge (after the interview) and the one at the due time; each nudge
         # from the due time on schedules the next when it is handled.
         first = next_regular_nudge(rnd, cadence, now)
         if first is not None:
-            schedule_nudge(session, rnd, user_id, *first)
+            due.nudge(rnd.id, user_id, *first)
             if first[0] == 1 and (second := next_regular_nudge(rnd, cadence, now, 2)):
-                schedule_nudge(session, rnd, user_id, *second)
-    add_once(
-        session,
-        DueWork,
-        team_id=rnd.team_id,
-        key=f"escalate:{rnd.id}",
-        kind=DueKind.ESCALATE,
-        due_at=rnd.due_at,
-        round_id=rnd.id,
-    )
-
-
-def schedule_decision_nudge(session: Session, rnd: Round, n: int, at: datetime) -> None:
-    """Nudge number `n` to the organizer to record the decision on the finished round."""
-    add_once(
-        session,
-        DueWork,
-        team_id=rnd.team_id,
-        key=f"decide:{rnd.id}:{n}",
-        kind=DueKind.DECIDE,
-        due_at=at,
-        round_id=rnd.id,
-        user_id=rnd.organizer_id,
-        payload={"n": n},
-    )
+                due.nudge(rnd.id, user_id, *second)
+    due.escalation(rnd.id, rnd.due_at)

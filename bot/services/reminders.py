@@ -9,16 +9,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.panel import RoundSnapshot, Status
-from bot.domain.work_kinds import DueKind
+from bot.domain.work_kinds import not_attended_key
 from bot.errors import NotAllowed, RoundNotOpen
 from bot.services.context import Deps
+from bot.services.due_writer import DueWorkWriter
 from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.outbox import Outgoing
 from bot.services.rounds import Changed
 from bot.services.snapshots import snapshot
 from bot.views.reminders import not_attended_notice
-from storage.models import DueWork, Round
-from storage.work import add_once
+from storage.models import Round
 
 SNOOZE = timedelta(hours=2)
 
@@ -45,17 +45,7 @@ class ReminderService:
             rnd = _owed_by(session, team_id, user_id, round_id)
             until = now + SNOOZE
             # Keyed by the nudge snoozed: a double click snoozes once.
-            add_once(
-                session,
-                DueWork,
-                team_id=team_id,
-                key=f"snooze:{round_id}:{user_id}:{n}",
-                kind=DueKind.NUDGE,
-                due_at=until,
-                round_id=round_id,
-                user_id=user_id,
-                payload={"n": n},
-            )
+            DueWorkWriter(session, team_id).snooze(round_id, user_id, n, until)
             return Snoozed(snapshot(session, rnd), until)
 
     def not_attended(self, team_id: str, user_id: str, round_id: int) -> Changed:
@@ -83,7 +73,7 @@ class ReminderService:
             out = Outgoing(session, team_id, now)
             out.round_changed(snap, summary_claimed=claimed, briefs_of=[user_id])
             out.post(
-                f"not_attended:{round_id}:{user_id}",
+                not_attended_key(round_id, user_id),
                 not_attended_notice(snap, user_id),
                 label=f"the note that a panelist didn't attend ({snap.candidate_name})",
                 user_id=rnd.organizer_id,
@@ -102,18 +92,9 @@ class ReminderService:
             if rnd.status != Status.OPEN:
                 raise RoundNotOpen(f"This round is {rnd.status}; nobody needs a nudge.")
             snap = snapshot(session, rnd)
+            due = DueWorkWriter(session, team_id)
             for panelist in snap.missing:
-                add_once(
-                    session,
-                    DueWork,
-                    team_id=team_id,
-                    key=f"nudge_now:{round_id}:{panelist.user_id}:{message_ts}",
-                    kind=DueKind.NUDGE,
-                    due_at=now,
-                    round_id=round_id,
-                    user_id=panelist.user_id,
-                    payload={"n": 0},
-                )
+                due.nudge_now(round_id, panelist.user_id, message_ts, now)
             return NudgedNow(snap, tuple(p.user_id for p in snap.missing))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
 from bot.domain.validity import ValidityTable, validity_table
-from bot.domain.work_kinds import OutboxKind
+from bot.domain.work_kinds import OutboxKind, validity_key
 from bot.errors import NotAllowed, NotFound
 from bot.services.context import Deps
 from bot.services.outbox import Outgoing
@@ -87,7 +87,7 @@ class ValidityService:
         now = self.deps.now()
         with self.deps.db.transaction() as session:
             key = repeat_key(
-                session, Outbox, team_id, f"validity:{found.role_id}:{user_id}:{digest}", request_id
+                session, Outbox, team_id, validity_key(found.role_id, user_id, digest), request_id
             )
             if key is None:
                 return False

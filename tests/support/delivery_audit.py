@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 
-from bot.domain.work_kinds import OutboxKind
+from bot.domain.work_kinds import OutboxKind, undeliverable_key
 from storage.db import Database
 from storage.models import Feedback, Outbox, WorkState
 from tests.slack.driver import Reply
@@ -248,7 +248,7 @@ def audit(
 
 
 def _notice_key(row: Outbox) -> str:
-    return f"undeliverable:{row.id}"
+    return undeliverable_key(row.id)
 
 
 def _notice_problems(row: Outbox, notice: Outbox | None) -> list[str]:

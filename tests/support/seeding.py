@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from bot.domain import work_kinds
 from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.work_kinds import DueKind, OutboxKind
@@ -38,7 +39,7 @@ def panelist_id(i: int) -> str:
 
 
 def nudge_key(round_id: int, user_id: str) -> str:
-    return f"nudge:{round_id}:{user_id}:{NUDGE_N}"
+    return work_kinds.nudge_key(round_id, user_id, NUDGE_N)
 
 
 @dataclass(frozen=True)
