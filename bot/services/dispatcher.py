@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,7 +27,7 @@ from bot.services import deliveries
 from bot.services.context import Deps
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import Outgoing
-from bot.services.work_loop import drain
+from bot.services.work_loop import WorkLoop
 from bot.slack.tokens import TeamClients, TeamNotInstalled
 from bot.slack_errors import TOKEN_ERRORS, TRY_LATER_ERRORS, SlackError
 from bot.views.reminders import undeliverable_notice
@@ -111,25 +110,16 @@ class Dispatcher:
         """`clients`: a Slack client per team, so each row goes out with its team's token."""
         self.deps = deps
         self.clients = clients
-        self.owner = owner or f"dispatch-{uuid.uuid4().hex[:12]}"
-        self.stopping = threading.Event()
+        self.loop = WorkLoop(deps, Outbox, owner or f"dispatch-{uuid.uuid4().hex[:12]}", BATCH)
+        self.stopping = self.loop.stopping
 
     def run(
         self, *, only: ColumnElement[bool] | None = None, budget: float = 20.0
     ) -> DispatchStats:
         """Deliver due rows (matching `only`) until none are left or `budget` seconds pass."""
         stats = DispatchStats()
-        drain(
-            self.deps,
-            Outbox,
-            self.owner,
-            lambda row_id, token: self._deliver(row_id, token, stats),
-            lease=self.deps.leases.lease,
-            per_row=self.deps.leases.per_row,
-            batch=BATCH,
-            budget=budget,
-            stopping=self.stopping,
-            only=only,
+        self.loop.drain(
+            lambda row_id, token: self._deliver(row_id, token, stats), budget=budget, only=only
         )
         return stats
 

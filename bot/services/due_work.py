@@ -5,7 +5,6 @@ with several instances ticking (the row is leased) or a crash halfway (it all ro
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from bot.services.reminder_plan import (
     schedule_round,
 )
 from bot.services.snapshots import snapshot
-from bot.services.work_loop import drain
+from bot.services.work_loop import WorkLoop
 from bot.views.decision import decision_nudge_message
 from bot.views.reminders import escalation_message
 from storage import queries
@@ -67,8 +66,8 @@ Handler = Callable[[Session, DueWork, datetime], Outcome]
 class DueWorkRunner:
     def __init__(self, deps: Deps, owner: str | None = None) -> None:
         self.deps = deps
-        self.owner = owner or f"due-{uuid.uuid4().hex[:12]}"
-        self.stopping = threading.Event()
+        self.loop = WorkLoop(deps, DueWork, owner or f"due-{uuid.uuid4().hex[:12]}", BATCH)
+        self.stopping = self.loop.stopping
         self.handled = 0
 
     def adopt_unscheduled_rounds(self) -> int:
@@ -93,18 +92,7 @@ class DueWorkRunner:
 
     def run(self, budget: float = 20.0, only: ColumnElement[bool] | None = None) -> int:
         before = self.handled
-        drain(
-            self.deps,
-            DueWork,
-            self.owner,
-            self._handle,
-            lease=self.deps.leases.lease,
-            per_row=self.deps.leases.per_row,
-            batch=BATCH,
-            budget=budget,
-            stopping=self.stopping,
-            only=only,
-        )
+        self.loop.drain(self._handle, budget=budget, only=only)
         return self.handled - before
 
     def _handle(self, row_id: int, token: str) -> None:
