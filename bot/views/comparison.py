@@ -17,9 +17,10 @@ from typing import Any, TypeVar
 from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
 from bot.domain.calibration import MIN_ROUNDS
-from bot.domain.comparison import CandidateRow, Comparison, ThemeCount
+from bot.domain.comparison import CandidateRow, Comparison
 from bot.domain.decision import Outcome
 from bot.domain.rubric import Rubric
+from bot.domain.themes import ThemeCount
 from bot.text import escape, mention, truncate
 from bot.views import ids
 from bot.views.common import (
