@@ -17,7 +17,7 @@ from bot.services.focus import FocusService
 from bot.services.installs import InstallService
 from bot.services.outcomes import OutcomeService
 from bot.services.overview import OverviewService
-from bot.services.reminders import ReminderService
+from bot.services.reminder_actions import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.rubrics import RubricService

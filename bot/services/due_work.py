@@ -1,6 +1,7 @@
-"""Handles due work: reminders, escalations, digests. Each row is handled in one
-transaction with the outbox rows it produces, so a message is enqueued exactly once even
-with several instances ticking (the row is leased) or a crash halfway (it all rolls back)."""
+"""Handles due work: reminders (scheduled by bot/services/reminder_schedule.py), escalations,
+digests, decision nudges, check-ins. Each row is handled in one transaction with the outbox
+rows it produces, so a message is enqueued exactly once even with several instances ticking
+(the row is leased) or a crash halfway (it all rolls back)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from bot.services.digests import run_digest
 from bot.services.due_writer import DueWorkWriter
 from bot.services.outbox import Outgoing
 from bot.services.outcomes import ask_check_in
-from bot.services.reminder_plan import (
+from bot.services.reminder_schedule import (
     cadence_of,
     next_regular_nudge,
     schedule_round,

@@ -17,7 +17,7 @@ from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import claim_summary, complete_if_all_in, find_round
 from bot.services.outbox import Outgoing
-from bot.services.reminder_plan import schedule_round
+from bot.services.reminder_schedule import schedule_round
 from bot.services.snapshots import snapshot
 from bot.slack.gateway import ChannelAccess, SlackGateway
 from bot.views.new_panel import PanelForm

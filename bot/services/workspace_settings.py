@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.domain.schedule import Cadence, ReminderCommand
 from bot.errors import NotAllowed
 from bot.services.context import Deps
-from bot.services.reminder_plan import cadence_of, schedule_round
+from bot.services.reminder_schedule import cadence_of, schedule_round
 from storage import queries
 from storage.models import WorkspaceSettings
 

@@ -1,5 +1,7 @@
-"""What panelists and organizers can do from a reminder: snooze it, say they didn't
-attend, nudge everyone late now."""
+"""Reminders, answered: what panelists and organizers can do from a reminder — snooze it,
+say they didn't attend, nudge everyone late now. The other reminder modules:
+bot/services/reminder_schedule.py says when they fall due, bot/services/due_work.py sends
+them."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Which due work a round schedules: the pre-interview brief, the nudges of each panelist
-(after the interview, at the due time, then on the workspace's cadence) and the organizer's
-escalation."""
+"""Reminders, when: the due work a round schedules — the pre-interview brief, the nudges of
+each panelist (after the interview, at the due time, then on the workspace's cadence) and
+the organizer's escalation. The other reminder modules: bot/services/due_work.py sends each
+when it falls due, bot/services/reminder_actions.py is what people do from one."""
 
 from __future__ import annotations
 
