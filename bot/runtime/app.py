@@ -25,7 +25,7 @@ from bot.runtime.settings import Settings
 from bot.services import Services
 from bot.services.context import Deps, Leases, utc_now
 from bot.slack.gateway import SlackGateway
-from bot.slack.installation_store import TeamInstallations, state_store
+from bot.slack.installation_store import RotatingInstallationStore, state_store
 from bot.slack.tokens import FixedToken, InstalledTokens, NoTokens, TeamClients, TokenSource
 from handlers import register_all
 from handlers.installs import oauth_callbacks
@@ -77,9 +77,9 @@ def token_source(settings: Settings, db: Database) -> TokenSource:
     return NoTokens()  # a command that does not talk to Slack, run without its settings
 
 
-def installation_store(settings: Settings, db: Database) -> TeamInstallations:
+def installation_store(settings: Settings, db: Database) -> RotatingInstallationStore:
     """OAuth mode's token store; its refresh calls don't retry (they run under a lock)."""
-    return TeamInstallations(settings, db, make_client(settings, retries=False))
+    return RotatingInstallationStore(settings, db, make_client(settings, retries=False))
 
 
 def build_app(

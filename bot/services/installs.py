@@ -4,6 +4,11 @@ An install (OAuth, or the single token's workspace at start) makes the team's `w
 row active. An uninstall, or Slack revoking the bot token, deletes the team's tokens at once
 and stamps `uninstalled_at`; the team's rounds and feedback stay until the retention period
 has passed since then (the purge is bot/services/retention.py's).
+
+Installs take one file a layer, as every feature does: handlers/installs.py (Slack's OAuth
+callbacks and events, wired to Bolt), this service (what an install or uninstall changes),
+bot/slack/installation_store.py (slack_sdk's token store, rotating tokens before handing
+them out) and storage/workspaces.py (the `workspaces` rows and slack_sdk's token tables).
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ Found = TypeVar("Found", Installation | None, Bot | None)
 STATE_SECONDS = 600
 
 
-class TeamInstallations(SQLAlchemyInstallationStore):
+class RotatingInstallationStore(SQLAlchemyInstallationStore):
     """The installation store whose finds rotate a token that is about to expire first."""
 
     def __init__(self, settings: Settings, db: Database, client: WebClient) -> None:
@@ -64,7 +64,7 @@ class TeamInstallations(SQLAlchemyInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
         def find() -> Installation | None:
-            return super(TeamInstallations, self).find_installation(
+            return super(RotatingInstallationStore, self).find_installation(
                 enterprise_id=enterprise_id,
                 team_id=team_id,
                 user_id=user_id,
@@ -81,7 +81,7 @@ class TeamInstallations(SQLAlchemyInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
         def find() -> Bot | None:
-            return super(TeamInstallations, self).find_bot(
+            return super(RotatingInstallationStore, self).find_bot(
                 enterprise_id=enterprise_id,
                 team_id=team_id,
                 is_enterprise_install=is_enterprise_install,
