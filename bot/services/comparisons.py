@@ -20,7 +20,7 @@ from bot.domain.timeliness import Submission, Timeliness, interviewer_timeliness
 from bot.domain.work_kinds import OutboxKind, compare_key, export_key, heatmap_key
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Deps
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.role_data import calibration, finished_panels, rated
 from bot.text import escape
 from bot.views.common import Message
@@ -142,7 +142,7 @@ class ComparisonService:
             key = repeat_key(session, Outbox, team_id, named, request_id)
             if key is None:
                 return replace(compared, posted=False)
-            out = Outgoing(session, team_id, now)
+            out = OutboxWriter(session, team_id, now)
             out.post(
                 key,
                 message,
@@ -211,7 +211,7 @@ class ComparisonService:
             key = repeat_key(session, Outbox, team_id, named, request_id)
             if key is None:
                 return Exported(role.name, sent=False)
-            Outgoing(session, team_id, now).upload(
+            OutboxWriter(session, team_id, now).upload(
                 key,
                 OutboxKind.EXPORT,
                 label=f"the export of {role.name}",

@@ -15,7 +15,7 @@ from bot.domain.work_kinds import DueKind, follow_ups_key
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import find_round
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.snapshots import (
     decision_version,
     decision_versions,
@@ -115,7 +115,7 @@ class DecisionService:
                     session, DueWork, DueWork.round_id == rnd.id, DueWork.kind != DueKind.CHECK_IN
                 )
                 after = snapshot(session, rnd)
-                out = Outgoing(session, team_id, now)
+                out = OutboxWriter(session, team_id, now)
                 out.round_changed(
                     after, summary_claimed=False, briefs_of=[p.user_id for p in after.panelists]
                 )

@@ -17,7 +17,7 @@ from bot.domain.work_kinds import DueKind, digest_key, digest_now_key
 from bot.errors import NotAllowed
 from bot.services.context import Deps
 from bot.services.due_writer import DueWorkWriter
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.rounds import channel_error
 from bot.services.snapshots import snapshots_with_feedback
 from bot.views.digest import digest_message
@@ -224,7 +224,7 @@ def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:
 def _enqueue(
     session: Session, schedule: DigestSchedule, key: str, digest: Digest, now: datetime
 ) -> None:
-    Outgoing(session, schedule.team_id, now).post(
+    OutboxWriter(session, schedule.team_id, now).post(
         key,
         digest_message(digest),
         label="the hiring digest",

@@ -26,7 +26,7 @@ from bot.domain.work_kinds import undeliverable_key
 from bot.services import deliveries
 from bot.services.context import Deps
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.work_loop import WorkLoop
 from bot.slack.tokens import TeamClients, TeamNotInstalled
 from bot.slack_errors import TOKEN_ERRORS, TRY_LATER_ERRORS, SlackError
@@ -211,7 +211,7 @@ class Dispatcher:
             elif isinstance(step, Post) and session.get(Outbox, claimed.row.id) is None:
                 # The row's round was erased (/panel forget) while this message was on its
                 # way: the message goes too.
-                Outgoing(session, claimed.row.team_id, now).delete_message(channel, ts)
+                OutboxWriter(session, claimed.row.team_id, now).delete_message(channel, ts)
             else:
                 log.warning("outbox row %s was sent after its lease ran out", claimed.row.id)
         stats.sent += 1
@@ -330,7 +330,7 @@ class Dispatcher:
                 return  # a newer version is pending; it gets its own try
             if row.notify_user_id and row.notify_user_id != row.user_id:
                 target = f"<#{row.channel_id}>" if row.channel_id else f"<@{row.user_id}>"
-                Outgoing(session, row.team_id, now).post(
+                OutboxWriter(session, row.team_id, now).post(
                     undeliverable_key(row.id),
                     undeliverable_notice(str(row.payload.get("label")), target, outcome.error),
                     label="a note about a message that could not be delivered",

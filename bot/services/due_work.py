@@ -21,7 +21,7 @@ from bot.domain.work_kinds import DueKind, OutboxKind
 from bot.services.context import Deps
 from bot.services.digests import run_digest
 from bot.services.due_writer import DueWorkWriter
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.outcomes import ask_check_in
 from bot.services.reminder_schedule import (
     cadence_of,
@@ -162,7 +162,7 @@ def _nudge(session: Session, row: DueWork, now: datetime) -> Outcome:
     if _nudged_since(session, row, now - NUDGE_GAP):
         # A snooze or "Nudge them now" held for the same morning as a regular nudge.
         return Done("nudged moments ago")
-    Outgoing(session, row.team_id, now).reminder(
+    OutboxWriter(session, row.team_id, now).reminder(
         row.key, OutboxKind.NUDGE, snap, panelist.user_id, n
     )
     return Done()
@@ -191,7 +191,7 @@ def _pre_interview(session: Session, row: DueWork, now: datetime) -> Outcome:
     snap = snapshot(session, rnd)
     if not snap.has_panelist(row.user_id or ""):
         return Done("no longer on the panel")
-    Outgoing(session, row.team_id, now).reminder(
+    OutboxWriter(session, row.team_id, now).reminder(
         row.key, OutboxKind.PRE_INTERVIEW, snap, row.user_id or "", 0
     )
     return Done()
@@ -204,7 +204,7 @@ def _escalate(session: Session, row: DueWork, now: datetime) -> Outcome:
     snap = snapshot(session, rnd)
     if not snap.missing:
         return Done("nobody is late")
-    Outgoing(session, row.team_id, now).post(
+    OutboxWriter(session, row.team_id, now).post(
         row.key,
         escalation_message(snap),
         label=f"the late-feedback note for {snap.candidate_name}",
@@ -231,7 +231,7 @@ def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
         return Later(allowed)
     snap = snapshot(session, rnd)
     finished = rnd.completed_at or rnd.closed_at or now
-    Outgoing(session, row.team_id, now).post(
+    OutboxWriter(session, row.team_id, now).post(
         row.key,
         decision_nudge_message(snap, finished),
         label=f"the reminder to decide on {snap.candidate_name}",

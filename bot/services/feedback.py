@@ -21,7 +21,7 @@ from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.evidence import nudge
 from bot.services.lifecycle import complete_if_all_in, find_round
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.rounds import Changed
 from bot.services.snapshots import snapshot, snapshot_with_feedback
 from storage import queries
@@ -135,7 +135,7 @@ def _save(
     mine = _store(session, rnd, user_id, mine, draft, data, now)
     claimed = complete_if_all_in(session, rnd, now)
     after = snapshot(session, rnd)
-    Outgoing(session, rnd.team_id, now).round_changed(
+    OutboxWriter(session, rnd.team_id, now).round_changed(
         after, summary_claimed=claimed, briefs_of=[user_id]
     )
     return Submitted(after, summary_claimed=claimed, revision=mine.revision)

@@ -11,7 +11,7 @@ from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import Rubric
 from bot.errors import InvalidInput, RoundNotOpen
 from bot.services.context import Deps
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.rounds import organized_round
 from bot.services.snapshots import snapshot
 from storage import queries
@@ -58,7 +58,7 @@ class FocusService:
             session.flush()
             snap = snapshot(session, rnd)
             if changed:  # each brief lists its panelist's focus first
-                Outgoing(session, team_id, now).round_changed(
+                OutboxWriter(session, team_id, now).round_changed(
                     snap, summary_claimed=False, briefs_of=changed
                 )
             return snap

@@ -27,7 +27,7 @@ from storage.models import Outbox
 from storage.work import add_once, add_or_rearm
 
 
-class Outgoing:
+class OutboxWriter:
     """Enqueues messages for one transaction (`session`), all due at `now`."""
 
     def __init__(self, session: Session, team_id: str, now: datetime) -> None:

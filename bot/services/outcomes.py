@@ -32,7 +32,7 @@ from bot.errors import InvalidInput, NotAllowed, NotFound, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.due_writer import DueWorkWriter
 from bot.services.lifecycle import find_round
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.snapshots import snapshot
 from bot.views.outcome import check_in_message
 from storage import queries
@@ -155,7 +155,7 @@ class OutcomeService:
             snap = snapshot(session, rnd)
             outcome = outcome_row(session, rnd.id)
             if outcome is not None and outcome.start_date is not None:
-                Outgoing(session, team_id, now).post(
+                OutboxWriter(session, team_id, now).post(
                     check_in_ask_key(rnd.id, months, to),
                     check_in_message(snap, months, outcome.start_date, user_id),
                     label=f"the {months}-month check-in on {snap.candidate_name}",
@@ -193,7 +193,7 @@ def ask_check_in(session: Session, row: DueWork, now: datetime) -> datetime | st
         session.add(check_in)
         session.flush()
     snap = snapshot(session, rnd)
-    Outgoing(session, row.team_id, now).post(
+    OutboxWriter(session, row.team_id, now).post(
         check_in_ask_key(rnd.id, months, check_in.asked_user),
         check_in_message(snap, months, outcome.start_date, check_in.delegated_by),
         label=f"the {months}-month check-in on {snap.candidate_name}",

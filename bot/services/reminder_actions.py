@@ -16,7 +16,7 @@ from bot.errors import NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.due_writer import DueWorkWriter
 from bot.services.lifecycle import complete_if_all_in, find_round
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.rounds import Changed
 from bot.services.snapshots import snapshot
 from bot.views.reminders import not_attended_notice
@@ -72,7 +72,7 @@ class ReminderService:
             session.flush()
             claimed = complete_if_all_in(session, rnd, now)
             snap = snapshot(session, rnd)
-            out = Outgoing(session, team_id, now)
+            out = OutboxWriter(session, team_id, now)
             out.round_changed(snap, summary_claimed=claimed, briefs_of=[user_id])
             out.post(
                 not_attended_key(round_id, user_id),

@@ -25,7 +25,7 @@ from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
 from bot.domain.work_kinds import OutboxKind
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Deps
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.text import escape
 from storage import retention as store
 from storage.models import DueWork, Outbox, Round
@@ -215,7 +215,7 @@ class RetentionService:
                 {*messages, *((channel, ts) for _, channel, ts in unbound if channel and ts)}
             )
             erased_rounds = store.delete_rows(session, Round.id, ids)
-            out = Outgoing(session, team_id, now)
+            out = OutboxWriter(session, team_id, now)
             for channel, ts in messages:
                 out.delete_message(channel, ts)
         log.info(

@@ -16,7 +16,7 @@ from bot.domain.rules import UserFacts
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
 from bot.services.context import Deps
 from bot.services.lifecycle import claim_summary, complete_if_all_in, find_round
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.reminder_schedule import schedule_round
 from bot.services.snapshots import snapshot
 from bot.slack.gateway import ChannelAccess, SlackGateway
@@ -112,7 +112,7 @@ class RoundService:
                 session.flush()
                 snap = snapshot(session, rnd, set())
                 # The announcement, the briefs and the reminders commit with the round.
-                Outgoing(session, team_id, now).round_started(snap)
+                OutboxWriter(session, team_id, now).round_started(snap)
                 schedule_round(session, rnd, [p.user_id for p in snap.panelists], now)
                 thin = rules.thinly_covered(rubric, len(rnd.panelists))
                 return Started(
@@ -236,7 +236,7 @@ class RoundService:
             claimed = complete_if_all_in(session, rnd, now)
             added_ids = [f.user_id for f in added]
             snap = snapshot(session, rnd)
-            Outgoing(session, team_id, now).briefs(snap, added_ids)
+            OutboxWriter(session, team_id, now).briefs(snap, added_ids)
             schedule_round(session, rnd, added_ids, now)
             # Those back on the panel already have a brief: it is refreshed, not resent.
             returning = [uid for uid in added_ids if uid in by_user]
@@ -268,7 +268,7 @@ def _changed(
     snap = snapshot(session, rnd)
     if briefs_of is None:
         briefs_of = [p.user_id for p in snap.panelists]
-    Outgoing(session, rnd.team_id, now).round_changed(
+    OutboxWriter(session, rnd.team_id, now).round_changed(
         snap, summary_claimed=summary_claimed, briefs_of=briefs_of
     )
     return Changed(snap, summary_claimed=summary_claimed, added=added, removed=removed)

@@ -15,7 +15,7 @@ from bot.domain.validity import ValidityTable, validity_table
 from bot.domain.work_kinds import OutboxKind, validity_key
 from bot.errors import NotAllowed, NotFound
 from bot.services.context import Deps
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.role_data import rated
 from bot.text import escape
 from storage import outcome_queries, queries, role_queries
@@ -91,7 +91,7 @@ class ValidityService:
             )
             if key is None:
                 return False
-            Outgoing(session, team_id, now).upload(
+            OutboxWriter(session, team_id, now).upload(
                 key,
                 OutboxKind.VALIDITY_CHART,
                 label=f"the validity chart of {found.role_name}",

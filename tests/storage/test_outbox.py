@@ -21,7 +21,7 @@ from bot.domain.panel import Status
 from bot.domain.work_kinds import OutboxKind, announce_key, announcement_key, summary_key
 from bot.services import Services
 from bot.services.context import Deps, Leases
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.snapshots import snapshot
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
@@ -87,7 +87,7 @@ def start_round(db: Database, standin: SlackStandIn, clock: ManualClock, panel: 
     with db.transaction() as session:
         rnd = queries.get_round(session, TEAM, round_id)
         assert rnd is not None
-        Outgoing(session, TEAM, clock()).round_started(snapshot(session, rnd))
+        OutboxWriter(session, TEAM, clock()).round_started(snapshot(session, rnd))
     return round_id
 
 
@@ -100,7 +100,7 @@ def change_round(
             session.execute(update(Round).where(Round.id == round_id).values(**values))
         rnd = queries.get_round(session, TEAM, round_id)
         assert rnd is not None
-        Outgoing(session, TEAM, clock()).round_changed(
+        OutboxWriter(session, TEAM, clock()).round_changed(
             snapshot(session, rnd), summary_claimed=summary_claimed
         )
 

@@ -166,7 +166,7 @@ def _nudge_row(
     }
     if into == "due_work":
         return row | {"kind": DueKind.NUDGE, "payload": {"n": NUDGE_N}}
-    # What Outgoing.reminder writes when the due work is handled.
+    # What OutboxWriter.reminder writes when the due work is handled.
     return row | {
         "kind": OutboxKind.NUDGE,
         "notify_user_id": ORGANIZER,
