@@ -15,7 +15,7 @@ from bot.domain.schedule import DigestCommand, DigestRule, describe, digest_peri
 from bot.domain.stats import summarize
 from bot.domain.work_kinds import DueKind, digest_key, digest_now_key
 from bot.errors import NotAllowed
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.due_writer import DueWorkWriter
 from bot.services.outbox import OutboxWriter
 from bot.services.rounds import channel_error
@@ -80,8 +80,8 @@ class DigestReply:
 
 
 class DigestService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def command(
         self,
@@ -94,13 +94,13 @@ class DigestService:
         if channel_id[:1] not in ("C", "G"):
             raise NotAllowed("Run /panel digest in the hiring channel the digest is for.")
         if command.action in ("set", "now"):
-            problem = channel_error(self.deps.slack.channel_access(team_id, channel_id))
+            problem = channel_error(self.resources.slack.channel_access(team_id, channel_id))
             if problem:
                 raise NotAllowed(problem)
         if command.action == "set":
             return self._set(team_id, user_id, channel_id, command)
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             schedule = _schedule(session, team_id, channel_id)
             if command.action == "off":
                 if schedule is None:
@@ -130,9 +130,9 @@ class DigestService:
     ) -> DigestReply:
         assert command.rule is not None
         rule = command.rule
-        tz = command.tz_name or _user_tz(self.deps, team_id, user_id)
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        tz = command.tz_name or _user_tz(self.resources, team_id, user_id)
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             schedule = _schedule(session, team_id, channel_id)
             if schedule is None:
                 schedule = _owner(team_id, channel_id, user_id)
@@ -233,6 +233,6 @@ def _enqueue(
     )
 
 
-def _user_tz(deps: Deps, team_id: str, user_id: str) -> str:
-    info = deps.slack.user(team_id, user_id) or {}
+def _user_tz(resources: Resources, team_id: str, user_id: str) -> str:
+    info = resources.slack.user(team_id, user_id) or {}
     return str(info.get("tz") or "UTC")

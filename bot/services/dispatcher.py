@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.work_kinds import undeliverable_key
 from bot.services import deliveries
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import OutboxWriter
 from bot.services.work_loop import WorkLoop
@@ -106,11 +106,13 @@ class Claimed:
 
 
 class Dispatcher:
-    def __init__(self, deps: Deps, clients: TeamClients, owner: str | None = None) -> None:
+    def __init__(
+        self, resources: Resources, clients: TeamClients, owner: str | None = None
+    ) -> None:
         """`clients`: a Slack client per team, so each row goes out with its team's token."""
-        self.deps = deps
+        self.resources = resources
         self.clients = clients
-        self.loop = WorkLoop(deps, Outbox, owner or f"dispatch-{uuid.uuid4().hex[:12]}", BATCH)
+        self.loop = WorkLoop(resources, Outbox, owner or f"dispatch-{uuid.uuid4().hex[:12]}", BATCH)
         self.stopping = self.loop.stopping
 
     def run(
@@ -148,7 +150,7 @@ class Dispatcher:
 
     # -- one row ---------------------------------------------------------------------------
     def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> None:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rows = leased(session, Outbox, [row_id], token)
             if not rows:
                 return  # the lease ran out and someone else has it
@@ -166,11 +168,11 @@ class Dispatcher:
         if isinstance(step, Retry):
             self._retry_or_give_up(claimed, step, stats)
         elif isinstance(step, Skip):
-            now = self.deps.now()
+            now = self.resources.now()
             self._finish(claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=step.reason)
             stats.skipped += 1
         elif isinstance(step, Wait):
-            self._finish(claimed, due_at=self.deps.now() + WAIT_FOR_PREREQUISITE)
+            self._finish(claimed, due_at=self.resources.now() + WAIT_FOR_PREREQUISITE)
             stats.waiting += 1
         else:
             self._send_and_record(claimed, step, stats)
@@ -193,8 +195,8 @@ class Dispatcher:
             else:
                 self._retry_or_give_up(claimed, outcome, stats)
             return
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             deliveries.lock_recorded_round(session, claimed.row)
             if finish(
                 session,
@@ -285,19 +287,19 @@ class Dispatcher:
         log.warning("team %s: Slack refused its token (%s)", team_id, outcome.error)
         self._finish(
             claimed,
-            **_final(claimed, WorkState.FAILED, self.deps.now()),
+            **_final(claimed, WorkState.FAILED, self.resources.now()),
             attempts=claimed.row.attempts + 1,
             last_error=f"{outcome.error}: Slack no longer accepts this workspace's token",
         )
         stats.failed += 1
 
     def _not_installed(self, claimed: Claimed, stats: DispatchStats) -> None:
-        now = self.deps.now()
+        now = self.resources.now()
         self._finish(claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=NOT_INSTALLED)
         stats.skipped += 1
 
     def _retry_or_give_up(self, claimed: Claimed, outcome: Retry, stats: DispatchStats) -> None:
-        now = self.deps.now()
+        now = self.resources.now()
         row = claimed.row
         if now - row.created_at > GIVE_UP_AFTER:
             self._refused(claimed, Refused(f"gave up retrying: {outcome.error}"), stats)
@@ -312,10 +314,10 @@ class Dispatcher:
 
     def _refused(self, claimed: Claimed, outcome: Refused, stats: DispatchStats) -> None:
         """Mark the row failed and, in the same transaction, tell whoever should know."""
-        now = self.deps.now()
+        now = self.resources.now()
         row = claimed.row
         log.warning("outbox row %s (%s) refused by Slack: %s", row.id, row.key, outcome.error)
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             if not finish(
                 session,
                 Outbox,
@@ -342,7 +344,7 @@ class Dispatcher:
     def _finish(self, claimed: Claimed, **values: Any) -> None:
         if isinstance(values.get("last_error"), str):
             values["last_error"] = values["last_error"][:300]
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             finish(session, Outbox, claimed.row.id, claimed.token, **values)
 
 

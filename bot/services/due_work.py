@@ -18,7 +18,7 @@ from bot.domain.decision import next_decision_nudge
 from bot.domain.panel import Status
 from bot.domain.schedule import next_allowed
 from bot.domain.work_kinds import DueKind, OutboxKind
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.digests import run_digest
 from bot.services.due_writer import DueWorkWriter
 from bot.services.outbox import OutboxWriter
@@ -65,17 +65,17 @@ Handler = Callable[[Session, DueWork, datetime], Outcome]
 
 
 class DueWorkRunner:
-    def __init__(self, deps: Deps, owner: str | None = None) -> None:
-        self.deps = deps
-        self.loop = WorkLoop(deps, DueWork, owner or f"due-{uuid.uuid4().hex[:12]}", BATCH)
+    def __init__(self, resources: Resources, owner: str | None = None) -> None:
+        self.resources = resources
+        self.loop = WorkLoop(resources, DueWork, owner or f"due-{uuid.uuid4().hex[:12]}", BATCH)
         self.stopping = self.loop.stopping
         self.handled = 0
 
     def adopt_unscheduled_rounds(self) -> int:
         """Schedule the reminders of open rounds that have none (started before an upgrade
         brought reminders); idempotent, so every instance may run it at start."""
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rounds = queries.open_rounds_without_due_work(session)
             for rnd in rounds:
                 schedule_round(session, rnd, [p.user_id for p in rnd.panelists if p.active], now)
@@ -97,9 +97,9 @@ class DueWorkRunner:
         return self.handled - before
 
     def _handle(self, row_id: int, token: str) -> None:
-        now = self.deps.now()
+        now = self.resources.now()
         try:
-            with self.deps.db.transaction() as session:
+            with self.resources.db.transaction() as session:
                 rows = leased(session, DueWork, [row_id], token)
                 if not rows:
                     return
@@ -125,7 +125,7 @@ class DueWorkRunner:
         except Exception as exc:
             error_id = uuid.uuid4().hex[:8]
             log.exception("due work %s failed (error id %s)", row_id, error_id)
-            with self.deps.db.transaction() as session:
+            with self.resources.db.transaction() as session:
                 finish(
                     session,
                     DueWork,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.work_kinds import not_attended_key
 from bot.errors import NotAllowed, RoundNotOpen
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.due_writer import DueWorkWriter
 from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.outbox import OutboxWriter
@@ -38,12 +38,12 @@ class NudgedNow:
 
 
 class ReminderService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def snooze(self, team_id: str, user_id: str, round_id: int, n: int) -> Snoozed:
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = _owed_by(session, team_id, user_id, round_id)
             until = now + SNOOZE
             # Keyed by the nudge snoozed: a double click snoozes once.
@@ -52,8 +52,8 @@ class ReminderService:
 
     def not_attended(self, team_id: str, user_id: str, round_id: int) -> Changed:
         """The panelist leaves the panel; the organizer is told; the round may complete."""
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = find_round(session, team_id, round_id, lock=True)
             mine = next((p for p in rnd.panelists if p.user_id == user_id), None)
             if mine is None:
@@ -86,8 +86,8 @@ class ReminderService:
     def nudge_now(self, team_id: str, user_id: str, round_id: int, message_ts: str) -> NudgedNow:
         """The organizer's "Nudge them now": one nudge per late panelist and escalation
         message (keyed by it), still within each panelist's quiet hours."""
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = find_round(session, team_id, round_id, lock=False)
             if rnd.organizer_id != user_id:
                 raise NotAllowed(f"Only the organizer, <@{rnd.organizer_id}>, can nudge the panel.")

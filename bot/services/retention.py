@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
 from bot.domain.work_kinds import OutboxKind
 from bot.errors import InvalidCommand, NotAllowed, NotFound
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.outbox import OutboxWriter
 from bot.text import escape
 from storage import retention as store
@@ -60,9 +60,9 @@ class Purged:
 
 
 class RetentionService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-        self.retention = deps.retention
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self.retention = resources.retention
         # A throttle only: correctness never depends on it (purging is idempotent and safe
         # on several instances at once), so an in-process timestamp is enough.
         self._last_purge: datetime | None = None
@@ -72,7 +72,7 @@ class RetentionService:
     def purge_if_due(self, budget: float) -> Purged | None:
         """Purge unless this process did within the hour; a purge that ran out of time
         carries on at the next tick."""
-        now = self.deps.now()
+        now = self.resources.now()
         if self._last_purge is not None and abs(now - self._last_purge) < PURGE_EVERY:
             return None
         self._last_purge = now  # set first: a failing purge must not run every tick
@@ -103,7 +103,7 @@ class RetentionService:
         for table, step in steps:
             if not self._drain(table, step, purged, deadline, batch):
                 return purged
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             expired = store.expired_workspaces(session, cutoff)
         for team_id in expired:
             if not self._purge_workspace(team_id, cutoff, purged, deadline, batch):
@@ -130,7 +130,7 @@ class RetentionService:
             )
             if not self._drain(table, step, purged, deadline, batch, guard=still_expired):
                 return False
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             if still_expired(session):
                 purged.add("workspaces", store.delete_workspace(session, team_id))
         return True
@@ -147,7 +147,7 @@ class RetentionService:
         """Run `step` one transaction at a time until it deletes less than a batch; False
         when time ran out first."""
         while True:
-            with self.deps.db.transaction() as session:
+            with self.resources.db.transaction() as session:
                 if guard is not None and not guard(session):
                     return True
                 n = step(session)
@@ -165,7 +165,7 @@ class RetentionService:
         candidate = " ".join(name.split())
         if not candidate:
             raise InvalidCommand("Say whom to erase: `/panel forget <candidate name>`.")
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             found = store.candidate_rounds(session, team_id, candidate)
             ids = [rid for rid, _ in found]
             rounds = store.erasable_rounds(session, team_id, ids)
@@ -187,7 +187,7 @@ class RetentionService:
         enqueued.
         Erasing again finds nothing: `Erased.nothing`."""
         candidate = " ".join(name.split())
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             ids = [
                 rid for rid, _ in store.candidate_rounds(session, team_id, candidate, up_to=up_to)
             ]
@@ -196,8 +196,8 @@ class RetentionService:
             return Erased(candidate)
         # Asked before the write transaction: no lock is held while Slack answers.
         self._check_allowed(team_id, requester, candidate, rounds)
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             ids = store.lock_rounds(session, team_id, ids)
             if not ids:  # erased by someone else meanwhile
                 return Erased(candidate)
@@ -248,7 +248,9 @@ class RetentionService:
         if requester is None or {r.organizer_id for r in rounds} == {requester}:
             return
         # Erasing is a modal submission: Slack's answer must come within the ack's time.
-        (admin,) = self.deps.slack.in_time(lambda: self.deps.slack.is_admin(team_id, requester))
+        (admin,) = self.resources.slack.in_time(
+            lambda: self.resources.slack.is_admin(team_id, requester)
+        )
         if admin:
             return
         raise NotAllowed(

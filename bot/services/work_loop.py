@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement
 
-from bot.services.context import Deps
+from bot.services.context import Resources
 from storage.work import WorkModel, claim, release_all
 
 
@@ -20,9 +20,9 @@ from storage.work import WorkModel, claim, release_all
 class WorkLoop:
     """What one claimer of one table's work (`model`) keeps between runs: who it is
     (`owner`, the start of every lease token it takes), how many rows it claims at once,
-    and the event that stops it. How long a lease lasts is the deployment's (`deps.leases`)."""
+    and the event that stops it. How long a lease lasts is the deployment's (`resources.leases`)."""
 
-    deps: Deps
+    resources: Resources
     model: WorkModel
     owner: str
     batch: int
@@ -42,21 +42,21 @@ class WorkLoop:
         outlives the lease (after which another instance may take the row). Each claim has
         its own lease token, so two threads of one instance never mistake each other's
         leases."""
-        deps, model = self.deps, self.model
-        lease, per_row = deps.leases.lease, deps.leases.per_row
+        resources, model = self.resources, self.model
+        lease, per_row = resources.leases.lease, resources.leases.per_row
         deadline = time.monotonic() + budget
         while not self.stopping.is_set() and time.monotonic() < deadline:
-            now = deps.now()
+            now = resources.now()
             token = f"{self.owner}:{uuid.uuid4().hex[:8]}"
-            with deps.db.transaction() as session:
+            with resources.db.transaction() as session:
                 ids = claim(session, model, token, now, lease, self.batch, only=only)
             if not ids:
                 return
             lease_until = now + lease
             for index, row_id in enumerate(ids):
                 out_of_time = self.stopping.is_set() or time.monotonic() > deadline
-                if out_of_time or deps.now() + per_row > lease_until:
-                    with deps.db.transaction() as session:
+                if out_of_time or resources.now() + per_row > lease_until:
+                    with resources.db.transaction() as session:
                         release_all(session, model, ids[index:], token)
                     return
                 try:
@@ -64,6 +64,6 @@ class WorkLoop:
                 except Exception:
                     # The database failed under this row: hand the rest of the claim back
                     # as soon as it answers again, instead of when the lease runs out.
-                    with contextlib.suppress(Exception), deps.db.transaction() as session:
+                    with contextlib.suppress(Exception), resources.db.transaction() as session:
                         release_all(session, model, ids[index:], token)
                     raise

@@ -20,7 +20,7 @@ from sqlalchemy import func, select, text, update
 from bot.domain.panel import Status
 from bot.domain.work_kinds import OutboxKind, announce_key, announcement_key, summary_key
 from bot.services import Services
-from bot.services.context import Deps, Leases
+from bot.services.context import Leases, Resources
 from bot.services.outbox import OutboxWriter
 from bot.services.snapshots import snapshot
 from bot.slack.gateway import SlackGateway
@@ -60,8 +60,10 @@ def clock() -> ManualClock:
 def services(database: Database, standin: SlackStandIn, clock: ManualClock) -> Services:
     people = WebClient(base_url=standin.api_url, token=standin.token)
     dispatch = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-    deps = Deps(db=database, slack=SlackGateway(one_client(people)), now=clock, leases=Leases())
-    return Services.build(deps, one_client(dispatch))
+    resources = Resources(
+        db=database, slack=SlackGateway(one_client(people)), now=clock, leases=Leases()
+    )
+    return Services.build(resources, one_client(dispatch))
 
 
 # -- helpers ---------------------------------------------------------------------------------
