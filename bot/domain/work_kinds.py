@@ -115,14 +115,14 @@ def validity_key(role_id: int, user_id: str, digest: str) -> str:
 
 
 # -- due work (an outbox row it sends has the same key) ------------------------------------
-def nudge_key(round_id: int, user_id: str, n: int) -> str:
-    """The `n`th regular reminder of a panelist."""
-    return f"{DueKind.NUDGE}:{round_id}:{user_id}:{n}"
+def nudge_key(round_id: int, user_id: str, number: int) -> str:
+    """Regular reminder `number` of a panelist."""
+    return f"{DueKind.NUDGE}:{round_id}:{user_id}:{number}"
 
 
-def snooze_key(round_id: int, user_id: str, n: int) -> str:
-    """The reminder after the panelist snoozed reminder `n`: a double click snoozes once."""
-    return f"snooze:{round_id}:{user_id}:{n}"
+def snooze_key(round_id: int, user_id: str, number: int) -> str:
+    """The reminder after the panelist snoozed reminder `number`: a double click snoozes once."""
+    return f"snooze:{round_id}:{user_id}:{number}"
 
 
 def nudge_now_key(round_id: int, user_id: str, message_ts: str) -> str:
@@ -143,8 +143,8 @@ def digest_key(channel_id: str, period: str) -> str:
     return f"{DueKind.DIGEST}:{channel_id}:{period}"
 
 
-def decide_key(round_id: int, n: int) -> str:
-    return f"{DueKind.DECIDE}:{round_id}:{n}"
+def decide_key(round_id: int, number: int) -> str:
+    return f"{DueKind.DECIDE}:{round_id}:{number}"
 
 
 def check_in_key(round_id: int, months: int) -> str:

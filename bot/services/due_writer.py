@@ -33,15 +33,17 @@ class DueWorkWriter:
         self.team_id = team_id
 
     # -- a panelist's reminders ----------------------------------------------------------
-    def nudge(self, round_id: int, user_id: str, n: int, at: datetime) -> None:
-        """Regular reminder number `n` (1 after the interview, 2 at the due time, …)."""
-        payload = {"n": n, "regular": True}
-        self._add(nudge_key(round_id, user_id, n), DueKind.NUDGE, at, round_id, user_id, payload)
+    def nudge(self, round_id: int, user_id: str, number: int, at: datetime) -> None:
+        """Regular reminder `number` (1 after the interview, 2 at the due time, …)."""
+        payload = {"n": number, "regular": True}
+        self._add(
+            nudge_key(round_id, user_id, number), DueKind.NUDGE, at, round_id, user_id, payload
+        )
 
-    def snooze(self, round_id: int, user_id: str, n: int, until: datetime) -> None:
-        """Reminder `n` again at `until`, keyed by the nudge snoozed: snoozed once per click."""
-        key = snooze_key(round_id, user_id, n)
-        self._add(key, DueKind.NUDGE, until, round_id, user_id, {"n": n})
+    def snooze(self, round_id: int, user_id: str, number: int, until: datetime) -> None:
+        """Reminder `number` again at `until`; keyed by the nudge snoozed (a click snoozes once)."""
+        key = snooze_key(round_id, user_id, number)
+        self._add(key, DueKind.NUDGE, until, round_id, user_id, {"n": number})
 
     def nudge_now(self, round_id: int, user_id: str, message_ts: str, now: datetime) -> None:
         """The organizer's "Nudge them now", keyed by the escalation message clicked."""
@@ -56,10 +58,10 @@ class DueWorkWriter:
     def escalation(self, round_id: int, at: datetime) -> None:
         self._add(escalate_key(round_id), DueKind.ESCALATE, at, round_id)
 
-    def decision_nudge(self, round_id: int, organizer_id: str, n: int, at: datetime) -> None:
-        """Nudge number `n` to the organizer to record the decision on the finished round."""
-        key = decide_key(round_id, n)
-        self._add(key, DueKind.DECIDE, at, round_id, organizer_id, {"n": n})
+    def decision_nudge(self, round_id: int, organizer_id: str, number: int, at: datetime) -> None:
+        """Nudge `number` to the organizer to record the decision on the finished round."""
+        key = decide_key(round_id, number)
+        self._add(key, DueKind.DECIDE, at, round_id, organizer_id, {"n": number})
 
     def check_in(self, round_id: int, organizer_id: str, months: int, at: datetime) -> None:
         """A hire's check-in `months` after the start; a changed start date moves it."""

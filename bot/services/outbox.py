@@ -96,7 +96,7 @@ class OutboxWriter:
 
     # -- reminders -----------------------------------------------------------------------
     def reminder(
-        self, key: str, kind: OutboxKind, snap: RoundSnapshot, user_id: str, n: int
+        self, key: str, kind: OutboxKind, snap: RoundSnapshot, user_id: str, number: int
     ) -> None:
         self._once(
             key,
@@ -104,7 +104,7 @@ class OutboxWriter:
             snap,
             user_id=user_id,
             label=f"a feedback reminder for {snap.candidate_name}",
-            payload={"n": n},
+            payload={"n": number},
         )
 
     # -- the decision ----------------------------------------------------------------------

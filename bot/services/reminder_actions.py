@@ -41,13 +41,13 @@ class ReminderService:
     def __init__(self, resources: Resources) -> None:
         self.resources = resources
 
-    def snooze(self, team_id: str, user_id: str, round_id: int, n: int) -> Snoozed:
+    def snooze(self, team_id: str, user_id: str, round_id: int, number: int) -> Snoozed:
         now = self.resources.now()
         with self.resources.db.transaction() as session:
             rnd = _owed_by(session, team_id, user_id, round_id)
             until = now + SNOOZE
             # Keyed by the nudge snoozed: a double click snoozes once.
-            DueWorkWriter(session, team_id).snooze(round_id, user_id, n, until)
+            DueWorkWriter(session, team_id).snooze(round_id, user_id, number, until)
             return Snoozed(snapshot(session, rnd), until)
 
     def not_attended(self, team_id: str, user_id: str, round_id: int) -> Changed:

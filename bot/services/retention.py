@@ -51,9 +51,9 @@ class Purged:
     counts: dict[str, int] = field(default_factory=dict)
     finished: bool = True
 
-    def add(self, table: str, n: int) -> None:
-        if n:
-            self.counts[table] = self.counts.get(table, 0) + n
+    def add(self, table: str, count: int) -> None:
+        if count:
+            self.counts[table] = self.counts.get(table, 0) + count
 
     def describe(self) -> str:
         return ", ".join(f"{n} {table}" for table, n in self.counts.items()) or "nothing"
