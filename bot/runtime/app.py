@@ -25,7 +25,7 @@ from bot.runtime.settings import Settings
 from bot.services import Services
 from bot.services.context import Leases, Resources, utc_now
 from bot.slack.gateway import SlackGateway
-from bot.slack.installation_store import RotatingInstallationStore, state_store
+from bot.slack.installation_store import OAuthApp, RotatingInstallationStore, state_store
 from bot.slack.tokens import FixedToken, InstalledTokens, NoTokens, TeamClients, TokenSource
 from handlers import register_all
 from handlers.installs import oauth_callbacks
@@ -79,7 +79,13 @@ def token_source(settings: Settings, db: Database) -> TokenSource:
 
 def installation_store(settings: Settings, db: Database) -> RotatingInstallationStore:
     """OAuth mode's token store; its refresh calls don't retry (they run under a lock)."""
-    return RotatingInstallationStore(settings, db, make_client(settings, retries=False))
+    assert settings.slack_client_id and settings.slack_client_secret
+    return RotatingInstallationStore(
+        OAuthApp(settings.slack_client_id, settings.slack_client_secret),
+        settings.slack_token_rotation_minutes,
+        db,
+        make_client(settings, retries=False),
+    )
 
 
 def build_app(
