@@ -24,7 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.erasure import ErasableRound, candidate_key
 from bot.domain.panel import Status
-from bot.domain.work_kinds import DueKind
+from bot.domain.work_kinds import DueKind, OutboxKind
 from storage.models import (
     Decision,
     DigestSchedule,
@@ -243,7 +243,7 @@ class MessageRef:
 
     channel: str
     ts: str
-    kind: str | None = None
+    kind: OutboxKind | None = None
 
 
 def posted_messages(session: Session, round_ids: Sequence[int]) -> list[MessageRef]:

@@ -353,7 +353,7 @@ def _rearmed(session: Session, claimed: Claimed) -> bool:
     return current != claimed.generation
 
 
-def _final(claimed: Claimed, status: str, now: datetime) -> dict[str, Any]:
+def _final(claimed: Claimed, status: WorkState, now: datetime) -> dict[str, Any]:
     """Values that end a row, unless a newer change re-armed it while we worked on it:
     then it stays pending and is rendered again from the newer state."""
     current = Outbox.generation == claimed.generation
