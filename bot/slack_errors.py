@@ -30,6 +30,13 @@ class SlackError(StrEnum):
     # The message itself.
     MESSAGE_NOT_FOUND = "message_not_found"
     CANT_UPDATE_MESSAGE = "cant_update_message"
+    # Opening or updating a modal (handlers/responses.py): the person already sees the
+    # answer (a replay), or the trigger is gone.
+    EXCHANGED_TRIGGER_ID = "exchanged_trigger_id"
+    HASH_CONFLICT = "hash_conflict"
+    EXPIRED_TRIGGER_ID = "expired_trigger_id"
+    INVALID_TRIGGER_ID = "invalid_trigger_id"
+    NOT_FOUND = "not_found"  # views.update: the modal was closed meanwhile
 
 
 # Answers to retry rather than to refuse on.
