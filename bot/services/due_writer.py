@@ -35,10 +35,8 @@ class DueWorkWriter:
     # -- a panelist's reminders ----------------------------------------------------------
     def nudge(self, round_id: int, user_id: str, number: int, at: datetime) -> None:
         """Regular reminder `number` (1 after the interview, 2 at the due time, …)."""
-        payload = {"n": number, "regular": True}
-        self._add(
-            nudge_key(round_id, user_id, number), DueKind.NUDGE, at, round_id, user_id, payload
-        )
+        key = nudge_key(round_id, user_id, number)
+        self._add(key, DueKind.NUDGE, at, round_id, user_id, {"n": number, "regular": True})
 
     def snooze(self, round_id: int, user_id: str, number: int, until: datetime) -> None:
         """Reminder `number` again at `until`; keyed by the nudge snoozed (a click snoozes once)."""
