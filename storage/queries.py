@@ -6,12 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.domain.panel import Status
 from storage.models import Decision, DueWork, Feedback, Panelist, Role, Round
+from storage.work import dialect_insert
 
 
 def lock_round(session: Session, team_id: str, round_id: int) -> Round | None:
@@ -52,10 +51,8 @@ def round_by_source_view(session: Session, team_id: str, view_id: str) -> Round 
 def ensure_role(session: Session, team_id: str, name: str) -> Role:
     """Get or create a role by case-insensitive name; safe when two people create it at once."""
     key = name.strip().casefold()
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
-        insert(Role)
+        dialect_insert(session, Role)
         .values(team_id=team_id, name=name.strip(), name_key=key, created_at=func.now())
         .on_conflict_do_nothing(index_elements=["team_id", "name_key"])
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.snapshots import snapshot
 from bot.views.overview import Overview
 from storage import queries
@@ -14,12 +14,12 @@ DECIDED_SHOWN = timedelta(days=30)
 
 
 class OverviewService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def for_user(self, team_id: str, user_id: str) -> Overview:
-        since = self.deps.now() - DECIDED_SHOWN
-        with self.deps.db.read() as session:
+        since = self.resources.now() - DECIDED_SHOWN
+        with self.resources.db.read() as session:
             rounds = queries.rounds_for_user(session, team_id, user_id)
             finished = queries.organized_after_summary(session, team_id, user_id, since)
             submitted = queries.submitted_users(session, [r.id for r in (*rounds, *finished)])

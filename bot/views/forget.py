@@ -26,11 +26,12 @@ def looking_up_modal(candidate: str) -> dict[str, Any]:
     return notice_modal(TITLE, f"Looking up what Panelbot holds about *{escape(candidate)}*…")
 
 
-def round_line(r: ErasableRound) -> str:
-    panelists = f"{r.panelists} panelist{'' if r.panelists == 1 else 's'}"
+def round_line(erasable: ErasableRound) -> str:
+    panelists = f"{erasable.panelists} panelist{'' if erasable.panelists == 1 else 's'}"
     return (
-        f"• *{escape(r.role_name)}* — started {date_token(r.started_at, STARTED_FORMAT)}, "
-        f"{r.status} · {panelists} · {r.feedback} feedback"
+        f"• *{escape(erasable.role_name)}* — "
+        f"started {date_token(erasable.started_at, STARTED_FORMAT)}, "
+        f"{erasable.status} · {panelists} · {erasable.feedback} feedback"
     )
 
 

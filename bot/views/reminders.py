@@ -9,6 +9,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject, PlainTextObject
 
 from bot.domain.panel import RoundSnapshot, Status
+from bot.slack_errors import SlackError
 from bot.text import date_token, escape, mention, truncate
 from bot.views import ids
 from bot.views.announcement import candidate_line
@@ -159,16 +160,20 @@ INVITE_HINT = (
 )
 DEACTIVATED_HINT = "That person's account is deactivated; remove them from the panel."
 DELETED_HINT = "The message was deleted, so it can't be updated."
-UNDELIVERABLE_HINTS = {
-    "channel_not_found": INVITE_HINT,
-    "not_in_channel": INVITE_HINT,
-    "is_archived": "The channel is archived. Unarchive it, or use another channel for new panels.",
-    "account_inactive": DEACTIVATED_HINT,
-    "user_not_found": DEACTIVATED_HINT,
-    "user_disabled": DEACTIVATED_HINT,
-    "cannot_dm_bot": "That's a bot, and bots can't get direct messages; remove it from the panel.",
-    "message_not_found": DELETED_HINT,
-    "cant_update_message": DELETED_HINT,
+UNDELIVERABLE_HINTS: dict[str, str] = {
+    SlackError.CHANNEL_NOT_FOUND: INVITE_HINT,
+    SlackError.NOT_IN_CHANNEL: INVITE_HINT,
+    SlackError.IS_ARCHIVED: (
+        "The channel is archived. Unarchive it, or use another channel for new panels."
+    ),
+    SlackError.ACCOUNT_INACTIVE: DEACTIVATED_HINT,
+    SlackError.USER_NOT_FOUND: DEACTIVATED_HINT,
+    SlackError.USER_DISABLED: DEACTIVATED_HINT,
+    SlackError.CANNOT_DM_BOT: (
+        "That's a bot, and bots can't get direct messages; remove it from the panel."
+    ),
+    SlackError.MESSAGE_NOT_FOUND: DELETED_HINT,
+    SlackError.CANT_UPDATE_MESSAGE: DELETED_HINT,
 }
 GENERIC_HINT = (
     "Check that Panelbot can still post there; if this keeps happening, pass the error above "

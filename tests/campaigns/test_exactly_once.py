@@ -27,9 +27,9 @@ from slack_sdk.web import SlackResponse
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
+from bot.domain.work_kinds import OutboxKind
 from bot.services import Services
-from bot.services.context import Deps, Leases
-from bot.services.outbox import Kind
+from bot.services.context import Leases, Resources
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
 from storage.db import Database
@@ -109,8 +109,10 @@ def build_instances(
     for i, db in enumerate(dbs):
         people = WebClient(base_url=standin.api_url, token=standin.token)
         client = CountingClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-        deps = Deps(db=db, slack=SlackGateway(one_client(people)), now=clock, leases=Leases())
-        services = Services.build(deps, one_client(client))
+        resources = Resources(
+            db=db, slack=SlackGateway(one_client(people)), now=clock, leases=Leases()
+        )
+        services = Services.build(resources, one_client(client))
         instances.append(Instance(f"instance-{i}", db, services, client))
     return instances
 
@@ -199,7 +201,7 @@ def assert_each_nudged_exactly_once(
             or 0
             for m in (Outbox, DueWork)
         )
-    assert outbox == Counter({(Kind.NUDGE, WorkState.SENT): len(user_ids)})
+    assert outbox == Counter({(OutboxKind.NUDGE, WorkState.SENT): len(user_ids)})
     assert due == Counter({("nudge", WorkState.DONE): len(user_ids)})
     assert leased == 0
 

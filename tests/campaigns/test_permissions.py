@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.domain.panel import Status
+from bot.domain.work_kinds import snooze_key
 from bot.views import ids
 from storage.models import Decision, DueWork, Feedback, Outbox, Panelist, Round
 from tests.slack.driver import Reply, SlackDriver
@@ -283,7 +284,7 @@ def nudges_now(w: World) -> int:
 
 
 def snoozed(w: World, user: str, before: dict[str, Any]) -> bool:
-    return bool(w.count(DueWork, DueWork.key == f"snooze:{w.round_id}:{user}:1"))
+    return bool(w.count(DueWork, DueWork.key == snooze_key(w.round_id, user, 1)))
 
 
 def left_panel(w: World, user: str, before: dict[str, Any]) -> bool:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.work_kinds import announce_key, brief_key, escalate_key, summary_key
 from bot.runtime.settings import Settings
 from storage.db import Database
 from storage.models import Outbox
@@ -103,11 +104,11 @@ def expected_problems(h: Harness, round_id: int, *, refusing: bool) -> list[str]
     """What this round must have sent (or, refused for good, failed)."""
     rows = stored_keys(h, round_id=round_id)
     want = {
-        f"announce:{round_id}": "failed" if refusing else "sent",
-        f"summary:{round_id}": "failed" if refusing else "sent",
-        f"escalate:{round_id}": "sent",
-        f"brief:{round_id}:{LATE}": "failed" if refusing else "sent",
-        **{f"brief:{round_id}:{user}": "sent" for user in (ANA, BEN)},
+        announce_key(round_id): "failed" if refusing else "sent",
+        summary_key(round_id): "failed" if refusing else "sent",
+        escalate_key(round_id): "sent",
+        brief_key(round_id, LATE): "failed" if refusing else "sent",
+        **{brief_key(round_id, user): "sent" for user in (ANA, BEN)},
     }
     problems = [
         f"{key} is {rows.get(key, 'missing')}, not {status}"

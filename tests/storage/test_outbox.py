@@ -18,9 +18,10 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select, text, update
 
 from bot.domain.panel import Status
+from bot.domain.work_kinds import OutboxKind, announce_key, announcement_key, summary_key
 from bot.services import Services
-from bot.services.context import Deps, Leases
-from bot.services.outbox import Kind, Outgoing, announce_key, summary_key
+from bot.services.context import Leases, Resources
+from bot.services.outbox import OutboxWriter
 from bot.services.snapshots import snapshot
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
@@ -59,8 +60,10 @@ def clock() -> ManualClock:
 def services(database: Database, standin: SlackStandIn, clock: ManualClock) -> Services:
     people = WebClient(base_url=standin.api_url, token=standin.token)
     dispatch = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-    deps = Deps(db=database, slack=SlackGateway(one_client(people)), now=clock, leases=Leases())
-    return Services.build(deps, one_client(dispatch))
+    resources = Resources(
+        db=database, slack=SlackGateway(one_client(people)), now=clock, leases=Leases()
+    )
+    return Services.build(resources, one_client(dispatch))
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -86,7 +89,7 @@ def start_round(db: Database, standin: SlackStandIn, clock: ManualClock, panel: 
     with db.transaction() as session:
         rnd = queries.get_round(session, TEAM, round_id)
         assert rnd is not None
-        Outgoing(session, TEAM, clock()).round_started(snapshot(session, rnd))
+        OutboxWriter(session, TEAM, clock()).round_started(snapshot(session, rnd))
     return round_id
 
 
@@ -99,7 +102,7 @@ def change_round(
             session.execute(update(Round).where(Round.id == round_id).values(**values))
         rnd = queries.get_round(session, TEAM, round_id)
         assert rnd is not None
-        Outgoing(session, TEAM, clock()).round_changed(
+        OutboxWriter(session, TEAM, clock()).round_changed(
             snapshot(session, rnd), summary_claimed=summary_claimed
         )
 
@@ -112,7 +115,7 @@ def add_posts(db: Database, now: datetime, n: int) -> None:
                 Outbox,
                 team_id=TEAM,
                 key=f"post:{i}",
-                kind=Kind.POST,
+                kind=OutboxKind.POST,
                 due_at=now - timedelta(minutes=1),
                 user_id=f"UP{i:04d}",
                 payload={"label": "x", "text": f"hello {i}", "blocks": []},
@@ -126,7 +129,7 @@ def notices(standin: SlackStandIn) -> list[Json]:
 # -- storage: enqueueing and leases ----------------------------------------------------------
 def test_add_once_is_idempotent(database: Database, clock: ManualClock) -> None:
     now = clock()
-    first = {"team_id": TEAM, "key": "post:1", "kind": Kind.POST, "due_at": now}
+    first = {"team_id": TEAM, "key": "post:1", "kind": OutboxKind.POST, "due_at": now}
     with database.transaction() as session:
         add_once(session, Outbox, **first, payload={"text": "first"})
         add_once(session, Outbox, **first, payload={"text": "second"})
@@ -307,7 +310,7 @@ def test_channel_not_found_fails_the_post_and_tells_the_organizer_once(
         clock.advance(timedelta(minutes=1))
         change_round(database, clock, round_id)
         assert services.dispatcher.run().skipped == 1
-    assert row(database, f"announcement:{round_id}").status == WorkState.SKIPPED
+    assert row(database, announcement_key(round_id)).status == WorkState.SKIPPED
     assert len(notices(standin)) == 1
     assert standin.messages_in(HIRING) == []
 
@@ -329,7 +332,7 @@ def test_rearmed_refresh_that_fails_again_tells_the_organizer_once(
 ) -> None:
     round_id = failing_refresh(services, database, standin, clock)
     announced = standin.messages_in(HIRING)
-    key = f"announcement:{round_id}"
+    key = announcement_key(round_id)
     change_round(database, clock, round_id)
     stats = services.dispatcher.run()
     assert stats.failed == 1 and stats.errors == {"channel_not_found": 1}
@@ -392,7 +395,7 @@ def test_account_inactive_fails_the_dm_and_tells_the_organizer_once(
             session,
             team_id=TEAM,
             key=key,
-            kind=Kind.NUDGE,
+            kind=OutboxKind.NUDGE,
             due_at=clock(),
             round_id=seeded.round_of(gone),
             user_id=gone,
@@ -415,19 +418,24 @@ def test_rearm_between_claim_and_finish_leaves_the_row_pending(
     from bot.services.dispatcher import Claimed, _final
 
     now = clock()
-    fields = {"team_id": TEAM, "key": "announcement:1", "kind": Kind.ANNOUNCEMENT, "due_at": now}
+    fields = {
+        "team_id": TEAM,
+        "key": announcement_key(1),
+        "kind": OutboxKind.ANNOUNCEMENT,
+        "due_at": now,
+    }
     with database.transaction() as session:
         add_or_rearm(session, **fields)
     with database.transaction() as session:
         (row_id,) = claim(session, Outbox, "me", now, LEASE, 10)
-    in_flight = row(database, "announcement:1")
+    in_flight = row(database, announcement_key(1))
     assert in_flight.generation == 0
     with database.transaction() as session:  # a change arrives while we deliver
         add_or_rearm(session, **(fields | {"due_at": now + timedelta(seconds=1)}))
     with database.transaction() as session:
         values = _final(Claimed(in_flight, "me", in_flight.generation), WorkState.SENT, now)
         assert finish(session, Outbox, row_id, "me", **values)
-    after = row(database, "announcement:1")
+    after = row(database, announcement_key(1))
     assert after.status == WorkState.PENDING and after.finished_at is None
     assert after.generation == 1 and after.lease_owner is None
     with database.transaction() as session:
@@ -440,7 +448,7 @@ def test_refresh_rearmed_while_in_flight_is_sent_again_with_the_new_state(
     round_id = start_round(database, standin, clock)
     services.dispatcher.run()
     (announcement,) = standin.messages_in(HIRING)
-    key = f"announcement:{round_id}"
+    key = announcement_key(round_id)
     change_round(database, clock, round_id)
     seen: list[tuple[str, int, str | None, bool]] = []
 
@@ -472,7 +480,7 @@ def test_refusal_of_an_old_generation_does_not_fail_the_rearmed_refresh(
 ) -> None:
     round_id = start_round(database, standin, clock)
     services.dispatcher.run()
-    key = f"announcement:{round_id}"
+    key = announcement_key(round_id)
     change_round(database, clock, round_id)
     calls = 0
 
@@ -531,7 +539,7 @@ def test_summary_waits_while_the_announcement_is_pending(
     announcement, in_thread = standin.messages_in(HIRING)
     assert "thread_ts" not in announcement
     assert in_thread["thread_ts"] == announcement["ts"] and "Panel summary" in str(in_thread)
-    for key in (announce_key(round_id), summary_key(round_id), f"announcement:{round_id}"):
+    for key in (announce_key(round_id), summary_key(round_id), announcement_key(round_id)):
         assert row(database, key).status == WorkState.SENT
     assert outbox_count(database, status=WorkState.PENDING) == 0
     assert outbox_count(database, status=WorkState.FAILED) == 0

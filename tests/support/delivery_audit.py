@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 
-from bot.services.outbox import Kind
+from bot.domain.work_kinds import OutboxKind, undeliverable_key
 from storage.db import Database
 from storage.models import Feedback, Outbox, WorkState
 from tests.slack.driver import Reply
@@ -40,7 +40,14 @@ from tests.support.reliability import Outcome
 SLACK_ACK_SECONDS = 3.0  # Slack shows the person an error when the bot answers later
 # Rows that become a new Slack message (chat.postMessage); the others edit, upload or delete.
 POSTING_KINDS = frozenset(
-    {Kind.ANNOUNCE, Kind.BRIEF, Kind.SUMMARY, Kind.NUDGE, Kind.PRE_INTERVIEW, Kind.POST}
+    {
+        OutboxKind.ANNOUNCE,
+        OutboxKind.BRIEF,
+        OutboxKind.SUMMARY,
+        OutboxKind.NUDGE,
+        OutboxKind.PRE_INTERVIEW,
+        OutboxKind.POST,
+    }
 )
 NOTICE_TITLE = "Couldn't deliver"
 
@@ -241,7 +248,7 @@ def audit(
 
 
 def _notice_key(row: Outbox) -> str:
-    return f"undeliverable:{row.id}"
+    return undeliverable_key(row.id)
 
 
 def _notice_problems(row: Outbox, notice: Outbox | None) -> list[str]:

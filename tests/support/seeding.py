@@ -17,10 +17,10 @@ from typing import Any, Literal
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from bot.domain import work_kinds
 from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW
-from bot.services.outbox import Kind
-from bot.services.reminder_plan import Due
+from bot.domain.work_kinds import DueKind, OutboxKind
 from storage import queries
 from storage.db import Database
 from storage.models import Base, DueWork, Outbox, Panelist, Round, WorkState
@@ -39,7 +39,7 @@ def panelist_id(i: int) -> str:
 
 
 def nudge_key(round_id: int, user_id: str) -> str:
-    return f"nudge:{round_id}:{user_id}:{NUDGE_N}"
+    return work_kinds.nudge_key(round_id, user_id, NUDGE_N)
 
 
 @dataclass(frozen=True)
@@ -165,10 +165,10 @@ def _nudge_row(
         "user_id": user_id,
     }
     if into == "due_work":
-        return row | {"kind": Due.NUDGE, "payload": {"n": NUDGE_N}}
-    # What Outgoing.reminder writes when the due work is handled.
+        return row | {"kind": DueKind.NUDGE, "payload": {"n": NUDGE_N}}
+    # What OutboxWriter.reminder writes when the due work is handled.
     return row | {
-        "kind": Kind.NUDGE,
+        "kind": OutboxKind.NUDGE,
         "notify_user_id": ORGANIZER,
         "payload": {"label": "a feedback reminder for a candidate", "n": NUDGE_N},
     }

@@ -11,10 +11,11 @@ import pytest
 
 from bot.domain import rules
 from bot.domain.calibration import Interviewer
-from bot.domain.comparison import CandidateRow, Comparison, ThemeCount
+from bot.domain.comparison import CandidateRow, Comparison
 from bot.domain.evidence import NudgeCounts
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
+from bot.domain.themes import ThemeCount
 from bot.domain.timeliness import Timeliness
 from bot.views import ids
 from bot.views.calibration import calibration_message, leniency_text

@@ -24,8 +24,8 @@ from bot.domain.export import EXPORT_COLUMNS
 from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.rubric_rules import CriterionDraft, build_rubric
+from bot.domain.work_kinds import OutboxKind
 from bot.services.comparisons import CompareRequest, load_comparison
-from bot.services.outbox import Kind
 from storage import queries, role_queries
 from storage.models import Outbox, Role, WorkState
 from tests.slack.driver import Reply
@@ -400,7 +400,7 @@ def heatmap_orders(h: Harness) -> list[list[str]]:
     h.wait_for(lambda: all_heatmaps_recorded(h) or None, "the heatmap rows marked sent")
     with h.db.read() as session:
         rows = session.scalars(
-            select(Outbox).where(Outbox.kind == Kind.HEATMAP).order_by(Outbox.id)
+            select(Outbox).where(Outbox.kind == OutboxKind.HEATMAP).order_by(Outbox.id)
         ).all()
         for row in rows:
             assert row.status == WorkState.SENT
@@ -414,7 +414,9 @@ def heatmap_orders(h: Harness) -> list[list[str]]:
 
 def all_heatmaps_recorded(h: Harness) -> bool:
     with h.db.read() as session:
-        states = session.scalars(select(Outbox.status).where(Outbox.kind == Kind.HEATMAP)).all()
+        states = session.scalars(
+            select(Outbox.status).where(Outbox.kind == OutboxKind.HEATMAP)
+        ).all()
     return all(state == WorkState.SENT for state in states)
 
 

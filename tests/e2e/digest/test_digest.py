@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from bot.services.reminder_plan import Due
+from bot.domain.work_kinds import DueKind, digest_key
 from storage.models import DigestSchedule, DueWork, Outbox, WorkState
 from tests.slack.driver import VERIFICATION_TOKEN
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, NO_BOT_CHANNEL, ORG, PANEL, Harness
@@ -72,7 +72,9 @@ def line_with(text: str, needle: str) -> str:
 def digest_rows(h: Harness) -> list[DueWork]:
     with h.db.read() as session:
         return list(
-            session.scalars(select(DueWork).where(DueWork.kind == Due.DIGEST).order_by(DueWork.id))
+            session.scalars(
+                select(DueWork).where(DueWork.kind == DueKind.DIGEST).order_by(DueWork.id)
+            )
         )
 
 
@@ -145,7 +147,7 @@ def test_set_show_replace_off(harness: Harness) -> None:
     assert DATE_TOKEN.findall(told) == [str(epoch(next_nine))]
     assert "|2026-12-02 09:00 UTC>" in told
     assert [(r.due_at, r.key) for r in pending_digest_rows(h)] == [
-        (next_nine, "digest:C0HIRING:2026-12-02")
+        (next_nine, digest_key(HIRING, "2026-12-02"))
     ]
     assert say(h, "digest") == "<#C0HIRING> gets a digest daily at 09:00 (UTC)."
 
@@ -155,7 +157,7 @@ def test_set_show_replace_off(harness: Harness) -> None:
     assert "weekly on Monday at 09:00 (Europe/Berlin)" in told
     assert DATE_TOKEN.findall(told) == [str(epoch(monday))]
     assert [(r.due_at, r.key) for r in pending_digest_rows(h)] == [
-        (monday, "digest:C0HIRING:2026-W50")
+        (monday, digest_key(HIRING, "2026-W50"))
     ]
     assert len(schedules(h)) == 1  # replaced, not added
     assert say(h, "digest") == (
@@ -285,7 +287,7 @@ def test_empty_digest_is_not_posted(harness: Harness) -> None:
     assert h.standin.messages_in(HIRING) == []
     # The empty period is done, and the chain goes on to the next day.
     assert [(r.due_at, r.key) for r in pending_digest_rows(h)] == [
-        (nine + timedelta(days=1), "digest:C0HIRING:2026-12-03")
+        (nine + timedelta(days=1), digest_key(HIRING, "2026-12-03"))
     ]
 
     assert say(h, "digest now") == "Nothing to report: no rounds in flight or finished since."
@@ -383,7 +385,7 @@ def test_schedule_follows_the_requesters_time_zone(harness: Harness) -> None:
     assert "daily at 09:00 (Asia/Tokyo)" in told
     assert DATE_TOKEN.findall(told) == [str(epoch(tokyo_nine))]
     assert [(r.due_at, r.key) for r in pending_digest_rows(h)] == [
-        (tokyo_nine, "digest:C0HIRING:2026-12-02")
+        (tokyo_nine, digest_key(HIRING, "2026-12-02"))
     ]
 
     h.clock.set(tokyo_nine - timedelta(minutes=1))

@@ -23,7 +23,7 @@ from bot.runtime.app import build_services
 from bot.runtime.settings import Settings, SettingsError, load_settings
 from bot.services import Services
 from bot.services.dispatcher import NOT_INSTALLED
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.slack.manifest import bot_scopes
 from bot.views.common import Message
 from storage.db import Database
@@ -83,7 +83,7 @@ def refreshes(h: Harness) -> list[Any]:
 def enqueue_dms(h: Harness, team: Team, n: int, prefix: str = "hello") -> None:
     """Messages to the team's panelists, as a service enqueues them."""
     with h.db.transaction() as session:
-        out = Outgoing(session, team.team_id, h.clock())
+        out = OutboxWriter(session, team.team_id, h.clock())
         for i in range(n):
             user = team.panel[i % len(team.panel)]
             note = Message(f"{prefix} {i}", [])

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.domain.work_kinds import check_in_key
 from storage.db import Database
 from storage.models import DueWork, Round, WorkState
 from storage.outcome_models import CheckIn, RoundOutcomeRow
@@ -122,7 +123,7 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
                 select(DueWork.key, DueWork.due_at).where(DueWork.kind == "check_in")
             ).all()
         )
-    assert due == {f"check_in:{round_id}:6": SIX, f"check_in:{round_id}:12": TWELVE}
+    assert due == {check_in_key(round_id, 6): SIX, check_in_key(round_id, 12): TWELVE}
 
     # Nothing before the day; at 10:00 on it, one DM, however often the scheduler ticks.
     tick_at(h, SIX - timedelta(hours=1))
@@ -160,7 +161,7 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
     assert check_in_dms(h, ORG, 12) == []
     with h.db.read() as session:
         held = session.scalar(
-            select(DueWork.due_at).where(DueWork.key == f"check_in:{round_id}:12")
+            select(DueWork.due_at).where(DueWork.key == check_in_key(round_id, 12))
         )
     assert held == datetime(2028, 1, 6, 7, tzinfo=UTC)  # 08:00 in Berlin
     tick_at(h, held + LATE)
@@ -249,7 +250,7 @@ def test_retention_keeps_a_hire_until_its_check_ins_are_done(database: Database)
         session.add(
             DueWork(
                 team_id=TEAM,
-                key=f"check_in:{waiting}:12",
+                key=check_in_key(waiting, 12),
                 kind="check_in",
                 due_at=TWELVE,
                 round_id=waiting,

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.domain.work_kinds import escalate_key
 from storage.models import DueWork, Outbox, Round
 from tests.slack.state import V
 from tests.support.harness import (
@@ -604,7 +605,7 @@ def test_rounds_started_before_reminders_existed_are_adopted_once(harness: Harne
     assert h.services.due_work.adopt_unscheduled_rounds() == 0
     with h.db.read() as session:
         keys = set(session.scalars(select(DueWork.key).where(DueWork.round_id == round_id)))
-    assert f"escalate:{round_id}" in keys
+    assert escalate_key(round_id) in keys
     assert sum(key.startswith(f"nudge:{round_id}:") for key in keys) == 3  # one per panelist
     h.tick()  # the round is past due with everyone missing: the organizer hears of it
     escalations = [m for m in h.standin.messages_in("DUORG") if has_button(m, "nudge_now")]
