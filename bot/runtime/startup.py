@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from bot.slack_errors import TRY_LATER_ERRORS, SlackError
+from bot.slack.errors import TRY_LATER_ERRORS, SlackError
 
 if TYPE_CHECKING:
     from slack_sdk.web import SlackResponse

@@ -28,8 +28,8 @@ from bot.services.context import Resources
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import OutboxWriter
 from bot.services.work_loop import WorkLoop
+from bot.slack.errors import TOKEN_ERRORS, TRY_LATER_ERRORS, SlackError
 from bot.slack.tokens import TeamClients, TeamNotInstalled
-from bot.slack_errors import TOKEN_ERRORS, TRY_LATER_ERRORS, SlackError
 from bot.views.reminders import undeliverable_notice
 from storage.models import Outbox, WorkState
 from storage.work import finish, leased

@@ -17,8 +17,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.rules import UserFacts
 from bot.errors import SlackUnavailable
+from bot.slack.errors import TRY_LATER_ERRORS, SlackError
 from bot.slack.tokens import TeamClients
-from bot.slack_errors import TRY_LATER_ERRORS, SlackError
 
 log = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 600

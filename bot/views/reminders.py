@@ -9,7 +9,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject, PlainTextObject
 
 from bot.domain.panel import RoundSnapshot, Status
-from bot.slack_errors import SlackError
+from bot.slack.errors import SlackError
 from bot.text import date_token, escape, mention, truncate
 from bot.views import ids
 from bot.views.announcement import candidate_line
