@@ -13,9 +13,9 @@ from slack_sdk import WebClient
 from bot.domain.rules import ID_MAX
 from bot.errors import InvalidCommand, NotFound, PanelbotError
 from bot.services import Services
+from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.forget import erased_modal, forget_modal, looking_up_modal
-from handlers.comparisons import Verb
 from handlers.payload import team_id, trigger_id, user_id
 from handlers.responses import guarded, render_in_view, unexpected
 
@@ -50,36 +50,40 @@ def in_placeholder(client: WebClient, view_id: str, where: str, work: Callable[[
     return None
 
 
-def register(app: App, services: Services) -> dict[str, Verb]:
-    def forget(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, rest: str
-    ) -> None:
-        if not rest.strip():
-            raise InvalidCommand("Say whom to erase: `/panel forget <candidate name>`.")
-        ack()
-        # Open at once (the trigger_id dies in 3 s); looking may ask Slack who is an admin.
-        opened = client.views_open(trigger_id=trigger_id(body), view=looking_up_modal(rest))
-        view_id = str(opened["view"]["id"])
-        plan = in_placeholder(
-            client,
-            view_id,
-            "forget",
-            lambda: services.retention.plan_erasure(team_id(body), rest, user_id(body)),
-        )
-        if plan is not None:
-            client.views_update(view_id=view_id, view=forget_modal(plan))
+def forget(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    rest: str,
+    *,
+    services: Services,
+) -> None:
+    if not rest.strip():
+        raise InvalidCommand("Say whom to erase: `/panel forget <candidate name>`.")
+    ack()
+    # Open at once (the trigger_id dies in 3 s); looking may ask Slack who is an admin.
+    opened = client.views_open(trigger_id=trigger_id(body), view=looking_up_modal(rest))
+    view_id = str(opened["view"]["id"])
+    plan = in_placeholder(
+        client,
+        view_id,
+        "forget",
+        lambda: services.retention.plan_erasure(team_id(body), rest, user_id(body)),
+    )
+    if plan is not None:
+        client.views_update(view_id=view_id, view=forget_modal(plan))
 
-    @app.view(ids.FORGET)
-    @guarded
-    def erase(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        candidate, up_to = confirmed(body.get("view") or {})
-        # Answered with the report itself: the admin check asks Slack within a 2 s budget
-        # (SlackGateway.in_time) and the erasure is one short transaction.
-        erased = services.retention.erase(team_id(body), candidate, up_to, user_id(body))
-        ack(response_action="update", view=erased_modal(erased))
-        # The chat.delete rows are unbound: send them now, per conversation; the tick
-        # retries whatever fails.
-        for channel in erased.channels:
-            services.dispatcher.deliver_unbound(channel_id=channel)
 
-    return {"forget": forget}
+def erase(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> Touched:
+    candidate, up_to = confirmed(body.get("view") or {})
+    # Answered with the report itself: the admin check asks Slack within a 2 s budget
+    # (SlackGateway.in_time) and the erasure is one short transaction.
+    erased = services.retention.erase(team_id(body), candidate, up_to, user_id(body))
+    ack(response_action="update", view=erased_modal(erased))
+    # The chat.delete rows are unbound: sent now, per conversation.
+    return Touched(channels=tuple(erased.channels))
+
+
+def register(app: App, services: Services) -> None:
+    app.view(ids.FORGET)(guarded(erase, services))

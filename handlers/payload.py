@@ -71,6 +71,18 @@ def trigger_id(body: dict[str, Any]) -> str:
     return found
 
 
+def request_id(body: dict[str, Any]) -> str:
+    """Slack's id of this request, its trigger_id: a resent request carries the same one.
+    Empty when there is none (for keys and words, where `trigger_id` would raise)."""
+    return str(body.get("trigger_id") or "")
+
+
+def selected_value(body: dict[str, Any]) -> str:
+    """The value of the clicked button or the picked option."""
+    action = (body.get("actions") or [{}])[0]
+    return str((action.get("selected_option") or {}).get("value") or action.get("value") or "")
+
+
 def action_value(body: dict[str, Any]) -> str:
     actions = body.get("actions") or [{}]
     return str(actions[0].get("value") or "")
