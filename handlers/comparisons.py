@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.domain.rules import whole_number
+from bot.codec import ComparePage, RoleChoice
 from bot.services import Services
 from bot.services.comparisons import CompareRequest, RolePick
 from bot.services.touched import Touched
@@ -20,11 +20,10 @@ from bot.views.common import Message
 from bot.views.comparison import comparison_message
 from bot.views.role_picker import role_picker
 from handlers.payload import (
-    action_value,
     any_of,
+    clicked,
+    clicked_round,
     request_id,
-    round_id,
-    selected_value,
     team_id,
     user_id,
 )
@@ -148,7 +147,7 @@ def compare_button(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> Touched:
     ack()
-    role_id = services.comparisons.role_of_round(team_id(body), round_id(action_value(body)))
+    role_id = services.comparisons.role_of_round(team_id(body), clicked_round(body))
     return post_comparison(body, respond, services, CompareRequest(role_id))
 
 
@@ -156,16 +155,15 @@ def compare_pick(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> Touched:
     ack()
-    role, _, by = selected_value(body).partition(":")
-    return post_comparison(body, respond, services, CompareRequest.from_state(f"{role}:0:{by}"))
+    choice = clicked(body, RoleChoice)
+    return post_comparison(body, respond, services, CompareRequest(choice.role, choice.by or None))
 
 
 def export_pick(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> Touched:
     ack()
-    role, _, _ = selected_value(body).partition(":")
-    return send_export(body, respond, services, CompareRequest.from_state(f"{role}:0:").role_id)
+    return send_export(body, respond, services, clicked(body, RoleChoice).role)
 
 
 def show(
@@ -185,15 +183,15 @@ def turn_page(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> None:
     ack()
-    state, _, page = action_value(body).rpartition("|")
-    show(body, respond, services, CompareRequest.from_state(state), whole_number(page) or 0)
+    clicked_page = clicked(body, ComparePage)
+    show(body, respond, services, CompareRequest.from_state(clicked_page), clicked_page.page)
 
 
 def toggle_calibrated(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> None:
     ack()
-    request = CompareRequest.from_state(action_value(body).rpartition("|")[0])
+    request = CompareRequest.from_state(clicked(body, ComparePage))
     show(body, respond, services, replace(request, calibrated=not request.calibrated), 0)
 
 

@@ -9,17 +9,17 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.rules import whole_number
+from bot.codec import NotesPage
 from bot.services import Services
 from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.feedback_modal import feedback_modal, feedback_saved_modal, parse_feedback
 from bot.views.notes import notes_modal
 from handlers.payload import (
-    action_value,
     any_of,
+    clicked,
+    clicked_round,
     metadata_round,
-    round_id,
     state_values,
     team_id,
     trigger_id,
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 def give(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
     ack()
     user = user_id(body)
-    snap, mine = services.feedback.start(team_id(body), user, round_id(action_value(body)))
+    snap, mine = services.feedback.start(team_id(body), user, clicked_round(body))
     client.views_open(trigger_id=trigger_id(body), view=feedback_modal(snap, mine, user))
 
 
@@ -54,19 +54,16 @@ def submit(
 
 def see_notes(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
     ack()
-    snap, feedback = services.feedback.notes(
-        team_id(body), user_id(body), round_id(action_value(body))
-    )
+    snap, feedback = services.feedback.notes(team_id(body), user_id(body), clicked_round(body))
     client.views_open(trigger_id=trigger_id(body), view=notes_modal(snap, feedback, 0))
 
 
 def notes_page(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
     ack()
-    raw_round, _, raw_page = action_value(body).partition(":")
-    page = whole_number(raw_page) or 0
-    snap, feedback = services.feedback.notes(team_id(body), user_id(body), round_id(raw_round))
+    clicked_page = clicked(body, NotesPage)
+    snap, feedback = services.feedback.notes(team_id(body), user_id(body), clicked_page.round)
     view = body.get("view") or {}
-    notes = notes_modal(snap, feedback, page)
+    notes = notes_modal(snap, feedback, clicked_page.page)
     if not view.get("id"):  # the click names no modal to turn the page of: open one
         client.views_open(trigger_id=trigger_id(body), view=notes)
         return

@@ -15,9 +15,8 @@ from bot.views.focus_modal import focus_modal, focus_saved_modal, parse_focus
 from bot.views.panelists_modal import panelists_modal
 from bot.views.state import selected_users
 from handlers.payload import (
-    action_value,
+    clicked_round,
     metadata_round,
-    round_id,
     state_values,
     team_id,
     trigger_id,
@@ -28,13 +27,13 @@ from handlers.responses import guarded
 
 def close(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> Touched:
     ack()
-    closed = services.rounds.close(team_id(body), user_id(body), round_id(action_value(body)))
+    closed = services.rounds.close(team_id(body), user_id(body), clicked_round(body))
     return Touched.round(closed.round.id)
 
 
 def cancel(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> Touched:
     ack()
-    cancelled = services.rounds.cancel(team_id(body), user_id(body), round_id(action_value(body)))
+    cancelled = services.rounds.cancel(team_id(body), user_id(body), clicked_round(body))
     return Touched.round(cancelled.round.id)
 
 
@@ -42,7 +41,7 @@ def edit_panelists(
     ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services
 ) -> None:
     ack()
-    snap = services.rounds.for_organizer(team_id(body), user_id(body), round_id(action_value(body)))
+    snap = services.rounds.for_organizer(team_id(body), user_id(body), clicked_round(body))
     client.views_open(trigger_id=trigger_id(body), view=panelists_modal(snap))
 
 
@@ -61,7 +60,7 @@ def save_panelists(
 
 def edit_focus(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
     ack()
-    snap = services.focus.for_organizer(team_id(body), user_id(body), round_id(action_value(body)))
+    snap = services.focus.for_organizer(team_id(body), user_id(body), clicked_round(body))
     client.views_open(trigger_id=trigger_id(body), view=focus_modal(snap))
 
 

@@ -9,8 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.domain.outcome import CHECK_IN_MONTHS
-from bot.errors import NotFound
+from bot.codec import CheckIn, CheckInMeta
 from bot.services import Services
 from bot.services.touched import Touched
 from bot.views import ids
@@ -26,10 +25,10 @@ from bot.views.outcome import (
 )
 from bot.views.state import selected_user
 from handlers.payload import (
-    action_value,
-    metadata_number,
+    carried,
+    clicked,
+    clicked_round,
     metadata_round,
-    round_id,
     state_values,
     team_id,
     trigger_id,
@@ -38,24 +37,9 @@ from handlers.payload import (
 from handlers.responses import guarded
 
 
-def check_in_of(raw: str) -> tuple[int, int]:
-    """A check-in button's value, "<round>:<months>"; forged ones are no check-in."""
-    rid, _, months = raw.partition(":")
-    if months not in {str(m) for m in CHECK_IN_MONTHS}:
-        raise NotFound("There is no such check-in.")
-    return round_id(rid), int(months)
-
-
-def view_months(view: dict[str, Any]) -> int:
-    months = metadata_number(view, "months")
-    if months not in CHECK_IN_MONTHS:
-        raise NotFound("There is no such check-in.")
-    return months
-
-
 def open_outcome(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
     ack()
-    found = services.outcomes.start(team_id(body), user_id(body), round_id(action_value(body)))
+    found = services.outcomes.start(team_id(body), user_id(body), clicked_round(body))
     client.views_open(trigger_id=trigger_id(body), view=outcome_modal(found.round, found.outcome))
 
 
@@ -71,18 +55,22 @@ def save_outcome(ack: Ack, body: dict[str, Any], client: WebClient, *, services:
 
 def open_check_in(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
     ack()
-    rid, months = check_in_of(action_value(body))
-    found = services.outcomes.open_check_in(team_id(body), user_id(body), rid, months)
-    client.views_open(trigger_id=trigger_id(body), view=check_in_modal(found.round, months))
+    check_in = clicked(body, CheckIn)
+    found = services.outcomes.open_check_in(
+        team_id(body), user_id(body), check_in.round, check_in.months
+    )
+    client.views_open(
+        trigger_id=trigger_id(body), view=check_in_modal(found.round, check_in.months)
+    )
 
 
 def save_check_in(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
-    view = body["view"]
-    months = view_months(view)
+    form = carried(body["view"], CheckInMeta)
+    months = form.months
     saved = services.outcomes.answer(
         team_id(body),
         user_id(body),
-        metadata_round(view),
+        form.round,
         months,
         parse_check_in(state_values(body)),
     )
@@ -91,20 +79,22 @@ def save_check_in(ack: Ack, body: dict[str, Any], client: WebClient, *, services
 
 def open_delegate(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
     ack()
-    rid, months = check_in_of(action_value(body))
-    found = services.outcomes.open_check_in(team_id(body), user_id(body), rid, months)
-    client.views_open(trigger_id=trigger_id(body), view=delegate_modal(found.round, months))
+    check_in = clicked(body, CheckIn)
+    found = services.outcomes.open_check_in(
+        team_id(body), user_id(body), check_in.round, check_in.months
+    )
+    client.views_open(
+        trigger_id=trigger_id(body), view=delegate_modal(found.round, check_in.months)
+    )
 
 
 def save_delegate(
     ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services
 ) -> Touched:
-    view = body["view"]
-    months = view_months(view)
+    form = carried(body["view"], CheckInMeta)
+    months = form.months
     to = selected_user(state_values(body), "delegate")
-    saved = services.outcomes.delegate(
-        team_id(body), user_id(body), metadata_round(view), months, to
-    )
+    saved = services.outcomes.delegate(team_id(body), user_id(body), form.round, months, to)
     ack(response_action="update", view=delegated_modal(saved.round, months, to or ""))
     return Touched.round(saved.round.id)
 

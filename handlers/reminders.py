@@ -8,13 +8,13 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.domain.rules import whole_number
+from bot.codec import Snooze
 from bot.services import Services
 from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.common import Message
 from bot.views.reminders import escalation_done_message, not_attended_reply, snoozed_reply
-from handlers.payload import action_value, round_id, team_id, user_id
+from handlers.payload import clicked, clicked_round, team_id, user_id
 from handlers.responses import guarded
 
 
@@ -27,9 +27,9 @@ def snooze(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> None:
     ack()
-    raw_round, _, raw_n = action_value(body).partition(":")
+    clicked_snooze = clicked(body, Snooze)
     snoozed = services.reminders.snooze(
-        team_id(body), user_id(body), round_id(raw_round), whole_number(raw_n) or 0
+        team_id(body), user_id(body), clicked_snooze.round, clicked_snooze.n
     )
     replace(respond, snoozed_reply(snoozed.round, snoozed.until))
 
@@ -38,9 +38,7 @@ def not_attended(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> Touched:
     ack()
-    change = services.reminders.not_attended(
-        team_id(body), user_id(body), round_id(action_value(body))
-    )
+    change = services.reminders.not_attended(team_id(body), user_id(body), clicked_round(body))
     replace(respond, not_attended_reply(change.round))
     return Touched.round(change.round.id)
 
@@ -51,7 +49,7 @@ def nudge_now(
     ack()
     message_ts = str((body.get("container") or {}).get("message_ts") or "")
     result = services.reminders.nudge_now(
-        team_id(body), user_id(body), round_id(action_value(body)), message_ts
+        team_id(body), user_id(body), clicked_round(body), message_ts
     )
     replace(respond, escalation_done_message(result.round, list(result.nudged)))
     services.due_work.run_round(result.round.id)  # the nudges, enqueued for delivery

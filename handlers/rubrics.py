@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.domain.rules import whole_number
-from bot.errors import NotFound
+from bot.codec import RoleChoice, RubricMeta
 from bot.services import Services
-from bot.services.comparisons import CompareRequest, RolePick
+from bot.services.comparisons import RolePick
 from bot.views import ids
 from bot.views.rubric_modal import parse_rubric_modal, rubric_modal, rubric_saved_modal
 from handlers.comparisons import ask_for_role
-from handlers.payload import selected_value, state_values, team_id, trigger_id, user_id
+from handlers.payload import carried, clicked, state_values, team_id, trigger_id, user_id
 from handlers.responses import guarded
 
 
@@ -48,22 +46,17 @@ def rubric_pick(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> None:
     ack()
-    role_id = CompareRequest.from_state(selected_value(body).partition(":")[0] + ":0:").role_id
-    open_rubric(client, body, services, role_id)
+    open_rubric(client, body, services, clicked(body, RoleChoice).role)
 
 
 def save_rubric(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
-    view = body.get("view") or {}
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        # Ids as the database holds them; a forged 1e300 is no role.
-        role_id, version = whole_number(meta["role"]), whole_number(meta["version"])
-    except (ValueError, KeyError, TypeError):
-        role_id = version = None
-    if not role_id or version is None:
-        raise NotFound("That rubric form is out of date; run /panel rubric again.")
+    form = carried(body.get("view") or {}, RubricMeta)
     saved = services.rubrics.save(
-        team_id(body), user_id(body), role_id, version, parse_rubric_modal(state_values(body))
+        team_id(body),
+        user_id(body),
+        form.role,
+        form.version,
+        parse_rubric_modal(state_values(body)),
     )
     ack(response_action="update", view=rubric_saved_modal(saved.role_name, saved.rubric))
 

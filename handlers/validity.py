@@ -9,13 +9,14 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.codec import RoleChoice
 from bot.services import Services
-from bot.services.comparisons import CompareRequest, RolePick
+from bot.services.comparisons import RolePick
 from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.validity import validity_message
 from handlers.comparisons import ask_for_role, say
-from handlers.payload import request_id, selected_value, team_id, user_id
+from handlers.payload import clicked, request_id, team_id, user_id
 from handlers.responses import guarded
 
 NO_ROLES = "No role has been interviewed for yet: there is nothing to compare outcomes with."
@@ -61,8 +62,7 @@ def validity_pick(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> Touched | None:
     ack()
-    role, _, _ = selected_value(body).partition(":")
-    return send_report(body, respond, services, CompareRequest.from_state(f"{role}:0:").role_id)
+    return send_report(body, respond, services, clicked(body, RoleChoice).role)
 
 
 def register(app: App, services: Services) -> None:

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
 )
 
+from bot.codec import RoundMeta
 from bot.domain import rules
 from bot.domain.feedback import (
     Asked,
@@ -119,7 +120,7 @@ def feedback_modal(
         ),
     ]
     title = "Edit feedback" if existing else "Feedback"
-    return modal(ids.FEEDBACK, title, blocks, submit="Submit", metadata={"round": r.id})
+    return modal(ids.FEEDBACK, title, blocks, submit="Submit", metadata=RoundMeta(round=r.id))
 
 
 def feedback_saved_modal(r: RoundSnapshot) -> dict[str, Any]:
