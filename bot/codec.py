@@ -97,6 +97,7 @@ class Carried(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     OUT_OF_DATE: ClassVar[str | None] = None  # None: NotFound's own words (no such round)
+    FIELD_WORDS: ClassVar[dict[str, str]] = {}  # words for a field that does not read
     LEGACY: ClassVar[bool] = False
 
 
@@ -123,7 +124,7 @@ class Snooze(Carried):
 
 
 class CheckIn(Carried):
-    OUT_OF_DATE = NO_SUCH_CHECK_IN
+    FIELD_WORDS = {"months": NO_SUCH_CHECK_IN}
     LEGACY = True
     round: Id
     months: Months
@@ -165,7 +166,7 @@ class DecisionMeta(Carried):
 
 
 class CheckInMeta(Carried):
-    OUT_OF_DATE = NO_SUCH_CHECK_IN
+    FIELD_WORDS = {"months": NO_SUCH_CHECK_IN}
     round: Id
     months: Months
 
@@ -206,15 +207,28 @@ def decode(kind: type[Value], raw: object) -> Value:
     text = raw if isinstance(raw, str) else ""
     try:
         return kind.model_validate_json(text)
-    except ValidationError:
-        pass
-    if getattr(kind, "LEGACY", False) and text:
+    except ValidationError as error:
+        failed = error
+    unparsed = any(e["type"] == "json_invalid" for e in failed.errors())
+    if getattr(kind, "LEGACY", False) and text and unparsed:
         try:
             return kind.model_validate(_positional(kind, text))
-        except ValidationError:
-            pass
-    words = getattr(kind, "OUT_OF_DATE", None)
-    raise NotFound(words) if words else NotFound()
+        except ValidationError as error:
+            failed = error
+    raise NotFound(*_words(kind, failed))
+
+
+def _words(kind: type[BaseModel], failed: ValidationError) -> tuple[str, ...]:
+    """The words for the first field that did not read, else the kind's, else NotFound's."""
+    fields = {str(e["loc"][0]) if e["loc"] else "" for e in failed.errors()}
+    if "" in fields:  # not even an object: none of its fields reads
+        fields = set(kind.model_fields)
+    field_words: dict[str, str] = getattr(kind, "FIELD_WORDS", {})
+    for name, words in field_words.items():
+        if name in fields:
+            return (words,)
+    out_of_date = getattr(kind, "OUT_OF_DATE", None)
+    return (out_of_date,) if out_of_date else ()
 
 
 def _positional(kind: type[BaseModel], text: str) -> object:
