@@ -13,7 +13,7 @@ from bot.codec import NotesPage
 from bot.services import Services
 from bot.services.touched import Touched
 from bot.views import ids
-from bot.views.feedback_modal import feedback_modal, feedback_saved_modal, parse_feedback
+from bot.views.feedback_modal import feedback_modal, feedback_saved_modal, read_feedback
 from bot.views.notes import notes_modal
 from handlers.payload import (
     any_of,
@@ -40,12 +40,11 @@ def give(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Service
 def submit(
     ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services
 ) -> Touched | None:
-    values = state_values(body)
     result = services.feedback.submit(
         team_id(body),
         user_id(body),
         metadata_round(body["view"]),
-        lambda snap: parse_feedback(snap, values),
+        read_feedback(state_values(body)),
         view_id=str(body["view"]["id"]),
     )
     ack(response_action="update", view=feedback_saved_modal(result.round))
