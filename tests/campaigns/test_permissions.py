@@ -30,9 +30,9 @@ from bot.codec import ComparePage, encode
 from bot.domain.panel import Status
 from bot.views import ids
 from storage.models import Decision, DueWork, Feedback, Outbox, Panelist, Round
-from tests import outcome_permissions as op
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.state import V, full_state_values
+from tests.support import outcome_permissions as op
 from tests.support.adversarial import (
     Audit,
     Settler,

@@ -81,7 +81,7 @@ def served(
 
 
 def ready_workers(bot: Bot) -> set[int]:
-    return {int(pid) for pid in READY.findall(bot.runtime.logs[-1].read_bytes())}
+    return {int(pid) for pid in READY.findall(bot.logs[-1].read_bytes())}
 
 
 def counting_workers(metrics_dir: Path) -> set[int]:
