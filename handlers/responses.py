@@ -30,6 +30,7 @@ from bot.errors import (
 from bot.services import Services
 from bot.services.touched import Touched
 from bot.views.common import notice_modal
+from handlers.payload import request_id
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +211,7 @@ def _tell(error: PanelbotError, body: dict[str, Any], client: WebClient) -> None
             text=error.message, response_type="ephemeral", replace_original=False
         )
         return
-    trigger_id = body.get("trigger_id")
+    trigger_id = request_id(body)  # may be none: this must not raise
     if trigger_id and body.get("type") == "block_actions":
         # `or {}`: a payload may carry `"view": null`.
         if (body.get("view") or {}).get("type") == "modal":
