@@ -6,7 +6,7 @@ theirs (compare, rubric, forget, …) and this module owns the rest."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -23,25 +23,14 @@ from bot.views.ids import Verb
 from bot.views.new_panel import new_panel_modal
 from bot.views.overview import status_message
 from handlers import comparisons, forget, rubrics, validity
-from handlers.payload import command_text, request_id, team_id, trigger_id, user_id
+from handlers.payload import Command, command_text, request_id, team_id, trigger_id, user_id
 from handlers.responses import guarded
 
 T = TypeVar("T")
 
 
-class VerbListener(Protocol):
-    """A `/panel <verb>` listener: `rest` is what was typed after the verb, stripped."""
-
-    def __call__(
-        self,
-        ack: Ack,
-        body: dict[str, Any],
-        client: WebClient,
-        respond: Respond,
-        rest: str,
-        *,
-        services: Services,
-    ) -> Touched | None: ...
+# A `/panel <verb>` listener.
+VerbListener = Callable[[Command, Services], Touched | None]
 
 
 def _parsed(parse: Callable[[str], T], text: str) -> T:
@@ -69,80 +58,40 @@ def open_new_panel(
     client.views_open(trigger_id=trigger_id(body), view=view)
 
 
-def new(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> None:
-    ack()
-    channel = body.get("channel_id") or ""
+def new(asked: Command, services: Services) -> None:
+    asked.ack()
+    channel = asked.body.get("channel_id") or ""
     # A DM can't be a hiring channel; leave the picker empty there.
     in_channel = channel[:1] in ("C", "G")
-    open_new_panel(client, body, services, rest, channel if in_channel else None)
+    open_new_panel(asked.client, asked.body, services, asked.rest, channel if in_channel else None)
 
 
-def status(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> None:
-    reply = status_message(services.overview.for_user(team_id(body), user_id(body)))
-    ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+def status(asked: Command, services: Services) -> None:
+    reply = status_message(services.overview.for_user(team_id(asked.body), user_id(asked.body)))
+    asked.ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
 
-def digest(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> Touched | None:
-    command = _parsed(parse_digest, rest)
-    ack()
-    channel = str(body.get("channel_id") or "")
+def digest(asked: Command, services: Services) -> Touched | None:
+    command = _parsed(parse_digest, asked.rest)
+    asked.ack()
+    channel = str(asked.body.get("channel_id") or "")
     said = services.digests.command(
-        team_id(body), user_id(body), channel, command, request_id(body)
+        team_id(asked.body), user_id(asked.body), channel, command, request_id(asked.body)
     )
-    respond(text=said.text, response_type="ephemeral")
+    asked.respond(text=said.text, response_type="ephemeral")
     return Touched(channels=(channel,)) if command.action == "now" else None
 
 
-def reminders(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> None:
-    cadence = _parsed(parse_reminders, rest)
-    ack()
-    text = services.settings.reminders(team_id(body), user_id(body), cadence)
-    respond(text=text, response_type="ephemeral")
+def reminders(asked: Command, services: Services) -> None:
+    cadence = _parsed(parse_reminders, asked.rest)
+    asked.ack()
+    text = services.settings.reminders(team_id(asked.body), user_id(asked.body), cadence)
+    asked.respond(text=text, response_type="ephemeral")
 
 
-def help_verb(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> None:
+def help_verb(asked: Command, services: Services) -> None:
     reply = help_message()
-    ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+    asked.ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
 
 
 VERBS: dict[Verb, VerbListener] = {
@@ -169,7 +118,7 @@ def panel(
         reply = unknown_command_message(word)
         ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
         return None
-    return VERBS[Verb(word)](ack, body, client, respond, rest.strip(), services=services)
+    return VERBS[Verb(word)](Command(ack, body, client, respond, rest.strip()), services)
 
 
 def start_panel(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:

@@ -20,6 +20,7 @@ from bot.views.common import Message
 from bot.views.comparison import comparison_message
 from bot.views.role_picker import role_picker
 from handlers.payload import (
+    Command,
     any_of,
     clicked,
     clicked_round,
@@ -85,37 +86,23 @@ def send_export(
     return Touched(users=(user_id(body),))
 
 
-def compare(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> Touched | None:
-    ack()
-    role_text, _, by = rest.partition(" by ")
-    found = services.comparisons.find_role(team_id(body), role_text)
+def compare(asked: Command, services: Services) -> Touched | None:
+    asked.ack()
+    role_text, _, by = asked.rest.partition(" by ")
+    found = services.comparisons.find_role(team_id(asked.body), role_text)
     if isinstance(found, RolePick):
-        ask_for_role(respond, found, ids.COMPARE_PICK, "compare", by.strip())
+        ask_for_role(asked.respond, found, ids.COMPARE_PICK, "compare", by.strip())
         return None
-    return post_comparison(body, respond, services, CompareRequest(found.id, by.strip() or None))
+    return post_comparison(
+        asked.body, asked.respond, services, CompareRequest(found.id, by.strip() or None)
+    )
 
 
-def calibration(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> None:
-    ack()
-    found = services.comparisons.calibration(team_id(body), user_id(body))
+def calibration(asked: Command, services: Services) -> None:
+    asked.ack()
+    found = services.comparisons.calibration(team_id(asked.body), user_id(asked.body))
     say(
-        respond,
+        asked.respond,
         calibration_message(
             found.interviewers,
             found.names,
@@ -126,21 +113,13 @@ def calibration(
     )
 
 
-def export(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> Touched | None:
-    ack()
-    found = services.comparisons.find_role(team_id(body), rest)
+def export(asked: Command, services: Services) -> Touched | None:
+    asked.ack()
+    found = services.comparisons.find_role(team_id(asked.body), asked.rest)
     if isinstance(found, RolePick):
-        ask_for_role(respond, found, ids.EXPORT_PICK, "export")
+        ask_for_role(asked.respond, found, ids.EXPORT_PICK, "export")
         return None
-    return send_export(body, respond, services, found.id)
+    return send_export(asked.body, asked.respond, services, found.id)
 
 
 def compare_button(

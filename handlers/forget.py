@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.codec import ForgetMeta
@@ -15,7 +15,7 @@ from bot.services import Services
 from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.forget import erased_modal, forget_modal, looking_up_modal
-from handlers.payload import carried, team_id, trigger_id, user_id
+from handlers.payload import Command, carried, team_id, trigger_id, user_id
 from handlers.responses import guarded, render_in_view, unexpected
 
 T = TypeVar("T")
@@ -34,29 +34,25 @@ def in_placeholder(client: WebClient, view_id: str, where: str, work: Callable[[
     return None
 
 
-def forget(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> None:
-    if not rest.strip():
+def forget(asked: Command, services: Services) -> None:
+    if not asked.rest.strip():
         raise InvalidCommand("Say whom to erase: `/panel forget <candidate name>`.")
-    ack()
+    asked.ack()
     # Open at once (the trigger_id dies in 3 s); looking may ask Slack who is an admin.
-    opened = client.views_open(trigger_id=trigger_id(body), view=looking_up_modal(rest))
+    opened = asked.client.views_open(
+        trigger_id=trigger_id(asked.body), view=looking_up_modal(asked.rest)
+    )
     view_id = str(opened["view"]["id"])
     plan = in_placeholder(
-        client,
+        asked.client,
         view_id,
         "forget",
-        lambda: services.retention.plan_erasure(team_id(body), rest, user_id(body)),
+        lambda: services.retention.plan_erasure(
+            team_id(asked.body), asked.rest, user_id(asked.body)
+        ),
     )
     if plan is not None:
-        client.views_update(view_id=view_id, view=forget_modal(plan))
+        asked.client.views_update(view_id=view_id, view=forget_modal(plan))
 
 
 def erase(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> Touched:

@@ -4,10 +4,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
 
 from bot.codec import RoundMeta, RoundRef, Value, decode
 from bot.errors import PanelbotError
+
+
+@dataclass(frozen=True)
+class Command:
+    """A `/panel <verb>` as its listener gets it: what Bolt injected, and what was typed
+    after the verb (stripped)."""
+
+    ack: Ack
+    body: dict[str, Any]
+    client: WebClient
+    respond: Respond
+    rest: str
 
 
 def any_of(action_ids: Iterable[str]) -> re.Pattern[str]:

@@ -13,7 +13,7 @@ from bot.services.comparisons import RolePick
 from bot.views import ids
 from bot.views.rubric_modal import parse_rubric_modal, rubric_modal, rubric_saved_modal
 from handlers.comparisons import ask_for_role
-from handlers.payload import carried, clicked, state_values, team_id, trigger_id, user_id
+from handlers.payload import Command, carried, clicked, state_values, team_id, trigger_id, user_id
 from handlers.responses import guarded
 
 
@@ -25,21 +25,13 @@ def open_rubric(client: WebClient, body: dict[str, Any], services: Services, rol
     client.views_open(trigger_id=trigger_id(body), view=view)
 
 
-def rubric(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> None:
-    ack()
-    found = services.rubrics.find_or_create_role(team_id(body), rest)
+def rubric(asked: Command, services: Services) -> None:
+    asked.ack()
+    found = services.rubrics.find_or_create_role(team_id(asked.body), asked.rest)
     if isinstance(found, RolePick):
-        ask_for_role(respond, found, ids.RUBRIC_PICK, "edit the rubric of")
+        ask_for_role(asked.respond, found, ids.RUBRIC_PICK, "edit the rubric of")
         return
-    open_rubric(client, body, services, found.id)
+    open_rubric(asked.client, asked.body, services, found.id)
 
 
 def rubric_pick(

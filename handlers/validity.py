@@ -16,7 +16,7 @@ from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.validity import validity_message
 from handlers.comparisons import ask_for_role, say
-from handlers.payload import clicked, request_id, team_id, user_id
+from handlers.payload import Command, clicked, request_id, team_id, user_id
 from handlers.responses import guarded
 
 NO_ROLES = "No role has been interviewed for yet: there is nothing to compare outcomes with."
@@ -34,28 +34,20 @@ def send_report(
     return Touched(users=(user,)) if chart else None
 
 
-def validity(
-    ack: Ack,
-    body: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
-    rest: str,
-    *,
-    services: Services,
-) -> Touched | None:
-    ack()
-    if rest.strip().casefold() == "all":
-        reports = services.validity.report_all(team_id(body), user_id(body))
+def validity(asked: Command, services: Services) -> Touched | None:
+    asked.ack()
+    if asked.rest.strip().casefold() == "all":
+        reports = services.validity.report_all(team_id(asked.body), user_id(asked.body))
         if not reports:
-            respond(text=NO_ROLES, response_type="ephemeral", replace_original=False)
+            asked.respond(text=NO_ROLES, response_type="ephemeral", replace_original=False)
         for found in reports:  # one table per message
-            say(respond, validity_message(found.role_name, found.table))
+            say(asked.respond, validity_message(found.role_name, found.table))
         return None
-    role = services.comparisons.find_role(team_id(body), rest)
+    role = services.comparisons.find_role(team_id(asked.body), asked.rest)
     if isinstance(role, RolePick):
-        ask_for_role(respond, role, ids.VALIDITY_PICK, "see the validity of")
+        ask_for_role(asked.respond, role, ids.VALIDITY_PICK, "see the validity of")
         return None
-    return send_report(body, respond, services, role.id)
+    return send_report(asked.body, asked.respond, services, role.id)
 
 
 def validity_pick(
