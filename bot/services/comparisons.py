@@ -10,12 +10,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.codec import CompareState, encode
 from bot.domain.calibration import Interviewer, Rated, agreement, calibrate
 from bot.domain.comparison import Comparison, build_comparison, compared_rubric
 from bot.domain.evidence import NudgeCounts, nudge_counts
 from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
-from bot.domain.rules import whole_number
 from bot.domain.timeliness import Submission, Timeliness, interviewer_timeliness
 from bot.domain.work_kinds import OutboxKind, compare_key, export_key, heatmap_key
 from bot.errors import InvalidCommand, NotAllowed, NotFound
@@ -68,18 +68,13 @@ class CompareRequest:
     calibrated: bool = False
 
     @property
-    def state(self) -> str:
+    def state(self) -> CompareState:
         """What the comparison's buttons carry, to redo it with another page or view."""
-        return f"{self.role_id}:{int(self.calibrated)}:{self.sort_by or ''}"
+        return CompareState(role=self.role_id, calibrated=self.calibrated, sort=self.sort_by)
 
     @classmethod
-    def from_state(cls, state: str) -> CompareRequest:
-        role, _, rest = state.partition(":")
-        calibrated, _, sort_by = rest.partition(":")
-        role_id = whole_number(role)
-        if role_id is None:
-            raise NotFound("That comparison is out of date; run /panel compare again.")
-        return cls(role_id, sort_by or None, calibrated == "1")
+    def from_state(cls, state: CompareState) -> CompareRequest:
+        return cls(state.role, state.sort, state.calibrated)
 
 
 @dataclass(frozen=True)
@@ -157,7 +152,7 @@ class ComparisonService:
                     label="the comparison heatmap",
                     channel_id=compared.channel_id,
                     notify_user_id=user_id,
-                    state=request.state,
+                    state=encode(request.state),
                 )
         return compared
 

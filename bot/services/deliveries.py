@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.codec import CompareState, decode
 from bot.domain.export import export_rows, to_csv
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
@@ -228,7 +229,7 @@ PLANNERS: dict[OutboxKind, Callable[[Session, Outbox, CurrentRound], Plan]] = {
 
 
 def _heatmap(session: Session, row: Outbox) -> Plan:
-    request = CompareRequest.from_state(str(row.payload.get("state") or ""))
+    request = CompareRequest.from_state(decode(CompareState, row.payload.get("state")))
     role = role_queries.role(session, row.team_id, request.role_id)
     if role is None:
         return Skip("the role is gone")

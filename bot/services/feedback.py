@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +14,7 @@ from bot.domain.feedback import (
     PanelistFeedback,
     draft_from_data,
     draft_to_data,
+    kept_for,
 )
 from bot.domain.panel import RoundSnapshot, Status
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
@@ -54,10 +54,11 @@ class FeedbackService:
         team_id: str,
         user_id: str,
         round_id: int,
-        read_form: Callable[[RoundSnapshot], FeedbackDraft],
+        form: FeedbackDraft,
         view_id: str = "",
     ) -> Submitted:
-        """Store the panelist's feedback. `view_id` is the modal's: after an evidence nudge
+        """Store the panelist's feedback: `form`, the modal read back, for the round's
+        criteria and questions. `view_id` is the modal's: after an evidence nudge
         (InvalidInput, raised once what was shown is recorded) that modal's next submission
         goes through (bot/services/evidence.py)."""
         now = self.resources.now()
@@ -66,7 +67,8 @@ class FeedbackService:
             # other, and only the second one sees the panel complete.
             rnd = _panel_round(session, team_id, user_id, round_id, lock=True)
             before = snapshot(session, rnd)
-            draft = read_form(before)
+            criteria = [c.key for c in before.rubric.criteria]
+            draft = kept_for(form, criteria, [q for q, _ in before.questions])
             errors = rules.feedback_errors(
                 before.rubric,
                 [q for q, _ in before.questions],

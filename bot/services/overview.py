@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.domain.overview import Overview
 from bot.services.context import Resources
 from bot.services.snapshots import snapshot
-from bot.views.overview import Overview
 from storage import queries
 
 # Decisions stay on the organizer's Home this long after they are made.

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.domain import rules
 from bot.domain.focus import propose_focus
 from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.panel_form import PanelForm
 from bot.domain.rubric import BUILT_IN_RUBRICS, Rubric
 from bot.domain.rules import UserFacts
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
@@ -20,7 +21,6 @@ from bot.services.outbox import OutboxWriter
 from bot.services.reminder_schedule import schedule_round
 from bot.services.snapshots import snapshot
 from bot.slack.gateway import ChannelAccess, SlackGateway
-from bot.views.new_panel import PanelForm
 from storage import queries, role_queries
 from storage.models import Panelist, Question, Round
 

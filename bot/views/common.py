@@ -3,10 +3,10 @@ limits are checked when a view is rendered (to_dict validates)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.codec import encode_metadata
 from bot.text import truncate
 from bot.views import ids
 
@@ -52,7 +53,7 @@ def modal(
     *,
     submit: str | None = None,
     close: str = "Cancel",
-    metadata: dict[str, Any] | None = None,
+    metadata: BaseModel | None = None,
 ) -> dict[str, Any]:
     if len(blocks) > MODAL_BLOCKS_MAX:
         raise ValueError(f"{len(blocks)} blocks; Slack allows {MODAL_BLOCKS_MAX} in a modal")
@@ -63,7 +64,7 @@ def modal(
         submit=submit,
         close=close,
         blocks=blocks,
-        private_metadata=json.dumps(metadata, separators=(",", ":")) if metadata else None,
+        private_metadata=encode_metadata(metadata) if metadata else None,
     )
     result: dict[str, Any] = view.to_dict()
     return result

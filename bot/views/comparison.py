@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
+from bot.codec import BUTTON_VALUE_MAX, ComparePage, CompareState, encode
 from bot.domain.calibration import MIN_ROUNDS
 from bot.domain.comparison import CandidateRow, Comparison
 from bot.domain.decision import Outcome
@@ -43,8 +44,9 @@ FIXED_COLUMNS = 6
 # Slack refuses a message whose blocks hold too much text (msg_blocks_too_long, reported
 # near 12,000 characters); table cells are counted too. Stay well below.
 TEXT_BUDGET = 9000
-BUTTON_VALUE_MAX = 2000
-STATE_MAX = BUTTON_VALUE_MAX - 10  # leaves room for "|<page>"
+# The longest criterion key a comparison's buttons carry: the rest of their value (role,
+# view, page) takes under 100 characters.
+STATE_MAX = BUTTON_VALUE_MAX - 100
 CRITERION_SHORT = 18
 NO_SCORE = "—"
 THEMES_SHOWN = 10
@@ -169,16 +171,17 @@ def score(value: float | None) -> str:
     return NO_SCORE if value is None else f"{value:.1f}"
 
 
-def comparison_message(comparison: Comparison, page: int = 0, state: str = "") -> Message:
+def comparison_message(comparison: Comparison, page: int, state: CompareState) -> Message:
     """Page `page` (clamped to the pages there are) of the comparison.
 
-    `state` is an opaque string the caller uses to rebuild the comparison (role, sort,
-    calibration), at most STATE_MAX characters (ValueError otherwise). Buttons carry
-    f"{state}|{page}": Previous/Next (ids.COMPARE_PAGE) the page to show, the toggle
-    (ids.COMPARE_CALIBRATED) page 0 and the state as it is: its handler flips the calibration.
+    `state` rebuilds the comparison (role, sort, calibration); its sort is at most STATE_MAX
+    characters (ValueError otherwise). Buttons carry it with a page (bot.codec.ComparePage):
+    Previous/Next (ids.COMPARE_PAGE) the page to show, the toggle (ids.COMPARE_CALIBRATED)
+    page 0 and the state as it is: its handler flips the calibration.
     """
-    if len(state) > STATE_MAX:
-        raise ValueError(f"state is {len(state)} characters; at most {STATE_MAX} fit a button")
+    sort = state.sort or ""
+    if len(sort) > STATE_MAX:
+        raise ValueError(f"state sorts by {len(sort)} characters; at most {STATE_MAX} fit")
     if len(comparison.rubric.criteria) + FIXED_COLUMNS > TABLE_COLUMNS_MAX:
         raise ValueError(f"{len(comparison.rubric.criteria)} criteria do not fit a Slack table")
     page = min(max(page, 0), pages(comparison) - 1)
@@ -205,7 +208,7 @@ def _blocks(
     comparison: Comparison,
     page: int,
     shown: Sequence[CandidateRow],
-    state: str,
+    state: CompareState,
     themes: _Themes,
     cells: _Cells,
 ) -> list[Block]:
@@ -249,15 +252,19 @@ def _blocks(
     )
     buttons = []
     if page > 0:
-        buttons.append(button("Previous", ids.COMPARE_PAGE_PREV, f"{state}|{page - 1}"))
+        buttons.append(button("Previous", ids.COMPARE_PAGE_PREV, _page(state, page - 1)))
     if page < pages(comparison) - 1:
-        buttons.append(button("Next", ids.COMPARE_PAGE_NEXT, f"{state}|{page + 1}"))
+        buttons.append(button("Next", ids.COMPARE_PAGE_NEXT, _page(state, page + 1)))
     if comparison.rows:
         toggle = "As rated" if comparison.calibrated else "Calibrated view"
-        buttons.append(button(toggle, ids.COMPARE_CALIBRATED, f"{state}|0"))
+        buttons.append(button(toggle, ids.COMPARE_CALIBRATED, _page(state, 0)))
     if buttons:
         blocks.append(actions(*buttons))
     return blocks
+
+
+def _page(state: CompareState, page: int) -> str:
+    return encode(ComparePage(**state.model_dump(), page=page))
 
 
 def _about(comparison: Comparison, page: int, shown: Sequence[CandidateRow]) -> str:

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
 )
 
+from bot.codec import RoundMeta
 from bot.domain import rules
 from bot.domain.feedback import (
     Asked,
@@ -24,6 +25,7 @@ from bot.domain.feedback import (
     QuestionAnswer,
     Rating,
     Resolution,
+    kept_for,
 )
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE, Criterion
@@ -119,7 +121,7 @@ def feedback_modal(
         ),
     ]
     title = "Edit feedback" if existing else "Feedback"
-    return modal(ids.FEEDBACK, title, blocks, submit="Submit", metadata={"round": r.id})
+    return modal(ids.FEEDBACK, title, blocks, submit="Submit", metadata=RoundMeta(round=r.id))
 
 
 def feedback_saved_modal(r: RoundSnapshot) -> dict[str, Any]:
@@ -206,21 +208,23 @@ def _option(value: str, label: str) -> Option:
     return Option(value=value, text=PlainTextObject(text=label))
 
 
-def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
-    """Read the modal back. Unknown or forged values read as missing; rules name them."""
+def read_feedback(values: StateValues) -> FeedbackDraft:
+    """Read the modal back, every criterion and question it carries (the feedback service
+    keeps the round's: `kept_for`). Unknown or forged values read as missing; rules name
+    them."""
     ratings = []
-    for criterion in r.rubric.criteria:
-        rating = _scale_value(selected(values, f"rating:{criterion.key}"))
-        if rating:
-            evidence = text_value(values, f"evidence:{criterion.key}")
-            ratings.append(Rating(criterion.key, rating, evidence))
     answers = []
-    for question_id, _ in r.questions:
-        with contextlib.suppress(ValueError):
-            resolution = Resolution(selected(values, f"q:{question_id}"))
-            answers.append(
-                QuestionAnswer(question_id, resolution, text_value(values, f"qnote:{question_id}"))
-            )
+    for block_id in values:
+        kind, _, key = str(block_id).partition(":")
+        if kind == "rating" and (rating := _scale_value(selected(values, block_id))):
+            ratings.append(Rating(key, rating, text_value(values, f"evidence:{key}")))
+        question_id = rules.whole_number(key) if kind == "q" else None
+        if question_id is not None and str(question_id) == key:
+            with contextlib.suppress(ValueError):
+                resolution = Resolution(selected(values, block_id))
+                answers.append(
+                    QuestionAnswer(question_id, resolution, text_value(values, f"qnote:{key}"))
+                )
     engagement = None
     with contextlib.suppress(ValueError):
         engagement = Engagement(selected(values, "engagement"))
@@ -235,6 +239,12 @@ def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
         engagement=engagement,
         asked=asked,
     )
+
+
+def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
+    """The modal of round `r` read back: its criteria and questions only."""
+    criteria = [c.key for c in r.rubric.criteria]
+    return kept_for(read_feedback(values), criteria, [q for q, _ in r.questions])
 
 
 def _scale_value(raw: str) -> int:

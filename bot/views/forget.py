@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
+from bot.codec import ForgetMeta
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
 from bot.text import date_token, escape
 from bot.views import ids
@@ -69,7 +70,7 @@ def forget_modal(plan: ErasurePlan) -> dict[str, Any]:
         blocks,
         submit="Erase for good",
         close="Cancel",
-        metadata={"candidate": plan.candidate, "up_to": plan.up_to},
+        metadata=ForgetMeta(candidate=plan.candidate, up_to=plan.up_to),
     )
 
 

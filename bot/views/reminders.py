@@ -8,6 +8,7 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject, PlainTextObject
 
+from bot.codec import RoundRef, Snooze, encode
 from bot.domain.panel import RoundSnapshot, Status
 from bot.slack.errors import SlackError
 from bot.text import date_token, escape, mention, truncate
@@ -42,7 +43,7 @@ def nudge_message(r: RoundSnapshot, user_id: str, n: int) -> Message:
         )
     ]
     if r.status == Status.OPEN and r.has_panelist(user_id) and not r.submitted(user_id):
-        not_attended = button("I didn't attend", ids.NUDGE_NOT_ATTENDED, str(r.id))
+        not_attended = button("I didn't attend", ids.NUDGE_NOT_ATTENDED, encode(RoundRef(r.id)))
         not_attended.confirm = ConfirmObject(
             title="You didn't attend?",
             text=PlainTextObject(
@@ -52,7 +53,7 @@ def nudge_message(r: RoundSnapshot, user_id: str, n: int) -> Message:
             confirm="Remove me",
             deny="Go back",
         )
-        snooze = button(SNOOZE_LABEL, ids.NUDGE_SNOOZE, f"{r.id}:{n}")
+        snooze = button(SNOOZE_LABEL, ids.NUDGE_SNOOZE, encode(Snooze(round=r.id, n=n)))
         blocks.append(actions(feedback_button(r, False), not_attended, snooze))
         blocks.append(context("It takes a few minutes; nobody sees it until the panel is done."))
     else:
@@ -93,7 +94,7 @@ def _escalation_text(r: RoundSnapshot) -> str:
 
 
 def _close_button(r: RoundSnapshot) -> ButtonElement:
-    close = button("Close now", ids.CLOSE_ROUND, str(r.id), style="danger")
+    close = button("Close now", ids.CLOSE_ROUND, encode(RoundRef(r.id)), style="danger")
     close.confirm = ConfirmObject(
         title="Close this round now?",
         text="The summary will be partial: it is posted with the feedback that is in, and "
@@ -110,7 +111,7 @@ def escalation_message(r: RoundSnapshot) -> Message:
     if r.status == Status.OPEN:
         buttons = [_close_button(r)]
         if r.missing:
-            buttons.insert(0, button("Nudge them now", ids.NUDGE_NOW, str(r.id)))
+            buttons.insert(0, button("Nudge them now", ids.NUDGE_NOW, encode(RoundRef(r.id))))
         blocks.append(actions(*buttons))
     return message(f"Feedback on {_name(r)} is overdue", blocks)
 

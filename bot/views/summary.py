@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
+from bot.codec import RoundRef, encode
 from bot.domain.feedback import Engagement, PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE
@@ -84,8 +85,8 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
     blocks += _candidate_questions(s)
     blocks.append(
         actions(
-            button("See all notes", ids.SEE_NOTES, str(r.id)),
-            button("Compare with other candidates", ids.COMPARE_ROLE, str(r.id)),
+            button("See all notes", ids.SEE_NOTES, encode(RoundRef(r.id))),
+            button("Compare with other candidates", ids.COMPARE_ROLE, encode(RoundRef(r.id))),
             decision_button(r),
         )
     )

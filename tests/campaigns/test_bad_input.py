@@ -16,6 +16,16 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
+from bot.codec import (
+    ComparePage,
+    ForgetMeta,
+    NotesPage,
+    RoleChoice,
+    RoundMeta,
+    RubricMeta,
+    Snooze,
+    encode,
+)
 from bot.domain.rules import MAX_PANELISTS
 from bot.views import ids
 from storage.models import Feedback, Panelist, RoleRubric, Round
@@ -293,18 +303,18 @@ def test_forged_ids_of_another_workspace_lead_nowhere(
     values = {
         ids.GIVE_FEEDBACK: str(other_round),
         ids.SEE_NOTES: str(other_round),
-        ids.NOTES_PAGE_PREV: f"{other_round}:0",
-        ids.NOTES_PAGE_NEXT: f"{other_round}:1",
+        ids.NOTES_PAGE_PREV: encode(NotesPage(round=other_round, page=0)),
+        ids.NOTES_PAGE_NEXT: encode(NotesPage(round=other_round, page=1)),
         ids.CLOSE_ROUND: str(other_round),
         ids.CANCEL_ROUND: str(other_round),
         ids.EDIT_PANELISTS: str(other_round),
-        ids.NUDGE_SNOOZE: f"{other_round}:1",
+        ids.NUDGE_SNOOZE: encode(Snooze(round=other_round, n=1)),
         ids.NUDGE_NOT_ATTENDED: str(other_round),
         ids.NUDGE_NOW: str(other_round),
         ids.COMPARE_ROLE: str(other_round),
-        ids.COMPARE_PAGE_PREV: f"{other_role}:0:|0",
-        ids.COMPARE_PAGE_NEXT: f"{other_role}:0:|1",
-        ids.COMPARE_CALIBRATED: f"{other_role}:0:|0",
+        ids.COMPARE_PAGE_PREV: encode(ComparePage(role=other_role, page=0)),
+        ids.COMPARE_PAGE_NEXT: encode(ComparePage(role=other_role, page=1)),
+        ids.COMPARE_CALIBRATED: encode(ComparePage(role=other_role, page=0)),
     }
     selects = {ids.COMPARE_PICK, ids.EXPORT_PICK, ids.RUBRIC_PICK}
     replies: list[Reply] = []
@@ -322,17 +332,17 @@ def test_forged_ids_of_another_workspace_lead_nowhere(
                 action_id,
                 None,
                 message=w.message_of(w.feedback_round),
-                selected=f"{other_role}:",
+                selected=encode(RoleChoice(role=other_role)),
             )
             replies.append(post_interaction(w.h, payload))
         w.settle()
     forged_views = [
-        (f"view:{ids.FEEDBACK}", json.dumps({"round": other_round})),
-        (f"view:{ids.PANELISTS}", json.dumps({"round": other_round})),
-        (f"view:{ids.RUBRIC}", json.dumps({"role": other_role, "version": 0})),
+        (f"view:{ids.FEEDBACK}", encode(RoundMeta(round=other_round))),
+        (f"view:{ids.PANELISTS}", encode(RoundMeta(round=other_round))),
+        (f"view:{ids.RUBRIC}", encode(RubricMeta(role=other_role, version=0))),
         (
             f"view:{ids.FORGET}",
-            json.dumps({"candidate": f"zed {SECRET.lower()} 0", "up_to": other_round}),
+            encode(ForgetMeta(candidate=f"zed {SECRET.lower()} 0", up_to=other_round)),
         ),
     ]
     seeds = {seed.listener: seed for seed in SEEDS}

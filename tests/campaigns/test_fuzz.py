@@ -311,7 +311,7 @@ def test_every_handler_survives_mutated_payloads(
 
 # -- every handler has a seed -----------------------------------------------------------------
 DECORATOR = re.compile(
-    r"@app\.(action|view|command|shortcut|event|options)\((?:any_of\()?([^)]*)\)"
+    r"\bapp\.(action|view|command|shortcut|event|options)\((?:any_of\()?([^)]*)\)"
 )
 
 

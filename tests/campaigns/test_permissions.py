@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.codec import ComparePage, encode
 from bot.domain.panel import Status
 from bot.domain.work_kinds import snooze_key
 from bot.views import ids
@@ -428,13 +429,17 @@ ACTIONS: dict[str, Action] = {
     ),
     "turn to the comparison's next page": Action(
         nothing,
-        lambda w, user: w.click(user, ids.COMPARE_PAGE_NEXT, f"{w.role_id}:0:|1"),
+        lambda w, user: w.click(
+            user, ids.COMPARE_PAGE_NEXT, encode(ComparePage(role=w.role_id, page=1))
+        ),
         shown_comparison,
         responses_before,
     ),
     "turn back to the comparison's previous page": Action(
         nothing,
-        lambda w, user: w.click(user, ids.COMPARE_PAGE_PREV, f"{w.role_id}:0:|0"),
+        lambda w, user: w.click(
+            user, ids.COMPARE_PAGE_PREV, encode(ComparePage(role=w.role_id, page=0))
+        ),
         shown_comparison,
         responses_before,
     ),

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.codec import RoleChoice, encode
 from bot.domain.panel import Status
 from storage.models import (
     Decision,
@@ -460,7 +461,7 @@ def pick(h: Harness, user: str, action_id: str, role_id: int) -> Raw:
             "type": "static_select",
             "selected_option": {
                 "text": {"type": "plain_text", "text": "x"},
-                "value": f"{role_id}:",
+                "value": encode(RoleChoice(role=role_id)),
             },
             "action_ts": "1700000000.000001",
         }

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
+from bot.codec import ComparePage, CompareState, encode
 from bot.domain import rules
 from bot.domain.calibration import Interviewer
 from bot.domain.comparison import CandidateRow, Comparison
 from bot.domain.evidence import NudgeCounts
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
+from bot.domain.rules import ID_MAX
 from bot.domain.themes import ThemeCount
 from bot.domain.timeliness import Timeliness
 from bot.views import ids
@@ -34,7 +36,11 @@ from tests.slack.blockkit import message_errors
 from tests.unit.test_views import EVIL, mrkdwn_texts, no_raw_mentions
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
-STATE = "role=7;sort=;cal=0"
+STATE = CompareState(role=7)
+
+
+def page_value(page: int) -> str:
+    return encode(ComparePage(role=7, page=page))
 
 
 def a_round(i: int, name: str | None = None, rubric: Rubric = SECOND_INTERVIEW) -> RoundSnapshot:
@@ -186,7 +192,7 @@ def test_a_small_comparison() -> None:
         "Panel agreement* (Krippendorff's α, ordinal): 0.62 — low: the panel often disagrees"
         in texts
     )
-    assert buttons(m) == {"Calibrated view": (ids.COMPARE_CALIBRATED, f"{STATE}|0")}
+    assert buttons(m) == {"Calibrated view": (ids.COMPARE_CALIBRATED, page_value(0))}
 
 
 def test_values_flags_and_missing_scores() -> None:
@@ -242,9 +248,9 @@ def test_paging_at_the_table_limit(n: int, expected: list[tuple[str, int]]) -> N
         assert ("Previous" in b) is (page > 0)
         assert ("Next" in b) is (page < len(expected) - 1)
         if "Previous" in b:
-            assert b["Previous"] == (ids.COMPARE_PAGE_PREV, f"{STATE}|{page - 1}")
+            assert b["Previous"] == (ids.COMPARE_PAGE_PREV, page_value(page - 1))
         if "Next" in b:
-            assert b["Next"] == (ids.COMPARE_PAGE_NEXT, f"{STATE}|{page + 1}")
+            assert b["Next"] == (ids.COMPARE_PAGE_NEXT, page_value(page + 1))
 
 
 def test_a_page_out_of_range_shows_the_nearest() -> None:
@@ -288,7 +294,7 @@ def test_calibration_note_and_toggle() -> None:
     assert "Adjusted for leniency: <@U1>, <@U2>." in context
     assert "Left as rated (fewer than 5 rounds): <@UNEW0>" in context
     assert "<@UNEW5> and 3 more." in context and "<@UNEW6>" not in context
-    assert buttons(m) == {"As rated": (ids.COMPARE_CALIBRATED, f"{STATE}|0")}
+    assert buttons(m) == {"As rated": (ids.COMPARE_CALIBRATED, page_value(0))}
 
     nobody = replace(c, calibrated_interviewers=(), uncalibrated_interviewers=("U1",))
     text = str(comparison_message(nobody, 0, STATE).blocks)
@@ -350,10 +356,10 @@ def test_short_criterion_names() -> None:
 
 def test_state_must_fit_a_button_value() -> None:
     c = a_comparison(150)
-    m = comparison_message(c, 1, "s" * STATE_MAX)
+    m = comparison_message(c, 1, CompareState(role=ID_MAX, calibrated=True, sort="s" * STATE_MAX))
     assert_ok(m)
     with pytest.raises(ValueError, match="state"):
-        comparison_message(c, 0, "s" * (STATE_MAX + 1))
+        comparison_message(c, 0, CompareState(role=7, sort="s" * (STATE_MAX + 1)))
 
 
 def test_fallback_text_is_escaped() -> None:
@@ -399,7 +405,7 @@ def test_99_long_rows_stay_under_the_total_text_budget(rubric: Rubric) -> None:
         calibrated_interviewers=tuple(f"U{i:010d}" for i in range(40)),
         uncalibrated_interviewers=tuple(f"W{i:010d}" for i in range(40)),
     )
-    m = comparison_message(c, 0, "s" * STATE_MAX)
+    m = comparison_message(c, 0, CompareState(role=ID_MAX, calibrated=True, sort="s" * STATE_MAX))
     assert_ok(m)
     no_raw_mentions(m)
     rows = table_rows(m)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.codec import Snooze, encode
 from bot.domain import rules
 from bot.domain.digest import Digest, FinishedRound, build_digest, flags
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
@@ -420,7 +421,7 @@ def test_nudge_buttons_and_confirm() -> None:
     assert list(b) == [ids.GIVE_FEEDBACK, ids.NUDGE_NOT_ATTENDED, ids.NUDGE_SNOOZE]
     assert b[ids.GIVE_FEEDBACK]["value"] == "42"
     assert b[ids.NUDGE_NOT_ATTENDED]["value"] == "42"
-    assert b[ids.NUDGE_SNOOZE]["value"] == "42:3"
+    assert b[ids.NUDGE_SNOOZE]["value"] == encode(Snooze(round=42, n=3))
     assert b[ids.NUDGE_SNOOZE]["text"]["text"] == "Snooze 2 h"
     confirm = b[ids.NUDGE_NOT_ATTENDED]["confirm"]
     assert confirm["text"]["type"] == "plain_text"  # the candidate's name can't ping here

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 import bot.views
+from bot.codec import CompareState
 from bot.domain import rules
 from bot.domain.calibration import Interviewer
 from bot.domain.digest import build_digest
@@ -123,8 +124,10 @@ def comparisons() -> Iterator[Payload]:
         )
         assert pages(c) == 3
         for page in range(-1, pages(c) + 1):
-            yield comparison_message(c, page, "s" * STATE_MAX)
-    yield comparison_message(a_comparison([], rubric=BIG), 0, "")
+            yield comparison_message(
+                c, page, CompareState(role=rules.ID_MAX, calibrated=True, sort="s" * STATE_MAX)
+            )
+    yield comparison_message(a_comparison([], rubric=BIG), 0, CompareState(role=rules.ID_MAX))
 
 
 def calibrations() -> Iterator[Payload]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from bot.codec import CompareState, decode
 from bot.domain.calibration import MIN_ROUNDS
 from bot.domain.export import EXPORT_COLUMNS
 from bot.domain.panel import Status
@@ -404,7 +405,7 @@ def heatmap_orders(h: Harness) -> list[list[str]]:
         ).all()
         for row in rows:
             assert row.status == WorkState.SENT
-            request = CompareRequest.from_state(row.payload["state"])
+            request = CompareRequest.from_state(decode(CompareState, row.payload["state"]))
             role = role_queries.role(session, row.team_id, request.role_id)
             assert role is not None
             comparison, _ = load_comparison(session, row.team_id, role, request)
