@@ -21,16 +21,17 @@ from bot.views import ids
 from storage.models import Feedback, Panelist, RoleRubric, Round
 from tests.slack.driver import Reply, sign
 from tests.support.adversarial import (
+    BOLT_CRASHERS,
     FORM,
     click_payload,
     command_fields,
     post_form,
     post_interaction,
-    strings_in,
 )
 from tests.support.fuzz_seeds import HUGE, OTHER_TEAM, SECRET, SEEDS, World, build_world
 from tests.support.harness import ANA, ORG, Harness
 from tests.support.reliability import Outcome, record
+from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
 
@@ -47,27 +48,6 @@ def unreadable(h: Harness, *replies: Reply, ok: bool) -> None:
     for reply in replies:
         outcome.answered(reply.elapsed)
     record(outcome)
-
-
-BOLT_CRASHERS: list[dict[str, Any]] = [
-    {"type": "block_actions", "actions": []},
-    {"type": "block_actions", "actions": {}},
-    {"type": "block_actions", "actions": [None]},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "view": {}},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "user": 5},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "team": 5},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "channel": [1]},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "enterprise": 5},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "response_urls": 5},
-    {"type": "view_submission", "view": {"callback_id": ids.FEEDBACK}},
-    {"type": "view_submission", "view": None},
-    {"type": "view_submission", "view": "x"},
-    {
-        "type": "view_submission",
-        "view": {"type": "modal", "callback_id": ids.FEEDBACK},
-        "response_urls": [5],
-    },
-]
 
 
 @pytest.mark.parametrize("shape", BOLT_CRASHERS, ids=lambda s: json.dumps(s)[:60])

@@ -1,4 +1,4 @@
-"""The confidentiality scan (tests/campaigns/test_confidentiality.py's machinery) over outcomes: the
+"""The confidentiality scan (tests/support/confidentiality_room.py) over outcomes: the
 offer, a hire's check-in answers and the validity report reach the organizer alone (a role's
 organizers and admins may see them; the matrix's other people are neither), and never a
 message in the hiring channel, whoever clicks and types what."""
@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.campaigns.test_confidentiality import (
+from tests.slack.state import V
+from tests.support.confidentiality_room import (
     EVERYONE,
     Room,
     all_logs,
@@ -18,7 +19,6 @@ from tests.campaigns.test_confidentiality import (
     make_room,
     summary_of,
 )
-from tests.slack.state import V
 from tests.support.finished_outcomes import seed_role_with_outcomes
 from tests.support.harness import HIRING, ORG, Harness
 from tests.support.reliability import Outcome, record

@@ -40,8 +40,6 @@ from bot.services import Services
 from bot.views import ids
 from storage.db import Database
 from storage.models import DueWork, Outbox, Round, WorkState
-from tests.campaigns.test_crash_restart import ROOT, Bot, database_url, db, wait_until
-from tests.e2e.operations.test_cli import free_port
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
@@ -64,12 +62,12 @@ from tests.support.harness import (
     has_button,
     seed_workspace,
 )
+from tests.support.paths import ROOT
 from tests.support.players import FEEDBACK_SAVED, PANEL_STARTED, epoch, latest_with
+from tests.support.processes import Bot, free_port, wait_until
 from tests.support.reliability import Outcome, record, trials
 
 pytestmark = pytest.mark.reliability
-__all__ = ["database_url", "db"]  # fixtures, used by name
-
 PANEL = (ANA, BEN, CY)
 SUBMISSION, SUMMARY, DIGEST, BRIEFS = "a submission", "the summary", "a digest", "the briefs"
 KILL_POINTS = (SUBMISSION, SUMMARY, DIGEST, BRIEFS)

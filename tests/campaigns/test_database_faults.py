@@ -32,11 +32,12 @@ from sqlalchemy.engine import Engine, make_url
 from storage.db import make_engine
 from storage.models import Round
 from tests.conftest import POSTGRES_URL
-from tests.support.adversarial import TRACE, logged_text, strings_in
+from tests.support.adversarial import TRACE, logged_text
 from tests.support.delivery_audit import Audit, Stopwatch, audit, record_into, saved_title
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness
 from tests.support.players import FEEDBACK_SAVED, Players
 from tests.support.reliability import FULL, Outcome, record, trials
+from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
 

@@ -37,6 +37,7 @@ from storage.models import Base, DueWork, Outbox, WorkState
 from tests.conftest import DATABASES
 from tests.slack.standin import SlackStandIn
 from tests.support.reliability import trials
+from tests.support.rows import leased
 from tests.support.seeding import (
     WEDNESDAY_NOON,
     ManualClock,
@@ -194,14 +195,9 @@ def assert_each_nudged_exactly_once(
     with db.read() as session:
         outbox = Counter(session.execute(select(Outbox.kind, Outbox.status)).all())
         due = Counter(session.execute(select(DueWork.kind, DueWork.status)).all())
-        leased = sum(
-            session.scalar(select(func.count()).select_from(m).where(m.lease_owner.is_not(None)))
-            or 0
-            for m in (Outbox, DueWork)
-        )
     assert outbox == Counter({(Kind.NUDGE, WorkState.SENT): len(user_ids)})
     assert due == Counter({("nudge", WorkState.DONE): len(user_ids)})
-    assert leased == 0
+    assert leased(db) == 0
 
 
 def report(label: str, elapsed: float, instances: list[Instance], standin: SlackStandIn) -> str:

@@ -39,11 +39,12 @@ from hypothesis import strategies as st
 from bot.views import ids
 from tests.slack.blockkit import view_errors
 from tests.slack.driver import Reply
-from tests.support.adversarial import TRACE, strings_in
+from tests.support.adversarial import TRACE
 from tests.support.fuzz_seeds import SECRET, SEEDS, TEXT, Request, Seed, World, build_world
 from tests.support.harness import Harness
 from tests.support.paths import ROOT
 from tests.support.reliability import FULL, Outcome, record, trials
+from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
 

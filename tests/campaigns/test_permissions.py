@@ -29,20 +29,19 @@ from sqlalchemy import func, select
 from bot.domain.panel import Status
 from bot.views import ids
 from storage.models import Decision, DueWork, Feedback, Outbox, Panelist, Round
-from tests import outcome_permissions as op
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.state import V, full_state_values
+from tests.support import outcome_permissions as op
 from tests.support.adversarial import (
     Audit,
-    Settler,
     click_payload,
     command_fields,
     post_form,
-    strings_in,
 )
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, modal_named
 from tests.support.reliability import Outcome, record
+from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
 
@@ -99,7 +98,7 @@ FINISHED_CANDIDATE = "Finn Finished"
 @dataclass
 class World:
     h: Harness
-    settle: Settler
+    settle: Callable[[], None]
     audit: Audit
     round_id: int  # open; panel ANA, BEN, CY
     finished_id: int  # complete, in the hiring channel
@@ -146,7 +145,7 @@ class World:
 
 
 def build_world(h: Harness) -> World:
-    settle, audit = Settler(h), Audit(h)
+    settle, audit = h.settle_listeners, Audit(h)
     h.standin.add_user(FOREIGN, "fred", real_name="Fred Foreign", team_id=FOREIGN_TEAM)
     round_id = h.start_round()
     finished = seed_finished_rounds(h.db, 1, candidate=lambda n: FINISHED_CANDIDATE)

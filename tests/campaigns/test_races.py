@@ -27,14 +27,13 @@ from tests.support.replay_tools import (
     action,
     announcement_of,
     brief_of,
-    database_name,
     drain,
     opened,
     send_together,
     submission,
     summaries_of,
-    watch,
 )
+from tests.support.rows import database_name
 
 EVE, FAY = "UEVE", "UFAY"
 SAVED = "Feedback saved"
@@ -96,11 +95,10 @@ def test_the_last_panelists_submitting_at_once_post_one_summary(
     harness: Harness, last: int
 ) -> None:
     h = harness
-    watch(h)
     h.standin.add_user(EVE, "eve", real_name="Eve Example")
     h.standin.add_user(FAY, "fay", real_name="Fay Example")
     first, *rest = [ANA, BEN, CY, DEE, EVE, FAY][: last + 1]
-    outcome = Outcome(f"last {last} panelists submit at once", database_name(h))
+    outcome = Outcome(f"last {last} panelists submit at once", database_name(h.db))
     problems: list[str] = []
     for n in range(trials(3 if last == 2 else 2, 100)):
         round_id = start(h, [first, *rest], n)
@@ -135,8 +133,7 @@ def test_the_last_panelists_submitting_at_once_post_one_summary(
 @pytest.mark.reliability
 def test_closing_while_the_last_panelist_submits_has_one_outcome(harness: Harness) -> None:
     h = harness
-    watch(h)
-    outcome = Outcome("organizer closes while the last panelist submits", database_name(h))
+    outcome = Outcome("organizer closes while the last panelist submits", database_name(h.db))
     problems: list[str] = []
     won = {"submission first": 0, "close first": 0}
     for n in range(trials(4, 100)):
@@ -183,8 +180,7 @@ def test_closing_while_the_last_panelist_submits_has_one_outcome(harness: Harnes
 @pytest.mark.reliability
 def test_an_edit_racing_the_close_is_kept_or_clearly_refused(harness: Harness) -> None:
     h = harness
-    watch(h)
-    outcome = Outcome("panelist edits while the round closes", database_name(h))
+    outcome = Outcome("panelist edits while the round closes", database_name(h.db))
     problems: list[str] = []
     won = {"edit first": 0, "close first": 0}
     for n in range(trials(4, 100)):

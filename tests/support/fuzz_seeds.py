@@ -24,7 +24,6 @@ from storage.outcome_models import CheckIn
 from tests.slack.driver import Reply
 from tests.slack.state import V
 from tests.support.adversarial import (
-    Settler,
     click_payload,
     command_fields,
     event_envelope,
@@ -74,7 +73,7 @@ TEXT = st.one_of(st.sampled_from(NASTY), st.text(max_size=30))
 @dataclass
 class World:
     h: Harness
-    settle: Settler
+    settle: Callable[[], None]
     feedback_round: int  # ANA, BEN, CY; ANA's feedback is fuzzed here
     panel_round: int  # the organizer's panel edits
     closing_round: int  # close, cancel, "I didn't attend"
@@ -117,7 +116,7 @@ def _carrying(messages: list[dict[str, Any]], round_id: int) -> dict[str, Any]:
 
 
 def build_world(h: Harness) -> World:
-    settle = Settler(h)
+    settle = h.settle_listeners
     feedback_round = h.start_round()
     panel_round = h.start_round()
     closing_round = h.start_round()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -14,6 +13,8 @@ from storage.db import Database
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.slack.state import V, full_state_values
+from tests.support.listeners import SETTLE_TIMEOUT, ListenerExecutor
+from tests.support.rows import leased
 
 SIGNING_SECRET = "test-signing-secret"
 HIRING = "C0HIRING"
@@ -105,8 +106,9 @@ class Harness:
     url: str
     services: Services
     clock: Clock
-    # Runs listeners after their ack; tests that must see a listener's work finish wait on it.
-    executor: ThreadPoolExecutor | None = None
+    # Runs listeners after their ack; tests that must see a listener's work finish wait on it
+    # (settle_listeners). None where the bot runs in another process.
+    executor: ListenerExecutor | None = None
     # Whose people the helpers below play (for_team: another workspace's).
     team: Team = TEAM_A
 
@@ -115,8 +117,33 @@ class Harness:
         return replace(self, driver=self.driver.for_team(team.team_id), team=team)
 
     def tick(self) -> None:
-        """One scheduler tick, as APScheduler would run it."""
+        """One scheduler tick, as APScheduler would run it, once every listener still running
+        after its ack has finished (a tick racing a listener's own work flaked under load)."""
+        self.settle_listeners()
         self.services.tick()
+
+    def settle_listeners(self, timeout: float = SETTLE_TIMEOUT) -> None:
+        """Wait until every listener in flight has finished (nothing to wait for where the
+        bot's listeners run elsewhere)."""
+        if self.executor is not None:
+            self.executor.settle(timeout)
+
+    def settle(self) -> None:
+        """Wait until what a click or a tick started has finished: no listener in flight and
+        no outbox or due-work row leased (deliver_round, run_round and the rest are done)."""
+        self.settle_listeners()
+        self.wait_for(lambda: leased(self.db) == 0, "the bot's background work")
+
+    def settled_tick(self) -> None:
+        """One tick with the bot's own work (after a click, and the tick's) out of the way."""
+        self.settle()
+        self.tick()
+        self.settle()
+
+    def tick_at(self, when: datetime) -> None:
+        """Move the clock to `when`, then a settled tick."""
+        self.clock.set(when)
+        self.settled_tick()
 
     # -- waiting for what the bot does after ack -------------------------------------
     def wait_for(self, probe: Callable[[], T | None], what: str, timeout: float = 30) -> T:

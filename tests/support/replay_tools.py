@@ -16,16 +16,16 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
-from storage.models import Base, DueWork, Outbox, Round
+from storage.models import Base, Round
 from tests.slack.driver import VERIFICATION_TOKEN, Reply, _action, sign
 from tests.support.harness import HIRING, Harness, button, modal_named
+from tests.support.rows import leased
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -42,10 +42,6 @@ class Raw:
 
     body: bytes
     content_type: str
-
-
-def database_name(h: Harness) -> str:
-    return "postgresql" if h.db.engine.dialect.name == "postgresql" else "sqlite"
 
 
 # -- building requests ---------------------------------------------------------------------
@@ -291,56 +287,11 @@ def slack_seen(h: Harness) -> SlackSeen:
     )
 
 
-def leased(h: Harness) -> int:
-    with h.db.read() as session:
-        return sum(
-            session.scalar(
-                select(func.count()).select_from(model).where(model.lease_owner.is_not(None))
-            )
-            or 0
-            for model in (Outbox, DueWork)
-        )
-
-
-class InFlight:
-    """Counts the listeners the bot's executor is running (what each does after its ack).
-    Installed on the harness's executor: Bolt hands every listener to `submit`."""
-
-    def __init__(self, executor: ThreadPoolExecutor) -> None:
-        self.running = 0
-        self._lock = threading.Lock()
-        submit = executor.submit
-
-        def counted(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-            with self._lock:
-                self.running += 1
-            future = submit(fn, *args, **kwargs)
-            future.add_done_callback(self._done)
-            return future
-
-        executor.submit = counted  # type: ignore[method-assign]
-
-    def _done(self, _future: Future[Any]) -> None:
-        with self._lock:
-            self.running -= 1
-
-
-def watch(h: Harness) -> InFlight | None:
-    """The harness's listener counter (installed on first use)."""
-    if h.executor is None:
-        return None
-    found = getattr(h.executor, "campaign_in_flight", None)
-    if found is None:
-        found = InFlight(h.executor)
-        h.executor.campaign_in_flight = found  # type: ignore[attr-defined]
-    return found
-
-
 def quiesce(h: Harness, *, quiet: float = 0.05, timeout: float = 20) -> None:
     """Wait until the bot is idle: no listener running, no work leased, and no new Slack
     call or response_url post for `quiet` seconds. Without the listener count (a harness
-    with no executor of ours, or listeners started before `watch`), a longer quiet."""
-    listeners = watch(h)
+    with no executor of ours), a longer quiet."""
+    listeners = h.executor
     deadline = time.monotonic() + timeout
     last = (-1, -1)
     still_since = time.monotonic()
@@ -351,7 +302,7 @@ def quiesce(h: Harness, *, quiet: float = 0.05, timeout: float = 20) -> None:
         busy = listeners is not None and listeners.running > 0
         if now != last or busy:
             last, still_since = now, time.monotonic()
-        elif time.monotonic() - still_since >= quiet and leased(h) == 0:
+        elif time.monotonic() - still_since >= quiet and leased(h.db) == 0:
             return
         if time.monotonic() > deadline:
             raise AssertionError("the bot did not settle")

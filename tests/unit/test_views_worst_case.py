@@ -59,11 +59,11 @@ from bot.views.role_picker import role_picker
 from bot.views.rubric_modal import rubric_modal, rubric_saved_modal
 from bot.views.summary import summary_message
 from tests.slack.blockkit import message_errors, view_errors
+from tests.support.comparisons import LONG_THEMES, a_comparison, worst_rows
+from tests.support.rubrics import biggest_rubric, fitted
+from tests.support.snapshots import NOW, evil_round, finished, worst_feedback, worst_round
+from tests.support.texts import EVIL
 from tests.support.worst_outcomes import worst
-from tests.unit.test_comparison_views import LONG_THEMES, a_comparison, worst_rows
-from tests.unit.test_rubric_editing import biggest_rubric, fitted
-from tests.unit.test_views import EVIL, NOW, worst_feedback, worst_round
-from tests.unit.test_views_reminders import evil_round, finished
 
 Payload = Message | dict[str, Any]
 BIG = biggest_rubric()  # 8 criteria, every field at its limit

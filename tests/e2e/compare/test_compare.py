@@ -45,7 +45,7 @@ from tests.support.harness import (
     has_button,
     modal_named,
 )
-from tests.unit.test_views import mrkdwn_texts
+from tests.support.texts import mrkdwn_texts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CRITERIA_NAMES = [c.name for c in SECOND_INTERVIEW.criteria]

@@ -18,7 +18,7 @@ from bot.domain.timeliness import (
 from bot.views.digest import digest_message
 from tests.slack.state import V
 from tests.support.harness import ANA, BEN, HIRING, ORG, Harness
-from tests.unit.test_views import worst_round
+from tests.support.snapshots import worst_round
 
 MON = datetime(2026, 11, 30, 10, tzinfo=UTC)  # a Monday, 10:00 UTC
 

@@ -16,7 +16,6 @@ from bot.domain.panel import Status
 from storage.models import Decision, DueWork, Feedback, Round, WorkState
 from tests.slack.driver import Reply
 from tests.slack.state import V
-from tests.support.adversarial import strings_in
 from tests.support.harness import (
     ANA,
     BEN,
@@ -31,6 +30,7 @@ from tests.support.harness import (
     modal_named,
 )
 from tests.support.replay_tools import send_together, submission
+from tests.support.texts import strings_in
 
 RATIONALE_AGAINST = (
     "The debrief weighed Ben's Strong no on depth of skills against the scenario: the "

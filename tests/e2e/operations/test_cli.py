@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,17 +20,7 @@ from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.support.harness import ORG, SIGNING_SECRET
 from tests.support.paths import ROOT
-
-
-def panelbot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.support.processes import free_port, panelbot
 
 
 @pytest.mark.parametrize(
@@ -69,12 +58,6 @@ def test_db_upgrade_builds_the_schema(tmp_path: Path) -> None:
     assert is_current(engine)
     assert {"rounds", "feedback", "panelists"} <= set(inspect(engine).get_table_names())
     engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def bot_env(standin: SlackStandIn, tmp_path: Path, port: int) -> dict[str, str]:

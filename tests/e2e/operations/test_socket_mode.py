@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.campaigns.test_crash_restart import ROOT, Bot, database_url, wait_until
 from tests.slack.socket_driver import SocketModeDriver
 from tests.slack.socket_mode import SocketModeServer
 from tests.slack.standin import SlackStandIn
@@ -33,8 +32,8 @@ from tests.support.harness import (
     has_button,
     seed_workspace,
 )
-
-__all__ = ["database_url"]  # the fixture: a migrated database of each kind
+from tests.support.paths import ROOT
+from tests.support.processes import Bot, wait_until
 
 SLACK_ACK_SECONDS = 3.0
 # How long the bot may take to start and connect, or to connect again, on a busy machine.

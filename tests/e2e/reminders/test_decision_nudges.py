@@ -12,7 +12,6 @@ import pytest
 
 from bot.domain.decision import business_days_later, first_decision_nudge, next_decision_nudge
 from tests.slack.state import V
-from tests.support.adversarial import Settler
 from tests.support.harness import ANA, BEN, HIRING, ORG, Harness, button, has_button
 
 THU = datetime(2026, 12, 3, tzinfo=UTC)  # a Thursday
@@ -63,7 +62,7 @@ def digest_now(h: Harness) -> str:
 
 def test_an_undecided_round_nudges_its_organizer_each_business_day(harness: Harness) -> None:
     h = harness
-    settle = Settler(h)  # moves of the clock wait for the bot to finish what it does
+    settle = h.settle_listeners  # moves of the clock wait for the bot to finish what it does
     h.clock.set(THU.replace(hour=9))
     h.start_round(panelists=[ANA, BEN], interview_at=int(THU.replace(hour=10).timestamp()))
     settle()

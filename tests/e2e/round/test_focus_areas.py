@@ -24,9 +24,9 @@ from bot.views.new_panel import panel_started_modal
 from storage.models import Panelist, RatingRow
 from tests.slack.blockkit import view_errors
 from tests.slack.state import V
-from tests.support.adversarial import strings_in
 from tests.support.harness import ANA, BEN, CY, ORG, Harness, button, has_button, modal_named
-from tests.unit.test_views import no_raw_mentions, worst_round
+from tests.support.snapshots import worst_round
+from tests.support.texts import no_raw_mentions, strings_in
 
 KEYS = [
     c.key for c in SECOND_INTERVIEW.criteria
