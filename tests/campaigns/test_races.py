@@ -41,6 +41,35 @@ CLOSED = "feedback can no longer change"
 PARTIAL = "*Partial:*"
 
 
+class Race:
+    """One race's trials: each trial's problems, counted into the Outcome recorded at the end
+    (a trial with any problem is one failure)."""
+
+    def __init__(self, h: Harness, scenario: str) -> None:
+        self.outcome = Outcome(scenario, database_name(h.db))
+        self.problems: list[str] = []
+
+    def one_summary(self, h: Harness, round_id: int, found: list[str]) -> None:
+        """Exactly one summary under the announcement, however the race went."""
+        summaries = len(summaries_of(h, round_id))
+        if summaries != 1:
+            self.outcome.duplicates += max(summaries - 1, 0)
+            found.append(f"{summaries} summaries")
+
+    def trial_done(self, n: int, found: list[str]) -> None:
+        self.outcome.trials += 1
+        if found:
+            self.outcome.failures += 1
+            self.problems.append(f"trial {n}: {'; '.join(found)}")
+
+    def finish(self, won: dict[str, int] | None = None) -> None:
+        if won is not None:
+            self.outcome.notes.append(", ".join(f"{k}: {v}" for k, v in won.items()))
+        self.outcome.notes.extend(self.problems[:5])
+        record(self.outcome)
+        assert self.problems == []
+
+
 def start(h: Harness, panel: list[str], n: int) -> int:
     h.standin.close_views(ORG)  # a fresh New panel modal, never one still open
     return h.start_round(panelists=panel, candidate=f"Candidate {n}")
@@ -98,16 +127,15 @@ def test_the_last_panelists_submitting_at_once_post_one_summary(
     h.standin.add_user(EVE, "eve", real_name="Eve Example")
     h.standin.add_user(FAY, "fay", real_name="Fay Example")
     first, *rest = [ANA, BEN, CY, DEE, EVE, FAY][: last + 1]
-    outcome = Outcome(f"last {last} panelists submit at once", database_name(h.db))
-    problems: list[str] = []
+    race = Race(h, f"last {last} panelists submit at once")
+    outcome = race.outcome
     for n in range(trials(3 if last == 2 else 2, 100)):
         round_id = start(h, [first, *rest], n)
         assert h.give_feedback(first).status == 200
         raws = [feedback_request(h, user, round_id) for user in rest]
         replies = send_together(h, *raws)
         drain(h)
-        outcome.trials += 1
-        found = []
+        found: list[str] = []
         for reply in replies:
             outcome.answered(reply.elapsed)
             if SAVED not in modal_says(reply):
@@ -115,26 +143,20 @@ def test_the_last_panelists_submitting_at_once_post_one_summary(
         if (kept := stored(h, round_id)) != last + 1:
             outcome.lost += last + 1 - kept
             found.append(f"{kept} of {last + 1} submissions stored")
-        summaries = len(summaries_of(h, round_id))
-        if summaries != 1:
-            outcome.duplicates += max(summaries - 1, 0)
-            found.append(f"{summaries} summaries")
-        elif f"from {last + 1} of {last + 1} panelists" not in summary_now(h, round_id):
+        counted = f"from {last + 1} of {last + 1} panelists" in summary_now(h, round_id)
+        if len(summaries_of(h, round_id)) == 1 and not counted:
             found.append("the summary does not count every submission")
-        if found:
-            outcome.failures += 1
-            problems.append(f"trial {n}: {'; '.join(found)}")
-    outcome.notes.extend(problems[:5])
-    record(outcome)
-    assert problems == []
+        race.one_summary(h, round_id, found)
+        race.trial_done(n, found)
+    race.finish()
 
 
 # -- closing while the last panelist submits -------------------------------------------------
 @pytest.mark.reliability
 def test_closing_while_the_last_panelist_submits_has_one_outcome(harness: Harness) -> None:
     h = harness
-    outcome = Outcome("organizer closes while the last panelist submits", database_name(h.db))
-    problems: list[str] = []
+    race = Race(h, "organizer closes while the last panelist submits")
+    outcome = race.outcome
     won = {"submission first": 0, "close first": 0}
     for n in range(trials(4, 100)):
         round_id = start(h, [ANA, BEN], n)
@@ -143,16 +165,12 @@ def test_closing_while_the_last_panelist_submits_has_one_outcome(harness: Harnes
         close = action(h, ORG, announcement_of(h, round_id), "close_round")
         submitted, closed = send_together(h, submit, close)
         drain(h)
-        outcome.trials += 1
         outcome.answered(max(submitted.elapsed, closed.elapsed))
         answer, kept = modal_says(submitted), stored(h, round_id, BEN)
-        summaries, summary = len(summaries_of(h, round_id)), summary_now(h, round_id)
-        found = []
+        summary, found = summary_now(h, round_id), []
         if closed.status != 200:
             found.append(f"the close was answered {closed.status}")
-        if summaries != 1:
-            outcome.duplicates += max(summaries - 1, 0)
-            found.append(f"{summaries} summaries")
+        race.one_summary(h, round_id, found)
         if kept:
             won["submission first"] += 1
             if SAVED not in answer:
@@ -167,21 +185,16 @@ def test_closing_while_the_last_panelist_submits_has_one_outcome(harness: Harnes
                 found.append(f"not stored, and the panelist was told {answer[:200]}")
             if PARTIAL not in summary or f"<@{BEN}>" not in summary:
                 found.append("the summary is not the partial one naming who is missing")
-        if found:
-            outcome.failures += 1
-            problems.append(f"trial {n}: {'; '.join(found)}")
-    outcome.notes.append(", ".join(f"{k}: {v}" for k, v in won.items()))
-    outcome.notes.extend(problems[:5])
-    record(outcome)
-    assert problems == []
+        race.trial_done(n, found)
+    race.finish(won)
 
 
 # -- editing while the round closes ----------------------------------------------------------
 @pytest.mark.reliability
 def test_an_edit_racing_the_close_is_kept_or_clearly_refused(harness: Harness) -> None:
     h = harness
-    outcome = Outcome("panelist edits while the round closes", database_name(h.db))
-    problems: list[str] = []
+    race = Race(h, "panelist edits while the round closes")
+    outcome = race.outcome
     won = {"edit first": 0, "close first": 0}
     for n in range(trials(4, 100)):
         round_id = start(h, [ANA, BEN], n)
@@ -193,16 +206,12 @@ def test_an_edit_racing_the_close_is_kept_or_clearly_refused(harness: Harness) -
         close = action(h, ORG, announcement_of(h, round_id), "close_round")
         edited, closed = send_together(h, edit, close)
         drain(h)
-        outcome.trials += 1
         outcome.answered(max(edited.elapsed, closed.elapsed))
         answer, kept = modal_says(edited), revisions(h, round_id, ANA) == 2
-        summaries, summary = len(summaries_of(h, round_id)), summary_now(h, round_id)
-        found = []
+        summary, found = summary_now(h, round_id), []
         if closed.status != 200:
             found.append(f"the close was answered {closed.status}")
-        if summaries != 1:
-            outcome.duplicates += max(summaries - 1, 0)
-            found.append(f"{summaries} summaries")
+        race.one_summary(h, round_id, found)
         if kept:
             won["edit first"] += 1
             if SAVED not in answer:
@@ -217,10 +226,5 @@ def test_an_edit_racing_the_close_is_kept_or_clearly_refused(harness: Harness) -
                 found.append(f"the edit is not stored, and the panelist was told {answer[:200]}")
             if "Strong no 0" not in summary:
                 found.append("the summary shows an edit that is not stored")
-        if found:
-            outcome.failures += 1
-            problems.append(f"trial {n}: {'; '.join(found)}")
-    outcome.notes.append(", ".join(f"{k}: {v}" for k, v in won.items()))
-    outcome.notes.extend(problems[:5])
-    record(outcome)
-    assert problems == []
+        race.trial_done(n, found)
+    race.finish(won)

@@ -30,6 +30,7 @@ from storage.models import (
     Round,
 )
 from tests.slack.state import V
+from tests.support.adversarial import ephemeral_select_payload
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, modal_named
 from tests.support.reliability import Outcome, record, trials
@@ -301,27 +302,8 @@ def test_reminder_buttons_retried_and_double_clicked(harness: Harness) -> None:
 # -- 3. digests, settings, comparisons, exports, rubrics --------------------------------------
 def pick(h: Harness, user: str, action_id: str, role_id: int) -> Raw:
     """A choice in an ephemeral role picker (not stored by the stand-in: built by hand)."""
-    payload = h.driver._interaction(user, "block_actions")
-    payload["actions"] = [
-        {
-            "action_id": action_id,
-            "block_id": "pick",
-            "type": "static_select",
-            "selected_option": {
-                "text": {"type": "plain_text", "text": "x"},
-                "value": f"{role_id}:",
-            },
-            "action_ts": "1700000000.000001",
-        }
-    ]
-    payload["container"] = {
-        "type": "message",
-        "message_ts": "1700000000.000100",
-        "channel_id": HIRING,
-        "is_ephemeral": True,
-    }
-    payload["channel"] = {"id": HIRING, "name": "hiring"}
-    payload["response_url"] = h.standin.new_response_url(channel=HIRING)
+    option = {"text": {"type": "plain_text", "text": "x"}, "value": f"{role_id}:"}
+    payload = ephemeral_select_payload(h, user, action_id, option, block_id="pick")
     return interaction(payload)
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from bot.views import ids
 from tests.slack.driver import Reply, _action
-from tests.support.harness import Harness
+from tests.support.harness import HIRING, Harness
 from tests.support.texts import strings_in
 
 FORM = "application/x-www-form-urlencoded"
@@ -79,6 +79,42 @@ def click_payload(
         assert view is not None
         payload["container"] = {"type": "view", "view_id": view["id"]}
         payload["view"] = h.standin.view_payload(view["id"], {})
+    return payload
+
+
+def ephemeral_select_payload(
+    h: Harness,
+    user: str,
+    action_id: str,
+    option: dict[str, Any],
+    *,
+    block_id: str = "Xq7+B",  # Slack makes one up where the app gave none
+    placeholder: dict[str, Any] | None = None,
+    channel: str = HIRING,
+) -> dict[str, Any]:
+    """A choice in a static select of an ephemeral message (a role picker), as Slack sends
+    it. The driver's block_action wants a stored message, and ephemeral messages are not
+    stored: the payload is built here."""
+    action: dict[str, Any] = {
+        "action_id": action_id,
+        "block_id": block_id,
+        "type": "static_select",
+        "selected_option": option,
+        "action_ts": "1700000000.000001",
+    }
+    if placeholder is not None:
+        action["placeholder"] = placeholder
+    payload = h.driver._interaction(user, "block_actions")
+    payload["actions"] = [action]
+    payload["container"] = {
+        "type": "message",
+        "message_ts": "1700000000.000100",
+        "channel_id": channel,
+        "is_ephemeral": True,
+    }
+    payload["channel"] = {"id": channel, "name": "hiring"}
+    payload["response_url"] = h.standin.new_response_url(channel=channel)
+    payload["state"] = {"values": {}}
     return payload
 
 

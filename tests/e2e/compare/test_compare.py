@@ -30,6 +30,7 @@ from storage import queries, role_queries
 from storage.models import Outbox, Role, WorkState
 from tests.slack.driver import Reply
 from tests.slack.state import V
+from tests.support.adversarial import ephemeral_select_payload
 from tests.support.finished_rounds import BASE, seed_finished_rounds
 from tests.support.harness import (
     ANA,
@@ -151,35 +152,20 @@ def png_size(content: bytes) -> tuple[int, int]:
 
 
 def pick_from(h: Harness, picker: dict[str, Any], user: str, action_id: str, role: str) -> Reply:
-    """Choose `role` in an ephemeral role picker. The driver's block_action wants a stored
-    message, and ephemeral messages are not stored, so the payload is built as Slack
-    sends it for a static select in an ephemeral message."""
+    """Choose `role` in an ephemeral role picker."""
     actions = blocks_of(picker, "actions")
     assert len(actions) == 1, picker
     select_menu = actions[0]["elements"][0]
     assert select_menu["type"] == "static_select" and select_menu["action_id"] == action_id
     option = next(o for o in select_menu["options"] if o["text"]["text"] == role)
-    payload = h.driver._interaction(user, "block_actions")
-    payload["actions"] = [
-        {
-            "action_id": action_id,
-            # Slack makes up a block_id when the app gave none.
-            "block_id": actions[0].get("block_id", "Xq7+B"),
-            "type": "static_select",
-            "selected_option": option,
-            "placeholder": select_menu["placeholder"],
-            "action_ts": "1700000000.000001",
-        }
-    ]
-    payload["container"] = {
-        "type": "message",
-        "message_ts": "1700000000.000100",
-        "channel_id": HIRING,
-        "is_ephemeral": True,
-    }
-    payload["channel"] = {"id": HIRING, "name": "hiring"}
-    payload["response_url"] = h.standin.new_response_url(channel=HIRING)
-    payload["state"] = {"values": {}}
+    payload = ephemeral_select_payload(
+        h,
+        user,
+        action_id,
+        option,
+        block_id=actions[0].get("block_id", "Xq7+B"),  # Slack makes one up where none is given
+        placeholder=select_menu["placeholder"],
+    )
     return h.driver.post_payload(payload)
 
 

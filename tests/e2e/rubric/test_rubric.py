@@ -15,6 +15,7 @@ from bot.services.rubrics import CONCURRENT_EDIT
 from storage.models import Role, RoleRubric
 from tests.slack.driver import Reply
 from tests.slack.state import V
+from tests.support.adversarial import ephemeral_select_payload
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import (
     ANA,
@@ -216,24 +217,9 @@ def test_a_role_picked_from_several_opens_its_rubric(harness: Harness) -> None:
     assert [o["text"]["text"] for o in menu["options"]] == ["Staff Designer", "Staff Engineer"]
 
     # Choosing from the ephemeral picker (not a stored message: the payload is built here).
-    payload = h.driver._interaction(ORG, "block_actions")
-    payload["actions"] = [
-        {
-            "action_id": "rubric_pick",
-            "block_id": actions.get("block_id", "Xq7+B"),
-            "type": "static_select",
-            "selected_option": menu["options"][0],
-            "action_ts": "1700000000.000001",
-        }
-    ]
-    payload["container"] = {
-        "type": "message",
-        "message_ts": "1700000000.000100",
-        "channel_id": HIRING,
-        "is_ephemeral": True,
-    }
-    payload["channel"] = {"id": HIRING, "name": "hiring"}
-    payload["response_url"] = h.standin.new_response_url(channel=HIRING)
+    payload = ephemeral_select_payload(
+        h, ORG, "rubric_pick", menu["options"][0], block_id=actions.get("block_id", "Xq7+B")
+    )
     assert h.driver.post_payload(payload).status == 200
     view = h.wait_for(
         lambda: modal_named(h.standin.open_view_for(ORG), "panel_rubric"), "the rubric modal"
