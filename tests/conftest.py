@@ -29,7 +29,8 @@ from storage.migrate import readiness_problem, upgrade
 from storage.models import Base
 from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
-from tests.support.harness import SIGNING_SECRET, TEAM_B, Clock, Harness, seed_team, seed_workspace
+from tests.support.clock import Clock
+from tests.support.harness import SIGNING_SECRET, TEAM_B, Harness, seed_team, seed_workspace
 from tests.support.listeners import ListenerExecutor
 from tests.support.oauth_harness import CLIENT_ID, CLIENT_SECRET
 

@@ -58,6 +58,7 @@ from tests.support.harness import (
     Harness,
 )
 from tests.support.reliability import Outcome, record
+from tests.support.rows import database_name
 from tests.support.texts import mrkdwn_texts, plain_texts, strings_in
 
 pytestmark = pytest.mark.reliability
@@ -67,7 +68,7 @@ def test_feedback_reaches_no_one_before_the_panel_completes(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = harness
-    outcome = Outcome("confidentiality: sealed feedback, 7 people", h.db.engine.dialect.name)
+    outcome = Outcome("confidentiality: sealed feedback, 7 people", database_name(h.db))
     with all_logs(caplog):
         room = make_room(h)
         with room.audit.acting(ORG):
@@ -153,7 +154,7 @@ def test_user_text_is_escaped_in_everything_the_bot_sends(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = harness
-    outcome = Outcome("mrkdwn injection in every free-text field", h.db.engine.dialect.name)
+    outcome = Outcome("mrkdwn injection in every free-text field", database_name(h.db))
     caplog.set_level(logging.WARNING)
     room = make_room(h)
     h.standin.add_user(EVIL_USER, "eve", real_name="<!channel> Eve & <@U0ADMIN>")

@@ -19,9 +19,11 @@ from tests.support.confidentiality_room import (
     make_room,
     summary_of,
 )
+from tests.support.decision_form import decision_values
 from tests.support.finished_outcomes import seed_role_with_outcomes
 from tests.support.harness import HIRING, ORG, Harness
 from tests.support.reliability import Outcome, record
+from tests.support.rows import database_name
 
 pytestmark = pytest.mark.reliability
 
@@ -35,11 +37,7 @@ def advance(room: Room, round_id: int) -> dict[str, object]:
     view = room.open_modal(
         ORG, "panel_decision", lambda: room.click(ORG, summary, "record_decision", str(round_id))
     )
-    values = {
-        "outcome": {"value": V.radio("advance")},
-        "rationale": {"value": V.text("The panel agreed.")},
-        "participants": {"value": V.users([ORG])},
-    }
+    values = decision_values("advance", "The panel agreed.", [ORG])
     assert room.submit(ORG, view, values).json()["response_action"] == "update"
     return room.h.wait_for(
         lambda: [m for m in room.h.thread() if "Decision on" in m.get("text", "")], "decision"
@@ -50,7 +48,7 @@ def test_outcomes_reach_the_organizer_alone(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = harness
-    outcome = Outcome("confidentiality: outcomes, 7 people", h.db.engine.dialect.name)
+    outcome = Outcome("confidentiality: outcomes, 7 people", database_name(h.db))
     with all_logs(caplog):
         room = make_room(h)
         with room.audit.acting(ORG):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
 import random
 import threading
 import time
@@ -43,11 +42,11 @@ from storage.models import DueWork, Outbox, Round, WorkState
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
+from tests.support.clock import Clock
 from tests.support.delivery_audit import (
     Acked,
     Stopwatch,
     audit,
-    fresh_modal,
     record_into,
     saved_title,
 )
@@ -56,15 +55,13 @@ from tests.support.harness import (
     BEN,
     CY,
     SIGNING_SECRET,
-    Clock,
     Harness,
     button,
     has_button,
     seed_workspace,
 )
-from tests.support.paths import ROOT
 from tests.support.players import FEEDBACK_SAVED, PANEL_STARTED, epoch, latest_with
-from tests.support.processes import Bot, free_port, wait_until
+from tests.support.processes import Bot, bot_env, free_port, wait_until
 from tests.support.reliability import Outcome, record, trials
 
 pytestmark = pytest.mark.reliability
@@ -232,12 +229,12 @@ class Crashes:
 
     def _open_feedback(self, user: str, round_id: int) -> Json:
         h = self.h
-        before = (h.standin.open_view_for(user) or {}).get("id")
+        before = h.open_modal_id(user)
         message = latest_with(h.standin, user, ids.GIVE_FEEDBACK, round_id)
         assert h.click(user, message, ids.GIVE_FEEDBACK).status == 200
         wait_until(
             self.bot,
-            lambda: fresh_modal(h.standin, user, ids.FEEDBACK, before) is not None,
+            lambda: h.fresh_modal(user, ids.FEEDBACK, before) is not None,
             "the feedback modal",
             SETTLE_TIMEOUT,
         )
@@ -340,19 +337,15 @@ def crashes(database_url: str, db: Database, tmp_path: Path) -> Iterator[Crashes
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         bot = Bot(
-            env={
-                "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": str(ROOT),
-                "SLACK_BOT_TOKEN": standin.token or "",
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": standin.api_url,
-                "DATABASE_URL": database_url,
-                "PORT": str(port),
-                "SCHEDULER_TICK_SECONDS": "0.2",
-                "SLACK_TIMEOUT_SECONDS": "1",
-                "WORK_LEASE_SECONDS": "14",
-                "LOG_LEVEL": "WARNING",
-            },
+            env=bot_env(
+                standin,
+                database_url,
+                PORT=str(port),
+                SCHEDULER_TICK_SECONDS="0.2",
+                SLACK_TIMEOUT_SECONDS="1",
+                WORK_LEASE_SECONDS="14",
+                LOG_LEVEL="WARNING",
+            ),
             cwd=tmp_path,
         )
         driver = SlackDriver(url, SIGNING_SECRET, standin)

@@ -9,7 +9,6 @@ then, and the process is killed as soon as the stand-in has stored one."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -21,8 +20,7 @@ from bot.domain.schedule import is_quiet
 from storage.db import Database
 from storage.models import DueWork, Outbox, WorkState
 from tests.slack.standin import SlackStandIn
-from tests.support.paths import ROOT
-from tests.support.processes import Bot, wait_until
+from tests.support.processes import Bot, bot_env, wait_until
 from tests.support.rows import leased
 from tests.support.seeding import pending, seed_due_nudges
 
@@ -94,19 +92,16 @@ def test_killed_instances_lose_no_nudge_and_duplicate_at_most_one_each(
             into="due_work" if tz else "outbox",
         )
         bot = Bot(
-            env={
-                "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": str(ROOT),
-                "SLACK_BOT_TOKEN": standin.token,
-                "SLACK_SIGNING_SECRET": "x",
-                "SLACK_API_URL": standin.api_url,
-                "DATABASE_URL": database_url,
-                "PORT": "0",
-                "SCHEDULER_TICK_SECONDS": "0.2",
-                "SLACK_TIMEOUT_SECONDS": "1",
-                "WORK_LEASE_SECONDS": str(LEASE_SECONDS),
-                "LOG_LEVEL": "WARNING",
-            },
+            env=bot_env(
+                standin,
+                database_url,
+                secret="x",
+                PORT="0",
+                SCHEDULER_TICK_SECONDS="0.2",
+                SLACK_TIMEOUT_SECONDS="1",
+                WORK_LEASE_SECONDS=str(LEASE_SECONDS),
+                LOG_LEVEL="WARNING",
+            ),
             cwd=tmp_path,
         )
 

@@ -37,6 +37,7 @@ from tests.support.delivery_audit import Audit, Stopwatch, audit, record_into, s
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness
 from tests.support.players import FEEDBACK_SAVED, Players
 from tests.support.reliability import FULL, Outcome, record, trials
+from tests.support.rows import database_name
 from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
@@ -183,12 +184,7 @@ def test_postgres_outage_loses_nothing_acknowledged(
             status = session.scalar(select(Round.status).where(Round.id == round_id))
         if status != "complete":
             found.problems.append(f"round {round_id} is {status} after everyone submitted")
-        new = Audit(
-            [x for x in found.problems if x not in seen.problems],
-            duplicates=found.duplicates - seen.duplicates,
-        )
-        seen.problems += new.problems
-        seen.duplicates = found.duplicates
+        new = seen.news(found)
         record_into(outcome, new, p.acked.lost(h.db))
         errors += new.problems
     errors += stopwatch.problems() + clear_answers(h, stopwatch)
@@ -225,9 +221,7 @@ def test_concurrent_writers_never_see_a_locked_database(
 ) -> None:
     h = crowded
     caplog.set_level(logging.INFO)
-    outcome = Outcome(
-        "8 panelists submit, then edit, at the same instant", h.db.engine.dialect.name
-    )
+    outcome = Outcome("8 panelists submit, then edit, at the same instant", database_name(h.db))
     stopwatch = Stopwatch(outcome)
     stopwatch.attach(h)
     p = Players.on(h)

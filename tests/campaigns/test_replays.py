@@ -30,6 +30,7 @@ from storage.models import (
     Round,
 )
 from tests.slack.state import V
+from tests.support import decision_form
 from tests.support.adversarial import ephemeral_select_payload
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, modal_named
@@ -512,14 +513,9 @@ def test_the_same_submission_sent_twice_at_once_counts_once(harness: Harness) ->
 
 # -- 5. after the summary: the decision --------------------------------------------------------
 def decision_values(outcome: str, reason: str | None = None) -> dict[str, dict[str, Any]]:
-    values = {
-        "outcome": {"value": V.radio(outcome)},
-        "rationale": {"value": V.text("The panel's numbers, discussed in the debrief.")},
-        "participants": {"value": V.users([ORG, ANA, BEN])},
-    }
-    if reason is not None:
-        values["change_reason"] = {"value": V.text(reason)}
-    return values
+    return decision_form.decision_values(
+        outcome, "The panel's numbers, discussed in the debrief.", [ORG, ANA, BEN], reason=reason
+    )
 
 
 @pytest.mark.reliability

@@ -12,6 +12,7 @@ from storage.models import DueWork
 from storage.outcome_models import CheckIn, RoundOutcomeRow
 from tests.slack.state import V
 from tests.support.check_in_dates import SIX, START
+from tests.support.decision_form import decision_values
 from tests.support.finished_outcomes import seed_role_with_outcomes
 from tests.support.harness import ANA, BEN, CY, HIRING, ORG, Harness
 from tests.support.replay_campaign import Campaign, expect_equal
@@ -43,11 +44,7 @@ def test_outcomes_retried_and_double_clicked(harness: Harness) -> None:
         if m.get("text", "").startswith("Panel summary")
     )
     view = opened(h, ORG, summary, "record_decision", "panel_decision")
-    values = {
-        "outcome": {"value": V.radio("advance")},
-        "rationale": {"value": V.text("The panel's numbers.")},
-        "participants": {"value": V.users([ORG, ANA, BEN])},
-    }
+    values = decision_values("advance", "The panel's numbers.", [ORG, ANA, BEN])
     assert h.driver.view_submission(ORG, view, values).status == 200
     drain(h)
     decision = next(

@@ -33,6 +33,7 @@ from tests.support.delivery_audit import Audit, Stopwatch, audit, record_into
 from tests.support.harness import ANA, BEN, CY, HIRING, SIGNING_SECRET, Harness, seed_workspace
 from tests.support.players import Players, stored_keys
 from tests.support.reliability import Outcome, record, trials
+from tests.support.rows import database_name
 
 pytestmark = pytest.mark.reliability
 
@@ -65,10 +66,6 @@ def stormy(database: Database) -> Iterator[Harness]:
         seed_workspace(standin)
         with serve_app(settings_for(standin, CLIENT_TIMEOUT), database, standin) as running:
             yield running
-
-
-def db_name(h: Harness) -> str:
-    return h.db.engine.dialect.name
 
 
 # -- one round in the weather ----------------------------------------------------------------
@@ -147,7 +144,7 @@ def weather(h: Harness, k: int, *, share: float, refusing: bool) -> None:
 
 
 def run_campaign(h: Harness, scenario: str, *, share: float, refusing: bool, n: int) -> None:
-    outcome = Outcome(scenario, db_name(h))
+    outcome = Outcome(scenario, database_name(h.db))
     stopwatch = Stopwatch(outcome)
     stopwatch.attach(h)
     p = Players.on(h)
@@ -162,12 +159,7 @@ def run_campaign(h: Harness, scenario: str, *, share: float, refusing: bool, n: 
         round_id = play_round(p, k, refusing=refusing)
         found = audit(h.db, h.standin, refused=refused_on_purpose(h))
         found.problems += expected_problems(h, round_id, refusing=refusing)
-        new = Audit(
-            [x for x in found.problems if x not in seen.problems],
-            duplicates=found.duplicates - seen.duplicates,
-        )
-        seen.problems += new.problems
-        seen.duplicates = found.duplicates
+        new = seen.news(found)
         record_into(outcome, new, p.acked.lost(h.db))
         errors += new.problems
     digests = [key for key in stored_keys(h, round_id=None) if key.startswith("digest:")]
@@ -223,7 +215,7 @@ def test_requests_are_answered_within_3_s_while_slack_is_slow(sluggish: Harness)
     that has to ask Slack first (the New panel form checks the panelists and the channel)
     answers in time, if need be by asking the person to submit again."""
     h = sluggish
-    outcome = Outcome("Slack: every lookup answered 2.5 s late", db_name(h))
+    outcome = Outcome("Slack: every lookup answered 2.5 s late", database_name(h.db))
     stopwatch = Stopwatch(outcome)
     stopwatch.attach(h)
     p = Players.on(h)

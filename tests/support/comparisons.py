@@ -14,6 +14,21 @@ from bot.views.comparison import ROWS_PER_PAGE
 from tests.support.snapshots import NOW, snapshot
 from tests.support.texts import EVIL
 
+# The comparison table's header on the default rubric (SECOND_INTERVIEW), names cut to fit.
+TABLE_HEADER = [
+    "Candidate",
+    "Overall",
+    "Depth of skills…",
+    "Culture and team…",
+    "Role-specific…",
+    "Clarification of…",
+    "Candidate's…",
+    "Recs",
+    "Flags",
+    "Doubts",
+    "Decision",
+]
+
 
 def a_round(i: int, name: str | None = None, rubric: Rubric = SECOND_INTERVIEW) -> RoundSnapshot:
     """A finished round of Candidate i's, interviewed i days before NOW by two."""

@@ -24,6 +24,7 @@ from tests.support.adversarial import (
     post_event,
     post_form,
 )
+from tests.support.decision_form import decision_values
 from tests.support.harness import (
     ANA,
     BEN,
@@ -34,7 +35,6 @@ from tests.support.harness import (
     OUTSIDER,
     Harness,
     button,
-    modal_named,
 )
 
 FOREIGN_TEAM, FOREIGN = "T0002", "UFOREIGN"
@@ -85,13 +85,11 @@ class Room:
         return self.sent(user, reply)
 
     def open_modal(self, user: str, callback_id: str, open: Any) -> dict[str, Any]:
-        before = (self.h.standin.open_view_for(user) or {}).get("id")
-        open()
-        self.settle()
-        return self.h.wait_for(
-            lambda: _fresh(modal_named(self.h.standin.open_view_for(user), callback_id), before),
-            callback_id,
-        )
+        def act() -> None:
+            open()
+            self.settle()
+
+        return self.h.modal_opened_by(user, callback_id, act)
 
     def shown(self) -> list[Shown]:
         """Everything the bot showed, with the HTTP answers (acks) to their senders."""
@@ -99,10 +97,6 @@ class Room:
             Shown(f"HTTP answer to {user}", frozenset({user}), reply.body)
             for user, reply in self.replies
         ]
-
-
-def _fresh(view: dict[str, Any] | None, before: str | None) -> dict[str, Any] | None:
-    return view if view and view["id"] != before else None
 
 
 def make_room(h: Harness) -> Room:
@@ -179,13 +173,7 @@ def record_decision(room: Room, round_id: int, rationale: str, reason: str | Non
         "panel_decision",
         lambda: room.click(ORG, summary, "record_decision", str(round_id)),
     )
-    values = {
-        "outcome": {"value": V.radio("hold")},
-        "rationale": {"value": V.text(rationale)},
-        "participants": {"value": V.users([ORG, ANA, BEN])},
-    }
-    if reason is not None:
-        values["change_reason"] = {"value": V.text(reason)}
+    values = decision_values("hold", rationale, [ORG, ANA, BEN], reason=reason)
     return room.submit(ORG, view, values)
 
 

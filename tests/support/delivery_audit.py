@@ -34,7 +34,7 @@ from storage.models import Feedback, Outbox, WorkState
 from tests.slack.driver import Reply
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
-from tests.support.harness import Harness, modal_named
+from tests.support.harness import Harness
 from tests.support.reliability import Outcome
 
 SLACK_ACK_SECONDS = 3.0  # Slack shows the person an error when the bot answers later
@@ -109,11 +109,6 @@ def request_kind(body: bytes | str) -> str:
 
 
 # -- people who try again --------------------------------------------------------------------
-def fresh_modal(standin: SlackStandIn, user: str, callback_id: str, old: str | None) -> Json | None:
-    view = modal_named(standin.open_view_for(user), callback_id)
-    return view if view and view["id"] != old else None
-
-
 def until_modal(
     h: Harness,
     user: str,
@@ -127,10 +122,10 @@ def until_modal(
     after an error message or nothing at all; `settle` waits for the bot's work after its
     ack (where the modal is opened)."""
     for _ in range(tries):
-        before = (h.standin.open_view_for(user) or {}).get("id")
+        before = h.open_modal_id(user)
         act()
         settle()
-        view = fresh_modal(h.standin, user, callback_id, before)
+        view = h.fresh_modal(user, callback_id, before)
         if view is not None:
             return view
     raise AssertionError(f"{user} never got the {callback_id} modal in {tries} tries")
@@ -181,6 +176,17 @@ class Audit:
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0
     crash_window: int = 0  # duplicates a killed process explains
+
+    def news(self, found: Audit) -> Audit:
+        """What `found` adds to what this audit has seen so far, which it then includes (a
+        campaign audits after every round and reports each problem once)."""
+        new = Audit(
+            [x for x in found.problems if x not in self.problems],
+            duplicates=found.duplicates - self.duplicates,
+        )
+        self.problems += new.problems
+        self.duplicates = found.duplicates
+        return new
 
 
 def audit(

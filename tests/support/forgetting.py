@@ -19,7 +19,7 @@ def ask_to_forget(
 ) -> dict[str, Any]:
     """`/panel forget <text>`: the modal that replaces the "Looking up…" placeholder (the
     confirmation, or a notice saying why not)."""
-    before = (h.standin.open_view_for(user) or {}).get("id")
+    before = h.open_modal_id(user)
     reply = (driver or h.driver).command(user, f"forget {text}", channel_id=HIRING)
     assert reply.status == 200, reply.body
 

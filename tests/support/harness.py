@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.services import Services
@@ -13,6 +13,7 @@ from storage.db import Database
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.slack.state import V, full_state_values
+from tests.support.clock import Clock
 from tests.support.listeners import SETTLE_TIMEOUT, ListenerExecutor
 from tests.support.rows import leased
 
@@ -74,28 +75,6 @@ def seed_workspace(standin: SlackStandIn) -> None:
     standin.add_channel(HIRING, "hiring", is_private=True, members=[ORG, ANA, BEN, CY, DEE])
     standin.add_channel(NO_BOT_CHANNEL, "random", bot_is_member=False, members=[ORG, OUTSIDER])
     standin.add_channel(PRIVATE_NO_BOT, "secret", is_private=True, bot_is_member=False)
-
-
-# Where the bot's clock starts in every end-to-end test: a Wednesday morning, so what a test
-# sees never depends on the day or the hour it runs (weekends and quiet hours hold nudges).
-TEST_START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The bot's clock: it starts at TEST_START and runs at the real pace from there, plus
-    however far a test has moved it (no sleeping)."""
-
-    def __init__(self, start: datetime = TEST_START) -> None:
-        self.offset = start - datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
-
-    def set(self, when: datetime) -> None:
-        self.offset = when - datetime.now(UTC)
 
 
 @dataclass
@@ -253,6 +232,37 @@ class Harness:
             user, action_id, value=found["value"], block_id=found["block_id"], message=message
         )
 
+    # -- modals --------------------------------------------------------------------
+    def open_modal_id(self, user: str) -> str | None:
+        """The id of the modal the user has open now, to tell a freshly opened one from it."""
+        return (self.standin.open_view_for(user) or {}).get("id")
+
+    def fresh_modal(self, user: str, callback_id: str, before: str | None) -> dict[str, Any] | None:
+        """The user's open modal of this kind, unless it is the one whose id was `before`."""
+        view = modal_named(self.standin.open_view_for(user), callback_id)
+        return view if view and view["id"] != before else None
+
+    def modal_opened_by(
+        self, user: str, callback_id: str, act: Callable[[], object]
+    ) -> dict[str, Any]:
+        """Do `act` (a click, a command) and wait for the new modal of this kind it opens."""
+        before = self.open_modal_id(user)
+        act()
+        return self.wait_for(
+            lambda: self.fresh_modal(user, callback_id, before), f"the {callback_id} modal"
+        )
+
+    def click_for_modal(
+        self, user: str, message: dict[str, Any], action_id: str, callback_id: str
+    ) -> dict[str, Any]:
+        """Click a button and wait for the new modal it opens."""
+
+        def click() -> None:
+            reply = self.click(user, message, action_id)
+            assert reply.status == 200, reply.body
+
+        return self.modal_opened_by(user, callback_id, click)
+
     # -- a panelist ------------------------------------------------------------------
     def dm(self, user: str) -> dict[str, Any] | None:
         messages = self.standin.messages_in(f"D{user}")
@@ -261,13 +271,7 @@ class Harness:
     def open_feedback(self, user: str) -> dict[str, Any]:
         brief = self.dm(user)
         assert brief is not None, f"{user} has no brief"
-        before = (self.standin.open_view_for(user) or {}).get("id")
-        reply = self.click(user, brief, "give_feedback")
-        assert reply.status == 200
-        return self.wait_for(
-            lambda: _fresh(modal_named(self.standin.open_view_for(user), "panel_feedback"), before),
-            "feedback modal",
-        )
+        return self.click_for_modal(user, brief, "give_feedback", "panel_feedback")
 
     def feedback_values(
         self,
@@ -314,10 +318,6 @@ def has_button(message: dict[str, Any], action_id: str) -> bool:
     except AssertionError:
         return False
     return True
-
-
-def _fresh(view: dict[str, Any] | None, old_id: str | None) -> dict[str, Any] | None:
-    return view if view and view["id"] != old_id else None
 
 
 def modal_named(view: dict[str, Any] | None, callback_id: str) -> dict[str, Any] | None:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.slack.standin import SlackStandIn
+from tests.support.harness import SIGNING_SECRET
 from tests.support.paths import ROOT
 
 
@@ -25,6 +27,22 @@ def panelbot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Completed
         text=True,
         timeout=60,
     )
+
+
+def bot_env(
+    standin: SlackStandIn, database_url: str, secret: str = SIGNING_SECRET, **settings: str
+) -> dict[str, str]:
+    """The environment of a `panelbot` subprocess against the Slack stand-in and this
+    database (its settings, no more: nothing leaks in from the test's own environment)."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": standin.token or "",
+        "SLACK_SIGNING_SECRET": secret,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": database_url,
+        **settings,
+    }
 
 
 def free_port() -> int:

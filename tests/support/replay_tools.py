@@ -223,14 +223,7 @@ def opened(
     h: Harness, user: str, message: dict[str, Any], action_id: str, callback_id: str
 ) -> dict[str, Any]:
     """Click a button and wait for the new modal it opens."""
-    before = (h.standin.open_view_for(user) or {}).get("id")
-    assert h.click(user, message, action_id).status == 200
-
-    def new_one() -> dict[str, Any] | None:
-        view = modal_named(h.standin.open_view_for(user), callback_id)
-        return view if view and view["id"] != before else None
-
-    return h.wait_for(new_one, callback_id)
+    return h.click_for_modal(user, message, action_id, callback_id)
 
 
 def send_together(h: Harness, *raws: Raw) -> list[Reply]:

@@ -23,7 +23,8 @@ def heavy_loaded() -> list[str]:
 def main(database_url: str) -> None:
     from tests.slack.driver import SlackDriver
     from tests.slack.standin import SlackStandIn
-    from tests.support.harness import SIGNING_SECRET, Clock, Harness, seed_workspace
+    from tests.support.clock import Clock
+    from tests.support.harness import SIGNING_SECRET, Harness, seed_workspace
     from tests.support.listeners import ListenerExecutor
 
     if heavy_loaded():  # the test tools themselves must not load them, or nothing is shown

@@ -28,7 +28,7 @@ from bot.views.comparison import (
     text_size,
 )
 from tests.slack.blockkit import message_errors
-from tests.support.comparisons import LONG_THEMES, a_comparison, a_row, worst_rows
+from tests.support.comparisons import LONG_THEMES, TABLE_HEADER, a_comparison, a_row, worst_rows
 from tests.support.texts import EVIL, mrkdwn_texts, no_raw_mentions
 
 STATE = "role=7;sort=;cal=0"
@@ -87,19 +87,7 @@ def test_a_small_comparison() -> None:
     m = comparison_message(a_comparison(3), 0, STATE)
     assert_ok(m)
     rows = table_rows(m)
-    assert rows[0] == [
-        "Candidate",
-        "Overall",
-        "Depth of skills…",
-        "Culture and team…",
-        "Role-specific…",
-        "Clarification of…",
-        "Candidate's…",
-        "Recs",
-        "Flags",
-        "Doubts",
-        "Decision",
-    ]
+    assert rows[0] == TABLE_HEADER
     assert rows[1] == [
         "Candidate 0",
         "3.2",

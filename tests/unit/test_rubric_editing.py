@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.domain import rules
-from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.panel import Status
 from bot.domain.rubric import ANCHOR_MAX, SECOND_INTERVIEW, Criterion, Rubric
 from bot.domain.rubric_rules import (
     GENERIC_ANCHOR_2,
@@ -37,6 +37,7 @@ from bot.views.rubric_modal import (
 from tests.slack.blockkit import view_errors
 from tests.slack.state import V, full_state_values
 from tests.support.rubrics import biggest_rubric
+from tests.support.snapshots import snapshot
 from tests.support.texts import EVIL, mrkdwn_texts
 
 BLANK = CriterionDraft("", "", "", "")
@@ -216,13 +217,10 @@ def test_build_rubric_refuses_invalid_drafts() -> None:
 def test_a_built_rubric_renders_in_the_feedback_modal_and_the_brief() -> None:
     big = biggest_rubric()
     rubric = build_rubric("r", "R", 1, [CriterionDraft.of(c) for c in big.criteria], None)
-    r = RoundSnapshot(
-        id=1,
-        team_id="T1",
+    r = snapshot(
         candidate_name="Ada",
         profile_link="",
         role_name="R",
-        organizer_id="UORG",
         channel_id="C1",
         interview_at=datetime(2026, 1, 1, tzinfo=UTC),
         due_at=datetime(2026, 1, 2, tzinfo=UTC),

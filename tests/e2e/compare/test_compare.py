@@ -31,6 +31,7 @@ from storage.models import Outbox, Role, WorkState
 from tests.slack.driver import Reply
 from tests.slack.state import V
 from tests.support.adversarial import ephemeral_select_payload
+from tests.support.comparisons import TABLE_HEADER
 from tests.support.finished_rounds import BASE, seed_finished_rounds
 from tests.support.harness import (
     ANA,
@@ -229,18 +230,7 @@ def test_compare_sorts_flags_partial_and_uploads_a_heatmap(harness: Harness) -> 
     # By overall score (the role typed in another case): Ada 3.6, Grace 2.6, Linus 2.2.
     message = compare(h, "staff engineer")
     rows = table(message)
-    assert rows[0][:2] == ["Candidate", "Overall"]
-    assert rows[0][2:] == [
-        "Depth of skills…",
-        "Culture and team…",
-        "Role-specific…",
-        "Clarification of…",
-        "Candidate's…",
-        "Recs",
-        "Flags",
-        "Doubts",
-        "Decision",
-    ]
+    assert rows[0] == TABLE_HEADER
     assert [r[:2] for r in rows[1:]] == [
         ["Ada Lovelace", "3.6"],
         ["Grace Hopper", "2.6"],
@@ -487,7 +477,7 @@ def test_who_may_compare_calibrate_and_export(harness: Harness) -> None:
     assert len(exported) == 2 * 3 * len(criteria)
     assert {int(r["round_id"]) for r in exported} == set(seeded.round_ids)
     assert sorted((r["round_id"], r["panelist_id"], r["criterion_key"]) for r in exported) == (
-        sorted((str(rid), u, c) for rid, u in seeded.feedback for c in criteria)
+        sorted((str(rid), u, c) for rid, u in seeded.panelists for c in criteria)
     )
     ada = [r for r in exported if r["candidate"] == "Ada Lovelace"]
     assert {(r["panelist"], r["rating"]) for r in ada} == {

@@ -27,7 +27,8 @@ from storage import queries, role_queries, workspaces
 from storage.db import Database
 from storage.models import Role, RoleRubric
 from tests.support.cli import run_cli
-from tests.support.finished_rounds import Seeded, seed_finished_rounds
+from tests.support.finished_rounds import seed_finished_rounds
+from tests.support.round_rows import Seeded
 
 KEYS = [c.key for c in SECOND_INTERVIEW.criteria]
 PANEL = ("UANA", "UBEN", "UCY")
@@ -85,7 +86,7 @@ def test_export_csv_and_json(cli: Database, capsys: pytest.CaptureFixture[str]) 
     expected = {
         (str(round_id), user, key)
         for seeded in (march, april, may)
-        for round_id, user in seeded.feedback
+        for round_id, user in seeded.panelists
         for key in KEYS
     }
     assert {(r["round_id"], r["panelist_id"], r["criterion_key"]) for r in rows} == expected

@@ -163,7 +163,7 @@ def test_bot_scopes_are_exactly_what_the_code_uses(
 
 def test_the_package_ships_this_very_manifest() -> None:
     """An installed Panelbot reads bot/slack/manifest.yml; the top-level copy is for people."""
-    shipped = (ROOT / "bot" / "manifest.yml").read_text()
+    shipped = (ROOT / "bot" / "slack" / "manifest.yml").read_text()
     assert shipped == MANIFEST.read_text(), "copy bot/slack/manifest.yml to manifest.yml"
     assert Settings(slack_bot_token="xoxb-1", slack_signing_secret="s").scopes == list(bot_scopes())
 

@@ -8,7 +8,6 @@ take a few seconds each: gunicorn boots, forks and stops for real."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import time
@@ -27,9 +26,9 @@ from storage.migrate import current_revision, downgrade, head_revision, upgrade
 from storage.models import Outbox, WorkState
 from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
-from tests.support.harness import ORG, PANEL, SIGNING_SECRET, Clock, Harness, seed_workspace
-from tests.support.paths import ROOT
-from tests.support.processes import Bot, free_port, panelbot, wait_until
+from tests.support.clock import Clock
+from tests.support.harness import ORG, PANEL, SIGNING_SECRET, Harness, seed_workspace
+from tests.support.processes import Bot, bot_env, free_port, panelbot, wait_until
 from tests.support.rows import leased
 from tests.support.seeding import seed_due_nudges
 from tests.support.web import get
@@ -40,16 +39,7 @@ READY = re.compile(rb"worker (\d+) ready")
 
 
 def serve_env(standin: SlackStandIn, url: str, **settings: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "SLACK_BOT_TOKEN": standin.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.api_url,
-        "DATABASE_URL": url,
-        "LOG_LEVEL": "INFO",  # the "worker … ready" lines
-        **settings,
-    }
+    return bot_env(standin, url, LOG_LEVEL="INFO", **settings)  # the "worker … ready" lines
 
 
 @contextmanager
@@ -79,7 +69,7 @@ def served(
 
 
 def ready_workers(bot: Bot) -> set[int]:
-    return {int(pid) for pid in READY.findall(bot.runtime.logs[-1].read_bytes())}
+    return {int(pid) for pid in READY.findall(bot.logs[-1].read_bytes())}
 
 
 def counting_workers(metrics_dir: Path) -> set[int]:

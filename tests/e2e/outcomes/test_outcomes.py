@@ -22,10 +22,11 @@ from storage.retention import purge_finished_rounds
 from tests.slack.driver import Reply
 from tests.slack.state import V
 from tests.support.check_in_dates import SIX, START
+from tests.support.decision_form import decision_values
 from tests.support.finished_outcomes import hire
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.forgetting import ask_to_forget, confirm
-from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button, modal_named
+from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button
 from tests.support.replay_tools import send_together, submission
 from tests.support.rows import count
 
@@ -36,30 +37,14 @@ NOTE = "Leads the <!channel> migration *well*"
 RATIONALE = "Strong on every criterion; the debrief agreed with the aggregate."
 
 
-def open_modal(h: Harness, user: str, message: dict[str, Any], action: str, name: str) -> Any:
-    before = (h.standin.open_view_for(user) or {}).get("id")
-    reply = h.click(user, message, action)
-    assert reply.status == 200, reply.body
-
-    def fresh() -> dict[str, Any] | None:
-        view = modal_named(h.standin.open_view_for(user), name)
-        return view if view and view["id"] != before else None
-
-    return h.wait_for(fresh, name)
-
-
 def advanced(h: Harness) -> tuple[int, dict[str, Any]]:
     """A round whose panel said yes, decided Advance: the decision's message in the thread."""
     round_id = h.start_round()
     for user in (ANA, BEN, CY):
         h.give_feedback(user)
     summary = h.wait_for(lambda: h.thread(), "the summary")[0]
-    view = open_modal(h, ORG, summary, "record_decision", "panel_decision")
-    values = {
-        "outcome": {"value": V.radio("advance")},
-        "rationale": {"value": V.text(RATIONALE)},
-        "participants": {"value": V.users([ORG, ANA, BEN, CY])},
-    }
+    view = h.click_for_modal(ORG, summary, "record_decision", "panel_decision")
+    values = decision_values("advance", RATIONALE, [ORG, ANA, BEN, CY])
     reply = h.driver.view_submission(ORG, view, values)
     assert reply.json()["response_action"] == "update", reply.body
     posted = h.wait_for(
@@ -78,7 +63,7 @@ def check_in_dms(h: Harness, user: str, months: int) -> list[dict[str, Any]]:
 
 
 def answer(h: Harness, user: str, dm: dict[str, Any], values: dict[str, Any]) -> Reply:
-    view = open_modal(h, user, dm, "answer_check_in", "panel_check_in")
+    view = h.click_for_modal(user, dm, "answer_check_in", "panel_check_in")
     return h.driver.view_submission(user, view, values)
 
 
@@ -102,7 +87,7 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
     assert "Only the organizer, <@UORG>, can record the outcome" in told[0]["text"]
     assert told[0]["response_type"] == "ephemeral"
 
-    view = open_modal(h, ORG, decision, "record_outcome", "panel_outcome")
+    view = h.click_for_modal(ORG, decision, "record_outcome", "panel_outcome")
     reply = h.driver.view_submission(ORG, view, outcome_values("accepted", None))
     assert reply.json() == {
         "response_action": "errors",
@@ -165,7 +150,7 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
     (dm12,) = check_in_dms(h, ORG, 12)
 
     # Not my report any more: Dee is asked instead, once, however often it is sent.
-    view = open_modal(h, ORG, dm12, "delegate_check_in", "panel_check_in_delegate")
+    view = h.click_for_modal(ORG, dm12, "delegate_check_in", "panel_check_in_delegate")
     raw = submission(h, ORG, view, {"delegate": {"value": V.user(DEE)}})
     for reply in send_together(h, raw, raw):
         assert "<@UDEE> is asked the 12-month check-in" in str(reply.json()["view"])

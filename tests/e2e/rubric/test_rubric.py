@@ -45,17 +45,14 @@ def rubric_command(
 ) -> dict[str, Any] | None:
     """`/panel rubric <role>`: the modal it opens for `user`, or None when it answered with
     an ephemeral message instead (see `h.standin.responses`)."""
-    before_view = (h.standin.open_view_for(user) or {}).get("id")
+    before_view = h.open_modal_id(user)
     before = len(h.standin.responses)
     name = {HIRING: "hiring", NO_BOT_CHANNEL: "random"}.get(channel, "directmessage")
     reply = h.driver.command(user, f"rubric {role}", channel_id=channel, channel_name=name)
     assert reply.status == 200, reply.body
 
     def answered() -> dict[str, Any] | bool | None:
-        view = modal_named(h.standin.open_view_for(user), "panel_rubric")
-        if view and view["id"] != before_view:
-            return view
-        return len(h.standin.responses) > before
+        return h.fresh_modal(user, "panel_rubric", before_view) or len(h.standin.responses) > before
 
     found = h.wait_for(answered, f"the answer to /panel rubric {role}")
     return found if isinstance(found, dict) else None
@@ -112,17 +109,7 @@ def brief_of(h: Harness, user: str, candidate: str) -> dict[str, Any]:
 
 
 def feedback_modal_for(h: Harness, user: str, candidate: str) -> dict[str, Any]:
-    before = (h.standin.open_view_for(user) or {}).get("id")
-    assert h.click(user, brief_of(h, user, candidate), "give_feedback").status == 200
-    view = h.wait_for(
-        lambda: (
-            v
-            if (v := modal_named(h.standin.open_view_for(user), "panel_feedback"))
-            and v["id"] != before
-            else None
-        ),
-        "the feedback modal",
-    )
+    view = h.click_for_modal(user, brief_of(h, user, candidate), "give_feedback", "panel_feedback")
     h.standin.close_views(user)
     return view
 
