@@ -20,18 +20,18 @@ from bot.domain.rules import MAX_PANELISTS
 from bot.views import ids
 from storage.models import Feedback, Panelist, RoleRubric, Round
 from tests.slack.driver import Reply, sign
-from tests.support.adversarial import (
-    BOLT_CRASHERS,
+from tests.support.adversarial import BOLT_CRASHERS
+from tests.support.fuzz_seeds import HUGE, OTHER_TEAM, SECRET, SEEDS, World, build_world
+from tests.support.harness import ANA, ORG, Harness
+from tests.support.reliability import Outcome, record
+from tests.support.rows import database_name
+from tests.support.slack_requests import (
     FORM,
     click_payload,
     command_fields,
     post_form,
     post_interaction,
 )
-from tests.support.fuzz_seeds import HUGE, OTHER_TEAM, SECRET, SEEDS, World, build_world
-from tests.support.harness import ANA, ORG, Harness
-from tests.support.reliability import Outcome, record
-from tests.support.rows import database_name
 from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability

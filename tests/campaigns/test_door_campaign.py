@@ -22,21 +22,19 @@ from bot.domain.panel import Status
 from storage.models import Round
 from tests.support.harness import ANA, BEN, ORG, Harness
 from tests.support.reliability import Outcome, record, trials
-from tests.support.replay_tools import (
+from tests.support.replay_tools import quiesce, row_counts, slack_seen
+from tests.support.rows import database_name
+from tests.support.slack_requests import (
     Raw,
     action,
     command,
     home_opened,
-    quiesce,
-    row_counts,
     send,
     send_unsigned,
     shortcut,
     signed_headers,
-    slack_seen,
     submission,
 )
-from tests.support.rows import database_name
 
 SECRET = "test-signing-secret"  # tests.support.harness.SIGNING_SECRET
 # Bolt refuses a timestamp more than 300 s away from its clock; one second past the edge,

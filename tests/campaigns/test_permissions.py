@@ -32,17 +32,13 @@ from storage.models import Decision, DueWork, Feedback, Outbox, Panelist, Round
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.state import V, full_state_values
 from tests.support import outcome_permissions as op
-from tests.support.adversarial import (
-    Audit,
-    click_payload,
-    command_fields,
-    post_form,
-)
+from tests.support.adversarial import Audit
 from tests.support.decision_form import decision_values
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, modal_named
 from tests.support.reliability import Outcome, record
 from tests.support.rows import database_name
+from tests.support.slack_requests import click_payload, command_fields, post_form
 from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability

@@ -23,17 +23,9 @@ from storage.models import Feedback, FeedbackRevision, Round
 from tests.slack.driver import Reply
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness
 from tests.support.reliability import Outcome, record, trials
-from tests.support.replay_tools import (
-    action,
-    announcement_of,
-    brief_of,
-    drain,
-    opened,
-    send_together,
-    submission,
-    summaries_of,
-)
+from tests.support.replay_tools import announcement_of, brief_of, drain, opened, summaries_of
 from tests.support.rows import database_name
+from tests.support.slack_requests import action, send_together, submission
 
 EVE, FAY = "UEVE", "UFAY"
 SAVED = "Feedback saved"

@@ -31,7 +31,6 @@ from storage.models import (
 )
 from tests.slack.state import V
 from tests.support import decision_form
-from tests.support.adversarial import ephemeral_select_payload
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, modal_named
 from tests.support.reliability import Outcome, record, trials
@@ -42,26 +41,29 @@ from tests.support.replay_campaign import (
     expect_equal,
 )
 from tests.support.replay_tools import (
-    Raw,
-    action,
     announcement_of,
     brief_of,
-    command,
     drain,
+    modal,
+    opened,
+    slack_seen,
+    summaries_of,
+)
+from tests.support.rows import count, database_name, status_of
+from tests.support.slack_requests import (
+    Raw,
+    action,
+    command,
+    ephemeral_select_payload,
     event,
     home_opened,
     interaction,
-    modal,
-    opened,
     send,
     send_together,
     shortcut,
-    slack_seen,
     submission,
-    summaries_of,
     view_action,
 )
-from tests.support.rows import count, database_name, status_of
 
 
 def round_named(h: Harness, candidate: str) -> int:

@@ -16,15 +16,8 @@ from tests.support.decision_form import decision_values
 from tests.support.finished_outcomes import seed_role_with_outcomes
 from tests.support.harness import ANA, BEN, CY, HIRING, ORG, Harness
 from tests.support.replay_campaign import Campaign, expect_equal
-from tests.support.replay_tools import (
-    action,
-    announcement_of,
-    command,
-    drain,
-    modal,
-    opened,
-    submission,
-)
+from tests.support.replay_tools import announcement_of, drain, modal, opened
+from tests.support.slack_requests import action, command, submission
 
 pytestmark = pytest.mark.reliability
 

@@ -6,21 +6,16 @@ stand-in received, each piece with the people who can see it.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from bot.views import ids
-from tests.slack.driver import Reply, _action
-from tests.support.harness import HIRING, Harness
+from tests.support.harness import Harness
 from tests.support.texts import strings_in
 
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
 # What a stack trace or a leaked exception looks like in text a person reads.
 TRACE = re.compile(
     r"Traceback \(most recent|File \"/|\b(Key|Type|Value|Attribute|Index|Integrity|Data|"
@@ -49,93 +44,6 @@ BOLT_CRASHERS: list[dict[str, Any]] = [
         "response_urls": [5],
     },
 ]
-
-
-# -- building requests as dicts (to mutate before sending) ---------------------------------
-def command_fields(h: Harness, user: str, text: str, channel: str) -> dict[str, Any]:
-    name = "hiring" if channel.startswith("C") else "directmessage"
-    return dict(h.driver.command_fields(user, text, "/panel", channel, name))
-
-
-def click_payload(
-    h: Harness,
-    user: str,
-    action_id: str,
-    value: str | None,
-    *,
-    message: dict[str, Any] | None = None,
-    view: dict[str, Any] | None = None,
-    selected: str | None = None,
-) -> dict[str, Any]:
-    """A block_actions payload: a button (or, with `selected`, a static select) in a
-    message or in a view the stand-in knows."""
-    payload = h.driver._interaction(user, "block_actions")
-    option = {"text": {"type": "plain_text", "text": "x"}, "value": selected} if selected else None
-    element = "static_select" if selected is not None else "button"
-    payload["actions"] = [_action(action_id, "b", element, value, option)]
-    if message is not None:
-        payload.update(h.driver._message_context(message))
-    else:
-        assert view is not None
-        payload["container"] = {"type": "view", "view_id": view["id"]}
-        payload["view"] = h.standin.view_payload(view["id"], {})
-    return payload
-
-
-def ephemeral_select_payload(
-    h: Harness,
-    user: str,
-    action_id: str,
-    option: dict[str, Any],
-    *,
-    block_id: str = "Xq7+B",  # Slack makes one up where the app gave none
-    placeholder: dict[str, Any] | None = None,
-    channel: str = HIRING,
-) -> dict[str, Any]:
-    """A choice in a static select of an ephemeral message (a role picker), as Slack sends
-    it. The driver's block_action wants a stored message, and ephemeral messages are not
-    stored: the payload is built here."""
-    action: dict[str, Any] = {
-        "action_id": action_id,
-        "block_id": block_id,
-        "type": "static_select",
-        "selected_option": option,
-        "action_ts": "1700000000.000001",
-    }
-    if placeholder is not None:
-        action["placeholder"] = placeholder
-    payload = h.driver._interaction(user, "block_actions")
-    payload["actions"] = [action]
-    payload["container"] = {
-        "type": "message",
-        "message_ts": "1700000000.000100",
-        "channel_id": channel,
-        "is_ephemeral": True,
-    }
-    payload["channel"] = {"id": channel, "name": "hiring"}
-    payload["response_url"] = h.standin.new_response_url(channel=channel)
-    payload["state"] = {"values": {}}
-    return payload
-
-
-def event_envelope(h: Harness, inner: dict[str, Any], n: int) -> dict[str, Any]:
-    return h.driver.event_envelope(inner, event_id=f"EvFUZZ{n:010d}")
-
-
-def post_form(h: Harness, fields: dict[str, Any]) -> Reply:
-    """A slash command's form; values that are not strings go as JSON text (a form has
-    nothing else)."""
-    encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}
-    # surrogatepass: a lone surrogate goes as the bytes it would be (not UTF-8 any more).
-    return h.driver.post(urlencode(encoded, errors="surrogatepass"), FORM)
-
-
-def post_interaction(h: Harness, payload: dict[str, Any]) -> Reply:
-    return h.driver.post(urlencode({"payload": json.dumps(payload)}), FORM)
-
-
-def post_event(h: Harness, envelope: dict[str, Any]) -> Reply:
-    return h.driver.post(json.dumps(envelope), JSON)
 
 
 # -- what people were shown ----------------------------------------------------------------

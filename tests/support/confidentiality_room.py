@@ -16,14 +16,7 @@ import pytest
 from bot.domain.evidence import KEEP_AS_WRITTEN
 from tests.slack.driver import Reply
 from tests.slack.state import V
-from tests.support.adversarial import (
-    Audit,
-    Shown,
-    command_fields,
-    event_envelope,
-    post_event,
-    post_form,
-)
+from tests.support.adversarial import Audit, Shown
 from tests.support.decision_form import decision_values
 from tests.support.harness import (
     ANA,
@@ -36,6 +29,7 @@ from tests.support.harness import (
     Harness,
     button,
 )
+from tests.support.slack_requests import command_fields, event_envelope, post_event, post_form
 
 FOREIGN_TEAM, FOREIGN = "T0002", "UFOREIGN"
 FLAGGED_WORD = "overqualified"  # the shipped evidence rules point it out

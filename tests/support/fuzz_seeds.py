@@ -24,7 +24,12 @@ from storage.outcome_models import CheckIn
 from tests.slack.driver import Reply
 from tests.slack.state import V
 from tests.support import decision_form
-from tests.support.adversarial import (
+from tests.support.finished_outcomes import hire
+from tests.support.finished_rounds import seed_finished_rounds
+from tests.support.harness import ANA, CY, HIRING, NO_BOT_CHANNEL, ORG, OUTSIDER, Harness
+from tests.support.reliability import trials
+from tests.support.round_rows import Seeded
+from tests.support.slack_requests import (
     click_payload,
     command_fields,
     event_envelope,
@@ -32,11 +37,6 @@ from tests.support.adversarial import (
     post_form,
     post_interaction,
 )
-from tests.support.finished_outcomes import hire
-from tests.support.finished_rounds import seed_finished_rounds
-from tests.support.harness import ANA, CY, HIRING, NO_BOT_CHANNEL, ORG, OUTSIDER, Harness
-from tests.support.reliability import trials
-from tests.support.round_rows import Seeded
 
 OTHER_TEAM = "T0FOREIGN"
 SECRET = "OTHERTEAM-SECRET"

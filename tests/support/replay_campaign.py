@@ -11,17 +11,9 @@ from typing import Any
 from tests.slack.driver import Reply
 from tests.support.harness import Harness
 from tests.support.reliability import Outcome, record
-from tests.support.replay_tools import (
-    Raw,
-    SlackSeen,
-    drain,
-    retry_headers,
-    row_counts,
-    send,
-    send_together,
-    slack_seen,
-)
+from tests.support.replay_tools import SlackSeen, drain, row_counts, slack_seen
 from tests.support.rows import database_name
+from tests.support.slack_requests import Raw, retry_headers, send, send_together
 
 WENT_WRONG = "Something went wrong"
 Expect = Callable[[], str | None]  # a problem, or None when the state is as it should be

@@ -1,181 +1,19 @@
 """Shared pieces of the door, replay and race campaigns (tests/campaigns/test_door_campaign.py,
-tests/campaigns/test_replays.py, tests/campaigns/test_races.py): raw Slack requests that can be
-sent again byte
-for byte, what the database and the Slack stand-in hold, and waiting until the bot is idle.
-
-A request is built once (`Raw`) and posted as often as a test likes, so a replay is exactly
-what Slack would resend: the same body, the same trigger_id, the same event_id.
-"""
+tests/campaigns/test_replays.py, tests/campaigns/test_races.py): the bot's messages found by
+round, what the database and the Slack stand-in hold, and waiting until the bot is idle. The
+requests they send are built in tests/support/slack_requests.py."""
 
 from __future__ import annotations
 
-import functools
-import json
-import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
 from storage.models import Base, Round
-from tests.slack.driver import VERIFICATION_TOKEN, Reply, _action, sign
 from tests.support.harness import HIRING, Harness, button, modal_named
 from tests.support.rows import leased
-
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
-
-
-def retry_headers(n: int) -> dict[str, str]:
-    """Slack's headers on its n-th redelivery of a request."""
-    return {"X-Slack-Retry-Num": str(n), "X-Slack-Retry-Reason": "http_timeout"}
-
-
-@dataclass(frozen=True)
-class Raw:
-    """One request as Slack sends it: the body and its content type."""
-
-    body: bytes
-    content_type: str
-
-
-# -- building requests ---------------------------------------------------------------------
-def command(
-    h: Harness, user: str, text: str, *, channel: str = HIRING, channel_name: str = "hiring"
-) -> Raw:
-    fields = h.driver.command_fields(user, text, "/panel", channel, channel_name)
-    return Raw(urlencode(fields).encode(), FORM)
-
-
-def interaction(payload: Mapping[str, Any]) -> Raw:
-    return Raw(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
-
-
-def action(
-    h: Harness,
-    user: str,
-    message: dict[str, Any],
-    action_id: str,
-    *,
-    value: str | None = None,
-    block_id: str | None = None,
-    selected_option: dict[str, Any] | None = None,
-    element_type: str = "button",
-) -> Raw:
-    """A click in a message: the button's own value and block unless given."""
-    if value is None or block_id is None:
-        found = button(message, action_id)
-        value = found.get("value") if value is None else value
-        block_id = found["block_id"] if block_id is None else block_id
-    payload = h.driver._interaction(user, "block_actions")
-    payload["actions"] = [_action(action_id, block_id, element_type, value, selected_option)]
-    payload.update(h.driver._message_context(message))
-    return interaction(payload)
-
-
-def view_action(h: Harness, user: str, view: dict[str, Any], action_id: str) -> Raw:
-    """A click on a button in a modal or Home tab, with the view as it is now."""
-    found = button(view, action_id)
-    payload = h.driver._interaction(user, "block_actions")
-    payload["actions"] = [_action(action_id, found["block_id"], "button", found["value"], None)]
-    current = h.standin.views.get(view["id"], view)
-    payload["container"] = {"type": "view", "view_id": current["id"]}
-    payload["view"] = h.standin.view_payload(current["id"], {})
-    return interaction(payload)
-
-
-def submission(
-    h: Harness, user: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
-) -> Raw:
-    payload = h.submission(user, view, values)
-    payload["is_enterprise_install"] = False
-    return interaction(payload)
-
-
-def shortcut(h: Harness, user: str, callback_id: str = "start_panel") -> Raw:
-    info = h.standin.user_info(user) or {}
-    payload = {
-        "type": "shortcut",
-        "token": VERIFICATION_TOKEN,
-        "action_ts": f"{time.time():.6f}",
-        "team": {"id": h.driver.team_id, "domain": h.driver.team_domain},
-        "user": {"id": user, "username": info.get("name", user), "team_id": h.driver.team_id},
-        "is_enterprise_install": False,
-        "enterprise": None,
-        "callback_id": callback_id,
-        "trigger_id": h.standin.new_trigger_id(user),
-    }
-    return interaction(payload)
-
-
-_event_ids = iter(range(1, 10**9))
-
-
-def event(h: Harness, inner: dict[str, Any]) -> Raw:
-    """An Events API event_callback with its own event_id (kept on a replay)."""
-    envelope = h.driver.event_envelope(inner, event_id=f"EvCAMPAIGN{next(_event_ids):08d}")
-    return Raw(json.dumps(envelope).encode(), JSON)
-
-
-def home_opened(h: Harness, user: str) -> Raw:
-    return event(h, {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"})
-
-
-# -- sending -------------------------------------------------------------------------------
-def send(h: Harness, raw: Raw, headers: Mapping[str, str] | None = None) -> Reply:
-    """POST the request signed now with the right secret (plus any extra headers)."""
-    return h.driver.post(raw.body, raw.content_type, headers=dict(headers or {}))
-
-
-def send_unsigned(h: Harness, body: bytes, headers: Mapping[str, str]) -> Reply:
-    """POST with exactly these headers (no signature added)."""
-    request = urllib.request.Request(
-        h.driver.events_url, data=body, headers=dict(headers), method="POST"
-    )
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    return Reply(status, raw.decode(errors="replace"), elapsed=time.monotonic() - started)
-
-
-def signed_headers(raw: Raw, *, timestamp: int, secret: str) -> dict[str, str]:
-    return {
-        "Content-Type": raw.content_type,
-        "X-Slack-Request-Timestamp": str(timestamp),
-        "X-Slack-Signature": sign(secret, timestamp, raw.body),
-    }
-
-
-def together(calls: list[Callable[[], Reply]], timeout: float = 30) -> list[Reply]:
-    """Run the calls in threads released by one barrier: they hit the bot at one instant."""
-    barrier = threading.Barrier(len(calls))
-    replies: list[Reply | None] = [None] * len(calls)
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=timeout)
-            replies[i] = calls[i]()
-        except BaseException as exc:  # reported below, in the test's thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    if errors:
-        raise errors[0]
-    assert all(reply is not None for reply in replies), "a request got no answer"
-    return [reply for reply in replies if reply is not None]
 
 
 # -- finding the bot's messages -----------------------------------------------------------
@@ -224,11 +62,6 @@ def opened(
 ) -> dict[str, Any]:
     """Click a button and wait for the new modal it opens."""
     return h.click_for_modal(user, message, action_id, callback_id)
-
-
-def send_together(h: Harness, *raws: Raw) -> list[Reply]:
-    """The requests, signed and sent at one instant (threads and a barrier)."""
-    return together([functools.partial(send, h, raw) for raw in raws])
 
 
 # -- what is stored, what Slack saw --------------------------------------------------------

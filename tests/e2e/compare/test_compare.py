@@ -30,7 +30,6 @@ from storage import queries, role_queries
 from storage.models import Outbox, Role, WorkState
 from tests.slack.driver import Reply
 from tests.slack.state import V
-from tests.support.adversarial import ephemeral_select_payload
 from tests.support.comparisons import TABLE_HEADER
 from tests.support.finished_rounds import BASE, seed_finished_rounds
 from tests.support.harness import (
@@ -47,6 +46,7 @@ from tests.support.harness import (
     has_button,
     modal_named,
 )
+from tests.support.slack_requests import ephemeral_select_payload
 from tests.support.texts import mrkdwn_texts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

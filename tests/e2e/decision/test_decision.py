@@ -30,7 +30,7 @@ from tests.support.harness import (
     has_button,
     modal_named,
 )
-from tests.support.replay_tools import send_together, submission
+from tests.support.slack_requests import send_together, submission
 from tests.support.texts import strings_in
 
 RATIONALE_AGAINST = (

@@ -27,8 +27,8 @@ from tests.support.finished_outcomes import hire
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.forgetting import ask_to_forget, confirm
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button
-from tests.support.replay_tools import send_together, submission
 from tests.support.rows import count
+from tests.support.slack_requests import send_together, submission
 
 TWELVE = datetime(2028, 1, 5, 9, tzinfo=UTC)
 LATE = timedelta(seconds=30)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from storage.models import Feedback, FeedbackRevision
 from tests.support.harness import ANA, BEN, CY, ORG, OUTSIDER, Harness, has_button, modal_named
-from tests.support.replay_tools import together
+from tests.support.slack_requests import together
 
 
 def stored_feedback(h: Harness) -> int:

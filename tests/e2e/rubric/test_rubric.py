@@ -15,7 +15,6 @@ from bot.services.rubrics import CONCURRENT_EDIT
 from storage.models import Role, RoleRubric
 from tests.slack.driver import Reply
 from tests.slack.state import V
-from tests.support.adversarial import ephemeral_select_payload
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import (
     ANA,
@@ -27,6 +26,7 @@ from tests.support.harness import (
     Harness,
     modal_named,
 )
+from tests.support.slack_requests import ephemeral_select_payload
 
 ADMIN = "UADMIN"
 NOT_ALLOWED = "Only organizers of Staff Engineer panels and workspace admins can edit its rubric."
