@@ -45,6 +45,7 @@ from tests.support.confidentiality_room import (
     leaks,
     make_room,
     record_decision,
+    room_with_a_round,
     summary_of,
 )
 from tests.support.finished_rounds import seed_finished_rounds
@@ -70,9 +71,7 @@ def test_feedback_reaches_no_one_before_the_panel_completes(
     h = harness
     outcome = Outcome("confidentiality: sealed feedback, 7 people", database_name(h.db))
     with all_logs(caplog):
-        room = make_room(h)
-        with room.audit.acting(ORG):
-            round_id = h.start_round()
+        room, round_id = room_with_a_round(h)
         # A finished round of the role, so comparing, exporting and calibrating have data.
         seed_finished_rounds(h.db, 2, candidate=lambda n: f"Earlier Candidate {n}")
         markers = {ANA: "ANA-SEALED-1f7c", BEN: "BEN-SEALED-9d2e"}

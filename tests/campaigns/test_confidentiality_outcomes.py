@@ -16,7 +16,7 @@ from tests.support.confidentiality_room import (
     all_logs,
     give_feedback,
     leaks,
-    make_room,
+    room_with_a_round,
     summary_of,
 )
 from tests.support.decision_form import decision_values
@@ -50,9 +50,7 @@ def test_outcomes_reach_the_organizer_alone(
     h = harness
     outcome = Outcome("confidentiality: outcomes, 7 people", database_name(h.db))
     with all_logs(caplog):
-        room = make_room(h)
-        with room.audit.acting(ORG):
-            round_id = h.start_round()
+        room, round_id = room_with_a_round(h)
         seed_role_with_outcomes(h.db, 40, 12)  # enough for the report to show numbers
         for user in ("UANA", "UBEN", "UCY"):
             give_feedback(room, user, f"{user}-notes", 3)

@@ -62,7 +62,7 @@ from tests.support.harness import (
 )
 from tests.support.players import FEEDBACK_SAVED, PANEL_STARTED, epoch, latest_with
 from tests.support.processes import Bot, bot_env, free_port, wait_until
-from tests.support.reliability import Outcome, record, trials
+from tests.support.reliability import Outcome, trials
 
 pytestmark = pytest.mark.reliability
 PANEL = (ANA, BEN, CY)
@@ -365,8 +365,7 @@ def crashes(database_url: str, db: Database, tmp_path: Path) -> Iterator[Crashes
 def test_killed_anywhere_in_a_round_loses_nothing(crashes: Crashes, database_url: str) -> None:
     c, h = crashes, crashes.h
     outcome = Outcome("SIGKILL mid-round, restarted", database_url.split(":")[0].split("+")[0])
-    stopwatch = Stopwatch(outcome)
-    stopwatch.attach(h)
+    stopwatch = Stopwatch.on(h, outcome)
     errors: list[str] = []
     seen_duplicates = 0
     for k in range(trials(3, 20)):
@@ -400,9 +399,6 @@ def test_killed_anywhere_in_a_round_loses_nothing(crashes: Crashes, database_url
         errors += problems
     errors += stopwatch.problems()
     outcome.notes.append(f"{c.kills} kills, {seen_duplicates} duplicates in the crash window")
-    outcome.notes.append(stopwatch.slowest())
-    if errors and not outcome.failures:
-        outcome.failures += 1
-    record(outcome)
+    stopwatch.record(errors)
     assert c.kills == trials(3, 20)
     assert not errors, "\n".join(errors[:20])

@@ -36,7 +36,7 @@ from tests.support.adversarial import TRACE, logged_text
 from tests.support.delivery_audit import Audit, Stopwatch, audit, record_into, saved_title
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness
 from tests.support.players import FEEDBACK_SAVED, Players
-from tests.support.reliability import FULL, Outcome, record, trials
+from tests.support.reliability import FULL, Outcome, trials
 from tests.support.rows import database_name
 from tests.support.texts import strings_in
 
@@ -158,8 +158,7 @@ def test_postgres_outage_loses_nothing_acknowledged(
     h = harness
     how, strike = outage
     outcome = Outcome(f"PostgreSQL: {how} while 4 submit", "postgresql")
-    stopwatch = Stopwatch(outcome)
-    stopwatch.attach(h)
+    stopwatch = Stopwatch.on(h, outcome)
     p = Players.on(h)
     errors: list[str] = []
     seen = Audit()
@@ -193,10 +192,7 @@ def test_postgres_outage_loses_nothing_acknowledged(
         f"{strikes} outages; {p.submissions} submissions acknowledged, {refused} answered "
         "with an error id and tried again"
     )
-    outcome.notes.append(stopwatch.slowest())
-    if errors and not outcome.failures:
-        outcome.failures += 1
-    record(outcome)
+    stopwatch.record(errors)
     assert strikes > 0
     assert not errors, "\n".join(errors[:20])
 
@@ -222,8 +218,7 @@ def test_concurrent_writers_never_see_a_locked_database(
     h = crowded
     caplog.set_level(logging.INFO)
     outcome = Outcome("8 panelists submit, then edit, at the same instant", database_name(h.db))
-    stopwatch = Stopwatch(outcome)
-    stopwatch.attach(h)
+    stopwatch = Stopwatch.on(h, outcome)
     p = Players.on(h)
     errors: list[str] = []
     for k in range(trials(3, 30)):
@@ -248,10 +243,7 @@ def test_concurrent_writers_never_see_a_locked_database(
     ]
     locked = [t[:300] for t in [*shown, logged_text(caplog.records)] if LOCKED in t]
     errors += [f"{LOCKED!r} in: {t}" for t in locked] + stopwatch.problems()
-    outcome.notes.append(stopwatch.slowest())
-    if errors and not outcome.failures:
-        outcome.failures += 1
-    record(outcome)
+    stopwatch.record(errors)
     assert not errors, "\n".join(errors[:20])
 
 

@@ -25,7 +25,7 @@ from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness
 from tests.support.reliability import Outcome, record, trials
 from tests.support.replay_tools import announcement_of, brief_of, drain, opened, summaries_of
 from tests.support.rows import database_name
-from tests.support.slack_requests import action, send_together, submission
+from tests.support.slack_requests import Raw, action, send_together, submission
 
 EVE, FAY = "UEVE", "UFAY"
 SAVED = "Feedback saved"
@@ -48,11 +48,17 @@ class Race:
             self.outcome.duplicates += max(summaries - 1, 0)
             found.append(f"{summaries} summaries")
 
+    def against_close(self, h: Harness, round_id: int, request: Raw) -> tuple[Reply, Reply]:
+        """`request` and the organizer's Close at the same instant, then the bot idle: the
+        answers to both."""
+        close = action(h, ORG, announcement_of(h, round_id), "close_round")
+        answer, closed = send_together(h, request, close)
+        drain(h)
+        self.outcome.answered(max(answer.elapsed, closed.elapsed))
+        return answer, closed
+
     def trial_done(self, n: int, found: list[str]) -> None:
-        self.outcome.trials += 1
-        if found:
-            self.outcome.failures += 1
-            self.problems.append(f"trial {n}: {'; '.join(found)}")
+        self.outcome.judge(found, self.problems, f"trial {n}")
 
     def finish(self, won: dict[str, int] | None = None) -> None:
         if won is not None:
@@ -153,11 +159,7 @@ def test_closing_while_the_last_panelist_submits_has_one_outcome(harness: Harnes
     for n in range(trials(4, 100)):
         round_id = start(h, [ANA, BEN], n)
         assert h.give_feedback(ANA).status == 200
-        submit = feedback_request(h, BEN, round_id)
-        close = action(h, ORG, announcement_of(h, round_id), "close_round")
-        submitted, closed = send_together(h, submit, close)
-        drain(h)
-        outcome.answered(max(submitted.elapsed, closed.elapsed))
+        submitted, closed = race.against_close(h, round_id, feedback_request(h, BEN, round_id))
         answer, kept = modal_says(submitted), stored(h, round_id, BEN)
         summary, found = summary_now(h, round_id), []
         if closed.status != 200:
@@ -195,10 +197,7 @@ def test_an_edit_racing_the_close_is_kept_or_clearly_refused(harness: Harness) -
         drain(h)  # complete, and its summary posted
         assert "Strong no 0" in summary_now(h, round_id)
         edit = feedback_request(h, ANA, round_id, recommendation=1)  # now a Strong no
-        close = action(h, ORG, announcement_of(h, round_id), "close_round")
-        edited, closed = send_together(h, edit, close)
-        drain(h)
-        outcome.answered(max(edited.elapsed, closed.elapsed))
+        edited, closed = race.against_close(h, round_id, edit)
         answer, kept = modal_says(edited), revisions(h, round_id, ANA) == 2
         summary, found = summary_now(h, round_id), []
         if closed.status != 200:

@@ -48,6 +48,8 @@ from tests.support.replay_tools import (
     opened,
     slack_seen,
     summaries_of,
+    summarized_round,
+    summary_under,
 )
 from tests.support.rows import count, database_name, status_of
 from tests.support.slack_requests import (
@@ -473,25 +475,19 @@ def test_the_same_submission_sent_twice_at_once_counts_once(harness: Harness) ->
         values = h.new_panel_values(candidate=candidate, panelists=[ANA, BEN])
         replies = send_together(h, *[submission(h, ORG, new_panel_modal(h), values)] * 2)
         drain(h)
-        panel.trials += 1
         found = [f"answered {answer_kind(r)}" for r in replies if answer_kind(r) != "200 update []"]
         if (rounds := count(h.db, Round, Round.candidate_name == candidate)) != 1:
             found.append(f"{rounds} rounds")
         if (posts := slack_seen(h).posts - before.posts) != 3:  # announcement, two briefs
             panel.duplicates += max(posts - 3, 0)
             found.append(f"{posts} messages posted")
-        for reply in replies:
-            panel.answered(reply.elapsed)
-        if found:
-            panel.failures += 1
-            problems.append(f"New panel, trial {n}: {found}")
+        if not panel.judge(found, problems, f"New panel, trial {n}", (r.elapsed for r in replies)):
             continue
 
         round_id = round_named(h, candidate)
         view = opened(h, ANA, brief_of(h, ANA, round_id), "give_feedback", "panel_feedback")
         replies = send_together(h, *[submission(h, ANA, view, h.feedback_values(view))] * 2)
         drain(h)
-        feedback.trials += 1
         found = [f"answered {answer_kind(r)}" for r in replies if answer_kind(r) != "200 update []"]
         with h.db.read() as session:
             kept = session.scalars(
@@ -502,11 +498,7 @@ def test_the_same_submission_sent_twice_at_once_counts_once(harness: Harness) ->
         if list(kept) != [1]:
             feedback.lost += not kept
             found.append(f"revisions {list(kept)}")
-        for reply in replies:
-            feedback.answered(reply.elapsed)
-        if found:
-            feedback.failures += 1
-            problems.append(f"feedback, trial {n}: {found}")
+        feedback.judge(found, problems, f"feedback, trial {n}", (r.elapsed for r in replies))
     for outcome, prefix in ((panel, "New panel"), (feedback, "feedback")):
         outcome.notes.extend([p for p in problems if p.startswith(prefix)][:5])
         record(outcome)
@@ -524,17 +516,8 @@ def decision_values(outcome: str, reason: str | None = None) -> dict[str, dict[s
 def test_the_decision_retried_and_double_clicked(harness: Harness) -> None:
     h = harness
     c = Campaign(h, "the decision")
-    round_id = h.start_round(panelists=[ANA, BEN])
-    for user in (ANA, BEN):
-        h.give_feedback(user)
-    drain(h)
-    announced = announcement_of(h, round_id)["ts"]
-
-    def summary_message() -> dict[str, Any]:
-        thread = h.standin.replies_to(HIRING, announced)
-        return next(m for m in thread if m.get("text", "").startswith("Panel summary"))
-
-    summary = summary_message()
+    round_id, announced = summarized_round(h, (ANA, BEN))
+    summary = summary_under(h, announced)
 
     def decisions() -> int:
         return count(h.db, Decision, Decision.round_id == round_id)
@@ -546,7 +529,7 @@ def test_the_decision_retried_and_double_clicked(harness: Harness) -> None:
         submission(h, ORG, view, decision_values("hold")),
         expect_equal("decision versions", decisions, 1),
     )
-    summary = summary_message()
+    summary = summary_under(h, announced)
     view = opened(h, ORG, summary, "record_decision", "panel_decision")
     c.twice_in_parallel(
         "Decision change",

@@ -16,7 +16,7 @@ from tests.support.decision_form import decision_values
 from tests.support.finished_outcomes import seed_role_with_outcomes
 from tests.support.harness import ANA, BEN, CY, HIRING, ORG, Harness
 from tests.support.replay_campaign import Campaign, expect_equal
-from tests.support.replay_tools import announcement_of, drain, modal, opened
+from tests.support.replay_tools import drain, modal, opened, summarized_round, summary_under
 from tests.support.slack_requests import action, command, submission
 
 pytestmark = pytest.mark.reliability
@@ -26,16 +26,8 @@ pytestmark = pytest.mark.reliability
 def test_outcomes_retried_and_double_clicked(harness: Harness) -> None:
     h = harness
     c = Campaign(h, "outcomes")
-    round_id = h.start_round(panelists=[ANA, BEN])
-    for user in (ANA, BEN):
-        h.give_feedback(user)
-    drain(h)
-    announced = announcement_of(h, round_id)["ts"]
-    summary = next(
-        m
-        for m in h.standin.replies_to(HIRING, announced)
-        if m.get("text", "").startswith("Panel summary")
-    )
+    _, announced = summarized_round(h, (ANA, BEN))
+    summary = summary_under(h, announced)
     view = opened(h, ORG, summary, "record_decision", "panel_decision")
     values = decision_values("advance", "The panel's numbers.", [ORG, ANA, BEN])
     assert h.driver.view_submission(ORG, view, values).status == 200

@@ -108,3 +108,18 @@ def worst_rows(rubric: Rubric, n: int = ROWS_PER_PAGE) -> list[CandidateRow]:
         )
         for i in range(n)
     ]
+
+
+def worst_comparison(
+    rubric: Rubric, rows: list[CandidateRow], *, interviewers: int, **kw: Any
+) -> Comparison:
+    """A comparison at its longest: these rows, the longest themes, and `interviewers`
+    calibrated interviewers and as many uncalibrated ones named."""
+    return a_comparison(
+        rows,
+        rubric=rubric,
+        themes=LONG_THEMES,
+        calibrated_interviewers=tuple(f"U{i:010d}" for i in range(interviewers)),
+        uncalibrated_interviewers=tuple(f"W{i:010d}" for i in range(interviewers)),
+        **kw,
+    )

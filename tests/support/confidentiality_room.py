@@ -99,6 +99,14 @@ def make_room(h: Harness) -> Room:
     return room
 
 
+def room_with_a_round(h: Harness) -> tuple[Room, int]:
+    """The room, and a round the organizer started in it."""
+    room = make_room(h)
+    with room.audit.acting(ORG):
+        round_id = h.start_round()
+    return room, round_id
+
+
 def feedback_values(
     view: dict[str, Any], marker: str, rating: int, flagged: str = ""
 ) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from tests.slack.driver import Reply
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
 from tests.support.harness import Harness
-from tests.support.reliability import Outcome
+from tests.support.reliability import Outcome, record
 
 SLACK_ACK_SECONDS = 3.0  # Slack shows the person an error when the bot answers later
 # Rows that become a new Slack message (chat.postMessage); the others edit, upload or delete.
@@ -53,6 +53,13 @@ class Stopwatch:
     outcome: Outcome
     replies: list[Reply] = field(default_factory=list)
     asked: dict[int, str] = field(default_factory=dict)  # id(reply) → what the request was
+
+    @classmethod
+    def on(cls, h: Harness, outcome: Outcome) -> Stopwatch:
+        """A stopwatch attached to the harness's driver, counting into `outcome`."""
+        stopwatch = cls(outcome)
+        stopwatch.attach(h)
+        return stopwatch
 
     def attach(self, h: Harness) -> None:
         send = h.driver.post
@@ -76,6 +83,14 @@ class Stopwatch:
         ]
         found += [f"{self._what(r)} answered HTTP {r.status}: {r.body[:200]!r}" for r in refused]
         return found
+
+    def record(self, errors: list[str]) -> None:
+        """Close the campaign: the slowest answer noted, one failure counted where there are
+        errors no trial counted, and the outcome recorded."""
+        self.outcome.notes.append(self.slowest())
+        if errors and not self.outcome.failures:
+            self.outcome.failures += 1
+        record(self.outcome)
 
     def slowest(self) -> str:
         if not self.replies:

@@ -137,6 +137,28 @@ class Harness:
                 raise AssertionError(f"timed out waiting for {what}")
             time.sleep(0.02)
 
+    # -- slash commands ----------------------------------------------------------------
+    def channel_name(self, channel: str) -> str:
+        """The name Slack sends with a command typed in this conversation."""
+        return {HIRING: "hiring", NO_BOT_CHANNEL: "random"}.get(channel, "directmessage")
+
+    def run_command(
+        self, text: str, *, user: str = ORG, channel: str = HIRING
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """`/panel <text>`: the ack's message when it says something, else None and every
+        response_url post made after the ack (waiting for the first)."""
+        before = len(self.standin.responses)
+        name = self.channel_name(channel)
+        reply = self.driver.command(user, text, channel_id=channel, channel_name=name)
+        assert reply.status == 200, reply.body
+        acked = reply.json()
+        if acked and acked.get("text"):
+            return acked, []
+        posted = self.wait_for(
+            lambda: self.standin.responses[before:], f"the reply to /panel {text}"
+        )
+        return None, posted
+
     # -- the organizer ---------------------------------------------------------------
     def open_new_panel(self, text: str = "new", user: str | None = None) -> dict[str, Any]:
         user = user or self.team.org

@@ -45,6 +45,23 @@ def summaries_of(h: Harness, round_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def summarized_round(h: Harness, panel: tuple[str, ...]) -> tuple[int, str]:
+    """A round whose whole panel gave feedback, its summary posted: the round id and the ts
+    of its announcement (the summary's thread)."""
+    round_id = h.start_round(panelists=list(panel))
+    for user in panel:
+        h.give_feedback(user)
+    drain(h)
+    return round_id, str(announcement_of(h, round_id)["ts"])
+
+
+def summary_under(h: Harness, announced: str) -> dict[str, Any]:
+    """The panel summary in the thread of the announcement posted at `announced`, as it is
+    now."""
+    thread = h.standin.replies_to(HIRING, announced)
+    return next(m for m in thread if m.get("text", "").startswith("Panel summary"))
+
+
 def _has_value(message: dict[str, Any], action_id: str, round_id: int) -> bool:
     try:
         return str(button(message, action_id).get("value")) == str(round_id)

@@ -28,7 +28,14 @@ from bot.views.comparison import (
     text_size,
 )
 from tests.slack.blockkit import message_errors
-from tests.support.comparisons import LONG_THEMES, TABLE_HEADER, a_comparison, a_row, worst_rows
+from tests.support.comparisons import (
+    LONG_THEMES,
+    TABLE_HEADER,
+    a_comparison,
+    a_row,
+    worst_comparison,
+    worst_rows,
+)
 from tests.support.texts import EVIL, mrkdwn_texts, no_raw_mentions
 
 STATE = "role=7;sort=;cal=0"
@@ -291,14 +298,8 @@ def test_fallback_text_is_escaped() -> None:
     "rubric", [SECOND_INTERVIEW, wide_rubric(8)], ids=["5 criteria", "8 criteria"]
 )
 def test_99_long_rows_stay_under_the_total_text_budget(rubric: Rubric) -> None:
-    c = a_comparison(
-        worst_rows(rubric),
-        rubric=rubric,
-        themes=LONG_THEMES,
-        other_rubric_rounds=12,
-        calibrated=True,
-        calibrated_interviewers=tuple(f"U{i:010d}" for i in range(40)),
-        uncalibrated_interviewers=tuple(f"W{i:010d}" for i in range(40)),
+    c = worst_comparison(
+        rubric, worst_rows(rubric), interviewers=40, other_rubric_rounds=12, calibrated=True
     )
     m = comparison_message(c, 0, "s" * STATE_MAX)
     assert_ok(m)

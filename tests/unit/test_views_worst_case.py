@@ -59,7 +59,7 @@ from bot.views.role_picker import role_picker
 from bot.views.rubric_modal import rubric_modal, rubric_saved_modal
 from bot.views.summary import summary_message
 from tests.slack.blockkit import message_errors, view_errors
-from tests.support.comparisons import LONG_THEMES, a_comparison, worst_rows
+from tests.support.comparisons import a_comparison, worst_comparison, worst_rows
 from tests.support.rubrics import biggest_rubric, fitted
 from tests.support.snapshots import NOW, evil_round, finished, worst_feedback, worst_round
 from tests.support.texts import EVIL
@@ -111,14 +111,12 @@ def notes() -> Iterator[Payload]:
 def comparisons() -> Iterator[Payload]:
     rows = worst_rows(BIG, 2 * ROWS_PER_PAGE + 52)  # three pages: first, middle, last
     for calibrated in (False, True):
-        c = a_comparison(
+        c = worst_comparison(
+            BIG,
             rows,
-            rubric=BIG,
-            themes=LONG_THEMES,
+            interviewers=60,
             other_rubric_rounds=40,
             calibrated=calibrated,
-            calibrated_interviewers=tuple(f"U{i:010d}" for i in range(60)),
-            uncalibrated_interviewers=tuple(f"W{i:010d}" for i in range(60)),
             sort_by=BIG.criteria[-1].key,
         )
         assert pages(c) == 3

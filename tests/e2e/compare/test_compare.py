@@ -61,14 +61,8 @@ NOT_ALLOWED_TO_COMPARE = (
 def command(h: Harness, text: str, *, user: str = ORG, channel: str = HIRING) -> list[Any]:
     """Run `/panel <text>`; returns the replies: the ack's text, if any, then every
     response_url post made after the ack, once the first one arrived."""
-    before = len(h.standin.responses)
-    name = {HIRING: "hiring", NO_BOT_CHANNEL: "random"}.get(channel, "directmessage")
-    reply = h.driver.command(user, text, channel_id=channel, channel_name=name)
-    assert reply.status == 200, reply.body
-    acked = reply.json()
-    if acked and acked.get("text"):
-        return [acked]
-    return h.wait_for(lambda: h.standin.responses[before:], f"the reply to /panel {text}")
+    acked, posted = h.run_command(text, user=user, channel=channel)
+    return [acked] if acked else posted
 
 
 def one_reply(h: Harness, text: str, *, user: str = ORG, channel: str = HIRING) -> dict[str, Any]:

@@ -380,21 +380,26 @@ def test_panelbot_forget(
 
 
 # -- the confirmation's limits ---------------------------------------------------------------------
+def closed_rounds(n: int, role_name: str, feedback: int) -> tuple[ErasableRound, ...]:
+    """`n` closed rounds of a role, a day apart, 12 panelists each, to erase."""
+    return tuple(
+        ErasableRound(
+            id=1000 + k,
+            role_name=role_name,
+            organizer_id=ORG,
+            status=Status.CLOSED,
+            started_at=WED + timedelta(days=k),
+            panelists=12,
+            feedback=feedback,
+        )
+        for k in range(n)
+    )
+
+
 def test_the_confirmation_fits_any_number_of_rounds() -> None:
     """Hundreds of rounds still make a valid modal (lines packed into sections) whose
     metadata stays small: it holds the newest round id, not every id."""
-    rounds = tuple(
-        ErasableRound(
-            id=1000 + n,
-            role_name="Principal Site Reliability Engineer & <Platform>",
-            organizer_id=ORG,
-            status=Status.CLOSED,
-            started_at=WED + timedelta(days=n),
-            panelists=12,
-            feedback=11,
-        )
-        for n in range(400)
-    )
+    rounds = closed_rounds(400, "Principal Site Reliability Engineer & <Platform>", feedback=11)
     view = forget_modal(ErasurePlan("A" * 200, rounds, messages=5000))
     assert view_errors(view) == []
     assert len(view["blocks"]) <= 100
@@ -405,18 +410,7 @@ def test_the_confirmation_fits_any_number_of_rounds() -> None:
 def test_rounds_past_what_a_modal_holds_are_counted() -> None:
     """Thousands of rounds whose names escaping makes five times longer: the confirmation
     lists the oldest that fit Slack's view and counts the rest; all of them are erased."""
-    rounds = tuple(
-        ErasableRound(
-            id=1000 + n,
-            role_name="&" * 80,
-            organizer_id=ORG,
-            status=Status.CLOSED,
-            started_at=WED + timedelta(days=n),
-            panelists=12,
-            feedback=12,
-        )
-        for n in range(5000)
-    )
+    rounds = closed_rounds(5000, "&" * 80, feedback=12)
     view = forget_modal(ErasurePlan("Ada", rounds, messages=1))
     assert view_errors(view) == []
     listed = texts(view).count("&amp;" * 80)

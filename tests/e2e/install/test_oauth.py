@@ -277,13 +277,18 @@ def test_a_token_slack_refuses_is_read_again_before_giving_up(oauth_harness: Har
 
 
 # -- 3. uninstalls and revoked tokens --------------------------------------------------------
+def both_installed(h: Harness) -> Harness:
+    """Workspaces A and B installed; the harness as B's people."""
+    for team in (TEAM_A, TEAM_B):
+        assert install(h, team).status == 200
+    return h.for_team(TEAM_B)
+
+
 def test_app_uninstalled_deletes_the_teams_tokens_and_keeps_its_data(
     oauth_harness: Harness,
 ) -> None:
     h = oauth_harness
-    b = h.for_team(TEAM_B)
-    for team in (TEAM_A, TEAM_B):
-        assert install(h, team).status == 200
+    b = both_installed(h)
     round_id = b.start_round(candidate="Barbara Liskov")
     enqueue_dms(h, TEAM_B, 2, prefix="after")
     h.standin.revoke_tokens(TEAM_B.team_id)  # Slack revokes first, then tells the app
@@ -319,9 +324,7 @@ def test_tokens_revoked_for_the_bot_is_an_uninstall_for_users_is_not(
     oauth_harness: Harness,
 ) -> None:
     h = oauth_harness
-    b = h.for_team(TEAM_B)
-    for team in (TEAM_A, TEAM_B):
-        assert install(h, team).status == 200
+    b = both_installed(h)
     # The installer's user authorization goes (the bot's stays).
     revoked_user = {"type": "tokens_revoked", "tokens": {"oauth": [TEAM_B.org], "bot": []}}
     assert b.driver.event(revoked_user).status == 200

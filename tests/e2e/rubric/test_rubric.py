@@ -47,7 +47,7 @@ def rubric_command(
     an ephemeral message instead (see `h.standin.responses`)."""
     before_view = h.open_modal_id(user)
     before = len(h.standin.responses)
-    name = {HIRING: "hiring", NO_BOT_CHANNEL: "random"}.get(channel, "directmessage")
+    name = h.channel_name(channel)
     reply = h.driver.command(user, f"rubric {role}", channel_id=channel, channel_name=name)
     assert reply.status == 200, reply.body
 
