@@ -52,7 +52,8 @@ from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.slack.state import V
 from tests.support.harness import CRITERIA
-from tests.support.seeding import HIRING, Seeded, seed_due_nudges
+from tests.support.round_rows import HIRING, Seeded
+from tests.support.seeding import seed_due_nudges
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent

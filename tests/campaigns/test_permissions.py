@@ -34,17 +34,14 @@ from storage.models import Decision, DueWork, Feedback, Outbox, Panelist, Round
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.state import V, full_state_values
 from tests.support import outcome_permissions as op
-from tests.support.adversarial import (
-    Audit,
-    Settler,
-    click_payload,
-    command_fields,
-    post_form,
-    strings_in,
-)
+from tests.support.adversarial import Audit
+from tests.support.decision_form import decision_values
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, modal_named
 from tests.support.reliability import Outcome, record
+from tests.support.rows import database_name
+from tests.support.slack_requests import click_payload, command_fields, post_form
+from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
 
@@ -101,7 +98,7 @@ FINISHED_CANDIDATE = "Finn Finished"
 @dataclass
 class World:
     h: Harness
-    settle: Settler
+    settle: Callable[[], None]
     audit: Audit
     round_id: int  # open; panel ANA, BEN, CY
     finished_id: int  # complete, in the hiring channel
@@ -143,12 +140,11 @@ class World:
             return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
     def opened(self, user: str, callback_id: str, before: str | None) -> bool:
-        view = modal_named(self.h.standin.open_view_for(user), callback_id)
-        return view is not None and view["id"] != before
+        return self.h.fresh_modal(user, callback_id, before) is not None
 
 
 def build_world(h: Harness) -> World:
-    settle, audit = Settler(h), Audit(h)
+    settle, audit = h.settle_listeners, Audit(h)
     h.standin.add_user(FOREIGN, "fred", real_name="Fred Foreign", team_id=FOREIGN_TEAM)
     round_id = h.start_round()
     finished = seed_finished_rounds(h.db, 1, candidate=lambda n: FINISHED_CANDIDATE)
@@ -171,7 +167,7 @@ def nothing(w: World) -> None:
 
 
 def modal_before(w: World, user: str) -> dict[str, Any]:
-    return {"view": (w.h.standin.open_view_for(user) or {}).get("id")}
+    return {"view": w.h.open_modal_id(user)}
 
 
 def opens(callback_id: str) -> Callable[[World, str, dict[str, Any]], bool]:
@@ -309,11 +305,7 @@ def open_decision_as_organizer(w: World) -> None:
 
 
 def record_decision(w: World, user: str) -> Reply:
-    values = {
-        "outcome": {"value": V.radio("hold")},
-        "rationale": {"value": V.text(f"{user} waits for the references.")},
-        "participants": {"value": V.users([ORG, ANA])},
-    }
+    values = decision_values("hold", f"{user} waits for the references.", [ORG, ANA])
     return w.submit(user, w.views["decision"], values)
 
 
@@ -531,7 +523,7 @@ def test_permission_matrix(harness: Harness, caplog: pytest.LogCaptureFixture, a
     # The refused go first: an allowed close or cancel would leave nothing to refuse.
     order = sorted(ROLES, key=lambda role: role in allowed)
     title = f"permission matrix: {len(ROLES)} roles × {len(ALLOWED)} actions"
-    outcome = Outcome(title, harness.db.engine.dialect.name)
+    outcome = Outcome(title, database_name(harness.db))
     wrong: list[str] = []
     for role in order:
         user = ROLES[role]

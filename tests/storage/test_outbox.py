@@ -32,12 +32,10 @@ from storage.models import Outbox, Round, WorkState
 from storage.work import add_once, add_or_rearm, claim, finish
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
+from tests.support.clock import Clock, frozen_clock
+from tests.support.round_rows import HIRING, ORGANIZER, TEAM
 from tests.support.seeding import (
-    HIRING,
-    ORGANIZER,
-    TEAM,
     WEDNESDAY_NOON,
-    ManualClock,
     nudge_key,
     seed_due_nudges,
 )
@@ -52,12 +50,12 @@ def standin() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(WEDNESDAY_NOON)
+def clock() -> Clock:
+    return frozen_clock(WEDNESDAY_NOON)
 
 
 @pytest.fixture
-def services(database: Database, standin: SlackStandIn, clock: ManualClock) -> Services:
+def services(database: Database, standin: SlackStandIn, clock: Clock) -> Services:
     people = WebClient(base_url=standin.api_url, token=standin.token)
     dispatch = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
     resources = Resources(
@@ -82,7 +80,7 @@ def dms(standin: SlackStandIn, user_id: str) -> list[Json]:
     return standin.messages_in(f"D{user_id}")
 
 
-def start_round(db: Database, standin: SlackStandIn, clock: ManualClock, panel: int = 3) -> int:
+def start_round(db: Database, standin: SlackStandIn, clock: Clock, panel: int = 3) -> int:
     """An open round of `panel` panelists whose announcement and briefs are enqueued."""
     seeded = seed_due_nudges(db, panel, now=clock(), standin=standin, per_round=panel, into=None)
     round_id = seeded.round_ids[0]
@@ -94,7 +92,7 @@ def start_round(db: Database, standin: SlackStandIn, clock: ManualClock, panel: 
 
 
 def change_round(
-    db: Database, clock: ManualClock, round_id: int, *, summary_claimed: bool = False, **values: Any
+    db: Database, clock: Clock, round_id: int, *, summary_claimed: bool = False, **values: Any
 ) -> None:
     """Change the round (`values`) and enqueue what the change says, as a service would."""
     with db.transaction() as session:
@@ -127,7 +125,7 @@ def notices(standin: SlackStandIn) -> list[Json]:
 
 
 # -- storage: enqueueing and leases ----------------------------------------------------------
-def test_add_once_is_idempotent(database: Database, clock: ManualClock) -> None:
+def test_add_once_is_idempotent(database: Database, clock: Clock) -> None:
     now = clock()
     first = {"team_id": TEAM, "key": "post:1", "kind": OutboxKind.POST, "due_at": now}
     with database.transaction() as session:
@@ -160,7 +158,7 @@ def claim_together(database: Database, now: datetime, owners: int, limit: int) -
         return list(pool.map(claim_as, [f"owner-{i}" for i in range(owners)]))
 
 
-def test_concurrent_claims_get_disjoint_rows(database: Database, clock: ManualClock) -> None:
+def test_concurrent_claims_get_disjoint_rows(database: Database, clock: Clock) -> None:
     now = clock()
     add_posts(database, now, 60)
     claimed = claim_together(database, now, owners=4, limit=15)
@@ -177,7 +175,7 @@ def test_concurrent_claims_get_disjoint_rows(database: Database, clock: ManualCl
 
 
 def test_a_claim_takes_at_most_limit_rows(
-    database: Database, clock: ManualClock, request: pytest.FixtureRequest
+    database: Database, clock: Clock, request: pytest.FixtureRequest
 ) -> None:
     """Each claim takes a batch, so other instances get work too, and a dead instance
     blocks one batch for a lease, not the whole backlog."""
@@ -198,7 +196,7 @@ def test_a_claim_takes_at_most_limit_rows(
 
 
 def test_expired_lease_is_taken_over_and_the_old_owner_cannot_finish(
-    database: Database, clock: ManualClock
+    database: Database, clock: Clock
 ) -> None:
     now = clock()
     add_posts(database, now, 1)
@@ -221,12 +219,17 @@ def test_expired_lease_is_taken_over_and_the_old_owner_cannot_finish(
 
 
 # -- the dispatcher: Slack's answers ---------------------------------------------------------
-def test_ratelimited_send_waits_for_retry_after(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
-) -> None:
+def one_nudge_due(database: Database, standin: SlackStandIn, clock: Clock) -> tuple[str, str]:
+    """One panelist's nudge waiting in the outbox: the panelist and the row's key."""
     seeded = seed_due_nudges(database, 1, now=clock(), standin=standin, into="outbox")
     (user,) = seeded.user_ids
-    key = nudge_key(seeded.round_of(user), user)
+    return user, nudge_key(seeded.round_of(user), user)
+
+
+def test_ratelimited_send_waits_for_retry_after(
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
+) -> None:
+    user, key = one_nudge_due(database, standin, clock)
     standin.fail_next("chat.postMessage", status=429, retry_after=7)
     t0 = clock()
     stats = services.dispatcher.run()
@@ -251,11 +254,9 @@ def test_ratelimited_send_waits_for_retry_after(
 
 
 def test_server_error_is_retried_with_backoff_then_delivered(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
-    seeded = seed_due_nudges(database, 1, now=clock(), standin=standin, into="outbox")
-    (user,) = seeded.user_ids
-    key = nudge_key(seeded.round_of(user), user)
+    user, key = one_nudge_due(database, standin, clock)
     standin.fail_next("chat.postMessage", status=500, times=2)
 
     t0 = clock()
@@ -288,7 +289,7 @@ def in_hiring(args: Json) -> bool:
 
 
 def test_channel_not_found_fails_the_post_and_tells_the_organizer_once(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = start_round(database, standin, clock)
     # The bot was removed from the (private) channel: Slack says it doesn't exist.
@@ -316,7 +317,7 @@ def test_channel_not_found_fails_the_post_and_tells_the_organizer_once(
 
 
 def failing_refresh(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> int:
     """A round whose announcement went out, and then the channel became unreachable."""
     round_id = start_round(database, standin, clock)
@@ -328,7 +329,7 @@ def failing_refresh(
 
 
 def test_rearmed_refresh_that_fails_again_tells_the_organizer_once(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = failing_refresh(services, database, standin, clock)
     announced = standin.messages_in(HIRING)
@@ -357,7 +358,7 @@ def test_rearmed_refresh_that_fails_again_tells_the_organizer_once(
 
 
 def test_notice_for_a_failed_refresh_names_the_channel(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = failing_refresh(services, database, standin, clock)
     change_round(database, clock, round_id)
@@ -369,7 +370,7 @@ def test_notice_for_a_failed_refresh_names_the_channel(
 
 
 def test_account_inactive_fails_the_dm_and_tells_the_organizer_once(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     seeded = seed_due_nudges(database, 3, now=clock(), standin=standin, into="outbox")
     gone = seeded.user_ids[0]
@@ -411,7 +412,7 @@ def test_account_inactive_fails_the_dm_and_tells_the_organizer_once(
 
 # -- re-armed refreshes and messages that wait for others ------------------------------------
 def test_rearm_between_claim_and_finish_leaves_the_row_pending(
-    database: Database, clock: ManualClock
+    database: Database, clock: Clock
 ) -> None:
     """The storage side of a re-arm racing a delivery: the old generation's finish keeps
     the row pending (dispatcher._final's rule), so the next claim sends the new state."""
@@ -443,7 +444,7 @@ def test_rearm_between_claim_and_finish_leaves_the_row_pending(
 
 
 def test_refresh_rearmed_while_in_flight_is_sent_again_with_the_new_state(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = start_round(database, standin, clock)
     services.dispatcher.run()
@@ -476,7 +477,7 @@ def test_refresh_rearmed_while_in_flight_is_sent_again_with_the_new_state(
 
 
 def test_refusal_of_an_old_generation_does_not_fail_the_rearmed_refresh(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = start_round(database, standin, clock)
     services.dispatcher.run()
@@ -504,7 +505,7 @@ def test_refusal_of_an_old_generation_does_not_fail_the_rearmed_refresh(
 
 
 def test_summary_waits_while_the_announcement_is_pending(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = start_round(database, standin, clock)
     # Closed before anything was delivered: the summary is enqueued with the announcement.

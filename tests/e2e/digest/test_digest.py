@@ -32,14 +32,9 @@ def epoch(when: datetime) -> int:
 
 def say(h: Harness, text: str, *, user: str = ORG, channel: str = HIRING) -> str:
     """Run `/panel <text>`; the reply is the ack's text or, after the ack, a response_url post."""
-    before = len(h.standin.responses)
-    name = {HIRING: "hiring", NO_BOT_CHANNEL: "random"}.get(channel, "directmessage")
-    reply = h.driver.command(user, text, channel_id=channel, channel_name=name)
-    assert reply.status == 200, reply.body
-    acked = reply.json()
-    if acked and acked.get("text"):
+    acked, posted = h.run_command(text, user=user, channel=channel)
+    if acked:
         return str(acked["text"])
-    posted = h.wait_for(lambda: h.standin.responses[before:], f"the reply to /panel {text}")
     assert len(posted) == 1, posted
     assert posted[0].get("response_type") == "ephemeral", posted[0]
     return str(posted[0]["text"])
