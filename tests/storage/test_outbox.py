@@ -8,22 +8,17 @@ it, so backoffs and Retry-After elapse without sleeping."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import func, select, text, update
 
 from bot.domain.panel import Status
 from bot.services import Services
-from bot.services.context import Deps, Leases
 from bot.services.outbox import Kind, Outgoing, announce_key, summary_key
 from bot.services.snapshots import snapshot
-from bot.slack.gateway import SlackGateway
-from bot.slack.tokens import one_client
 from bot.views.reminders import DEACTIVATED_HINT, INVITE_HINT
 from storage import queries
 from storage.db import Database
@@ -35,32 +30,12 @@ from tests.support.seeding import (
     HIRING,
     ORGANIZER,
     TEAM,
-    WEDNESDAY_NOON,
     ManualClock,
     nudge_key,
     seed_due_nudges,
 )
 
 LEASE = timedelta(minutes=2)
-
-
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as running:
-        yield running
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(WEDNESDAY_NOON)
-
-
-@pytest.fixture
-def services(database: Database, standin: SlackStandIn, clock: ManualClock) -> Services:
-    people = WebClient(base_url=standin.api_url, token=standin.token)
-    dispatch = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-    deps = Deps(db=database, slack=SlackGateway(one_client(people)), now=clock, leases=Leases())
-    return Services.build(deps, one_client(dispatch))
 
 
 # -- helpers ---------------------------------------------------------------------------------
