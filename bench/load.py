@@ -209,6 +209,7 @@ class Run:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    failures: dict[str, int] = field(default_factory=dict)  # what went wrong, how often
     modals_missing: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
     by_kind: dict[str, list[float]] = field(default_factory=dict)
@@ -255,14 +256,17 @@ async def send(
         async with session.post(url, data=request.body, headers=request.headers) as answer:
             await answer.read()
             ok = answer.status == 200
-    except (TimeoutError, aiohttp.ClientError):
+            what = f"{request.kind}: HTTP {answer.status}"
+    except (TimeoutError, aiohttp.ClientError) as exc:
         ok = False
+        what = f"{request.kind}: {type(exc).__name__}"
     took = time.perf_counter() - started
     run.latencies.append(took)
     run.kinds[request.kind] = run.kinds.get(request.kind, 0) + 1
     run.by_kind.setdefault(request.kind, []).append(took)
     if not ok:
         run.errors += 1
+        run.failures[what] = run.failures.get(what, 0) + 1
     elif request.kind == "click" and waits_for_modal:
         # Watch for the modal beside the sender: a person reads it while others keep clicking.
         run.watchers.append(asyncio.create_task(workload.modal_opened(request.user)))
@@ -486,7 +490,8 @@ def run_all(plan: Plan, logs: Path) -> tuple[list[Run], list[Footprint]]:
                         f"  {app:8} {workers} workers {run.mode:>7}: {run.rate:6.1f} req/s, "
                         f"p99 {run.p(99) * 1000:6.0f} ms, errors {run.errors}; "
                         f"p50/p99 ms by kind: {run.kind_summary()}"
-                        + (f"; workers' CPU {run.cpu_ms():.1f} ms/req" if run.cpu else ""),
+                        + (f"; workers' CPU {run.cpu_ms():.1f} ms/req" if run.cpu else "")
+                        + (f"; failures {run.failures}" if run.failures else ""),
                         flush=True,
                     )
         if len(workload.slots) == 0:
