@@ -9,11 +9,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+from alembic import command
 from sqlalchemy import text
 
 from storage import schema_version
 from storage.db import Database
-from storage.migrate import head_revision, readiness_problem, schema_problem
+from storage.migrate import alembic_config, head_revision, readiness_problem, schema_problem
 from tests.support.paths import ROOT
 
 
@@ -26,17 +27,22 @@ def test_a_current_database_is_current_and_an_older_one_is_not(database: Databas
     engine = database.engine
     assert schema_version.is_current(engine)
     assert readiness_problem(engine) is None
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '0007'"))
-    assert not schema_version.is_current(engine)
-    problem = schema_problem(engine)
-    assert problem is not None and "run `panelbot db upgrade` first" in problem
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE alembic_version"))
-    assert not schema_version.is_current(engine)
-    assert schema_problem(engine) == (
-        "the database has no Panelbot tables yet: run `panelbot db upgrade` first."
-    )
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+        assert not schema_version.is_current(engine)
+        problem = schema_problem(engine)
+        assert problem is not None and "run `panelbot db upgrade` first" in problem
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE alembic_version"))
+        assert not schema_version.is_current(engine)
+        assert schema_problem(engine) == (
+            "the database has no Panelbot tables yet: run `panelbot db upgrade` first."
+        )
+    finally:
+        # The PostgreSQL database is the test session's, shared by the tests that follow.
+        command.stamp(alembic_config(engine), "head", purge=True)
+    assert schema_version.is_current(engine)
 
 
 def test_readiness_on_a_current_database_does_not_import_alembic(tmp_path: Path) -> None:
