@@ -91,7 +91,9 @@ class CurrentRound:
     rnd: Round
 
 
-def plan(session: Session, row: Outbox) -> Plan:
+def plan(session: Session, row: Outbox, rounds: dict[int, CurrentRound] | None = None) -> Plan:
+    """`rounds`: the state of rounds read earlier for the same claim, by id; a round read
+    here is added to it."""
     if row.kind == OutboxKind.POST:
         return Post(
             row.channel_id,
@@ -102,11 +104,14 @@ def plan(session: Session, row: Outbox) -> Plan:
         return Delete(str(row.payload["channel"]), str(row.payload["ts"]))
     if row.kind in FILE_PLANNERS:
         return FILE_PLANNERS[row.kind](session, row)
-    rnd = queries.get_round(session, row.team_id, row.round_id or 0)
-    if rnd is None:
-        return Skip("the round is gone")
-    snap, feedback = snapshot_with_feedback(session, rnd)
-    return PLANNERS[row.kind](session, row, CurrentRound(snap, feedback, rnd))
+    rounds = {} if rounds is None else rounds
+    loaded = rounds.get(row.round_id or 0)
+    if loaded is None:
+        rnd = queries.get_round(session, row.team_id, row.round_id or 0)
+        if rnd is None:
+            return Skip("the round is gone")
+        loaded = rounds[rnd.id] = CurrentRound(*snapshot_with_feedback(session, rnd), rnd)
+    return PLANNERS[row.kind](session, row, loaded)
 
 
 # The messages whose ts `record` keeps on their round (or its panelist).

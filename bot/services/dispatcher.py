@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.work_kinds import undeliverable_key
 from bot.services import deliveries
+from bot.services.claim_rounds import ClaimRounds
 from bot.services.context import Resources
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import OutboxWriter
@@ -114,6 +116,19 @@ class Dispatcher:
         self.clients = clients
         self.loop = WorkLoop(resources, Outbox, owner or f"dispatch-{uuid.uuid4().hex[:12]}", BATCH)
         self.stopping = self.loop.stopping
+        self._local = threading.local()  # each thread's ClaimRounds
+
+    def _claim_rounds(
+        self, session: Session, row_id: int, token: str
+    ) -> tuple[ClaimRounds, list[Outbox]]:
+        """The rows of one claim share their round's state (bot/services/claim_rounds.py);
+        the first row of a claim reads every row's generation before any state."""
+        current: ClaimRounds | None = getattr(self._local, "rounds", None)
+        if current is not None and current.token == token:
+            return current, leased(session, Outbox, [row_id], token)
+        current, every = ClaimRounds.start(session, token)
+        self._local.rounds = current
+        return current, [row for row in every if row.id == row_id]
 
     def run(
         self, *, only: ColumnElement[bool] | None = None, budget: float = 20.0
@@ -151,12 +166,14 @@ class Dispatcher:
     # -- one row ---------------------------------------------------------------------------
     def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> None:
         with self.resources.db.read() as session:
-            rows = leased(session, Outbox, [row_id], token)
+            claim_rounds, rows = self._claim_rounds(session, row_id, token)
             if not rows:
                 return  # the lease ran out and someone else has it
             claimed = Claimed(rows[0], token, rows[0].generation)
             try:
-                step: deliveries.Plan | Retry = deliveries.plan(session, claimed.row)
+                step: deliveries.Plan | Retry = deliveries.plan(
+                    session, claimed.row, claim_rounds.usable(claimed.row)
+                )
             except SQLAlchemyError:
                 # The database failed under the rendering (a restart, a cut connection):
                 # not the row's fault, and this session is unusable; the caller's error.
@@ -195,6 +212,8 @@ class Dispatcher:
             else:
                 self._retry_or_give_up(claimed, outcome, stats)
             return
+        if claimed.row.kind in deliveries.RECORDED_ON_ROUND:
+            self._local.rounds.forget(claimed.row.round_id)  # its ts is about to change
         now = self.resources.now()
         with self.resources.db.transaction() as session:
             deliveries.lock_recorded_round(session, claimed.row)

@@ -4,6 +4,8 @@ round-1 doubts, the candidate's questions, and the overall recommendation."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -47,7 +49,7 @@ def feedback_modal(
     """`user_id`: whose modal it is; their focus criteria come first and must be rated, the
     others may be marked Not assessed (without focus areas, every criterion is required)."""
     focus = r.focus_of(user_id) if user_id and r.focus_assigned else ()
-    blocks: list[Block] = [
+    blocks: list[Block | dict[str, Any]] = [
         md(f"*{escape(r.candidate_name)}* · {escape(r.role_name)}"),
         context(
             "Rate what you observed: 1 Strong no · 2 No · 3 Yes · 4 Strong yes (no neutral). "
@@ -68,7 +70,12 @@ def feedback_modal(
     for criterion in ordered:
         given = existing.rating_for(criterion.key) if existing else None
         optional = bool(focus) and criterion.key not in focus
-        blocks += _criterion_inputs(criterion, given, optional, assessed=existing is None)
+        if given is None:
+            blocks += [
+                json.loads(b) for b in _unrated_inputs(criterion, optional, existing is None)
+            ]
+        else:
+            blocks += _criterion_inputs(criterion, given, optional, assessed=existing is None)
     if r.questions:
         blocks += [DividerBlock(), md("*Round-1 doubts*")]
         answers = {a.question_id: a for a in existing.question_answers} if existing else {}
@@ -138,6 +145,18 @@ def feedback_saved_modal(r: RoundSnapshot) -> dict[str, Any]:
             "shows your feedback. You can edit it from your DM until the round closes."
         )
     return notice_modal("Feedback saved", text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unrated_inputs(criterion: Criterion, optional: bool, assessed: bool) -> tuple[str, ...]:
+    """A criterion's inputs with nothing rated yet, as Block Kit JSON: the same for every
+    panelist on the same rubric version, so built once (slack_sdk's to_dict of these was
+    most of a Give feedback click's rendering, docs/performance.md). Kept as text so each
+    modal gets dicts of its own."""
+    return tuple(
+        json.dumps(block.to_dict())
+        for block in _criterion_inputs(criterion, None, optional, assessed)
+    )
 
 
 def _criterion_inputs(

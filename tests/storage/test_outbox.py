@@ -8,34 +8,26 @@ it, so backoffs and Retry-After elapse without sleeping."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
 from bot.domain.panel import Status
 from bot.domain.work_kinds import OutboxKind, announce_key, announcement_key, summary_key
 from bot.services import Services
-from bot.services.context import Leases, Resources
-from bot.services.outbox import OutboxWriter
-from bot.services.snapshots import snapshot
-from bot.slack.gateway import SlackGateway
-from bot.slack.tokens import one_client
 from bot.views.reminders import DEACTIVATED_HINT, INVITE_HINT
-from storage import queries
 from storage.db import Database
-from storage.models import Outbox, Round, WorkState
+from storage.models import Outbox, WorkState
 from storage.work import add_once, add_or_rearm, claim, finish
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
-from tests.support.clock import Clock, frozen_clock
+from tests.support.clock import Clock
+from tests.support.outbox_rounds import change_round, row, start_round
 from tests.support.round_rows import HIRING, ORGANIZER, TEAM
 from tests.support.seeding import (
-    WEDNESDAY_NOON,
     nudge_key,
     seed_due_nudges,
 )
@@ -43,33 +35,7 @@ from tests.support.seeding import (
 LEASE = timedelta(minutes=2)
 
 
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as running:
-        yield running
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return frozen_clock(WEDNESDAY_NOON)
-
-
-@pytest.fixture
-def services(database: Database, standin: SlackStandIn, clock: Clock) -> Services:
-    people = WebClient(base_url=standin.api_url, token=standin.token)
-    dispatch = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-    resources = Resources(
-        db=database, slack=SlackGateway(one_client(people)), now=clock, leases=Leases()
-    )
-    return Services.build(resources, one_client(dispatch))
-
-
 # -- helpers ---------------------------------------------------------------------------------
-def row(db: Database, key: str) -> Outbox:
-    with db.read() as session:
-        return session.scalars(select(Outbox).where(Outbox.key == key)).one()
-
-
 def outbox_count(db: Database, **where: Any) -> int:
     with db.read() as session:
         query = select(func.count()).select_from(Outbox).filter_by(**where)
@@ -78,31 +44,6 @@ def outbox_count(db: Database, **where: Any) -> int:
 
 def dms(standin: SlackStandIn, user_id: str) -> list[Json]:
     return standin.messages_in(f"D{user_id}")
-
-
-def start_round(db: Database, standin: SlackStandIn, clock: Clock, panel: int = 3) -> int:
-    """An open round of `panel` panelists whose announcement and briefs are enqueued."""
-    seeded = seed_due_nudges(db, panel, now=clock(), standin=standin, per_round=panel, into=None)
-    round_id = seeded.round_ids[0]
-    with db.transaction() as session:
-        rnd = queries.get_round(session, TEAM, round_id)
-        assert rnd is not None
-        OutboxWriter(session, TEAM, clock()).round_started(snapshot(session, rnd))
-    return round_id
-
-
-def change_round(
-    db: Database, clock: Clock, round_id: int, *, summary_claimed: bool = False, **values: Any
-) -> None:
-    """Change the round (`values`) and enqueue what the change says, as a service would."""
-    with db.transaction() as session:
-        if values:
-            session.execute(update(Round).where(Round.id == round_id).values(**values))
-        rnd = queries.get_round(session, TEAM, round_id)
-        assert rnd is not None
-        OutboxWriter(session, TEAM, clock()).round_changed(
-            snapshot(session, rnd), summary_claimed=summary_claimed
-        )
 
 
 def add_posts(db: Database, now: datetime, n: int) -> None:
