@@ -60,11 +60,12 @@ def snapshots(session: Session, rounds: Select[Round]) -> list[RoundSnapshot]:
         .order_by(Question.position)
     ):
         questions[q.round_id].append((q.id, q.text))
-    submitted = set(
-        session.execute(
+    submitted = {
+        (row.round_id, row.user_id)
+        for row in session.execute(
             select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(ids))
-        ).tuples()
-    )
+        )
+    }
     return [_snapshot(row, panels[row.id], questions[row.id], submitted) for row in found]
 
 
