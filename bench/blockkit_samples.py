@@ -153,7 +153,17 @@ def erasure_plan() -> ErasurePlan:
 
 
 def erased() -> Erased:
-    return Erased("Ada Lovelace", 1, 3, 3, 4, 9, 6, (HIRING,))
+    return Erased(
+        "Ada Lovelace",
+        rounds=1,
+        panelists=3,
+        feedback=3,
+        decisions=1,
+        due_work=4,
+        outbox=9,
+        messages=6,
+        channels=(HIRING,),
+    )
 
 
 def outcome_sample() -> RecordedOutcome:

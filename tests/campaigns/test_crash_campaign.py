@@ -33,14 +33,14 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bot.services import Services
 from bot.views import ids
 from storage.db import Database
 from storage.models import DueWork, Outbox, Round, WorkState
-from tests.campaigns.test_crash_restart import ROOT, Bot, database_url, db, wait_until
+from tests.campaigns.test_crash_restart import Bot, database_url, db, wait_until
 from tests.e2e.operations.test_cli import free_port
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.records import Json
@@ -64,6 +64,7 @@ from tests.support.harness import (
     has_button,
     seed_workspace,
 )
+from tests.support.paths import ROOT
 from tests.support.players import FEEDBACK_SAVED, PANEL_STARTED, epoch, latest_with
 from tests.support.reliability import Outcome, record, trials
 
@@ -112,7 +113,8 @@ class Crashes:
     def _ready(self) -> bool:
         try:
             with urllib.request.urlopen(f"{self.h.url}/readyz", timeout=1) as response:
-                return response.status == 200
+                status: int = response.status
+                return status == 200
         except (OSError, http.client.HTTPException):
             return False
 
@@ -146,6 +148,7 @@ class Crashes:
                     )
                     .values(due_at=now)
                 )
+                assert isinstance(heads_up, CursorResult)  # an UPDATE's result counts its rows
                 self.reminders_due += heads_up.rowcount
         self.start()
         # What came due while it was down is done before anyone acts again.
@@ -294,13 +297,13 @@ class Crashes:
             progress=self.slack_calls,
         )
 
-    def _summaries(self, round_id: int) -> list[object]:
+    def _summaries(self, round_id: int) -> list[Json]:
         with self.h.db.read() as session:
             name = session.scalar(select(Round.candidate_name).where(Round.id == round_id))
         return self.h.standin.posted(text_contains=f"Panel summary for {name}:")
 
     # -- after the trial -------------------------------------------------------------------------
-    def summaries(self, round_id: int) -> list[object]:
+    def summaries(self, round_id: int) -> list[Json]:
         return self._summaries(round_id)
 
     def heads_up(self, round_id: int) -> dict[str, str]:

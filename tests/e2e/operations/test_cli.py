@@ -78,6 +78,7 @@ def free_port() -> int:
 
 
 def bot_env(standin: SlackStandIn, tmp_path: Path, port: int) -> dict[str, str]:
+    assert standin.token is not None, "the stand-in's first workspace is installed"
     return {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
@@ -100,6 +101,7 @@ def running_bot(tmp_path: Path) -> Iterator[tuple[str, SlackStandIn]]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+        assert process.stderr is not None  # a pipe, read if it fails to start
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30

@@ -23,9 +23,10 @@ from sqlalchemy.engine import make_url
 from storage.db import make_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
 from tests.campaigns.test_crash_restart import database_url
-from tests.e2e.operations.test_cli import ROOT, free_port, panelbot
+from tests.e2e.operations.test_cli import free_port, panelbot
 from tests.slack.standin import SlackStandIn
 from tests.support.harness import SIGNING_SECRET
+from tests.support.paths import ROOT
 
 __all__ = ["database_url"]  # the fixture: a migrated database of each kind
 

@@ -27,11 +27,12 @@ from sqlalchemy import func, select
 from storage.db import Database, make_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
 from storage.models import DueWork, Outbox, WorkState
-from tests.campaigns.test_crash_restart import ROOT, Bot, database_url, db, wait_until
+from tests.campaigns.test_crash_restart import Bot, database_url, db, wait_until
 from tests.e2e.operations.test_cli import free_port, panelbot
-from tests.slack.driver import SlackDriver
+from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.support.harness import ORG, PANEL, SIGNING_SECRET, Clock, Harness, seed_workspace
+from tests.support.paths import ROOT
 from tests.support.seeding import seed_due_nudges
 
 __all__ = ["database_url", "db"]  # fixtures shared with tests/campaigns/test_crash_restart.py
@@ -42,6 +43,7 @@ READY = re.compile(rb"worker (\d+) ready")
 
 
 def serve_env(standin: SlackStandIn, url: str, **settings: str) -> dict[str, str]:
+    assert standin.token is not None, "the stand-in's first workspace is installed"
     return {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
@@ -137,7 +139,7 @@ def check_serving(bot: Bot, url: str, standin: SlackStandIn, metrics_dir: Path) 
     # multiprocess directory; send until both workers have answered some.
     driver = SlackDriver(url, SIGNING_SECRET, standin)
     workers = ready_workers(bot)
-    replies = []
+    replies: list[Reply] = []
     with ThreadPoolExecutor(max_workers=8) as senders:
         while counting_workers(metrics_dir) != workers and len(replies) < 400:
             replies += senders.map(lambda _: driver.command(ORG, "status"), range(20))
