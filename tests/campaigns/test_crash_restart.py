@@ -22,13 +22,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
 
 from bot.domain.schedule import is_quiet
 from storage.db import Database
-from storage.models import Base, DueWork, Outbox, WorkState
-from tests.conftest import DATABASES
+from storage.models import DueWork, Outbox, WorkState
+from tests.conftest import DATABASES, empty_postgres
 from tests.slack.standin import SlackStandIn
 from tests.support.paths import ROOT
 from tests.support.seeding import pending, seed_due_nudges
@@ -144,10 +143,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         template: Path = request.getfixturevalue("sqlite_template")
         shutil.copy(template, tmp_path / "panelbot.db")
         return f"sqlite:///{tmp_path / 'panelbot.db'}"
-    engine: Engine = request.getfixturevalue("postgres_engine")
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_postgres(request.getfixturevalue("postgres_engine"))
     url: str = request.getfixturevalue("postgres_url")
     return url
 
