@@ -1,7 +1,8 @@
 """Issue 6, item 5 — crashes. The real bot (`python -m bot run`, a subprocess on the real
 clock) plays rounds against the Slack stand-in and is SIGKILLed at a random point of each
 one, then restarted: during a panelist's submission, while the briefs or the summary are
-being posted, or while a digest is. trials(3, 20) kills, cycling through those points.
+being posted, or while a digest is: in `make test` once at each of those points, under
+`make reliability` 20 kills cycling through them.
 
 Every trial: start a round (ANA, BEN, CY), ANA and BEN submit, CY never does, the organizer
 closes the round (a partial summary). While the bot is down, its scheduled work comes due:
@@ -381,7 +382,7 @@ def test_killed_anywhere_in_a_round_loses_nothing(crashes: Crashes, database_url
     stopwatch.attach(h)
     errors: list[str] = []
     seen_duplicates = 0
-    for k in range(trials(3, 20)):
+    for k in range(trials(len(KILL_POINTS), 20)):
         point = KILL_POINTS[k % len(KILL_POINTS)]
         reminders, digests = c.reminders_due, c.digests()
         round_id = c.start_round(k, kill=point == BRIEFS)
@@ -416,5 +417,5 @@ def test_killed_anywhere_in_a_round_loses_nothing(crashes: Crashes, database_url
     if errors and not outcome.failures:
         outcome.failures += 1
     record(outcome)
-    assert c.kills == trials(3, 20)
+    assert c.kills == trials(len(KILL_POINTS), 20)
     assert not errors, "\n".join(errors[:20])
