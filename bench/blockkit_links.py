@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from bench import blockkit_samples as s
 from bot.domain.comparison import Comparison
+from bot.domain.overview import Overview
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.views import ids
 from bot.views.announcement import announcement
@@ -51,7 +52,7 @@ from bot.views.outcome import (
     outcome_modal,
     outcome_saved_modal,
 )
-from bot.views.overview import Overview, home_view, status_message
+from bot.views.overview import home_view, status_message
 from bot.views.panelists_modal import panelists_modal
 from bot.views.reminders import (
     escalation_done_message,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+from bot.codec import CompareState
 from bot.domain.calibration import Interviewer, agreement, calibrate
 from bot.domain.comparison import FinishedPanel, build_comparison, rated_of
 from bot.domain.decision import DecisionVersion, Outcome
@@ -77,7 +78,7 @@ def round_of(
     candidate: str = "Ada Lovelace",
     *,
     round_id: int = 42,
-    status: str = Status.OPEN,
+    status: Status = Status.OPEN,
     submitted: tuple[str, ...] = ("U0PRIYA",),
     interview: datetime = INTERVIEW,
 ) -> RoundSnapshot:
@@ -123,9 +124,9 @@ def finished_panels() -> list[FinishedPanel]:
     return panels
 
 
-def comparison_state() -> str:
+def comparison_state() -> CompareState:
     """What the comparison's buttons carry (role id 7, as rated, sorted by overall)."""
-    return "7:0:"
+    return CompareState(role=7)
 
 
 def comparison_sample() -> object:

@@ -1,8 +1,8 @@
 """Claim benchmark: instances (processes) draining due work with leases, as the bot does.
 
 Seeds due-work rows due now, then starts instances as separate processes (spawned, each with
-its own engine) that loop like bot.services.work_loop.drain + DueWorkRunner._handle: claim a
-batch with a lease in one transaction, then per row, in its own transaction, read it back
+its own engine) that loop like bot.services.work_loop.WorkLoop.drain + DueWorkRunner._handle:
+claim a batch with a lease in one transaction, then per row, in its own transaction, read it back
 while the lease is ours (storage.work.leased) and finish it (status done), until a claim
 comes back empty. Measures wall time, rows/s and each instance's share, and checks that
 every row was claimed and finished exactly once. Baseline in the same run: one instance.

@@ -34,6 +34,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,14 +46,17 @@ from typing import Any
 import aiohttp
 from sqlalchemy import bindparam, update
 
-from bench.common import percentile, postgres_database, table
+from bench.common import percentile, postgres_database
+from bench.load_probe import CpuMeter, ready_after_fork, rss_mb, workers_of
+from bench.load_report import costs, footprint_table, report, verdict
 from storage.db import Database
 from storage.models import Panelist, Round
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.slack.state import V
 from tests.support.harness import CRITERIA
-from tests.support.seeding import HIRING, Seeded, seed_due_nudges
+from tests.support.round_rows import HIRING, Seeded
+from tests.support.seeding import seed_due_nudges
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -115,8 +119,13 @@ class Workload:
         # the seeded ones that Panelbot's clicks and submissions need.
         self.uses_up_panelists = True
 
-    def next(self) -> Prepared:
-        kind = next(self.turn)
+    def can_send(self, kind: str | None) -> bool:
+        """Whether a request of this kind (None: the mix) can still be made: a submission
+        needs a modal a click opened (or, for the bare app, the template)."""
+        return kind != "submit" or bool(self.ready) or not self.uses_up_panelists
+
+    def next(self, only: str | None = None) -> Prepared:
+        kind = only or next(self.turn)
         if kind == "click" and self.slots:
             round_id, user = self.slots.popleft() if self.uses_up_panelists else self.slots[0]
             message = {"channel": f"D{user}", "ts": f"{time.time():.6f}", "blocks": []}
@@ -201,10 +210,16 @@ class Run:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    failures: dict[str, int] = field(default_factory=dict)  # what went wrong, how often
     modals_missing: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
     by_kind: dict[str, list[float]] = field(default_factory=dict)
     watchers: list[asyncio.Task[bool]] = field(default_factory=list)
+    cpu: CpuMeter | None = None  # the workers' CPU and this process's, over the run
+
+    def cpu_ms(self) -> float:
+        """The workers' CPU per request, in ms."""
+        return self.cpu.workers / len(self.latencies) * 1000 if self.cpu and self.latencies else 0
 
     async def settle(self) -> None:
         """Wait for the modals the clicks should have opened; count those that never did."""
@@ -234,36 +249,47 @@ async def send(
     run: Run,
     waits_for_modal: bool,
     due: float | None = None,
+    only: str | None = None,
 ) -> None:
-    request = workload.next()
+    request = workload.next(only)
     started = due if due is not None else time.perf_counter()
     try:
         async with session.post(url, data=request.body, headers=request.headers) as answer:
             await answer.read()
             ok = answer.status == 200
-    except (TimeoutError, aiohttp.ClientError):
+            what = f"{request.kind}: HTTP {answer.status}"
+    except (TimeoutError, aiohttp.ClientError) as exc:
         ok = False
+        what = f"{request.kind}: {type(exc).__name__}"
     took = time.perf_counter() - started
     run.latencies.append(took)
     run.kinds[request.kind] = run.kinds.get(request.kind, 0) + 1
     run.by_kind.setdefault(request.kind, []).append(took)
     if not ok:
         run.errors += 1
+        run.failures[what] = run.failures.get(what, 0) + 1
     elif request.kind == "click" and waits_for_modal:
         # Watch for the modal beside the sender: a person reads it while others keep clicking.
         run.watchers.append(asyncio.create_task(workload.modal_opened(request.user)))
 
 
 async def closed_loop(
-    url: str, workload: Workload, run: Run, seconds: float, waits_for_modal: bool
+    url: str,
+    workload: Workload,
+    run: Run,
+    seconds: float,
+    waits_for_modal: bool,
+    only: str | None = None,
 ) -> None:
+    """`only`: requests of one kind instead of the mix (submissions stop when the modals
+    the clicks opened run out)."""
     async with _session() as session:
         end = time.perf_counter() + seconds
         began = time.perf_counter()
 
         async def sender() -> None:
-            while time.perf_counter() < end:
-                await send(session, url, workload, run, waits_for_modal)
+            while time.perf_counter() < end and workload.can_send(only):
+                await send(session, url, workload, run, waits_for_modal, only=only)
 
         await asyncio.gather(*(sender() for _ in range(SENDERS)))
         run.seconds = time.perf_counter() - began
@@ -306,7 +332,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def server(
+    command: list[str], env: dict[str, str], port: int, log: Path
+) -> Iterator[tuple[str, int]]:
+    """The server's events URL and its master's pid, once it listens."""
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -322,7 +351,7 @@ def server(command: list[str], env: dict[str, str], port: int, log: Path) -> Ite
                         raise SystemExit(f"{command[0]} did not listen: see {log}") from None
                     time.sleep(0.1)
             time.sleep(1.0)  # let every worker finish booting
-            yield f"http://127.0.0.1:{port}/slack/events"
+            yield f"http://127.0.0.1:{port}/slack/events", process.pid
         finally:
             process.terminate()
             try:
@@ -373,33 +402,62 @@ class Plan:
     warmup_seconds: float
     threads: int
     slots: int
+    kind_seconds: float
+
+
+KINDS = ("status", "click", "submit")
+
+
+@dataclass
+class Footprint:
+    app: str
+    workers: int
+    rss_mb: list[float]  # each worker's, after the warm-up and the closed loops
+    ready_s: float = float("nan")  # a replacement worker, from its fork to its first answer
 
 
 def measure_app(
-    app: str,
-    url: str,
-    workload: Workload,
-    workers: int,
-    plan: Plan,
-) -> list[Run]:
+    app: str, url: str, master: int, workload: Workload, workers: int, plan: Plan
+) -> tuple[list[Run], Footprint]:
     modal = app == "panelbot"
     workload.uses_up_panelists = modal
     runs: list[Run] = []
     asyncio.run(
         closed_loop(url, workload, Run(app, workers, "warm-up"), plan.warmup_seconds, modal)
     )
-    closed = Run(app, workers, "closed")
-    asyncio.run(closed_loop(url, workload, closed, plan.closed_seconds, modal))
-    runs.append(closed)
+    # The mix, then each kind alone (clicks open the modals the submissions then use): the
+    # workers' CPU per request of each, from /proc, beside this process's (stand-in, load).
+    for only in (None, *KINDS):
+        run = Run(app, workers, only or "closed", cpu=CpuMeter(master).start())
+        seconds = plan.closed_seconds if only is None else plan.kind_seconds
+        asyncio.run(closed_loop(url, workload, run, seconds, modal, only=only))
+        assert run.cpu is not None
+        run.cpu.stop()
+        runs.append(run)
+    footprint = Footprint(app, workers, [rss_mb(pid) for pid in workers_of(master)])
     for rate in plan.rates:
         run = Run(app, workers, f"{rate:g}/s")
         asyncio.run(open_loop(url, workload, run, plan.open_seconds, rate, modal))
         runs.append(run)
-    return runs
+    if workers == 1:  # with more, the other workers answer while the new one boots
+        footprint.ready_s = ready_after_fork(master, lambda: answered(url, workload))
+    return runs, footprint
 
 
-def run_all(plan: Plan, logs: Path) -> list[Run]:
+def answered(url: str, workload: Workload) -> bool:
+    """Send one `/panel status` and wait for its answer (a worker still booting holds it)."""
+    request = workload.next("status")
+    sent = urllib.request.Request(url, data=request.body, headers=request.headers)
+    try:
+        with urllib.request.urlopen(sent, timeout=10) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False
+
+
+def run_all(plan: Plan, logs: Path) -> tuple[list[Run], list[Footprint]]:
     runs: list[Run] = []
+    footprints: list[Footprint] = []
     with SlackStandIn() as standin, postgres_database() as url:
         db = Database.from_url(url)
         seeded = seed_due_nudges(
@@ -422,95 +480,25 @@ def run_all(plan: Plan, logs: Path) -> list[Run]:
             for app, command in (("panelbot", panelbot_command), ("bare", bare_command)):
                 port = free_port()
                 log = logs / f"load-{app}-{workers}.log"
-                with server(command(workers, plan.threads, port), env, port, log) as events:
-                    found = measure_app(app, events, workload, workers, plan)
+                with server(command(workers, plan.threads, port), env, port, log) as (
+                    events,
+                    master,
+                ):
+                    found, footprint = measure_app(app, events, master, workload, workers, plan)
                 runs.extend(found)
+                footprints.append(footprint)
                 for run in found:
                     print(
                         f"  {app:8} {workers} workers {run.mode:>7}: {run.rate:6.1f} req/s, "
                         f"p99 {run.p(99) * 1000:6.0f} ms, errors {run.errors}; "
-                        f"p50/p99 ms by kind: {run.kind_summary()}",
+                        f"p50/p99 ms by kind: {run.kind_summary()}"
+                        + (f"; workers' CPU {run.cpu_ms():.1f} ms/req" if run.cpu else "")
+                        + (f"; failures {run.failures}" if run.failures else ""),
                         flush=True,
                     )
         if len(workload.slots) == 0:
             print("note: every seeded panelist submitted; later clicks became status requests")
-    return runs
-
-
-# -- report ---------------------------------------------------------------------------------
-
-
-def report(runs: list[Run]) -> str:
-    def find(app: str, workers: int, mode: str) -> Run | None:
-        return next((r for r in runs if (r.app, r.workers, r.mode) == (app, workers, mode)), None)
-
-    rows = []
-    for run in runs:
-        if run.app != "panelbot":
-            continue
-        bare = find("bare", run.workers, run.mode)
-        ratio_rate = f"{run.rate / bare.rate:.2f}" if bare and bare.rate else "–"
-        ratio_p99 = f"{run.p(99) / bare.p(99):.1f}" if bare and bare.latencies else "–"
-        rows.append(
-            [
-                run.workers,
-                run.mode,
-                f"{run.rate:.1f}",
-                f"{bare.rate:.1f}" if bare else "–",
-                ratio_rate,
-                *(f"{run.p(q) * 1000:.0f}" for q in (50, 95, 99)),
-                *(f"{bare.p(q) * 1000:.0f}" if bare else "–" for q in (50, 95, 99)),
-                ratio_p99,
-                f"{run.errors}/{len(run.latencies)}",
-                f"{bare.errors}/{len(bare.latencies)}" if bare else "–",
-                run.modals_missing,
-            ]
-        )
-    return table(
-        [
-            "workers",
-            "load",
-            "Panelbot req/s",
-            "bare req/s",
-            "ratio",
-            "P p50 ms",
-            "P p95",
-            "P p99",
-            "bare p50",
-            "bare p95",
-            "bare p99",
-            "p99 ratio",
-            "P errors",
-            "bare errors",
-            "modals late",
-        ],
-        rows,
-    )
-
-
-def verdict(runs: list[Run]) -> list[str]:
-    lines = []
-    for run in runs:
-        if run.app != "panelbot":
-            continue
-        bare = next(
-            (r for r in runs if (r.app, r.workers, r.mode) == ("bare", run.workers, run.mode)),
-            None,
-        )
-        if run.mode == "closed" and bare and bare.rate:
-            ratio = run.rate / bare.rate
-            mark = "met" if ratio >= 0.5 else "MISSED"
-            lines.append(
-                f"{run.workers} workers: max throughput {ratio:.2f} × bare Bolt "
-                f"(target ≥ 0.5): {mark}"
-            )
-        if run.mode == "50/s":
-            p99 = run.p(99) * 1000
-            mark = "met" if p99 <= SLACK_BUDGET_S * 100 else "MISSED"
-            lines.append(
-                f"{run.workers} workers: p99 at 50 req/s {p99:.0f} ms (target ≤ 300): {mark}"
-            )
-    return lines
+    return runs, footprints
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -520,6 +508,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--closed-seconds", type=float, default=20)
     parser.add_argument("--open-seconds", type=float, default=15)
     parser.add_argument("--warmup-seconds", type=float, default=3)
+    parser.add_argument(
+        "--kind-seconds", type=float, default=5, help="closed loop of each request kind alone"
+    )
     parser.add_argument("--threads", type=int, default=8, help="threads per worker, both apps")
     parser.add_argument("--slots", type=int, default=12_000, help="seeded panelists")
     parser.add_argument("--logs", type=Path, default=Path("/tmp"), help="server logs go here")
@@ -533,17 +524,22 @@ def main(argv: list[str] | None = None) -> None:
         warmup_seconds=1 if args.quick else args.warmup_seconds,
         threads=args.threads,
         slots=2_000 if args.quick else args.slots,
+        kind_seconds=3 if args.quick else args.kind_seconds,
     )
     print(
         f"{os.cpu_count()} cores; {SENDERS} closed-loop senders; open loop at "
         f"{', '.join(f'{r:g}' for r in plan.rates)} req/s; threads per worker {plan.threads}",
         flush=True,
     )
-    runs = run_all(plan, args.logs)
+    runs, footprints = run_all(plan, args.logs)
     print()
     print(report(runs))
     print()
-    for line in verdict(runs):
+    print(costs(runs))
+    print()
+    print(footprint_table(footprints))
+    print()
+    for line in verdict(runs, footprints):
         print(line)
 
 

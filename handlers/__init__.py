@@ -1,4 +1,8 @@
-"""Thin Bolt wiring, one module per feature: parse, ack, call a service, render."""
+"""Thin Bolt wiring, one module per feature: parse, ack, call a service, render.
+
+Listeners are module-level functions; each module's `register(app, services)` hands them
+to Bolt wrapped by handlers.responses.guarded, which gives them the services, renders their
+errors and delivers what they return as touched."""
 
 from __future__ import annotations
 
@@ -17,16 +21,27 @@ from handlers import (
     organizer,
     outcomes,
     reminders,
+    rubrics,
     validity,
+)
+
+FEATURES = (
+    commands,
+    comparisons,
+    rubrics,
+    forget,
+    validity,
+    new_panel,
+    feedback,
+    organizer,
+    reminders,
+    home,
+    installs,
+    decisions,
+    outcomes,
 )
 
 
 def register_all(app: App, services: Services) -> None:
-    verbs = (
-        comparisons.register(app, services)
-        | forget.register(app, services)
-        | validity.register(app, services)
-    )
-    commands.register(app, services, verbs)
-    for feature in (new_panel, feedback, organizer, reminders, home, installs, decisions, outcomes):
+    for feature in FEATURES:
         feature.register(app, services)

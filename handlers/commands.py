@@ -1,8 +1,11 @@
-"""/panel [new|status|help], the "Start a panel" shortcut and the Home tab button."""
+"""/panel and its verbs, the "Start a panel" shortcut and the Home tab button.
+
+VERBS maps each `/panel <verb>` (bot.views.ids.Verb) to its listener; the features own
+theirs (compare, rubric, forget, …) and this module owns the rest."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, Respond
@@ -12,16 +15,22 @@ from bot.domain.schedule import ScheduleInputError, parse_digest, parse_reminder
 from bot.errors import InvalidCommand
 from bot.services import Services
 from bot.services.context import utc_now
+from bot.services.touched import Touched
 from bot.text import escape, truncate
 from bot.views import ids
 from bot.views.help import help_message, unknown_command_message
+from bot.views.ids import Verb
 from bot.views.new_panel import new_panel_modal
 from bot.views.overview import status_message
-from handlers.comparisons import Verb
-from handlers.payload import command_text, team_id, trigger_id, user_id
+from handlers import comparisons, forget, rubrics, validity
+from handlers.payload import Command, command_text, request_id, team_id, trigger_id, user_id
 from handlers.responses import guarded
 
 T = TypeVar("T")
+
+
+# A `/panel <verb>` listener.
+VerbListener = Callable[[Command, Services], Touched | None]
 
 
 def _parsed(parse: Callable[[str], T], text: str) -> T:
@@ -33,69 +42,92 @@ def _parsed(parse: Callable[[str], T], text: str) -> T:
         raise InvalidCommand(escape(truncate(exc.message, 500))) from None
 
 
-def register(app: App, services: Services, verbs: Mapping[str, Verb]) -> None:
-    """`verbs`: more `/panel <verb>` handlers, from the features that own them."""
+def open_new_panel(
+    client: WebClient,
+    body: dict[str, Any],
+    services: Services,
+    candidate: str = "",
+    channel: str | None = None,
+) -> None:
+    view = new_panel_modal(
+        role_names=services.rounds.role_names(team_id(body)),
+        candidate_name=candidate,
+        channel_id=channel,
+        now=utc_now(),
+    )
+    client.views_open(trigger_id=trigger_id(body), view=view)
 
-    def open_new_panel(
-        client: WebClient, body: dict[str, Any], candidate: str = "", channel: str | None = None
-    ) -> None:
-        view = new_panel_modal(
-            role_names=services.rounds.role_names(team_id(body)),
-            candidate_name=candidate,
-            channel_id=channel,
-            now=utc_now(),
-        )
-        client.views_open(trigger_id=trigger_id(body), view=view)
 
-    @app.command(ids.COMMAND)
-    @guarded
-    def panel(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        verb, _, rest = command_text(body).strip().partition(" ")
-        verb = verb.lower()
-        if verb in ("", "new"):
-            ack()
-            channel = body.get("channel_id") or ""
-            # A DM can't be a hiring channel; leave the picker empty there.
-            in_channel = channel[:1] in ("C", "G")
-            open_new_panel(client, body, rest.strip(), channel if in_channel else None)
-        elif verb == "status":
-            reply = status_message(services.overview.for_user(team_id(body), user_id(body)))
-            ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-        elif verb == "digest":
-            command = _parsed(parse_digest, rest)
-            ack()
-            said = services.digests.command(
-                team_id(body),
-                user_id(body),
-                str(body.get("channel_id") or ""),
-                command,
-                str(body.get("trigger_id") or ""),
-            )
-            respond(text=said.text, response_type="ephemeral")
-            if command.action == "now":
-                services.dispatcher.deliver_unbound(channel_id=str(body.get("channel_id") or ""))
-        elif verb == "reminders":
-            cadence = _parsed(parse_reminders, rest)
-            ack()
-            text = services.settings.reminders(team_id(body), user_id(body), cadence)
-            respond(text=text, response_type="ephemeral")
-        elif verb in verbs:
-            verbs[verb](ack, body, client, respond, rest.strip())
-        elif verb == "help":
-            reply = help_message()
-            ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
-        else:
-            reply = unknown_command_message(verb)
-            ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+def new(asked: Command, services: Services) -> None:
+    asked.ack()
+    channel = asked.body.get("channel_id") or ""
+    # A DM can't be a hiring channel; leave the picker empty there.
+    in_channel = channel[:1] in ("C", "G")
+    open_new_panel(asked.client, asked.body, services, asked.rest, channel if in_channel else None)
 
-    @app.shortcut(ids.SHORTCUT_NEW_PANEL)
-    @guarded
-    def shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        open_new_panel(client, body)
 
-    @app.action(ids.OPEN_NEW_PANEL)
-    @guarded
-    def home_button(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        open_new_panel(client, body)
+def status(asked: Command, services: Services) -> None:
+    reply = status_message(services.overview.for_user(team_id(asked.body), user_id(asked.body)))
+    asked.ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+
+
+def digest(asked: Command, services: Services) -> Touched | None:
+    command = _parsed(parse_digest, asked.rest)
+    asked.ack()
+    channel = str(asked.body.get("channel_id") or "")
+    said = services.digests.command(
+        team_id(asked.body), user_id(asked.body), channel, command, request_id(asked.body)
+    )
+    asked.respond(text=said.text, response_type="ephemeral")
+    return Touched(channels=(channel,)) if command.action == "now" else None
+
+
+def reminders(asked: Command, services: Services) -> None:
+    cadence = _parsed(parse_reminders, asked.rest)
+    asked.ack()
+    text = services.settings.reminders(team_id(asked.body), user_id(asked.body), cadence)
+    asked.respond(text=text, response_type="ephemeral")
+
+
+def help_verb(asked: Command, services: Services) -> None:
+    reply = help_message()
+    asked.ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+
+
+VERBS: dict[Verb, VerbListener] = {
+    Verb.NEW: new,
+    Verb.STATUS: status,
+    Verb.HELP: help_verb,
+    Verb.DIGEST: digest,
+    Verb.REMINDERS: reminders,
+    Verb.COMPARE: comparisons.compare,
+    Verb.CALIBRATION: comparisons.calibration,
+    Verb.EXPORT: comparisons.export,
+    Verb.RUBRIC: rubrics.rubric,
+    Verb.VALIDITY: validity.validity,
+    Verb.FORGET: forget.forget,
+}
+
+
+def panel(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
+) -> Touched | None:
+    word, _, rest = command_text(body).strip().partition(" ")
+    word = word.lower() or Verb.NEW
+    if word not in VERBS:
+        reply = unknown_command_message(word)
+        ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        return None
+    return VERBS[Verb(word)](Command(ack, body, client, respond, rest.strip()), services)
+
+
+def start_panel(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
+    """The shortcut, and the Home tab's button."""
+    ack()
+    open_new_panel(client, body, services)
+
+
+def register(app: App, services: Services) -> None:
+    app.command(ids.COMMAND)(guarded(panel, services))
+    app.shortcut(ids.SHORTCUT_NEW_PANEL)(guarded(start_panel, services))
+    app.action(ids.OPEN_NEW_PANEL)(guarded(start_panel, services))

@@ -3,39 +3,23 @@ it erases the candidate and shows what was."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.domain.rules import ID_MAX
-from bot.errors import InvalidCommand, NotFound, PanelbotError
+from bot.codec import ForgetMeta
+from bot.errors import InvalidCommand, PanelbotError
 from bot.services import Services
+from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.forget import erased_modal, forget_modal, looking_up_modal
-from handlers.comparisons import Verb
-from handlers.payload import team_id, trigger_id, user_id
+from handlers.payload import Command, carried, team_id, trigger_id, user_id
 from handlers.responses import guarded, render_in_view, unexpected
 
 T = TypeVar("T")
-OUT_OF_DATE = "That confirmation is not one Panelbot can read; run /panel forget again."
-
-
-def confirmed(view: dict[str, Any]) -> tuple[str, int]:
-    """The candidate and the newest round id the confirmation showed; anything else in
-    the metadata (forged, or from another version) is no confirmation at all."""
-    try:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        candidate, up_to = meta["candidate"], meta["up_to"]
-    except (TypeError, ValueError, KeyError):
-        raise NotFound(OUT_OF_DATE) from None
-    if not isinstance(candidate, str) or not candidate.strip():
-        raise NotFound(OUT_OF_DATE)
-    if not isinstance(up_to, int) or isinstance(up_to, bool) or not 0 < up_to <= ID_MAX:
-        raise NotFound(OUT_OF_DATE)
-    return candidate, up_to
+OUT_OF_DATE = ForgetMeta.OUT_OF_DATE
 
 
 def in_placeholder(client: WebClient, view_id: str, where: str, work: Callable[[], T]) -> T | None:
@@ -50,36 +34,40 @@ def in_placeholder(client: WebClient, view_id: str, where: str, work: Callable[[
     return None
 
 
-def register(app: App, services: Services) -> dict[str, Verb]:
-    def forget(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, rest: str
-    ) -> None:
-        if not rest.strip():
-            raise InvalidCommand("Say whom to erase: `/panel forget <candidate name>`.")
-        ack()
-        # Open at once (the trigger_id dies in 3 s); looking may ask Slack who is an admin.
-        opened = client.views_open(trigger_id=trigger_id(body), view=looking_up_modal(rest))
-        view_id = str(opened["view"]["id"])
-        plan = in_placeholder(
-            client,
-            view_id,
-            "forget",
-            lambda: services.retention.plan_erasure(team_id(body), rest, user_id(body)),
-        )
-        if plan is not None:
-            client.views_update(view_id=view_id, view=forget_modal(plan))
+def forget(asked: Command, services: Services) -> None:
+    if not asked.rest.strip():
+        raise InvalidCommand("Say whom to erase: `/panel forget <candidate name>`.")
+    asked.ack()
+    # Open at once (the trigger_id dies in 3 s); looking may ask Slack who is an admin.
+    opened = asked.client.views_open(
+        trigger_id=trigger_id(asked.body), view=looking_up_modal(asked.rest)
+    )
+    view_id = str(opened["view"]["id"])
+    plan = in_placeholder(
+        asked.client,
+        view_id,
+        "forget",
+        lambda: services.retention.plan_erasure(
+            team_id(asked.body), asked.rest, user_id(asked.body)
+        ),
+    )
+    if plan is not None:
+        asked.client.views_update(view_id=view_id, view=forget_modal(plan))
 
-    @app.view(ids.FORGET)
-    @guarded
-    def erase(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        candidate, up_to = confirmed(body.get("view") or {})
-        # Answered with the report itself: the admin check asks Slack within a 2 s budget
-        # (SlackGateway.in_time) and the erasure is one short transaction.
-        erased = services.retention.erase(team_id(body), candidate, up_to, user_id(body))
-        ack(response_action="update", view=erased_modal(erased))
-        # The chat.delete rows are unbound: send them now, per conversation; the tick
-        # retries whatever fails.
-        for channel in erased.channels:
-            services.dispatcher.deliver_unbound(channel_id=channel)
 
-    return {"forget": forget}
+def erase(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> Touched:
+    # The candidate and the newest round id the confirmation showed; anything else in the
+    # metadata (forged, or from another version) is no confirmation at all.
+    confirmed = carried(body.get("view") or {}, ForgetMeta)
+    # Answered with the report itself: the admin check asks Slack within a 2 s budget
+    # (SlackGateway.in_time) and the erasure is one short transaction.
+    erased = services.retention.erase(
+        team_id(body), confirmed.candidate, confirmed.up_to, user_id(body)
+    )
+    ack(response_action="update", view=erased_modal(erased))
+    # The chat.delete rows are unbound: sent now, per conversation.
+    return Touched(channels=tuple(erased.channels))
+
+
+def register(app: App, services: Services) -> None:
+    app.view(ids.FORGET)(guarded(erase, services))

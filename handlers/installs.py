@@ -13,6 +13,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 
 from bot.services import Services
+from handlers.responses import bound
 
 log = logging.getLogger(__name__)
 
@@ -34,24 +35,28 @@ def oauth_callbacks(services: Services) -> CallbackOptions:
     return CallbackOptions(success=success, failure=failure)
 
 
-def register(app: App, services: Services) -> None:
-    @app.event("app_uninstalled")
-    def uninstalled(context: BoltContext) -> None:
-        if context.team_id:
-            services.installs.uninstalled(context.enterprise_id, context.team_id)
-            log.info("uninstalled from workspace %s", context.team_id)
+def uninstalled(context: BoltContext, *, services: Services) -> None:
+    if context.team_id:
+        services.installs.uninstalled(context.enterprise_id, context.team_id)
+        log.info("uninstalled from workspace %s", context.team_id)
 
-    @app.event("tokens_revoked")
-    def tokens_revoked(context: BoltContext, event: dict[str, Any]) -> None:
-        # Read defensively: Slack sends {"oauth": [user ids], "bot": [bot ids]}; anything
-        # else must not raise into Bolt (a forged or future shape).
-        tokens = event.get("tokens")
-        tokens = tokens if isinstance(tokens, dict) else {}
-        oauth = tokens.get("oauth")
-        if context.team_id:
-            services.installs.tokens_revoked(
-                context.enterprise_id,
-                context.team_id,
-                bot=bool(tokens.get("bot")),
-                user_ids=[str(user) for user in oauth] if isinstance(oauth, list) else [],
-            )
+
+def tokens_revoked(context: BoltContext, event: dict[str, Any], *, services: Services) -> None:
+    # Read defensively: Slack sends {"oauth": [user ids], "bot": [bot ids]}; anything
+    # else must not raise into Bolt (a forged or future shape).
+    tokens = event.get("tokens")
+    tokens = tokens if isinstance(tokens, dict) else {}
+    oauth = tokens.get("oauth")
+    if context.team_id:
+        services.installs.tokens_revoked(
+            context.enterprise_id,
+            context.team_id,
+            bot=bool(tokens.get("bot")),
+            user_ids=[str(user) for user in oauth] if isinstance(oauth, list) else [],
+        )
+
+
+def register(app: App, services: Services) -> None:
+    # Not `guarded`: there is no one to tell, and Slack only wants the 200.
+    app.event("app_uninstalled")(bound(uninstalled, services))
+    app.event("tokens_revoked")(bound(tokens_revoked, services))

@@ -9,9 +9,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.domain.outcome import CHECK_IN_MONTHS
-from bot.errors import NotFound
+from bot.codec import CheckIn, CheckInMeta
 from bot.services import Services
+from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.outcome import (
     check_in_modal,
@@ -25,10 +25,10 @@ from bot.views.outcome import (
 )
 from bot.views.state import selected_user
 from handlers.payload import (
-    action_value,
-    metadata_number,
+    carried,
+    clicked,
+    clicked_round,
     metadata_round,
-    round_id,
     state_values,
     team_id,
     trigger_id,
@@ -37,80 +37,72 @@ from handlers.payload import (
 from handlers.responses import guarded
 
 
-def check_in_of(raw: str) -> tuple[int, int]:
-    """A check-in button's value, "<round>:<months>"; forged ones are no check-in."""
-    rid, _, months = raw.partition(":")
-    if months not in {str(m) for m in CHECK_IN_MONTHS}:
-        raise NotFound("There is no such check-in.")
-    return round_id(rid), int(months)
+def open_outcome(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
+    ack()
+    found = services.outcomes.start(team_id(body), user_id(body), clicked_round(body))
+    client.views_open(trigger_id=trigger_id(body), view=outcome_modal(found.round, found.outcome))
 
 
-def view_months(view: dict[str, Any]) -> int:
-    months = metadata_number(view, "months")
-    if months not in CHECK_IN_MONTHS:
-        raise NotFound("There is no such check-in.")
-    return months
+def save_outcome(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
+    saved = services.outcomes.record(
+        team_id(body),
+        user_id(body),
+        metadata_round(body["view"]),
+        parse_outcome(state_values(body)),
+    )
+    ack(response_action="update", view=outcome_saved_modal(saved.round, saved.outcome))
+
+
+def open_check_in(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
+    ack()
+    check_in = clicked(body, CheckIn)
+    found = services.outcomes.open_check_in(
+        team_id(body), user_id(body), check_in.round, check_in.months
+    )
+    client.views_open(
+        trigger_id=trigger_id(body), view=check_in_modal(found.round, check_in.months)
+    )
+
+
+def save_check_in(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
+    form = carried(body["view"], CheckInMeta)
+    months = form.months
+    saved = services.outcomes.answer(
+        team_id(body),
+        user_id(body),
+        form.round,
+        months,
+        parse_check_in(state_values(body)),
+    )
+    ack(response_action="update", view=check_in_saved_modal(saved.round, months))
+
+
+def open_delegate(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
+    ack()
+    check_in = clicked(body, CheckIn)
+    found = services.outcomes.open_check_in(
+        team_id(body), user_id(body), check_in.round, check_in.months
+    )
+    client.views_open(
+        trigger_id=trigger_id(body), view=delegate_modal(found.round, check_in.months)
+    )
+
+
+def save_delegate(
+    ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services
+) -> Touched:
+    form = carried(body["view"], CheckInMeta)
+    months = form.months
+    to = selected_user(state_values(body), "delegate")
+    saved = services.outcomes.delegate(team_id(body), user_id(body), form.round, months, to)
+    ack(response_action="update", view=delegated_modal(saved.round, months, to or ""))
+    return Touched.round(saved.round.id)
 
 
 def register(app: App, services: Services) -> None:
-    outcomes = services.outcomes
-
-    @app.action(ids.RECORD_OUTCOME)
-    @guarded
-    def open_outcome(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        found = outcomes.start(team_id(body), user_id(body), round_id(action_value(body)))
-        client.views_open(
-            trigger_id=trigger_id(body), view=outcome_modal(found.round, found.outcome)
-        )
-
-    @app.view(ids.OUTCOME)
-    @guarded
-    def save_outcome(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        saved = outcomes.record(
-            team_id(body),
-            user_id(body),
-            metadata_round(body["view"]),
-            parse_outcome(state_values(body)),
-        )
-        ack(response_action="update", view=outcome_saved_modal(saved.round, saved.outcome))
-
-    @app.action(ids.ANSWER_CHECK_IN)
-    @guarded
-    def open_check_in(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        rid, months = check_in_of(action_value(body))
-        found = outcomes.open_check_in(team_id(body), user_id(body), rid, months)
-        client.views_open(trigger_id=trigger_id(body), view=check_in_modal(found.round, months))
-
-    @app.view(ids.CHECK_IN)
-    @guarded
-    def save_check_in(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        view = body["view"]
-        months = view_months(view)
-        saved = outcomes.answer(
-            team_id(body),
-            user_id(body),
-            metadata_round(view),
-            months,
-            parse_check_in(state_values(body)),
-        )
-        ack(response_action="update", view=check_in_saved_modal(saved.round, months))
-
-    @app.action(ids.DELEGATE_CHECK_IN)
-    @guarded
-    def open_delegate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        rid, months = check_in_of(action_value(body))
-        found = outcomes.open_check_in(team_id(body), user_id(body), rid, months)
-        client.views_open(trigger_id=trigger_id(body), view=delegate_modal(found.round, months))
-
-    @app.view(ids.CHECK_IN_DELEGATE)
-    @guarded
-    def save_delegate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        view = body["view"]
-        months = view_months(view)
-        to = selected_user(state_values(body), "delegate")
-        saved = outcomes.delegate(team_id(body), user_id(body), metadata_round(view), months, to)
-        ack(response_action="update", view=delegated_modal(saved.round, months, to or ""))
-        services.dispatcher.deliver_round(saved.round.id)
+    app.action(ids.RECORD_OUTCOME)(guarded(open_outcome, services))
+    app.view(ids.OUTCOME)(guarded(save_outcome, services))
+    app.action(ids.ANSWER_CHECK_IN)(guarded(open_check_in, services))
+    app.view(ids.CHECK_IN)(guarded(save_check_in, services))
+    app.action(ids.DELEGATE_CHECK_IN)(guarded(open_delegate, services))
+    app.view(ids.CHECK_IN_DELEGATE)(guarded(save_delegate, services))

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.rules import whole_number
-from bot.errors import NotFound, PanelbotError
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
+from bot.codec import RoundMeta, RoundRef, Value, decode
+from bot.errors import PanelbotError
+
+
+@dataclass(frozen=True)
+class Command:
+    """A `/panel <verb>` as its listener gets it: what Bolt injected, and what was typed
+    after the verb (stripped)."""
+
+    ack: Ack
+    body: dict[str, Any]
+    client: WebClient
+    respond: Respond
+    rest: str
 
 
 def any_of(action_ids: Iterable[str]) -> re.Pattern[str]:
@@ -31,29 +46,24 @@ def user_id(body: dict[str, Any]) -> str:
     return str(body.get("user_id") or "")
 
 
-def round_id(raw: object) -> int:
-    """A round id from a button value or private_metadata; anything else is no round."""
-    value = whole_number(raw)
-    if not value:
-        raise NotFound()
-    return value
+def clicked(body: dict[str, Any], kind: type[Value]) -> Value:
+    """The clicked button's or picked option's value, read by the codec (NotFound when it
+    does not read)."""
+    return decode(kind, selected_value(body))
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    return data if isinstance(data, dict) else {}
+def carried(view: dict[str, Any], kind: type[Value]) -> Value:
+    """A submitted modal's private_metadata, read by the codec (NotFound when it does not)."""
+    return decode(kind, view.get("private_metadata"))
+
+
+def clicked_round(body: dict[str, Any]) -> int:
+    """The round a round's button names; anything else is no round."""
+    return clicked(body, RoundRef).root
 
 
 def metadata_round(view: dict[str, Any]) -> int:
-    return round_id(_metadata(view).get("round"))
-
-
-def metadata_number(view: dict[str, Any], key: str) -> int:
-    """A whole number the modal carries besides its round (0 when missing or forged)."""
-    return whole_number(_metadata(view).get(key)) or 0
+    return carried(view, RoundMeta).round
 
 
 def command_text(body: dict[str, Any]) -> str:
@@ -71,9 +81,16 @@ def trigger_id(body: dict[str, Any]) -> str:
     return found
 
 
-def action_value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    return str(actions[0].get("value") or "")
+def request_id(body: dict[str, Any]) -> str:
+    """Slack's id of this request, its trigger_id: a resent request carries the same one.
+    Empty when there is none (for keys and words, where `trigger_id` would raise)."""
+    return str(body.get("trigger_id") or "")
+
+
+def selected_value(body: dict[str, Any]) -> str:
+    """The value of the clicked button or the picked option."""
+    action = (body.get("actions") or [{}])[0]
+    return str((action.get("selected_option") or {}).get("value") or action.get("value") or "")
 
 
 def state_values(body: dict[str, Any]) -> dict[str, Any]:

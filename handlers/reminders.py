@@ -8,12 +8,13 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.domain.rules import whole_number
+from bot.codec import Snooze
 from bot.services import Services
+from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.common import Message
 from bot.views.reminders import escalation_done_message, not_attended_reply, snoozed_reply
-from handlers.payload import action_value, round_id, team_id, user_id
+from handlers.payload import clicked, clicked_round, team_id, user_id
 from handlers.responses import guarded
 
 
@@ -22,35 +23,40 @@ def replace(respond: Respond, reply: Message) -> None:
     respond(replace_original=True, text=reply.text, blocks=reply.blocks)
 
 
+def snooze(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
+) -> None:
+    ack()
+    clicked_snooze = clicked(body, Snooze)
+    snoozed = services.reminders.snooze(
+        team_id(body), user_id(body), clicked_snooze.round, clicked_snooze.n
+    )
+    replace(respond, snoozed_reply(snoozed.round, snoozed.until))
+
+
+def not_attended(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
+) -> Touched:
+    ack()
+    change = services.reminders.not_attended(team_id(body), user_id(body), clicked_round(body))
+    replace(respond, not_attended_reply(change.round))
+    return Touched.round(change.round.id)
+
+
+def nudge_now(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
+) -> Touched:
+    ack()
+    message_ts = str((body.get("container") or {}).get("message_ts") or "")
+    result = services.reminders.nudge_now(
+        team_id(body), user_id(body), clicked_round(body), message_ts
+    )
+    replace(respond, escalation_done_message(result.round, list(result.nudged)))
+    services.due_work.run_round(result.round.id)  # the nudges, enqueued for delivery
+    return Touched.round(result.round.id)
+
+
 def register(app: App, services: Services) -> None:
-    @app.action(ids.NUDGE_SNOOZE)
-    @guarded
-    def snooze(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        raw_round, _, raw_n = action_value(body).partition(":")
-        snoozed = services.reminders.snooze(
-            team_id(body), user_id(body), round_id(raw_round), whole_number(raw_n) or 0
-        )
-        replace(respond, snoozed_reply(snoozed.round, snoozed.until))
-
-    @app.action(ids.NUDGE_NOT_ATTENDED)
-    @guarded
-    def not_attended(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        change = services.reminders.not_attended(
-            team_id(body), user_id(body), round_id(action_value(body))
-        )
-        replace(respond, not_attended_reply(change.round))
-        services.dispatcher.deliver_round(change.round.id)
-
-    @app.action(ids.NUDGE_NOW)
-    @guarded
-    def nudge_now(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        message_ts = str((body.get("container") or {}).get("message_ts") or "")
-        result = services.reminders.nudge_now(
-            team_id(body), user_id(body), round_id(action_value(body)), message_ts
-        )
-        replace(respond, escalation_done_message(result.round, list(result.nudged)))
-        services.due_work.run_round(result.round.id)
-        services.dispatcher.deliver_round(result.round.id)
+    app.action(ids.NUDGE_SNOOZE)(guarded(snooze, services))
+    app.action(ids.NUDGE_NOT_ATTENDED)(guarded(not_attended, services))
+    app.action(ids.NUDGE_NOW)(guarded(nudge_now, services))

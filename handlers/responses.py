@@ -2,7 +2,8 @@
 
 Every listener is wrapped by `guarded`: a PanelbotError is shown where the person acted
 (inline modal errors, the modal itself, an ephemeral message); anything unexpected is logged
-with a short id the user can quote, and the user gets that id, never a stack trace.
+with a short id the user can quote, and the user gets that id, never a stack trace. What the
+listener's use case touched is delivered after it returns, here and nowhere else.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ from bot.errors import (
     RoundNotOpen,
     SlackUnavailable,
 )
+from bot.services import Services
+from bot.services.touched import Touched
 from bot.views.common import notice_modal
+from handlers.payload import request_id
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +40,45 @@ TITLES: dict[type[PanelbotError], str] = {
     RoundNotOpen: "Round has moved on",
 }
 
-Listener = Callable[..., None]
+# A listener takes what Bolt injects by name (ack, body, client, respond, …) and, keyword
+# only so Bolt never sees it, `services`; it returns what its use case touched, if anything.
+Listener = Callable[..., Touched | None]
+BoltListener = Callable[..., None]
 
 
-def guarded(listener: Listener) -> Listener:
+def bound(listener: Listener, services: Services) -> BoltListener:
+    """`listener` as Bolt calls it: the services given, and what it touched delivered after
+    it returns (by then it has acked), from this one place. Bolt reads the arguments to
+    inject from `listener` itself (functools.wraps)."""
+    takes_services = "services" in inspect.signature(listener).parameters
+
+    @functools.wraps(listener)
+    def run(**kwargs: Any) -> None:
+        touched = listener(**kwargs, services=services) if takes_services else listener(**kwargs)
+        if touched is not None:
+            deliver(services, touched)
+
+    return run
+
+
+def deliver(services: Services, touched: Touched) -> None:
+    """Send what the request enqueued, right after its ack; the tick retries failures."""
+    for round_id in touched.rounds:
+        services.dispatcher.deliver_round(round_id)
+    for channel_id in touched.channels:
+        services.dispatcher.deliver_unbound(channel_id=channel_id)
+    for user_id in touched.users:
+        services.dispatcher.deliver_unbound(user_id=user_id)
+
+
+def guarded(listener: Listener, services: Services) -> BoltListener:
+    """`bound`, with errors turned into words where the person acted."""
     params = set(inspect.signature(listener).parameters)
     missing = {"body", "client"} - params
-    if missing:  # a wiring mistake; fail at import, not in front of a user
+    if missing:  # a wiring mistake; fail at start-up, not in front of a user
         raise TypeError(f"{listener.__name__} must take {sorted(missing)} to report errors")
     answers_in_place = "respond" in params
+    run_bound = bound(listener, services)
 
     @functools.wraps(listener)
     def run(**kwargs: Any) -> None:
@@ -54,7 +88,7 @@ def guarded(listener: Listener) -> Listener:
                 # request without one (forged) gets a typed error if it needs it, instead of
                 # Bolt's ValueError.
                 kwargs = {**kwargs, "respond": _cannot_respond}
-            listener(**kwargs)
+            run_bound(**kwargs)
         except PanelbotError as error:
             render(error, kwargs)
         except Exception as exc:
@@ -177,7 +211,7 @@ def _tell(error: PanelbotError, body: dict[str, Any], client: WebClient) -> None
             text=error.message, response_type="ephemeral", replace_original=False
         )
         return
-    trigger_id = body.get("trigger_id")
+    trigger_id = request_id(body)  # may be none: this must not raise
     if trigger_id and body.get("type") == "block_actions":
         # `or {}`: a payload may carry `"view": null`.
         if (body.get("view") or {}).get("type") == "modal":

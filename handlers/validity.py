@@ -9,50 +9,53 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.codec import RoleChoice
 from bot.services import Services
-from bot.services.comparisons import CompareRequest, RolePick
+from bot.services.comparisons import RolePick
+from bot.services.touched import Touched
 from bot.views import ids
 from bot.views.validity import validity_message
-from handlers.comparisons import Verb, ask_for_role, request_id, say, selected_value
-from handlers.payload import team_id, user_id
+from handlers.comparisons import ask_for_role, say
+from handlers.payload import Command, clicked, request_id, team_id, user_id
 from handlers.responses import guarded
 
 NO_ROLES = "No role has been interviewed for yet: there is nothing to compare outcomes with."
 
 
-def register(app: App, services: Services) -> dict[str, Verb]:
-    def send_report(body: dict[str, Any], respond: Respond, role_id: int) -> None:
-        team, user = team_id(body), user_id(body)
-        found = services.validity.report(team, user, role_id)
-        chart = bool(found.table.rounds)
-        if chart:
-            services.validity.send_chart(team, user, found, request_id(body))
-        say(respond, validity_message(found.role_name, found.table, chart=chart))
-        if chart:
-            services.dispatcher.deliver_unbound(user_id=user)
+def send_report(
+    body: dict[str, Any], respond: Respond, services: Services, role_id: int
+) -> Touched | None:
+    team, user = team_id(body), user_id(body)
+    found = services.validity.report(team, user, role_id)
+    chart = bool(found.table.rounds)
+    if chart:
+        services.validity.send_chart(team, user, found, request_id(body))
+    say(respond, validity_message(found.role_name, found.table, chart=chart))
+    return Touched(users=(user,)) if chart else None
 
-    def validity(
-        ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, rest: str
-    ) -> None:
-        ack()
-        if rest.strip().casefold() == "all":
-            reports = services.validity.report_all(team_id(body), user_id(body))
-            if not reports:
-                respond(text=NO_ROLES, response_type="ephemeral", replace_original=False)
-            for found in reports:  # one table per message
-                say(respond, validity_message(found.role_name, found.table))
-            return
-        role = services.comparisons.find_role(team_id(body), rest)
-        if isinstance(role, RolePick):
-            ask_for_role(respond, role, ids.VALIDITY_PICK, "see the validity of")
-            return
-        send_report(body, respond, role.id)
 
-    @app.action(ids.VALIDITY_PICK)
-    @guarded
-    def validity_pick(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        role, _, _ = selected_value(body).partition(":")
-        send_report(body, respond, CompareRequest.from_state(f"{role}:0:").role_id)
+def validity(asked: Command, services: Services) -> Touched | None:
+    asked.ack()
+    if asked.rest.strip().casefold() == "all":
+        reports = services.validity.report_all(team_id(asked.body), user_id(asked.body))
+        if not reports:
+            asked.respond(text=NO_ROLES, response_type="ephemeral", replace_original=False)
+        for found in reports:  # one table per message
+            say(asked.respond, validity_message(found.role_name, found.table))
+        return None
+    role = services.comparisons.find_role(team_id(asked.body), asked.rest)
+    if isinstance(role, RolePick):
+        ask_for_role(asked.respond, role, ids.VALIDITY_PICK, "see the validity of")
+        return None
+    return send_report(asked.body, asked.respond, services, role.id)
 
-    return {"validity": validity}
+
+def validity_pick(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
+) -> Touched | None:
+    ack()
+    return send_report(body, respond, services, clicked(body, RoleChoice).role)
+
+
+def register(app: App, services: Services) -> None:
+    app.action(ids.VALIDITY_PICK)(guarded(validity_pick, services))

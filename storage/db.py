@@ -59,8 +59,12 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         given = kwargs.get("connect_args", {})
         kwargs["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS, **given}
-    # pre_ping: a restarted PostgreSQL leaves dead connections in the pool.
-    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, **kwargs)
+    # pre_ping: a restarted PostgreSQL leaves dead connections in the pool. 18 kept, 2 more
+    # at a peak (20 at most, as before): a worker's 16 listener threads, its request threads
+    # and its tick all use the database under load, and an overflow connection is closed as
+    # soon as it is returned, so with only 10 kept a busy worker opened a new connection
+    # for most transactions (bench/load.py, docs/performance.md).
+    return create_engine(parsed, pool_pre_ping=True, pool_size=18, max_overflow=2, **kwargs)
 
 
 class Database:

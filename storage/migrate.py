@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+
+from storage import schema_version
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# alembic is imported where it is used, not here: a worker checking readiness on a current
+# schema never needs it (storage/schema_version.py).
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # env.py uses this engine rather than building its own from a URL.
@@ -24,18 +30,26 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(engine), revision)
 
 
 def head_revision(engine: Engine) -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -83,6 +97,8 @@ def database_problem(engine: Engine, *, upgrading: bool = False) -> str | None:
 def schema_problem(engine: Engine, *, upgrading: bool = False) -> str | None:
     """Which way the database's schema is off from the one this code expects, and what to do
     about it; None when it is right (or, `upgrading`, when an upgrade will make it right)."""
+    if schema_version.is_current(engine):
+        return None  # the common case, answered without alembic
     current, head = current_revision(engine), head_revision(engine)
     if current == head:
         return None
@@ -111,6 +127,9 @@ def readiness_problem(engine: Engine) -> str | None:
 
 
 def _known(engine: Engine, revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     try:
         ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision)
     except CommandError:

@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from bot.domain.evidence import NudgeOutcome
 from bot.domain.panel import Status
+from bot.domain.work_kinds import DueKind, OutboxKind
+from storage.column_types import EnumString, UTCDateTime
 
 # Named constraints let Alembic (batch mode on SQLite) alter them later.
 NAMING_CONVENTION = {
@@ -37,25 +37,6 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Stores UTC; always hands back an aware UTC datetime (SQLite forgets the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: store times in UTC")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -111,7 +92,7 @@ class Round(Base):
     interview_at: Mapped[datetime]
     due_at: Mapped[datetime]
     rubric: Mapped[dict[str, Any]]  # the rubric as it was when the round started
-    status: Mapped[str] = mapped_column(String(16), default=Status.OPEN)
+    status: Mapped[Status] = mapped_column(EnumString(Status, 16), default=Status.OPEN)
     source_view_id: Mapped[str] = mapped_column(String(64))
     announcement_ts: Mapped[str | None] = mapped_column(String(32))
     summary_ts: Mapped[str | None] = mapped_column(String(32))
@@ -278,7 +259,7 @@ class Decision(Base):
     source_view_id: Mapped[str] = mapped_column(String(64))
 
 
-class WorkState:
+class WorkState(StrEnum):
     """pending → done / sent / skipped / failed / cancelled."""
 
     PENDING = "pending"
@@ -297,8 +278,7 @@ class Leased:
     team_id: Mapped[str] = mapped_column(String(32))
     # A unique name per team ("nudge:12:U1:2"): enqueueing the same work twice is a no-op.
     key: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default=WorkState.PENDING)
+    status: Mapped[WorkState] = mapped_column(EnumString(WorkState, 16), default=WorkState.PENDING)
     due_at: Mapped[datetime]  # not before; for the outbox also the next retry
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(64))
@@ -337,12 +317,16 @@ class DueWork(Leased, Base):
 
     __tablename__ = "due_work"
 
+    kind: Mapped[DueKind] = mapped_column(EnumString(DueKind, 32))
+
 
 class Outbox(Leased, Base):
     """A Slack message to send (or update) because state changed; written in the same
     transaction as the change, delivered by the dispatcher."""
 
     __tablename__ = "outbox"
+
+    kind: Mapped[OutboxKind] = mapped_column(EnumString(OutboxKind, 32))
 
     # Refreshes (chat.update of a living message) are re-armed by bumping the generation:
     # a delivery only counts when no newer change arrived while it was in flight.

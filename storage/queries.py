@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.domain.panel import Status
 from storage.models import Decision, DueWork, Feedback, Panelist, Role, Round
+from storage.work import dialect_insert
 
 
 def lock_round(session: Session, team_id: str, round_id: int) -> Round | None:
@@ -52,10 +51,8 @@ def round_by_source_view(session: Session, team_id: str, view_id: str) -> Round 
 def ensure_role(session: Session, team_id: str, name: str) -> Role:
     """Get or create a role by case-insensitive name; safe when two people create it at once."""
     key = name.strip().casefold()
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
-        insert(Role)
+        dialect_insert(session, Role)
         .values(team_id=team_id, name=name.strip(), name_key=key, created_at=func.now())
         .on_conflict_do_nothing(index_elements=["team_id", "name_key"])
     )
@@ -118,20 +115,28 @@ def rounds_for_user(
     session: Session, team_id: str, user_id: str, limit: int = 25
 ) -> Sequence[Round]:
     """Live rounds the user organizes or sits on, newest interview first."""
+    return session.scalars(
+        rounds_for_user_query(team_id, user_id, limit).options(
+            selectinload(Round.panelists), selectinload(Round.questions)
+        )
+    ).all()
+
+
+def rounds_for_user_query(team_id: str, user_id: str, limit: int = 25) -> Select[Round]:
+    """`rounds_for_user` as a statement (bot/services/snapshot_rows.py reads its rows)."""
     sits_on = select(Panelist.round_id).where(
         Panelist.team_id == team_id, Panelist.user_id == user_id, Panelist.removed_at.is_(None)
     )
-    return session.scalars(
+    return (
         select(Round)
         .where(
             Round.team_id == team_id,
             Round.status.in_(Status.ACCEPTING_FEEDBACK),
             (Round.organizer_id == user_id) | Round.id.in_(sits_on),
         )
-        .options(selectinload(Round.panelists), selectinload(Round.questions))
         .order_by(Round.interview_at.desc())
         .limit(limit)
-    ).all()
+    )
 
 
 def organized_after_summary(
@@ -140,6 +145,17 @@ def organized_after_summary(
     """Finished rounds the user organizes that await a decision, or were decided since
     `decided_since`; the most recent first."""
     return session.scalars(
+        organized_after_summary_query(team_id, user_id, decided_since, limit).options(
+            selectinload(Round.panelists), selectinload(Round.questions)
+        )
+    ).all()
+
+
+def organized_after_summary_query(
+    team_id: str, user_id: str, decided_since: datetime, limit: int = 25
+) -> Select[Round]:
+    """`organized_after_summary` as a statement."""
+    return (
         select(Round)
         .where(
             Round.team_id == team_id,
@@ -147,10 +163,9 @@ def organized_after_summary(
             Round.status.in_(Status.FINISHED),
             Round.decision.is_(None) | (Round.decided_at >= decided_since),
         )
-        .options(selectinload(Round.panelists), selectinload(Round.questions))
         .order_by(func.coalesce(Round.decided_at, Round.closed_at, Round.completed_at).desc())
         .limit(limit)
-    ).all()
+    )
 
 
 def submitted_users(session: Session, round_ids: Sequence[int]) -> set[tuple[int, str]]:

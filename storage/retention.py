@@ -23,8 +23,8 @@ from sqlalchemy import ColumnElement, delete, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.erasure import ErasableRound, candidate_key
-from bot.domain.outcome import CHECK_IN_KIND
 from bot.domain.panel import Status
+from bot.domain.work_kinds import DueKind, OutboxKind
 from storage.models import (
     Decision,
     DigestSchedule,
@@ -82,7 +82,7 @@ def purge_finished_rounds(session: Session, cutoff: datetime, limit: int) -> int
         finished_at < cutoff,
         ~exists().where(
             DueWork.round_id == Round.id,
-            DueWork.kind == CHECK_IN_KIND,
+            DueWork.kind == DueKind.CHECK_IN,
             DueWork.status == WorkState.PENDING,
         ),
         ~exists().where(
@@ -243,7 +243,7 @@ class MessageRef:
 
     channel: str
     ts: str
-    kind: str | None = None
+    kind: OutboxKind | None = None
 
 
 def posted_messages(session: Session, round_ids: Sequence[int]) -> list[MessageRef]:

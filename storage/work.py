@@ -10,11 +10,12 @@ whose lease ran out cannot overwrite what the next owner did.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Table, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,11 +34,7 @@ def dialect_insert(session: Session, model: type[Any]) -> Any:
 def add_once(session: Session, model: WorkModel, **row: Any) -> None:
     """Add a row unless one with the same (team_id, key) exists: retries are no-ops."""
     row.setdefault("payload", {})
-    session.execute(
-        dialect_insert(session, model)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["team_id", "key"])
-    )
+    _execute_built(session, _insert_once, model, row)
 
 
 def repeat_key(
@@ -73,19 +70,48 @@ def add_or_rearm(session: Session, **row: Any) -> None:
     """An outbox refresh: add it, or make the existing one pending again with a new
     generation, so the latest state is sent even if an older delivery is in flight."""
     row.setdefault("payload", {})
-    stmt = dialect_insert(session, Outbox).values(**row)
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["team_id", "key"],
-            set_={
-                "status": WorkState.PENDING,
-                "generation": Outbox.generation + 1,
-                "due_at": stmt.excluded.due_at,
-                "attempts": 0,
-                "last_error": None,
-                "finished_at": None,
-            },
-        )
+    _execute_built(session, _insert_or_rearm, Outbox, row)
+
+
+# -- statements built once -----------------------------------------------------------------
+# Every submission adds two or three outbox rows. Built afresh each time (`.values(**row)`,
+# `stmt.excluded`), these statements cost more CPU than the rest of the transaction
+# (bench/load.py's profile, docs/performance.md): `excluded` makes a copy of every column,
+# and the values go into the cache key. Built once per database kind and model, with the
+# row as parameters, they are compiled once and then only executed.
+Built = Callable[[str, WorkModel], Any]
+
+
+def _execute_built(session: Session, build: Built, model: WorkModel, row: dict[str, Any]) -> None:
+    statement = build(session.get_bind().dialect.name, model)
+    # Core, not the ORM's bulk insert: one row, no objects, and the compiled form reused.
+    session.connection().execute(statement, row)
+
+
+def _table(model: WorkModel) -> Table:
+    return cast(Table, model.__table__)
+
+
+@functools.cache
+def _insert_once(dialect: str, model: WorkModel) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(_table(model)).on_conflict_do_nothing(index_elements=["team_id", "key"])
+
+
+@functools.cache
+def _insert_or_rearm(dialect: str, model: WorkModel) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = insert(_table(model))
+    return stmt.on_conflict_do_update(
+        index_elements=["team_id", "key"],
+        set_={
+            "status": WorkState.PENDING,
+            "generation": stmt.table.c.generation + 1,
+            "due_at": stmt.excluded.due_at,
+            "attempts": 0,
+            "last_error": None,
+            "finished_at": None,
+        },
     )
 
 

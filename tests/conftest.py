@@ -13,7 +13,6 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,7 +29,9 @@ from storage.migrate import readiness_problem, upgrade
 from storage.models import Base
 from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
-from tests.support.harness import SIGNING_SECRET, TEAM_B, Clock, Harness, seed_team, seed_workspace
+from tests.support.clock import Clock
+from tests.support.harness import SIGNING_SECRET, TEAM_B, Harness, seed_team, seed_workspace
+from tests.support.listeners import ListenerExecutor
 from tests.support.oauth_harness import CLIENT_ID, CLIENT_SECRET
 
 POSTGRES_URL = os.environ.get(
@@ -158,8 +159,9 @@ def oauth_harness(database: Database) -> Iterator[Harness]:
 
 @contextmanager
 def serve_app(settings: Settings, database: Database, standin: SlackStandIn) -> Iterator[Harness]:
-    # Our own executor, so teardown can wait for work still running after an ack.
-    executor = ThreadPoolExecutor(max_workers=10)
+    # Our own executor, so teardown (and a test, through the harness) can wait for work
+    # still running after an ack.
+    executor = ListenerExecutor(max_workers=10)
     clock = Clock()
     services = build_services(settings, database, now=clock)
     app = build_app(settings, services, listener_executor=executor)
@@ -188,3 +190,39 @@ def serve_app(settings: Settings, database: Database, standin: SlackStandIn) -> 
         server.server_close()
         thread.join(timeout=5)
         executor.shutdown(wait=True)
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database the test and the bot subprocess share."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        shutil.copy(template, tmp_path / "panelbot.db")
+        return f"sqlite:///{tmp_path / 'panelbot.db'}"
+    empty_postgres(request.getfixturevalue("postgres_engine"))
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database.from_url(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def cli(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Database:
+    """The environment `panelbot` reads, pointing at the test's database."""
+    url = database.engine.url
+    rendered = (
+        str(url)
+        if url.get_backend_name() == "sqlite"
+        else url.render_as_string(hide_password=False)
+    )
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "cli-secret")
+    monkeypatch.setenv("DATABASE_URL", rendered)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    return database

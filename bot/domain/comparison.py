@@ -15,7 +15,7 @@ from bot.domain.outcome import OutcomeFacts
 from bot.domain.panel import RoundSnapshot
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
 from bot.domain.stats import summarize
-from bot.domain.themes import count_themes
+from bot.domain.themes import ThemeCount, count_themes
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,6 @@ class CandidateRow:
     partial: bool  # closed before everyone submitted
     finished_at: datetime
     decision: str | None = None  # the latest outcome (bot.domain.decision.Outcome)
-
-
-@dataclass(frozen=True)
-class ThemeCount:
-    """Candidates' questions of one theme across the role."""
-
-    theme: str  # "pay", "growth", "team", "product", "process", or "other"
-    candidates: int  # how many candidates asked about it
-    examples: tuple[str, ...]  # a few of the questions, as asked (raw user text)
 
 
 @dataclass(frozen=True)

@@ -44,14 +44,14 @@ class Digest:
         awaiting a decision: not posted."""
         return not (self.in_flight or self.finished or self.awaiting or self.decided)
 
-    def late(self, r: RoundSnapshot) -> tuple[PanelistState, ...]:
+    def late(self, snap: RoundSnapshot) -> tuple[PanelistState, ...]:
         """The panelists still missing once the round is past due; () before that."""
-        return r.missing if self.now > r.due_at else ()
+        return snap.missing if self.now > snap.due_at else ()
 
 
-def _rank_key(f: FinishedRound) -> tuple[bool, float, float]:
-    overall = f.summary.overall
-    return (overall is None, -(overall or 0.0), -f.finished_at.timestamp())
+def _rank_key(finished: FinishedRound) -> tuple[bool, float, float]:
+    overall = finished.summary.overall
+    return (overall is None, -(overall or 0.0), -finished.finished_at.timestamp())
 
 
 def rank(rounds: Iterable[FinishedRound]) -> tuple[FinishedRound, ...]:
@@ -105,9 +105,9 @@ def build_digest(
     )
 
 
-def _times(f: FinishedRound) -> RoundTimes:
-    r = f.round
-    return RoundTimes(r.role_name, r.interview_at, f.finished_at, f.first_decided_at)
+def _times(finished: FinishedRound) -> RoundTimes:
+    r = finished.round
+    return RoundTimes(r.role_name, r.interview_at, finished.finished_at, finished.first_decided_at)
 
 
 def flags(summary: PanelSummary) -> list[str]:

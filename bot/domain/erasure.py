@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.panel import Status
 from bot.domain.rubric_rules import name_key
 
 # How candidate names are matched: as role and criterion names are (trimmed, inner spaces
@@ -20,7 +21,7 @@ class ErasableRound:
     id: int
     role_name: str
     organizer_id: str
-    status: str
+    status: Status
     started_at: datetime
     panelists: int  # active ones
     feedback: int

@@ -141,10 +141,10 @@ def to_csv(rows: Iterable[Mapping[str, Cell]]) -> str:
     return out.getvalue()
 
 
-def _panelist(r: RoundSnapshot, f: PanelistFeedback) -> dict[str, Any]:
+def _panelist(snap: RoundSnapshot, feedback: PanelistFeedback) -> dict[str, Any]:
     ratings = []
-    for criterion in r.rubric.criteria:
-        rating = f.draft.rating_for(criterion.key)
+    for criterion in snap.rubric.criteria:
+        rating = feedback.draft.rating_for(criterion.key)
         ratings.append(
             {
                 "criterion_key": criterion.key,
@@ -154,17 +154,17 @@ def _panelist(r: RoundSnapshot, f: PanelistFeedback) -> dict[str, Any]:
             }
         )
     return {
-        "panelist_id": f.user_id,
-        "panelist": f.display_name,
-        "revision": f.revision,
-        "recommendation": f.draft.recommendation,
+        "panelist_id": feedback.user_id,
+        "panelist": feedback.display_name,
+        "revision": feedback.revision,
+        "recommendation": feedback.draft.recommendation,
         "ratings": ratings,
         "question_answers": [
             {"question_id": a.question_id, "resolution": a.resolution.value, "note": a.note}
-            for a in f.draft.question_answers
+            for a in feedback.draft.question_answers
         ],
-        "candidate_questions": f.draft.candidate_questions,
-        "engagement": f.draft.engagement.value if f.draft.engagement else None,
+        "candidate_questions": feedback.draft.candidate_questions,
+        "engagement": feedback.draft.engagement.value if feedback.draft.engagement else None,
     }
 
 

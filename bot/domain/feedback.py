@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -68,6 +69,20 @@ class FeedbackDraft:
 
     def rating_for(self, criterion_key: str) -> Rating | None:
         return next((r for r in self.ratings if r.criterion_key == criterion_key), None)
+
+
+def kept_for(
+    draft: FeedbackDraft, criterion_keys: Sequence[str], question_ids: Sequence[int]
+) -> FeedbackDraft:
+    """The draft's answers to these criteria and questions only, in their order: a form
+    read back whole carries whatever was sent, and a forged one may carry others."""
+    ratings = {r.criterion_key: r for r in draft.ratings}
+    answers = {a.question_id: a for a in draft.question_answers}
+    return replace(
+        draft,
+        ratings=tuple(ratings[key] for key in criterion_keys if key in ratings),
+        question_answers=tuple(answers[q] for q in question_ids if q in answers),
+    )
 
 
 @dataclass(frozen=True)

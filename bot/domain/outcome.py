@@ -14,7 +14,6 @@ from bot.domain.rules import blank
 from bot.domain.schedule import zone
 
 CHECK_IN_MONTHS = (6, 12)
-CHECK_IN_KIND = "check_in"  # the due work that asks (bot.services.reminder_plan.Due)
 NOTE_MAX = 1000
 # The check-in is asked at this local time of the organizer's on the day it falls due.
 ASK_AT = time(10, 0)

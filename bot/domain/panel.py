@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum, nonmember
 
 from bot.domain.rubric import Rubric
 
 
-class Status:
+class Status(StrEnum):
     """open: collecting, sealed · complete: all in, summary out, edits allowed ·
-    closed: final (partial if someone never submitted) · cancelled."""
+    closed: final (partial if someone never submitted) · cancelled. Stored as these strings
+    (`rounds.status`)."""
 
     OPEN = "open"
     COMPLETE = "complete"
     CLOSED = "closed"
     CANCELLED = "cancelled"
 
-    ACCEPTING_FEEDBACK = (OPEN, COMPLETE)
-    FINISHED = (COMPLETE, CLOSED)  # the summary is out: compared, decided, counted
+    # Groups, not members (nonmember); in the class body the names are still their strings.
+    ACCEPTING_FEEDBACK = nonmember((OPEN, COMPLETE))
+    FINISHED = nonmember((COMPLETE, CLOSED))  # the summary is out: compared, decided, counted
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class RoundSnapshot:
     interview_at: datetime
     due_at: datetime
     rubric: Rubric
-    status: str
+    status: Status
     questions: tuple[tuple[int, str], ...]
     panelists: tuple[PanelistState, ...]  # active panelists only
     announcement_ts: str | None = None

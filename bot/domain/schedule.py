@@ -142,19 +142,21 @@ def first_nudge_at(interview_at: datetime, due_at: datetime, cadence: Cadence) -
     return at if at < _utc(due_at) else None
 
 
-def nudge_at(n: int, interview_at: datetime, due_at: datetime, cadence: Cadence) -> datetime | None:
-    """Nudge number n (1-based): n=1 is first_nudge_at (may be None), n=2 is due_at,
-    n>=3 is due_at + (n-2)*every. None when cadence disabled.
+def nudge_at(
+    number: int, interview_at: datetime, due_at: datetime, cadence: Cadence
+) -> datetime | None:
+    """Nudge `number` (1-based): 1 is first_nudge_at (may be None), 2 is due_at,
+    3 and on are due_at + (number - 2) * every. None when cadence disabled.
 
     Quiet hours are not applied here: they depend on each recipient's zone (next_allowed).
     """
-    if n < 1:
-        raise ValueError(f"nudges are numbered from 1, got {n}")
+    if number < 1:
+        raise ValueError(f"nudges are numbered from 1, got {number}")
     if not cadence.enabled:
         return None
-    if n == 1:
+    if number == 1:
         return first_nudge_at(interview_at, due_at, cadence)
-    return _utc(due_at) + (n - 2) * cadence.every
+    return _utc(due_at) + (number - 2) * cadence.every
 
 
 # --- /panel reminders -------------------------------------------------------------------

@@ -10,11 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    # bot.domain.comparison imports this module; ThemeCount is imported where it is built.
-    from bot.domain.comparison import ThemeCount
 
 OTHER = "other"
 EXAMPLES = 3
@@ -142,6 +137,15 @@ def questions_of(text: str) -> list[str]:
     return [p for p in pieces if p and p != "?"]
 
 
+@dataclass(frozen=True)
+class ThemeCount:
+    """Candidates' questions of one theme across the role."""
+
+    theme: str  # "pay", "growth", "team", "product", "process", or "other"
+    candidates: int  # how many candidates asked about it
+    examples: tuple[str, ...]  # a few of the questions, as asked (raw user text)
+
+
 @dataclass
 class _Theme:
     candidates: set[int] = field(default_factory=set)
@@ -155,8 +159,6 @@ def count_themes(asked: Iterable[tuple[int, str]]) -> tuple[ThemeCount, ...]:
     up to EXAMPLES distinct questions of at most EXAMPLE_MAX characters are kept per theme,
     in the order given. Themes nobody asked about are left out. Sorted by candidates,
     most first, then in THEMES order with "other" last."""
-    from bot.domain.comparison import ThemeCount
-
     found: dict[str, _Theme] = {}
     for round_id, text in asked:
         for question in questions_of(text):

@@ -146,13 +146,13 @@ class ValidityTable:
 
 
 # -- the statistics --------------------------------------------------------------------------
-def fisher_interval(r: float, n: int, se: float) -> Interval:
-    """r with its interval atanh(r) ± z·se, back-transformed (r of ±1 has a point
-    interval: atanh is infinite there)."""
-    if abs(r) >= 1:
-        return Interval(r, r, r)
-    z = math.atanh(r)
-    return Interval(r, math.tanh(z - Z_95 * se), math.tanh(z + Z_95 * se))
+def fisher_interval(correlation: float, pairs: int, se: float) -> Interval:
+    """A correlation r with its interval atanh(r) ± z·se, back-transformed (r of ±1 has a
+    point interval: atanh is infinite there); `pairs` is how many pairs it came from."""
+    if abs(correlation) >= 1:
+        return Interval(correlation, correlation, correlation)
+    z = math.atanh(correlation)
+    return Interval(correlation, math.tanh(z - Z_95 * se), math.tanh(z + Z_95 * se))
 
 
 def spearman(scores: Sequence[float], outcomes: Sequence[float]) -> Interval | None:

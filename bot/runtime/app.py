@@ -23,9 +23,9 @@ from slack_sdk.web import SlackResponse
 from bot.runtime.metrics import MeteredWebClient
 from bot.runtime.settings import Settings
 from bot.services import Services
-from bot.services.context import Deps, Leases, utc_now
+from bot.services.context import Leases, Resources, utc_now
 from bot.slack.gateway import SlackGateway
-from bot.slack.installation_store import TeamInstallations, state_store
+from bot.slack.installation_store import OAuthApp, RotatingInstallationStore, state_store
 from bot.slack.tokens import FixedToken, InstalledTokens, NoTokens, TeamClients, TokenSource
 from handlers import register_all
 from handlers.installs import oauth_callbacks
@@ -58,7 +58,7 @@ def build_services(
     tokens = token_source(settings, db)
     people = TeamClients(tokens, lambda token: make_client(settings, token=token))
     senders = TeamClients(tokens, lambda token: make_client(settings, token=token, retries=False))
-    deps = Deps(
+    resources = Resources(
         db=db,
         slack=SlackGateway(people),
         now=now,
@@ -66,7 +66,7 @@ def build_services(
         retention=timedelta(days=settings.retention_days),
         note_key=settings.slack_signing_secret.encode(),
     )
-    return Services.build(deps, senders, oauth_client_id=settings.slack_client_id)
+    return Services.build(resources, senders, oauth_client_id=settings.slack_client_id)
 
 
 def token_source(settings: Settings, db: Database) -> TokenSource:
@@ -77,9 +77,15 @@ def token_source(settings: Settings, db: Database) -> TokenSource:
     return NoTokens()  # a command that does not talk to Slack, run without its settings
 
 
-def installation_store(settings: Settings, db: Database) -> TeamInstallations:
+def installation_store(settings: Settings, db: Database) -> RotatingInstallationStore:
     """OAuth mode's token store; its refresh calls don't retry (they run under a lock)."""
-    return TeamInstallations(settings, db, make_client(settings, retries=False))
+    assert settings.slack_client_id and settings.slack_client_secret
+    return RotatingInstallationStore(
+        OAuthApp(settings.slack_client_id, settings.slack_client_secret),
+        settings.slack_token_rotation_minutes,
+        db,
+        make_client(settings, retries=False),
+    )
 
 
 def build_app(
@@ -129,7 +135,7 @@ def _oauth_app(
     slack_sdk's SQLAlchemy stores in our database."""
     assert settings.slack_client_id and settings.slack_client_secret
     client = make_client(settings)  # no token: each request gets its team's from authorize
-    store = installation_store(settings, services.deps.db)
+    store = installation_store(settings, services.resources.db)
     oauth = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
@@ -142,7 +148,7 @@ def _oauth_app(
         installation_store=store,
         # Bot tokens only (no user scopes): one lookup per request, in slack_bots.
         installation_store_bot_only=True,
-        state_store=state_store(services.deps.db),
+        state_store=state_store(services.resources.db),
         token_rotation_expiration_minutes=settings.slack_token_rotation_minutes,
         callback_options=oauth_callbacks(services),
         logger=logger,

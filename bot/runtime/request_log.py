@@ -34,22 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("panelbot.request")
 
-# The `/panel <verb>`s the handlers answer (handlers/commands.py and the verbs the features
-# register with it); an empty command opens the New panel modal like `new`.
-COMMAND_VERBS = frozenset(
-    {
-        "new",
-        "status",
-        "help",
-        "digest",
-        "reminders",
-        "compare",
-        "calibration",
-        "export",
-        "rubric",
-        "forget",
-    }
-)
+# The `/panel <verb>`s the handlers answer; an empty command opens the New panel modal.
+COMMAND_VERBS = frozenset(verb.value for verb in ids.Verb)
 # Every callback and action id the views hand out.
 KNOWN_IDS = frozenset(
     value

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from bot.slack.errors import TRY_LATER_ERRORS, SlackError
+
 if TYPE_CHECKING:
     from slack_sdk.web import SlackResponse
 
@@ -36,19 +38,15 @@ TOKEN_ADVICE = {
     INSTALLED_TOKEN: "install Panelbot there again (/slack/install on your server).",
 }
 # Slack's refusals that mean the app is gone from the workspace rather than a mistyped token.
-GONE = {
-    "token_revoked": "the app was uninstalled or its token revoked; reinstall it",
-    "account_inactive": "the app was uninstalled or its token revoked; reinstall it",
+GONE: dict[str, str] = {
+    SlackError.TOKEN_REVOKED: "the app was uninstalled or its token revoked; reinstall it",
+    SlackError.ACCOUNT_INACTIVE: "the app was uninstalled or its token revoked; reinstall it",
 }
-# Answers to retry rather than to refuse the token on.
-TRANSIENT_ERRORS = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
 
 
 def try_later(code: str) -> bool:
     """Whether Slack's answer (slack_error's code) says to try again rather than refuses."""
-    return code in TRANSIENT_ERRORS or code.startswith("HTTP 5")
+    return code in TRY_LATER_ERRORS or code.startswith("HTTP 5")
 
 
 class Refusal(Exception):

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from bot.services.comparisons import ComparisonService
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.decisions import DecisionService
 from bot.services.digests import DigestService
 from bot.services.dispatcher import Dispatcher
@@ -17,7 +17,7 @@ from bot.services.focus import FocusService
 from bot.services.installs import InstallService
 from bot.services.outcomes import OutcomeService
 from bot.services.overview import OverviewService
-from bot.services.reminders import ReminderService
+from bot.services.reminder_actions import ReminderService
 from bot.services.retention import RetentionService
 from bot.services.rounds import RoundService
 from bot.services.rubrics import RubricService
@@ -28,7 +28,7 @@ from bot.slack.tokens import TeamClients
 
 @dataclass(frozen=True)
 class Services:
-    deps: Deps
+    resources: Resources
     rounds: RoundService
     feedback: FeedbackService
     overview: OverviewService
@@ -49,30 +49,34 @@ class Services:
 
     @classmethod
     def build(
-        cls, deps: Deps, dispatch_clients: TeamClients, *, oauth_client_id: str | None = None
+        cls,
+        resources: Resources,
+        dispatch_clients: TeamClients,
+        *,
+        oauth_client_id: str | None = None,
     ) -> Services:
         """`dispatch_clients` send the outbox, each row with its team's token: they must not
         retry by themselves (the outbox does, with backoff, without holding a lease while it
         sleeps). `oauth_client_id`: the app's, when workspaces install through OAuth."""
         return cls(
-            deps=deps,
-            rounds=RoundService(deps),
-            feedback=FeedbackService(deps),
-            overview=OverviewService(deps),
-            reminders=ReminderService(deps),
-            digests=DigestService(deps),
-            settings=SettingsService(deps),
-            comparisons=ComparisonService(deps),
-            rubrics=RubricService(deps),
-            evidence=EvidenceService(deps),
-            dispatcher=Dispatcher(deps, dispatch_clients),
-            due_work=DueWorkRunner(deps),
-            installs=InstallService(deps, oauth_client_id),
-            retention=RetentionService(deps),
-            decisions=DecisionService(deps),
-            focus=FocusService(deps),
-            outcomes=OutcomeService(deps),
-            validity=ValidityService(deps),
+            resources=resources,
+            rounds=RoundService(resources),
+            feedback=FeedbackService(resources),
+            overview=OverviewService(resources),
+            reminders=ReminderService(resources),
+            digests=DigestService(resources),
+            settings=SettingsService(resources),
+            comparisons=ComparisonService(resources),
+            rubrics=RubricService(resources),
+            evidence=EvidenceService(resources),
+            dispatcher=Dispatcher(resources, dispatch_clients),
+            due_work=DueWorkRunner(resources),
+            installs=InstallService(resources, oauth_client_id),
+            retention=RetentionService(resources),
+            decisions=DecisionService(resources),
+            focus=FocusService(resources),
+            outcomes=OutcomeService(resources),
+            validity=ValidityService(resources),
         )
 
     def tick(self, budget: float = 20.0) -> None:

@@ -10,16 +10,17 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.codec import CompareState, encode
 from bot.domain.calibration import Interviewer, Rated, agreement, calibrate
 from bot.domain.comparison import Comparison, build_comparison, compared_rubric
 from bot.domain.evidence import NudgeCounts, nudge_counts
 from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.rubric import Rubric
-from bot.domain.rules import whole_number
 from bot.domain.timeliness import Submission, Timeliness, interviewer_timeliness
+from bot.domain.work_kinds import OutboxKind, compare_key, export_key, heatmap_key
 from bot.errors import InvalidCommand, NotAllowed, NotFound
-from bot.services.context import Deps
-from bot.services.outbox import Kind, Outgoing
+from bot.services.context import Resources
+from bot.services.outbox import OutboxWriter
 from bot.services.role_data import calibration, finished_panels, rated
 from bot.text import escape
 from bot.views.common import Message
@@ -67,18 +68,13 @@ class CompareRequest:
     calibrated: bool = False
 
     @property
-    def state(self) -> str:
+    def state(self) -> CompareState:
         """What the comparison's buttons carry, to redo it with another page or view."""
-        return f"{self.role_id}:{int(self.calibrated)}:{self.sort_by or ''}"
+        return CompareState(role=self.role_id, calibrated=self.calibrated, sort=self.sort_by)
 
     @classmethod
-    def from_state(cls, state: str) -> CompareRequest:
-        role, _, rest = state.partition(":")
-        calibrated, _, sort_by = rest.partition(":")
-        role_id = whole_number(role)
-        if role_id is None:
-            raise NotFound("That comparison is out of date; run /panel compare again.")
-        return cls(role_id, sort_by or None, calibrated == "1")
+    def from_state(cls, state: CompareState) -> CompareRequest:
+        return cls(state.role, state.sort, state.calibrated)
 
 
 @dataclass(frozen=True)
@@ -105,15 +101,15 @@ class Exported:
 
 
 class ComparisonService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def find_role(self, team_id: str, text: str) -> Role | RolePick:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             return pick_role(session, team_id, text)
 
     def role_of_round(self, team_id: str, round_id: int) -> int:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rnd = queries.get_round(session, team_id, round_id)
             if rnd is None:
                 raise NotFound()
@@ -121,7 +117,7 @@ class ComparisonService:
 
     def compare(self, team_id: str, user_id: str, request: CompareRequest) -> Compared:
         role, channel_id = self._visible_role(team_id, user_id, request.role_id)
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             comparison, request = load_comparison(session, team_id, role, request)
         return Compared(comparison, channel_id, request)
 
@@ -133,15 +129,15 @@ class ComparisonService:
         compared = self.compare(team_id, user_id, request)
         request = compared.request
         message = comparison_message(compared.comparison, 0, request.state)
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             # Keyed by who asked and what it shows, so a retried or double-clicked request
             # (or the same person asking again with nothing new since) posts it once.
-            named = f"compare:{request.role_id}:{user_id}:{_digest(message)}"
+            named = compare_key(request.role_id, user_id, _digest(message))
             key = repeat_key(session, Outbox, team_id, named, request_id)
             if key is None:
                 return replace(compared, posted=False)
-            out = Outgoing(session, team_id, now)
+            out = OutboxWriter(session, team_id, now)
             out.post(
                 key,
                 message,
@@ -151,17 +147,17 @@ class ComparisonService:
             )
             if compared.comparison.rows:
                 out.upload(
-                    key.replace("compare:", "heatmap:", 1),
-                    Kind.HEATMAP,
+                    heatmap_key(key),
+                    OutboxKind.HEATMAP,
                     label="the comparison heatmap",
                     channel_id=compared.channel_id,
                     notify_user_id=user_id,
-                    state=request.state,
+                    state=encode(request.state),
                 )
         return compared
 
     def calibration(self, team_id: str, user_id: str) -> Calibration:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             if not role_queries.organizes(session, team_id, user_id):
                 raise NotAllowed("Calibration is for people who organize panels.")
             facts = rated(session, team_id)
@@ -189,7 +185,7 @@ class ComparisonService:
         self, team_id: str, user_id: str | None, role_id: int, fmt: str, since: datetime | None
     ) -> str:
         """The role's finished feedback as CSV or JSON; `user_id` None is the admin's CLI."""
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             if user_id is not None:
                 self._organizer(session, team_id, user_id, role_id)
             panels = finished_panels(session, team_id, role_id, since)
@@ -198,21 +194,21 @@ class ComparisonService:
     def send_export(self, team_id: str, user_id: str, role_id: int, request_id: str) -> Exported:
         """Queue the role's CSV for the requester's DM (made again at delivery).
         `request_id` (the trigger_id) is the same when a request is resent."""
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             role = self._organizer(session, team_id, user_id, role_id)
             content = to_csv(export_rows(finished_panels(session, team_id, role_id)))
         # Keyed by its content, like a comparison: a retry or a double click sends the file
         # once; an export with something new in it is sent again.
         digest = hashlib.sha256(content.encode()).hexdigest()[:24]
-        named = f"export:{role_id}:{user_id}:{digest}"
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        named = export_key(role_id, user_id, digest)
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             key = repeat_key(session, Outbox, team_id, named, request_id)
             if key is None:
                 return Exported(role.name, sent=False)
-            Outgoing(session, team_id, now).upload(
+            OutboxWriter(session, team_id, now).upload(
                 key,
-                Kind.EXPORT,
+                OutboxKind.EXPORT,
                 label=f"the export of {role.name}",
                 user_id=user_id,
                 role_id=role_id,
@@ -221,14 +217,14 @@ class ComparisonService:
 
     # -- who may see ---------------------------------------------------------------------
     def _visible_role(self, team_id: str, user_id: str, role_id: int) -> tuple[Role, str]:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             role = role_queries.role(session, team_id, role_id)
             channel_id = role_queries.hiring_channel(session, team_id, role_id)
             organizer = role_queries.organizes(session, team_id, user_id, role_id)
         if role is None or channel_id is None:
             raise NotFound("No candidates of that role have been interviewed yet.")
         # Asked of Slack after the read transaction: no database work waits on the network.
-        if organizer or self.deps.slack.is_channel_member(team_id, channel_id, user_id):
+        if organizer or self.resources.slack.is_channel_member(team_id, channel_id, user_id):
             return role, channel_id
         raise NotAllowed(
             f"Only members of <#{channel_id}>, the hiring channel for this role, and its "

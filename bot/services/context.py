@@ -29,7 +29,10 @@ class Leases:
 
 
 @dataclass
-class Deps:
+class Resources:
+    """What every service is built on: the database, Slack, the clock, and the
+    deployment's lease lengths, retention period and note-hashing key."""
+
     db: Database
     slack: SlackGateway
     now: Callable[[], datetime] = field(default=utc_now)

@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.decision import DecisionForm, DecisionVersion, decision_errors
-from bot.domain.outcome import CHECK_IN_KIND
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import PanelSummary, summarize
+from bot.domain.work_kinds import DueKind, follow_ups_key
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.lifecycle import find_round
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.snapshots import (
     decision_version,
     decision_versions,
@@ -48,11 +48,11 @@ class Recorded:
 
 
 class DecisionService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def start(self, team_id: str, user_id: str, round_id: int) -> DecisionContext:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rnd = _decider(session, team_id, user_id, round_id, lock=False)
             _check_decidable(rnd)
             return _context(session, rnd)
@@ -70,9 +70,9 @@ class DecisionService:
         showed: another version recorded since (a second modal, submitted first) is not
         silently overwritten. The round row is locked first, as a feedback edit locks it, so
         a late edit lands either before the decision (and counts) or after it (refused)."""
-        now = self.deps.now()
+        now = self.resources.now()
         try:
-            with self.deps.db.transaction() as session:
+            with self.resources.db.transaction() as session:
                 rnd = _decider(session, team_id, user_id, round_id, lock=True)
                 existing = queries.decision_by_view(session, team_id, view_id)
                 if existing is not None:
@@ -112,10 +112,10 @@ class DecisionService:
                 # Reminders, the escalation and the decision nudges: nothing is owed now. A
                 # hire's check-ins stay (they ask only while the decision is still Advance).
                 cancel_pending(
-                    session, DueWork, DueWork.round_id == rnd.id, DueWork.kind != CHECK_IN_KIND
+                    session, DueWork, DueWork.round_id == rnd.id, DueWork.kind != DueKind.CHECK_IN
                 )
                 after = snapshot(session, rnd)
-                out = Outgoing(session, team_id, now)
+                out = OutboxWriter(session, team_id, now)
                 out.round_changed(
                     after, summary_claimed=False, briefs_of=[p.user_id for p in after.panelists]
                 )
@@ -123,7 +123,7 @@ class DecisionService:
                 out.decision(after, row.version)
                 if row.version == 1 and context.summary.follow_ups:
                     out.post(
-                        f"follow_ups:{rnd.id}",
+                        follow_ups_key(rnd.id),
                         follow_ups_message(after, context.summary, version),
                         label=f"the follow-ups for {after.candidate_name}",
                         user_id=after.organizer_id,
@@ -132,7 +132,7 @@ class DecisionService:
                 return Recorded(after, version, True, len(context.summary.follow_ups))
         except IntegrityError:
             # The same submission raced itself on PostgreSQL; the other one won.
-            with self.deps.db.read() as session:
+            with self.resources.db.read() as session:
                 existing = queries.decision_by_view(session, team_id, view_id)
                 if existing is None:
                     raise

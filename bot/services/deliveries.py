@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.codec import CompareState, decode
 from bot.domain.export import export_rows, to_csv
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import summarize
+from bot.domain.work_kinds import OutboxKind, announce_key, brief_key, summary_key
 from bot.services.comparisons import CompareRequest, load_comparison
-from bot.services.outbox import Kind, announce_key, brief_key, summary_key
 from bot.services.role_data import finished_panels
 from bot.services.snapshots import decision_versions, snapshot_with_feedback
 from bot.views.announcement import announcement
@@ -82,32 +83,39 @@ Plan = Post | Edit | Upload | Delete | Skip | Wait
 
 
 @dataclass(frozen=True)
-class Loaded:
+class CurrentRound:
+    """The outbox row's round as it is at delivery, which is what a message shows."""
+
     snap: RoundSnapshot
     feedback: list[PanelistFeedback]
     rnd: Round
 
 
-def plan(session: Session, row: Outbox) -> Plan:
-    if row.kind == Kind.POST:
+def plan(session: Session, row: Outbox, rounds: dict[int, CurrentRound] | None = None) -> Plan:
+    """`rounds`: the state of rounds read earlier for the same claim, by id; a round read
+    here is added to it."""
+    if row.kind == OutboxKind.POST:
         return Post(
             row.channel_id,
             row.user_id,
             Message(text=row.payload["text"], blocks=row.payload["blocks"]),
         )
-    if row.kind == Kind.DELETE:
+    if row.kind == OutboxKind.DELETE:
         return Delete(str(row.payload["channel"]), str(row.payload["ts"]))
     if row.kind in FILE_PLANNERS:
         return FILE_PLANNERS[row.kind](session, row)
-    rnd = queries.get_round(session, row.team_id, row.round_id or 0)
-    if rnd is None:
-        return Skip("the round is gone")
-    snap, feedback = snapshot_with_feedback(session, rnd)
-    return PLANNERS[row.kind](session, row, Loaded(snap, feedback, rnd))
+    rounds = {} if rounds is None else rounds
+    loaded = rounds.get(row.round_id or 0)
+    if loaded is None:
+        rnd = queries.get_round(session, row.team_id, row.round_id or 0)
+        if rnd is None:
+            return Skip("the round is gone")
+        loaded = rounds[rnd.id] = CurrentRound(*snapshot_with_feedback(session, rnd), rnd)
+    return PLANNERS[row.kind](session, row, loaded)
 
 
 # The messages whose ts `record` keeps on their round (or its panelist).
-RECORDED_ON_ROUND = frozenset({Kind.ANNOUNCE, Kind.SUMMARY, Kind.BRIEF})
+RECORDED_ON_ROUND = frozenset({OutboxKind.ANNOUNCE, OutboxKind.SUMMARY, OutboxKind.BRIEF})
 
 
 def lock_recorded_round(session: Session, row: Outbox) -> None:
@@ -121,11 +129,11 @@ def lock_recorded_round(session: Session, row: Outbox) -> None:
 
 def record(session: Session, row: Outbox, channel: str, ts: str) -> None:
     """Keep the ts Slack gave a new message, so later changes update it in place."""
-    if row.kind == Kind.ANNOUNCE:
+    if row.kind == OutboxKind.ANNOUNCE:
         _set_round(session, row, announcement_ts=ts)
-    elif row.kind == Kind.SUMMARY:
+    elif row.kind == OutboxKind.SUMMARY:
         _set_round(session, row, summary_ts=ts)
-    elif row.kind == Kind.BRIEF:
+    elif row.kind == OutboxKind.BRIEF:
         session.execute(
             update(Panelist)
             .where(Panelist.round_id == row.round_id, Panelist.user_id == row.user_id)
@@ -134,94 +142,99 @@ def record(session: Session, row: Outbox, channel: str, ts: str) -> None:
 
 
 # -- one planner per kind ----------------------------------------------------------------
-def _announce(session: Session, row: Outbox, r: Loaded) -> Plan:
-    if r.snap.announcement_ts:
+def _announce(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+    if current.snap.announcement_ts:
         return Skip("already announced")
-    return Post(r.snap.channel_id, None, announcement(r.snap))
+    return Post(current.snap.channel_id, None, announcement(current.snap))
 
 
-def _refresh_announcement(session: Session, row: Outbox, r: Loaded) -> Plan:
-    if not r.snap.announcement_ts:
-        return _waiting_for(session, row, announce_key(r.snap.id))
-    return Edit(r.snap.channel_id, r.snap.announcement_ts, announcement(r.snap))
+def _refresh_announcement(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+    if not current.snap.announcement_ts:
+        return _waiting_for(session, row, announce_key(current.snap.id))
+    return Edit(current.snap.channel_id, current.snap.announcement_ts, announcement(current.snap))
 
 
-def _brief(session: Session, row: Outbox, r: Loaded) -> Plan:
-    return Post(None, row.user_id, brief(r.snap, row.user_id or ""))
+def _brief(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+    return Post(None, row.user_id, brief(current.snap, row.user_id or ""))
 
 
-def _refresh_brief(session: Session, row: Outbox, r: Loaded) -> Plan:
-    dm = next((p for p in r.rnd.panelists if p.user_id == row.user_id), None)
+def _refresh_brief(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+    dm = next((p for p in current.rnd.panelists if p.user_id == row.user_id), None)
     if dm is None or not (dm.dm_channel and dm.dm_ts):
-        return _waiting_for(session, row, brief_key(r.snap.id, row.user_id or ""))
-    return Edit(dm.dm_channel, dm.dm_ts, brief(r.snap, dm.user_id))
+        return _waiting_for(session, row, brief_key(current.snap.id, row.user_id or ""))
+    return Edit(dm.dm_channel, dm.dm_ts, brief(current.snap, dm.user_id))
 
 
-def _summary(session: Session, row: Outbox, r: Loaded) -> Plan:
-    if r.snap.summary_ts:
+def _summary(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+    if current.snap.summary_ts:
         return Skip("already posted")
-    if not r.snap.announcement_ts:
-        waiting = _waiting_for(session, row, announce_key(r.snap.id))
+    if not current.snap.announcement_ts:
+        waiting = _waiting_for(session, row, announce_key(current.snap.id))
         if isinstance(waiting, Wait):
             return waiting
         # The announcement never made it: the summary stands on its own in the channel.
-    return Post(r.snap.channel_id, None, _summary_message(r), thread_ts=r.snap.announcement_ts)
+    return Post(
+        current.snap.channel_id,
+        None,
+        _summary_message(current),
+        thread_ts=current.snap.announcement_ts,
+    )
 
 
-def _refresh_summary(session: Session, row: Outbox, r: Loaded) -> Plan:
-    if not r.snap.summary_ts:
-        return _waiting_for(session, row, summary_key(r.snap.id))
-    return Edit(r.snap.channel_id, r.snap.summary_ts, _summary_message(r))
+def _refresh_summary(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+    if not current.snap.summary_ts:
+        return _waiting_for(session, row, summary_key(current.snap.id))
+    return Edit(current.snap.channel_id, current.snap.summary_ts, _summary_message(current))
 
 
-def _nudge(session: Session, row: Outbox, r: Loaded) -> Plan:
+def _nudge(session: Session, row: Outbox, current: CurrentRound) -> Plan:
     user_id = row.user_id or ""
-    if r.snap.status != Status.OPEN:
-        return Skip(f"the round is {r.snap.status}")
-    if not r.snap.has_panelist(user_id):
+    if current.snap.status != Status.OPEN:
+        return Skip(f"the round is {current.snap.status}")
+    if not current.snap.has_panelist(user_id):
         return Skip("no longer on the panel")
-    if r.snap.submitted(user_id):
+    if current.snap.submitted(user_id):
         return Skip("feedback already given")
-    if row.kind == Kind.PRE_INTERVIEW:
-        return Post(None, user_id, pre_interview_message(r.snap))
-    return Post(None, user_id, nudge_message(r.snap, user_id, int(row.payload.get("n", 0))))
+    if row.kind == OutboxKind.PRE_INTERVIEW:
+        return Post(None, user_id, pre_interview_message(current.snap))
+    return Post(None, user_id, nudge_message(current.snap, user_id, int(row.payload.get("n", 0))))
 
 
-def _decision(session: Session, row: Outbox, r: Loaded) -> Plan:
+def _decision(session: Session, row: Outbox, current: CurrentRound) -> Plan:
     """A version of the decision, in the summary's thread (the announcement's, which the
     summary is in; the summary's own when the announcement never made it)."""
-    versions = decision_versions(session, r.rnd)
+    versions = decision_versions(session, current.rnd)
     wanted = int(row.payload.get("version") or 0)
     found = [i for i, v in enumerate(versions) if v.version == wanted]
     if not found:
         return Skip("the decision is gone")
-    thread = r.snap.announcement_ts or r.snap.summary_ts
+    thread = current.snap.announcement_ts or current.snap.summary_ts
     if thread is None:
-        waiting = _waiting_for(session, row, summary_key(r.snap.id))
+        waiting = _waiting_for(session, row, summary_key(current.snap.id))
         if isinstance(waiting, Wait):
             return waiting
     i = found[0]
     previous = versions[i - 1] if i > 0 else None
-    stats = summarize(r.snap.rubric, r.feedback, list(r.snap.questions))
-    message = decision_message(r.snap, versions[i], previous, stats)
-    return Post(r.snap.channel_id, None, message, thread_ts=thread)
+    stats = summarize(current.snap.rubric, current.feedback, list(current.snap.questions))
+    message = decision_message(current.snap, versions[i], previous, stats)
+    return Post(current.snap.channel_id, None, message, thread_ts=thread)
 
 
-PLANNERS: dict[str, Callable[[Session, Outbox, Loaded], Plan]] = {
-    Kind.ANNOUNCE: _announce,
-    Kind.ANNOUNCEMENT: _refresh_announcement,
-    Kind.BRIEF: _brief,
-    Kind.BRIEF_REFRESH: _refresh_brief,
-    Kind.SUMMARY: _summary,
-    Kind.SUMMARY_REFRESH: _refresh_summary,
-    Kind.NUDGE: _nudge,
-    Kind.PRE_INTERVIEW: _nudge,
-    Kind.DECISION: _decision,
+PLANNERS: dict[OutboxKind, Callable[[Session, Outbox, CurrentRound], Plan]] = {
+    OutboxKind.ANNOUNCE: _announce,
+    OutboxKind.ANNOUNCEMENT: _refresh_announcement,
+    OutboxKind.BRIEF: _brief,
+    OutboxKind.BRIEF_REFRESH: _refresh_brief,
+    OutboxKind.SUMMARY: _summary,
+    OutboxKind.SUMMARY_REFRESH: _refresh_summary,
+    OutboxKind.NUDGE: _nudge,
+    OutboxKind.PRE_INTERVIEW: _nudge,
+    OutboxKind.DECISION: _decision,
 }
 
 
 def _heatmap(session: Session, row: Outbox) -> Plan:
-    request = CompareRequest.from_state(str(row.payload.get("state") or ""))
+    request = CompareRequest.from_state(decode(CompareState, row.payload.get("state")))
     role = role_queries.role(session, row.team_id, request.role_id)
     if role is None:
         return Skip("the role is gone")
@@ -269,10 +282,10 @@ def _validity_chart(session: Session, row: Outbox) -> Plan:
     )
 
 
-FILE_PLANNERS: dict[str, Callable[[Session, Outbox], Plan]] = {
-    Kind.HEATMAP: _heatmap,
-    Kind.EXPORT: _export,
-    Kind.VALIDITY_CHART: _validity_chart,
+FILE_PLANNERS: dict[OutboxKind, Callable[[Session, Outbox], Plan]] = {
+    OutboxKind.HEATMAP: _heatmap,
+    OutboxKind.EXPORT: _export,
+    OutboxKind.VALIDITY_CHART: _validity_chart,
 }
 
 
@@ -288,9 +301,9 @@ def _waiting_for(session: Session, row: Outbox, key: str) -> Plan:
     return Skip(f"{key} is {status or 'missing'}")
 
 
-def _summary_message(r: Loaded) -> Message:
-    stats = summarize(r.snap.rubric, r.feedback, list(r.snap.questions))
-    return summary_message(r.snap, stats, r.feedback)
+def _summary_message(current: CurrentRound) -> Message:
+    stats = summarize(current.snap.rubric, current.feedback, list(current.snap.questions))
+    return summary_message(current.snap, stats, current.feedback)
 
 
 def _set_round(session: Session, row: Outbox, **values: str) -> None:

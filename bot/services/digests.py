@@ -13,16 +13,17 @@ from bot.domain.digest import Digest, FinishedRound, build_digest
 from bot.domain.panel import Status
 from bot.domain.schedule import DigestCommand, DigestRule, describe, digest_period, next_digest_at
 from bot.domain.stats import summarize
+from bot.domain.work_kinds import DueKind, digest_key, digest_now_key
 from bot.errors import NotAllowed
-from bot.services.context import Deps
-from bot.services.outbox import Outgoing
-from bot.services.reminder_plan import Due
+from bot.services.context import Resources
+from bot.services.due_writer import DueWorkWriter
+from bot.services.outbox import OutboxWriter
 from bot.services.rounds import channel_error
 from bot.services.snapshots import snapshots_with_feedback
 from bot.views.digest import digest_message
 from storage import queries
 from storage.models import DigestSchedule, DueWork, Round, WorkState
-from storage.work import add_or_reschedule, cancel_pending
+from storage.work import cancel_pending
 
 # Candidates finished longer ago than this drop out of the per-role ranking.
 RANKING_WINDOW = timedelta(days=180)
@@ -79,8 +80,8 @@ class DigestReply:
 
 
 class DigestService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def command(
         self,
@@ -93,13 +94,13 @@ class DigestService:
         if channel_id[:1] not in ("C", "G"):
             raise NotAllowed("Run /panel digest in the hiring channel the digest is for.")
         if command.action in ("set", "now"):
-            problem = channel_error(self.deps.slack.channel_access(team_id, channel_id))
+            problem = channel_error(self.resources.slack.channel_access(team_id, channel_id))
             if problem:
                 raise NotAllowed(problem)
         if command.action == "set":
             return self._set(team_id, user_id, channel_id, command)
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             schedule = _schedule(session, team_id, channel_id)
             if command.action == "off":
                 if schedule is None:
@@ -119,7 +120,7 @@ class DigestService:
             if digest.empty:
                 return DigestReply("Nothing to report: no rounds in flight or finished since.")
             owner = schedule or _owner(team_id, channel_id, user_id)
-            _enqueue(session, owner, f"digest:{channel_id}:now:{request_id}", digest, now)
+            _enqueue(session, owner, digest_now_key(channel_id, request_id), digest, now)
             if schedule is not None:
                 schedule.last_digest_at = now
             return DigestReply("Posting the digest now.")
@@ -129,9 +130,9 @@ class DigestService:
     ) -> DigestReply:
         assert command.rule is not None
         rule = command.rule
-        tz = command.tz_name or _user_tz(self.deps, team_id, user_id)
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        tz = command.tz_name or _user_tz(self.resources, team_id, user_id)
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             schedule = _schedule(session, team_id, channel_id)
             if schedule is None:
                 schedule = _owner(team_id, channel_id, user_id)
@@ -201,20 +202,13 @@ def _schedule_next(session: Session, schedule: DigestSchedule, now: datetime) ->
         )
     ):
         at = next_digest_at(rule, schedule.tz, at)
-    add_or_reschedule(
-        session,
-        DueWork,
-        team_id=schedule.team_id,
-        key=_digest_key(schedule, rule, at),
-        kind=Due.DIGEST,
-        due_at=at,
-        channel_id=schedule.channel_id,
-    )
+    period = digest_period(rule, schedule.tz, at)
+    DueWorkWriter(session, schedule.team_id).digest(schedule.channel_id, period, at)
     return at
 
 
 def _digest_key(schedule: DigestSchedule, rule: DigestRule, at: datetime) -> str:
-    return f"digest:{schedule.channel_id}:{digest_period(rule, schedule.tz, at)}"
+    return digest_key(schedule.channel_id, digest_period(rule, schedule.tz, at))
 
 
 def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:
@@ -222,7 +216,7 @@ def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:
         session,
         DueWork,
         DueWork.team_id == team_id,
-        DueWork.kind == Due.DIGEST,
+        DueWork.kind == DueKind.DIGEST,
         DueWork.channel_id == channel_id,
     )
 
@@ -230,7 +224,7 @@ def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:
 def _enqueue(
     session: Session, schedule: DigestSchedule, key: str, digest: Digest, now: datetime
 ) -> None:
-    Outgoing(session, schedule.team_id, now).post(
+    OutboxWriter(session, schedule.team_id, now).post(
         key,
         digest_message(digest),
         label="the hiring digest",
@@ -239,6 +233,6 @@ def _enqueue(
     )
 
 
-def _user_tz(deps: Deps, team_id: str, user_id: str) -> str:
-    info = deps.slack.user(team_id, user_id) or {}
+def _user_tz(resources: Resources, team_id: str, user_id: str) -> str:
+    info = resources.slack.user(team_id, user_id) or {}
     return str(info.get("tz") or "UTC")

@@ -23,12 +23,14 @@ from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.domain.work_kinds import undeliverable_key
 from bot.services import deliveries
-from bot.services.context import Deps
+from bot.services.claim_rounds import ClaimRounds
+from bot.services.context import Resources
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
-from bot.services.outbox import Outgoing
-from bot.services.work_loop import drain
-from bot.slack.gateway import TRY_LATER_ERRORS
+from bot.services.outbox import OutboxWriter
+from bot.services.work_loop import WorkLoop
+from bot.slack.errors import TOKEN_ERRORS, TRY_LATER_ERRORS, SlackError
 from bot.slack.tokens import TeamClients, TeamNotInstalled
 from bot.views.reminders import undeliverable_notice
 from storage.models import Outbox, WorkState
@@ -41,11 +43,6 @@ WAIT_FOR_PREREQUISITE = timedelta(seconds=5)
 MAX_BACKOFF = timedelta(minutes=15)
 # Slack down for longer than this: the message is stale; give up and say so.
 GIVE_UP_AFTER = timedelta(days=2)
-# Errors that mean "try again later"; any other Slack error is an answer that won't change.
-TRANSIENT_ERRORS = TRY_LATER_ERRORS
-# Slack refusing the token itself, not the message: the team uninstalled Panelbot, revoked
-# the token, or it expired (rotation) — the installation store knows which.
-TOKEN_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "token_expired"})
 NOT_INSTALLED = "not sent: Panelbot is no longer installed in this workspace (no token)"
 
 
@@ -87,8 +84,8 @@ def classify(exc: Exception) -> Retry | Refused:
         if response.status_code == 429:
             retry_after = response.headers.get("Retry-After") or response.headers.get("retry-after")
             seconds = int(retry_after[0] if isinstance(retry_after, list) else retry_after or 1)
-            return Retry(timedelta(seconds=max(seconds, 1)), "ratelimited")
-        if response.status_code >= 500 or error in TRANSIENT_ERRORS:
+            return Retry(timedelta(seconds=max(seconds, 1)), SlackError.RATELIMITED)
+        if response.status_code >= 500 or error in TRY_LATER_ERRORS:
             return Retry(timedelta(0), error)
         return Refused(error)
     # Timeouts, refused connections, resets: Slack may or may not have acted.
@@ -111,29 +108,35 @@ class Claimed:
 
 
 class Dispatcher:
-    def __init__(self, deps: Deps, clients: TeamClients, owner: str | None = None) -> None:
+    def __init__(
+        self, resources: Resources, clients: TeamClients, owner: str | None = None
+    ) -> None:
         """`clients`: a Slack client per team, so each row goes out with its team's token."""
-        self.deps = deps
+        self.resources = resources
         self.clients = clients
-        self.owner = owner or f"dispatch-{uuid.uuid4().hex[:12]}"
-        self.stopping = threading.Event()
+        self.loop = WorkLoop(resources, Outbox, owner or f"dispatch-{uuid.uuid4().hex[:12]}", BATCH)
+        self.stopping = self.loop.stopping
+        self._local = threading.local()  # each thread's ClaimRounds
+
+    def _claim_rounds(
+        self, session: Session, row_id: int, token: str
+    ) -> tuple[ClaimRounds, list[Outbox]]:
+        """The rows of one claim share their round's state (bot/services/claim_rounds.py);
+        the first row of a claim reads every row's generation before any state."""
+        current: ClaimRounds | None = getattr(self._local, "rounds", None)
+        if current is not None and current.token == token:
+            return current, leased(session, Outbox, [row_id], token)
+        current, every = ClaimRounds.start(session, token)
+        self._local.rounds = current
+        return current, [row for row in every if row.id == row_id]
 
     def run(
         self, *, only: ColumnElement[bool] | None = None, budget: float = 20.0
     ) -> DispatchStats:
         """Deliver due rows (matching `only`) until none are left or `budget` seconds pass."""
         stats = DispatchStats()
-        drain(
-            self.deps,
-            Outbox,
-            self.owner,
-            lambda row_id, token: self._deliver(row_id, token, stats),
-            lease=self.deps.leases.lease,
-            per_row=self.deps.leases.per_row,
-            batch=BATCH,
-            budget=budget,
-            stopping=self.stopping,
-            only=only,
+        self.loop.drain(
+            lambda row_id, token: self._deliver(row_id, token, stats), budget=budget, only=only
         )
         return stats
 
@@ -162,13 +165,15 @@ class Dispatcher:
 
     # -- one row ---------------------------------------------------------------------------
     def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> None:
-        with self.deps.db.read() as session:
-            rows = leased(session, Outbox, [row_id], token)
+        with self.resources.db.read() as session:
+            claim_rounds, rows = self._claim_rounds(session, row_id, token)
             if not rows:
                 return  # the lease ran out and someone else has it
             claimed = Claimed(rows[0], token, rows[0].generation)
             try:
-                step: deliveries.Plan | Retry = deliveries.plan(session, claimed.row)
+                step: deliveries.Plan | Retry = deliveries.plan(
+                    session, claimed.row, claim_rounds.usable(claimed.row)
+                )
             except SQLAlchemyError:
                 # The database failed under the rendering (a restart, a cut connection):
                 # not the row's fault, and this session is unusable; the caller's error.
@@ -180,11 +185,11 @@ class Dispatcher:
         if isinstance(step, Retry):
             self._retry_or_give_up(claimed, step, stats)
         elif isinstance(step, Skip):
-            now = self.deps.now()
+            now = self.resources.now()
             self._finish(claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=step.reason)
             stats.skipped += 1
         elif isinstance(step, Wait):
-            self._finish(claimed, due_at=self.deps.now() + WAIT_FOR_PREREQUISITE)
+            self._finish(claimed, due_at=self.resources.now() + WAIT_FOR_PREREQUISITE)
             stats.waiting += 1
         else:
             self._send_and_record(claimed, step, stats)
@@ -207,8 +212,10 @@ class Dispatcher:
             else:
                 self._retry_or_give_up(claimed, outcome, stats)
             return
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        if claimed.row.kind in deliveries.RECORDED_ON_ROUND:
+            self._local.rounds.forget(claimed.row.round_id)  # its ts is about to change
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             deliveries.lock_recorded_round(session, claimed.row)
             if finish(
                 session,
@@ -225,7 +232,7 @@ class Dispatcher:
             elif isinstance(step, Post) and session.get(Outbox, claimed.row.id) is None:
                 # The row's round was erased (/panel forget) while this message was on its
                 # way: the message goes too.
-                Outgoing(session, claimed.row.team_id, now).delete_message(channel, ts)
+                OutboxWriter(session, claimed.row.team_id, now).delete_message(channel, ts)
             else:
                 log.warning("outbox row %s was sent after its lease ran out", claimed.row.id)
         stats.sent += 1
@@ -237,7 +244,7 @@ class Dispatcher:
                 client.chat_delete(channel=step.channel, ts=step.ts)
             except SlackApiError as exc:
                 # Already gone (deleted by a person, or by an earlier try): that is done.
-                if exc.response.get("error") != "message_not_found":
+                if exc.response.get("error") != SlackError.MESSAGE_NOT_FOUND:
                     raise
             return step.channel, step.ts
         if isinstance(step, Edit):
@@ -293,25 +300,25 @@ class Dispatcher:
             return
         except Exception as exc:
             fresh = f"unknown ({exc!r})"
-        if fresh != used or outcome.error == "token_expired":
+        if fresh != used or outcome.error == SlackError.TOKEN_EXPIRED:
             self._retry_or_give_up(claimed, Retry(timedelta(0), outcome.error), stats)
             return
         log.warning("team %s: Slack refused its token (%s)", team_id, outcome.error)
         self._finish(
             claimed,
-            **_final(claimed, WorkState.FAILED, self.deps.now()),
+            **_final(claimed, WorkState.FAILED, self.resources.now()),
             attempts=claimed.row.attempts + 1,
             last_error=f"{outcome.error}: Slack no longer accepts this workspace's token",
         )
         stats.failed += 1
 
     def _not_installed(self, claimed: Claimed, stats: DispatchStats) -> None:
-        now = self.deps.now()
+        now = self.resources.now()
         self._finish(claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=NOT_INSTALLED)
         stats.skipped += 1
 
     def _retry_or_give_up(self, claimed: Claimed, outcome: Retry, stats: DispatchStats) -> None:
-        now = self.deps.now()
+        now = self.resources.now()
         row = claimed.row
         if now - row.created_at > GIVE_UP_AFTER:
             self._refused(claimed, Refused(f"gave up retrying: {outcome.error}"), stats)
@@ -326,10 +333,10 @@ class Dispatcher:
 
     def _refused(self, claimed: Claimed, outcome: Refused, stats: DispatchStats) -> None:
         """Mark the row failed and, in the same transaction, tell whoever should know."""
-        now = self.deps.now()
+        now = self.resources.now()
         row = claimed.row
         log.warning("outbox row %s (%s) refused by Slack: %s", row.id, row.key, outcome.error)
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             if not finish(
                 session,
                 Outbox,
@@ -344,8 +351,8 @@ class Dispatcher:
                 return  # a newer version is pending; it gets its own try
             if row.notify_user_id and row.notify_user_id != row.user_id:
                 target = f"<#{row.channel_id}>" if row.channel_id else f"<@{row.user_id}>"
-                Outgoing(session, row.team_id, now).post(
-                    f"undeliverable:{row.id}",
+                OutboxWriter(session, row.team_id, now).post(
+                    undeliverable_key(row.id),
                     undeliverable_notice(str(row.payload.get("label")), target, outcome.error),
                     label="a note about a message that could not be delivered",
                     user_id=row.notify_user_id,
@@ -356,7 +363,7 @@ class Dispatcher:
     def _finish(self, claimed: Claimed, **values: Any) -> None:
         if isinstance(values.get("last_error"), str):
             values["last_error"] = values["last_error"][:300]
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             finish(session, Outbox, claimed.row.id, claimed.token, **values)
 
 
@@ -365,7 +372,7 @@ def _rearmed(session: Session, claimed: Claimed) -> bool:
     return current != claimed.generation
 
 
-def _final(claimed: Claimed, status: str, now: datetime) -> dict[str, Any]:
+def _final(claimed: Claimed, status: WorkState, now: datetime) -> dict[str, Any]:
     """Values that end a row, unless a newer change re-armed it while we worked on it:
     then it stays pending and is rendered again from the newer state."""
     current = Outbox.generation == claimed.generation

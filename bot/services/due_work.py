@@ -1,11 +1,11 @@
-"""Handles due work: reminders, escalations, digests. Each row is handled in one
-transaction with the outbox rows it produces, so a message is enqueued exactly once even
-with several instances ticking (the row is leased) or a crash halfway (it all rolls back)."""
+"""Handles due work: reminders (scheduled by bot/services/reminder_schedule.py), escalations,
+digests, decision nudges, check-ins. Each row is handled in one transaction with the outbox
+rows it produces, so a message is enqueued exactly once even with several instances ticking
+(the row is leased) or a crash halfway (it all rolls back)."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,20 +17,19 @@ from sqlalchemy.orm import Session
 from bot.domain.decision import next_decision_nudge
 from bot.domain.panel import Status
 from bot.domain.schedule import next_allowed
-from bot.services.context import Deps
+from bot.domain.work_kinds import DueKind, OutboxKind
+from bot.services.context import Resources
 from bot.services.digests import run_digest
-from bot.services.outbox import Kind, Outgoing
+from bot.services.due_writer import DueWorkWriter
+from bot.services.outbox import OutboxWriter
 from bot.services.outcomes import ask_check_in
-from bot.services.reminder_plan import (
-    Due,
+from bot.services.reminder_schedule import (
     cadence_of,
     next_regular_nudge,
-    schedule_decision_nudge,
-    schedule_nudge,
     schedule_round,
 )
 from bot.services.snapshots import snapshot
-from bot.services.work_loop import drain
+from bot.services.work_loop import WorkLoop
 from bot.views.decision import decision_nudge_message
 from bot.views.reminders import escalation_message
 from storage import queries
@@ -66,17 +65,17 @@ Handler = Callable[[Session, DueWork, datetime], Outcome]
 
 
 class DueWorkRunner:
-    def __init__(self, deps: Deps, owner: str | None = None) -> None:
-        self.deps = deps
-        self.owner = owner or f"due-{uuid.uuid4().hex[:12]}"
-        self.stopping = threading.Event()
+    def __init__(self, resources: Resources, owner: str | None = None) -> None:
+        self.resources = resources
+        self.loop = WorkLoop(resources, DueWork, owner or f"due-{uuid.uuid4().hex[:12]}", BATCH)
+        self.stopping = self.loop.stopping
         self.handled = 0
 
     def adopt_unscheduled_rounds(self) -> int:
         """Schedule the reminders of open rounds that have none (started before an upgrade
         brought reminders); idempotent, so every instance may run it at start."""
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rounds = queries.open_rounds_without_due_work(session)
             for rnd in rounds:
                 schedule_round(session, rnd, [p.user_id for p in rnd.panelists if p.active], now)
@@ -94,24 +93,13 @@ class DueWorkRunner:
 
     def run(self, budget: float = 20.0, only: ColumnElement[bool] | None = None) -> int:
         before = self.handled
-        drain(
-            self.deps,
-            DueWork,
-            self.owner,
-            self._handle,
-            lease=self.deps.leases.lease,
-            per_row=self.deps.leases.per_row,
-            batch=BATCH,
-            budget=budget,
-            stopping=self.stopping,
-            only=only,
-        )
+        self.loop.drain(self._handle, budget=budget, only=only)
         return self.handled - before
 
     def _handle(self, row_id: int, token: str) -> None:
-        now = self.deps.now()
+        now = self.resources.now()
         try:
-            with self.deps.db.transaction() as session:
+            with self.resources.db.transaction() as session:
                 rows = leased(session, DueWork, [row_id], token)
                 if not rows:
                     return
@@ -137,7 +125,7 @@ class DueWorkRunner:
         except Exception as exc:
             error_id = uuid.uuid4().hex[:8]
             log.exception("due work %s failed (error id %s)", row_id, error_id)
-            with self.deps.db.transaction() as session:
+            with self.resources.db.transaction() as session:
                 finish(
                     session,
                     DueWork,
@@ -170,11 +158,13 @@ def _nudge(session: Session, row: DueWork, now: datetime) -> Outcome:
     if allowed > now:
         return Later(allowed)
     if regular and n >= 2 and (following := next_regular_nudge(rnd, cadence, now, n + 1)):
-        schedule_nudge(session, rnd, panelist.user_id, *following)
+        DueWorkWriter(session, row.team_id).nudge(rnd.id, panelist.user_id, *following)
     if _nudged_since(session, row, now - NUDGE_GAP):
         # A snooze or "Nudge them now" held for the same morning as a regular nudge.
         return Done("nudged moments ago")
-    Outgoing(session, row.team_id, now).reminder(row.key, Kind.NUDGE, snap, panelist.user_id, n)
+    OutboxWriter(session, row.team_id, now).reminder(
+        row.key, OutboxKind.NUDGE, snap, panelist.user_id, n
+    )
     return Done()
 
 
@@ -185,7 +175,7 @@ def _nudged_since(session: Session, row: DueWork, since: datetime) -> bool:
             .where(
                 Outbox.round_id == row.round_id,
                 Outbox.user_id == row.user_id,
-                Outbox.kind == Kind.NUDGE,
+                Outbox.kind == OutboxKind.NUDGE,
                 Outbox.due_at > since,
             )
             .limit(1)
@@ -201,8 +191,8 @@ def _pre_interview(session: Session, row: DueWork, now: datetime) -> Outcome:
     snap = snapshot(session, rnd)
     if not snap.has_panelist(row.user_id or ""):
         return Done("no longer on the panel")
-    Outgoing(session, row.team_id, now).reminder(
-        row.key, Kind.PRE_INTERVIEW, snap, row.user_id or "", 0
+    OutboxWriter(session, row.team_id, now).reminder(
+        row.key, OutboxKind.PRE_INTERVIEW, snap, row.user_id or "", 0
     )
     return Done()
 
@@ -214,7 +204,7 @@ def _escalate(session: Session, row: DueWork, now: datetime) -> Outcome:
     snap = snapshot(session, rnd)
     if not snap.missing:
         return Done("nobody is late")
-    Outgoing(session, row.team_id, now).post(
+    OutboxWriter(session, row.team_id, now).post(
         row.key,
         escalation_message(snap),
         label=f"the late-feedback note for {snap.candidate_name}",
@@ -241,7 +231,7 @@ def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
         return Later(allowed)
     snap = snapshot(session, rnd)
     finished = rnd.completed_at or rnd.closed_at or now
-    Outgoing(session, row.team_id, now).post(
+    OutboxWriter(session, row.team_id, now).post(
         row.key,
         decision_nudge_message(snap, finished),
         label=f"the reminder to decide on {snap.candidate_name}",
@@ -249,7 +239,8 @@ def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
         round_id=snap.id,
     )
     n = int(row.payload.get("n", 1))
-    schedule_decision_nudge(session, rnd, n + 1, next_decision_nudge(now, rnd.organizer_tz))
+    following = next_decision_nudge(now, rnd.organizer_tz)
+    DueWorkWriter(session, row.team_id).decision_nudge(rnd.id, rnd.organizer_id, n + 1, following)
     return Done()
 
 
@@ -261,11 +252,11 @@ def _check_in(session: Session, row: DueWork, now: datetime) -> Outcome:
     return Done(found or "")
 
 
-HANDLERS: dict[str, Handler] = {
-    Due.NUDGE: _nudge,
-    Due.PRE_INTERVIEW: _pre_interview,
-    Due.ESCALATE: _escalate,
-    Due.DIGEST: _digest,
-    Due.DECIDE: _decide,
-    Due.CHECK_IN: _check_in,
+HANDLERS: dict[DueKind, Handler] = {
+    DueKind.NUDGE: _nudge,
+    DueKind.PRE_INTERVIEW: _pre_interview,
+    DueKind.ESCALATE: _escalate,
+    DueKind.DIGEST: _digest,
+    DueKind.DECIDE: _decide,
+    DueKind.CHECK_IN: _check_in,
 }

@@ -42,7 +42,7 @@ from bot.domain.evidence_yaml import (
 )
 from bot.domain.feedback import FeedbackDraft
 from bot.domain.rubric import Rubric
-from bot.services.context import Deps
+from bot.services.context import Resources
 from storage import evidence_queries
 from storage.models import EvidenceFlag, Round
 
@@ -117,13 +117,13 @@ def _already_saved(saved: FeedbackDraft | None, criterion_key: str, note: str) -
 
 
 class EvidenceService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def export_yaml(self, team_id: str) -> str:
         """The workspace's rules; the shipped file as written (comments and all) when it has
         none of its own."""
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             data = evidence_queries.workspace_rules(session, team_id)
         if data is None:
             return default_rules_text()
@@ -132,8 +132,8 @@ class EvidenceService:
     def import_yaml(self, team_id: str, text: str, by: str) -> EvidenceRules:
         """Replaces the workspace's rules with the file's, checked as a whole first."""
         rules = load_evidence_rules(text)
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             evidence_queries.save_workspace_rules(
-                session, team_id, rules.to_data(), by, self.deps.now()
+                session, team_id, rules.to_data(), by, self.resources.now()
             )
         return rules

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,13 +14,14 @@ from bot.domain.feedback import (
     PanelistFeedback,
     draft_from_data,
     draft_to_data,
+    kept_for,
 )
 from bot.domain.panel import RoundSnapshot, Status
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.evidence import nudge
 from bot.services.lifecycle import complete_if_all_in, find_round
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.services.rounds import Changed
 from bot.services.snapshots import snapshot, snapshot_with_feedback
 from storage import queries
@@ -37,14 +37,14 @@ class Submitted(Changed):
 
 
 class FeedbackService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def start(
         self, team_id: str, user_id: str, round_id: int
     ) -> tuple[RoundSnapshot, FeedbackDraft | None]:
         """What the feedback modal needs; refuses anyone who is not on the panel."""
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rnd = _panel_round(session, team_id, user_id, round_id, lock=False)
             snap, feedback = snapshot_with_feedback(session, rnd)
             return snap, next((f.draft for f in feedback if f.user_id == user_id), None)
@@ -54,19 +54,21 @@ class FeedbackService:
         team_id: str,
         user_id: str,
         round_id: int,
-        read_form: Callable[[RoundSnapshot], FeedbackDraft],
+        form: FeedbackDraft,
         view_id: str = "",
     ) -> Submitted:
-        """Store the panelist's feedback. `view_id` is the modal's: after an evidence nudge
+        """Store the panelist's feedback: `form`, the modal read back, for the round's
+        criteria and questions. `view_id` is the modal's: after an evidence nudge
         (InvalidInput, raised once what was shown is recorded) that modal's next submission
         goes through (bot/services/evidence.py)."""
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             # The round row is locked first: two last submissions then run one after the
             # other, and only the second one sees the panel complete.
             rnd = _panel_round(session, team_id, user_id, round_id, lock=True)
             before = snapshot(session, rnd)
-            draft = read_form(before)
+            criteria = [c.key for c in before.rubric.criteria]
+            draft = kept_for(form, criteria, [q for q, _ in before.questions])
             errors = rules.feedback_errors(
                 before.rubric,
                 [q for q, _ in before.questions],
@@ -85,7 +87,7 @@ class FeedbackService:
                 before.rubric,
                 draft,
                 saved,
-                key=self.deps.note_key,
+                key=self.resources.note_key,
                 now=now,
             )
             if not nudged:
@@ -97,12 +99,12 @@ class FeedbackService:
         self, team_id: str, user_id: str, round_id: int
     ) -> tuple[RoundSnapshot, list[PanelistFeedback]]:
         """Every panelist's evidence, for members of the hiring channel once the panel is done."""
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rnd = find_round(session, team_id, round_id, lock=False)
             snap, feedback = snapshot_with_feedback(session, rnd)
             if snap.sealed:
                 raise NotAllowed("Notes stay sealed until the whole panel has submitted.")
-        if not self.deps.slack.is_channel_member(team_id, snap.channel_id, user_id):
+        if not self.resources.slack.is_channel_member(team_id, snap.channel_id, user_id):
             raise NotAllowed(
                 f"Only members of <#{snap.channel_id}>, the hiring channel, can read the notes."
             )
@@ -135,7 +137,7 @@ def _save(
     mine = _store(session, rnd, user_id, mine, draft, data, now)
     claimed = complete_if_all_in(session, rnd, now)
     after = snapshot(session, rnd)
-    Outgoing(session, rnd.team_id, now).round_changed(
+    OutboxWriter(session, rnd.team_id, now).round_changed(
         after, summary_claimed=claimed, briefs_of=[user_id]
     )
     return Submitted(after, summary_claimed=claimed, revision=mine.revision)

@@ -10,8 +10,8 @@ from bot.domain.focus import focus_errors
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import Rubric
 from bot.errors import InvalidInput, RoundNotOpen
-from bot.services.context import Deps
-from bot.services.outbox import Outgoing
+from bot.services.context import Resources
+from bot.services.outbox import OutboxWriter
 from bot.services.rounds import organized_round
 from bot.services.snapshots import snapshot
 from storage import queries
@@ -21,11 +21,11 @@ FIXED = "Feedback has started coming in, so the focus areas are fixed now."
 
 
 class FocusService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def for_organizer(self, team_id: str, user_id: str, round_id: int) -> RoundSnapshot:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rnd = organized_round(session, team_id, user_id, round_id, lock=False)
             _check_changeable(session, rnd)
             return snapshot(session, rnd)
@@ -36,8 +36,8 @@ class FocusService:
         """Store the focus areas picked per panelist (criterion keys); every criterion must
         keep its two panelists. The round is locked first, as a feedback submission locks
         it: a change never lands after the first feedback."""
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = organized_round(session, team_id, user_id, round_id, lock=True)
             _check_changeable(session, rnd)
             rubric = Rubric.from_data(rnd.rubric)
@@ -58,7 +58,7 @@ class FocusService:
             session.flush()
             snap = snapshot(session, rnd)
             if changed:  # each brief lists its panelist's focus first
-                Outgoing(session, team_id, now).round_changed(
+                OutboxWriter(session, team_id, now).round_changed(
                     snap, summary_claimed=False, briefs_of=changed
                 )
             return snap

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot.domain.decision import first_decision_nudge
 from bot.domain.panel import Status
 from bot.errors import NotFound
-from bot.services.reminder_plan import schedule_decision_nudge
+from bot.services.due_writer import DueWorkWriter
 from storage import queries
 from storage.models import Round
 
@@ -40,5 +40,6 @@ def claim_summary(session: Session, rnd: Round, now: datetime) -> bool:
     the nudge to decide: the organizer hears from us if no decision follows."""
     claimed = queries.claim_summary(session, rnd.id, now)
     if claimed:
-        schedule_decision_nudge(session, rnd, 1, first_decision_nudge(now, rnd.organizer_tz))
+        first = first_decision_nudge(now, rnd.organizer_tz)
+        DueWorkWriter(session, rnd.team_id).decision_nudge(rnd.id, rnd.organizer_id, 1, first)
     return claimed

@@ -11,43 +11,23 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain.panel import RoundSnapshot
+from bot.domain.work_kinds import (
+    OutboxKind,
+    announce_key,
+    announcement_key,
+    brief_key,
+    brief_refresh_key,
+    decision_key,
+    delete_key,
+    summary_key,
+    summary_refresh_key,
+)
 from bot.views.common import Message
 from storage.models import Outbox
 from storage.work import add_once, add_or_rearm
 
 
-class Kind:
-    """Outbox row kinds; bot/services/deliveries.py renders each one."""
-
-    ANNOUNCE = "announce"  # post the announcement in the hiring channel
-    ANNOUNCEMENT = "announcement"  # bring it up to date (chat.update)
-    BRIEF = "brief"  # DM a panelist their brief
-    BRIEF_REFRESH = "brief_refresh"
-    SUMMARY = "summary"  # post the summary under the announcement
-    SUMMARY_REFRESH = "summary_refresh"
-    NUDGE = "nudge"  # DM a panelist who still owes feedback
-    PRE_INTERVIEW = "pre_interview"  # DM a panelist 30 minutes before
-    POST = "post"  # a message rendered when it was enqueued (digests, notices)
-    HEATMAP = "heatmap"  # upload a comparison's heatmap to the hiring channel
-    EXPORT = "export"  # upload a role's CSV export to the requester's DM
-    VALIDITY_CHART = "validity_chart"  # upload a role's validity chart to the requester's DM
-    DELETE = "delete"  # chat.delete one of the bot's messages (erasing a candidate)
-    DECISION = "decision"  # post a version of the decision in the summary's thread
-
-
-def announce_key(round_id: int) -> str:
-    return f"announce:{round_id}"
-
-
-def brief_key(round_id: int, user_id: str) -> str:
-    return f"brief:{round_id}:{user_id}"
-
-
-def summary_key(round_id: int) -> str:
-    return f"summary:{round_id}"
-
-
-class Outgoing:
+class OutboxWriter:
     """Enqueues messages for one transaction (`session`), all due at `now`."""
 
     def __init__(self, session: Session, team_id: str, now: datetime) -> None:
@@ -59,7 +39,7 @@ class Outgoing:
     def round_started(self, snap: RoundSnapshot) -> None:
         self._once(
             announce_key(snap.id),
-            Kind.ANNOUNCE,
+            OutboxKind.ANNOUNCE,
             snap,
             channel_id=snap.channel_id,
             label=f"the panel announcement for {snap.candidate_name}",
@@ -70,7 +50,7 @@ class Outgoing:
         for user_id in user_ids:
             self._once(
                 brief_key(snap.id, user_id),
-                Kind.BRIEF,
+                OutboxKind.BRIEF,
                 snap,
                 user_id=user_id,
                 label=f"the panel brief for {snap.candidate_name}",
@@ -83,8 +63,8 @@ class Outgoing:
         that claimed it, or refreshed after later edits; affected briefs are refreshed."""
         what = snap.candidate_name
         self._refresh(
-            f"announcement:{snap.id}",
-            Kind.ANNOUNCEMENT,
+            announcement_key(snap.id),
+            OutboxKind.ANNOUNCEMENT,
             snap,
             channel_id=snap.channel_id,
             label=f"the update of the panel announcement for {what}",
@@ -92,37 +72,39 @@ class Outgoing:
         if summary_claimed:
             self._once(
                 summary_key(snap.id),
-                Kind.SUMMARY,
+                OutboxKind.SUMMARY,
                 snap,
                 channel_id=snap.channel_id,
                 label=f"the panel summary for {what}",
             )
         elif not snap.sealed:
             self._refresh(
-                f"summary_refresh:{snap.id}",
-                Kind.SUMMARY_REFRESH,
+                summary_refresh_key(snap.id),
+                OutboxKind.SUMMARY_REFRESH,
                 snap,
                 channel_id=snap.channel_id,
                 label=f"the update of the panel summary for {what}",
             )
         for user_id in dict.fromkeys(briefs_of):
             self._refresh(
-                f"brief_refresh:{snap.id}:{user_id}",
-                Kind.BRIEF_REFRESH,
+                brief_refresh_key(snap.id, user_id),
+                OutboxKind.BRIEF_REFRESH,
                 snap,
                 user_id=user_id,
                 label=f"the update of the panel brief for {what}",
             )
 
     # -- reminders -----------------------------------------------------------------------
-    def reminder(self, key: str, kind: str, snap: RoundSnapshot, user_id: str, n: int) -> None:
+    def reminder(
+        self, key: str, kind: OutboxKind, snap: RoundSnapshot, user_id: str, number: int
+    ) -> None:
         self._once(
             key,
             kind,
             snap,
             user_id=user_id,
             label=f"a feedback reminder for {snap.candidate_name}",
-            payload={"n": n},
+            payload={"n": number},
         )
 
     # -- the decision ----------------------------------------------------------------------
@@ -130,8 +112,8 @@ class Outgoing:
         """Post this version of the decision in the summary's thread (rendered at delivery
         from the stored version)."""
         self._once(
-            f"decision:{snap.id}:{version}",
-            Kind.DECISION,
+            decision_key(snap.id, version),
+            OutboxKind.DECISION,
             snap,
             channel_id=snap.channel_id,
             label=f"the decision on {snap.candidate_name}",
@@ -153,7 +135,7 @@ class Outgoing:
         """A message fixed at enqueue time, to a channel or (`user_id`) a DM."""
         self._add(
             key,
-            Kind.POST,
+            OutboxKind.POST,
             {"label": label, "text": message.text, "blocks": message.blocks},
             round_id=round_id,
             channel_id=channel_id,
@@ -164,7 +146,7 @@ class Outgoing:
     def upload(
         self,
         key: str,
-        kind: str,
+        kind: OutboxKind,
         *,
         label: str,
         channel_id: str | None = None,
@@ -187,12 +169,12 @@ class Outgoing:
         """Delete one of the bot's messages (chat.delete); returns the row's key. Bound to
         no round (the round is gone by then) and holding only where the message is: the
         row says nothing about what the message was about."""
-        key = f"delete:{channel}:{ts}"
-        self._add(key, Kind.DELETE, {"channel": channel, "ts": ts}, channel_id=channel)
+        key = delete_key(channel, ts)
+        self._add(key, OutboxKind.DELETE, {"channel": channel, "ts": ts}, channel_id=channel)
         return key
 
     # -- helpers -------------------------------------------------------------------------
-    def _add(self, key: str, kind: str, payload: dict[str, Any], **where: Any) -> None:
+    def _add(self, key: str, kind: OutboxKind, payload: dict[str, Any], **where: Any) -> None:
         """A row due now, sent once; `where` says where to (channel, DM, round, notify)."""
         add_once(
             self.session,
@@ -209,7 +191,7 @@ class Outgoing:
     def _row(
         self,
         key: str,
-        kind: str,
+        kind: OutboxKind,
         snap: RoundSnapshot,
         label: str,
         payload: dict[str, Any] | None = None,
@@ -230,7 +212,7 @@ class Outgoing:
     def _once(
         self,
         key: str,
-        kind: str,
+        kind: OutboxKind,
         snap: RoundSnapshot,
         *,
         label: str,
@@ -240,6 +222,6 @@ class Outgoing:
         add_once(self.session, Outbox, **self._row(key, kind, snap, label, payload, **fields))
 
     def _refresh(
-        self, key: str, kind: str, snap: RoundSnapshot, *, label: str, **fields: Any
+        self, key: str, kind: OutboxKind, snap: RoundSnapshot, *, label: str, **fields: Any
     ) -> None:
         add_or_rearm(self.session, **self._row(key, kind, snap, label, **fields))

@@ -27,17 +27,17 @@ from bot.domain.outcome import (
 )
 from bot.domain.panel import RoundSnapshot
 from bot.domain.schedule import next_allowed
+from bot.domain.work_kinds import check_in_ask_key
 from bot.errors import InvalidInput, NotAllowed, NotFound, RoundNotOpen
-from bot.services.context import Deps
+from bot.services.context import Resources
+from bot.services.due_writer import DueWorkWriter
 from bot.services.lifecycle import find_round
-from bot.services.outbox import Outgoing
-from bot.services.reminder_plan import Due
+from bot.services.outbox import OutboxWriter
 from bot.services.snapshots import snapshot
 from bot.views.outcome import check_in_message
 from storage import queries
 from storage.models import DueWork, Round
 from storage.outcome_models import CheckIn, RoundOutcomeRow
-from storage.work import add_or_reschedule
 
 NOT_ADVANCED = "The outcome follows a decision to advance: record that decision first."
 
@@ -75,12 +75,12 @@ def check_in_row(session: Session, round_id: int, months: int) -> CheckIn | None
 
 
 class OutcomeService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     # -- the organizer's outcome ---------------------------------------------------------
     def start(self, team_id: str, user_id: str, round_id: int) -> OutcomeContext:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rnd = _advanced_round(session, team_id, user_id, round_id, lock=False)
             found = outcome_row(session, rnd.id)
             return OutcomeContext(snapshot(session, rnd), recorded(found) if found else None)
@@ -88,11 +88,11 @@ class OutcomeService:
     def record(self, team_id: str, user_id: str, round_id: int, form: OutcomeForm) -> OutcomeSaved:
         """Save the outcome (sent again, the same values are saved again: harmless) and, for
         a hire, schedule the check-ins from the start date (moved when the date changes)."""
-        now = self.deps.now()
+        now = self.resources.now()
         errors = outcome_errors(form, now.date())
         if errors or form.offer is None:
             raise InvalidInput(errors)
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             rnd = _advanced_round(session, team_id, user_id, round_id, lock=True)
             row = outcome_row(session, rnd.id)
             if row is None:
@@ -104,25 +104,17 @@ class OutcomeService:
             row.recorded_at = now
             session.flush()
             if row.start_date is not None:
+                due = DueWorkWriter(session, team_id)
                 for months in CHECK_IN_MONTHS:
-                    add_or_reschedule(
-                        session,
-                        DueWork,
-                        team_id=team_id,
-                        key=f"{Due.CHECK_IN}:{rnd.id}:{months}",
-                        kind=Due.CHECK_IN,
-                        due_at=check_in_at(row.start_date, months, rnd.organizer_tz),
-                        round_id=rnd.id,
-                        user_id=rnd.organizer_id,
-                        payload={"months": months},
-                    )
+                    at = check_in_at(row.start_date, months, rnd.organizer_tz)
+                    due.check_in(rnd.id, rnd.organizer_id, months, at)
             return OutcomeSaved(snapshot(session, rnd), recorded(row))
 
     # -- a hire's check-in ---------------------------------------------------------------
     def open_check_in(
         self, team_id: str, user_id: str, round_id: int, months: int
     ) -> CheckInContext:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rnd = find_round(session, team_id, round_id, lock=False)
             _asked(session, rnd, months, user_id)
             return CheckInContext(snapshot(session, rnd), months)
@@ -134,14 +126,14 @@ class OutcomeService:
         errors = check_in_errors(form)
         if errors:
             raise InvalidInput(errors)
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             rnd = find_round(session, team_id, round_id, lock=True)
             row = _asked(session, rnd, months, user_id)
             row.still_there = form.still_there
             row.rating = form.rating
             row.note = form.note or None
             row.answered_by = user_id
-            row.answered_at = self.deps.now()
+            row.answered_at = self.resources.now()
             return CheckInContext(snapshot(session, rnd), months)
 
     def delegate(
@@ -152,8 +144,8 @@ class OutcomeService:
             raise InvalidInput({"delegate": "Pick who should answer instead."})
         if to == user_id:
             raise InvalidInput({"delegate": "Pick someone else: this question is yours now."})
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = find_round(session, team_id, round_id, lock=True)
             row = check_in_row(session, rnd.id, months)
             if row is not None and row.asked_user == to and row.delegated_by == user_id:
@@ -163,8 +155,8 @@ class OutcomeService:
             snap = snapshot(session, rnd)
             outcome = outcome_row(session, rnd.id)
             if outcome is not None and outcome.start_date is not None:
-                Outgoing(session, team_id, now).post(
-                    f"{Due.CHECK_IN}:{rnd.id}:{months}:{to}",
+                OutboxWriter(session, team_id, now).post(
+                    check_in_ask_key(rnd.id, months, to),
                     check_in_message(snap, months, outcome.start_date, user_id),
                     label=f"the {months}-month check-in on {snap.candidate_name}",
                     user_id=to,
@@ -201,8 +193,8 @@ def ask_check_in(session: Session, row: DueWork, now: datetime) -> datetime | st
         session.add(check_in)
         session.flush()
     snap = snapshot(session, rnd)
-    Outgoing(session, row.team_id, now).post(
-        f"{row.key}:{check_in.asked_user}",
+    OutboxWriter(session, row.team_id, now).post(
+        check_in_ask_key(rnd.id, months, check_in.asked_user),
         check_in_message(snap, months, outcome.start_date, check_in.delegated_by),
         label=f"the {months}-month check-in on {snap.candidate_name}",
         user_id=check_in.asked_user,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services.context import Deps
-from bot.services.snapshots import snapshot
-from bot.views.overview import Overview
+from bot.domain.overview import Overview
+from bot.services import snapshot_rows
+from bot.services.context import Resources
 from storage import queries
 
 # Decisions stay on the organizer's Home this long after they are made.
@@ -14,18 +14,17 @@ DECIDED_SHOWN = timedelta(days=30)
 
 
 class OverviewService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def for_user(self, team_id: str, user_id: str) -> Overview:
-        since = self.deps.now() - DECIDED_SHOWN
-        with self.deps.db.read() as session:
-            rounds = queries.rounds_for_user(session, team_id, user_id)
-            finished = queries.organized_after_summary(session, team_id, user_id, since)
-            submitted = queries.submitted_users(session, [r.id for r in (*rounds, *finished)])
-            snaps, after = (
-                [snapshot(session, r, {u for rid, u in submitted if rid == r.id}) for r in group]
-                for group in (rounds, finished)
+        since = self.resources.now() - DECIDED_SHOWN
+        with self.resources.db.read() as session:
+            snaps = snapshot_rows.snapshots(
+                session, queries.rounds_for_user_query(team_id, user_id)
+            )
+            after = snapshot_rows.snapshots(
+                session, queries.organized_after_summary_query(team_id, user_id, since)
             )
         sitting = [s for s in snaps if s.has_panelist(user_id)]
         # A finished round awaiting its organizer's decision is listed there, not twice.

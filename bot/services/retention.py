@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
+from bot.domain.work_kinds import OutboxKind
 from bot.errors import InvalidCommand, NotAllowed, NotFound
-from bot.services.context import Deps
-from bot.services.outbox import Kind, Outgoing
+from bot.services.context import Resources
+from bot.services.outbox import OutboxWriter
 from bot.text import escape
 from storage import retention as store
 from storage.models import DueWork, Outbox, Round
@@ -36,9 +37,11 @@ PURGE_EVERY = timedelta(hours=1)
 # Rows deleted per transaction: short transactions, short locks.
 BATCH = 500
 # Outbox kinds whose recorded ts is not a message about the round (uploads record a file).
-NOT_MESSAGES = frozenset({Kind.HEATMAP, Kind.EXPORT, Kind.VALIDITY_CHART, Kind.DELETE})
+NOT_MESSAGES = frozenset(
+    {OutboxKind.HEATMAP, OutboxKind.EXPORT, OutboxKind.VALIDITY_CHART, OutboxKind.DELETE}
+)
 # Rows rendered when enqueued, so their payload may name a candidate (digests, comparisons).
-RENDERED_KINDS = (Kind.POST,)
+RENDERED_KINDS = (OutboxKind.POST,)
 
 
 @dataclass
@@ -48,18 +51,18 @@ class Purged:
     counts: dict[str, int] = field(default_factory=dict)
     finished: bool = True
 
-    def add(self, table: str, n: int) -> None:
-        if n:
-            self.counts[table] = self.counts.get(table, 0) + n
+    def add(self, table: str, count: int) -> None:
+        if count:
+            self.counts[table] = self.counts.get(table, 0) + count
 
     def describe(self) -> str:
         return ", ".join(f"{n} {table}" for table, n in self.counts.items()) or "nothing"
 
 
 class RetentionService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
-        self.retention = deps.retention
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self.retention = resources.retention
         # A throttle only: correctness never depends on it (purging is idempotent and safe
         # on several instances at once), so an in-process timestamp is enough.
         self._last_purge: datetime | None = None
@@ -69,7 +72,7 @@ class RetentionService:
     def purge_if_due(self, budget: float) -> Purged | None:
         """Purge unless this process did within the hour; a purge that ran out of time
         carries on at the next tick."""
-        now = self.deps.now()
+        now = self.resources.now()
         if self._last_purge is not None and abs(now - self._last_purge) < PURGE_EVERY:
             return None
         self._last_purge = now  # set first: a failing purge must not run every tick
@@ -100,7 +103,7 @@ class RetentionService:
         for table, step in steps:
             if not self._drain(table, step, purged, deadline, batch):
                 return purged
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             expired = store.expired_workspaces(session, cutoff)
         for team_id in expired:
             if not self._purge_workspace(team_id, cutoff, purged, deadline, batch):
@@ -127,7 +130,7 @@ class RetentionService:
             )
             if not self._drain(table, step, purged, deadline, batch, guard=still_expired):
                 return False
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             if still_expired(session):
                 purged.add("workspaces", store.delete_workspace(session, team_id))
         return True
@@ -144,7 +147,7 @@ class RetentionService:
         """Run `step` one transaction at a time until it deletes less than a batch; False
         when time ran out first."""
         while True:
-            with self.deps.db.transaction() as session:
+            with self.resources.db.transaction() as session:
                 if guard is not None and not guard(session):
                     return True
                 n = step(session)
@@ -162,7 +165,7 @@ class RetentionService:
         candidate = " ".join(name.split())
         if not candidate:
             raise InvalidCommand("Say whom to erase: `/panel forget <candidate name>`.")
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             found = store.candidate_rounds(session, team_id, candidate)
             ids = [rid for rid, _ in found]
             rounds = store.erasable_rounds(session, team_id, ids)
@@ -184,7 +187,7 @@ class RetentionService:
         enqueued.
         Erasing again finds nothing: `Erased.nothing`."""
         candidate = " ".join(name.split())
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             ids = [
                 rid for rid, _ in store.candidate_rounds(session, team_id, candidate, up_to=up_to)
             ]
@@ -193,8 +196,8 @@ class RetentionService:
             return Erased(candidate)
         # Asked before the write transaction: no lock is held while Slack answers.
         self._check_allowed(team_id, requester, candidate, rounds)
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             ids = store.lock_rounds(session, team_id, ids)
             if not ids:  # erased by someone else meanwhile
                 return Erased(candidate)
@@ -212,7 +215,7 @@ class RetentionService:
                 {*messages, *((channel, ts) for _, channel, ts in unbound if channel and ts)}
             )
             erased_rounds = store.delete_rows(session, Round.id, ids)
-            out = Outgoing(session, team_id, now)
+            out = OutboxWriter(session, team_id, now)
             for channel, ts in messages:
                 out.delete_message(channel, ts)
         log.info(
@@ -245,7 +248,9 @@ class RetentionService:
         if requester is None or {r.organizer_id for r in rounds} == {requester}:
             return
         # Erasing is a modal submission: Slack's answer must come within the ack's time.
-        (admin,) = self.deps.slack.in_time(lambda: self.deps.slack.is_admin(team_id, requester))
+        (admin,) = self.resources.slack.in_time(
+            lambda: self.resources.slack.is_admin(team_id, requester)
+        )
         if admin:
             return
         raise NotAllowed(

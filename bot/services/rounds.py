@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session
 from bot.domain import rules
 from bot.domain.focus import propose_focus
 from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.panel_form import PanelForm
 from bot.domain.rubric import BUILT_IN_RUBRICS, Rubric
 from bot.domain.rules import UserFacts
 from bot.errors import InvalidInput, NotAllowed, RoundNotOpen
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.services.lifecycle import claim_summary, complete_if_all_in, find_round
-from bot.services.outbox import Outgoing
-from bot.services.reminder_plan import schedule_round
+from bot.services.outbox import OutboxWriter
+from bot.services.reminder_schedule import schedule_round
 from bot.services.snapshots import snapshot
 from bot.slack.gateway import ChannelAccess, SlackGateway
-from bot.views.new_panel import PanelForm
 from storage import queries, role_queries
 from storage.models import Panelist, Question, Round
 
@@ -54,20 +54,20 @@ def channel_error(access: ChannelAccess) -> str | None:
 
 
 class RoundService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def role_names(self, team_id: str) -> list[str]:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             return [role.name for role in queries.roles(session, team_id)]
 
     def start(self, team_id: str, organizer_id: str, view_id: str, form: PanelForm) -> Started:
         rubric, facts, access, organizer_tz = self._checked(team_id, organizer_id, form)
         assert form.channel_id and form.interview_at and form.due_or_default
         people = {f.user_id: f for f in facts}
-        now = self.deps.now()
+        now = self.resources.now()
         try:
-            with self.deps.db.transaction() as session:
+            with self.resources.db.transaction() as session:
                 existing = queries.round_by_source_view(session, team_id, view_id)
                 if existing is not None:
                     return Started(snapshot(session, existing), created=False, thin_criteria=[])
@@ -112,7 +112,7 @@ class RoundService:
                 session.flush()
                 snap = snapshot(session, rnd, set())
                 # The announcement, the briefs and the reminders commit with the round.
-                Outgoing(session, team_id, now).round_started(snap)
+                OutboxWriter(session, team_id, now).round_started(snap)
                 schedule_round(session, rnd, [p.user_id for p in snap.panelists], now)
                 thin = rules.thinly_covered(rubric, len(rnd.panelists))
                 return Started(
@@ -123,7 +123,7 @@ class RoundService:
                 )
         except IntegrityError:
             # The same submission raced itself on PostgreSQL; the other one won.
-            with self.deps.db.read() as session:
+            with self.resources.db.read() as session:
                 existing = queries.round_by_source_view(session, team_id, view_id)
                 if existing is None:
                     raise
@@ -135,7 +135,7 @@ class RoundService:
         """Every problem with the form at once, by modal block; asks Slack about people and
         the channel, all at once and within the time the ack allows (else SlackUnavailable:
         the person submits again). Also the organizer's time zone, for their quiet hours."""
-        slack = self.deps.slack
+        slack = self.resources.slack
         channel_id = form.channel_id
         facts, asked_access, organizer = slack.in_time(
             lambda: _people(slack, team_id, form.panelist_ids),
@@ -166,15 +166,15 @@ class RoundService:
         return rubric, facts, access, (organizer or {}).get("tz") or None
 
     def for_organizer(self, team_id: str, user_id: str, round_id: int) -> RoundSnapshot:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rnd = organized_round(session, team_id, user_id, round_id, lock=False)
             if rnd.status != Status.OPEN:
                 raise RoundNotOpen(PANEL_FROZEN)
             return snapshot(session, rnd)
 
     def close(self, team_id: str, user_id: str, round_id: int) -> Changed:
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = organized_round(session, team_id, user_id, round_id, lock=True)
             if rnd.status not in Status.ACCEPTING_FEEDBACK:
                 raise RoundNotOpen(f"This round is already {rnd.status}.")
@@ -185,14 +185,14 @@ class RoundService:
             return _changed(session, rnd, now, summary_claimed=claimed)
 
     def cancel(self, team_id: str, user_id: str, round_id: int) -> Changed:
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             rnd = organized_round(session, team_id, user_id, round_id, lock=True)
             if rnd.status != Status.OPEN:
                 raise RoundNotOpen(
                     "Only a round that is still collecting feedback can be cancelled; "
                     f"this one is {rnd.status}."
                 )
-            now = self.deps.now()
+            now = self.resources.now()
             rnd.status = Status.CANCELLED
             rnd.closed_at = now
             session.flush()
@@ -202,13 +202,13 @@ class RoundService:
         self, team_id: str, user_id: str, round_id: int, wanted: list[str]
     ) -> Changed:
         # Before the ack (a modal submission): within its time, else SlackUnavailable.
-        slack = self.deps.slack
+        slack = self.resources.slack
         (facts,) = slack.in_time(lambda: _people(slack, team_id, wanted))
         problem = rules.panelist_error(facts)
         if problem:
             raise InvalidInput({"panelists": problem})
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = organized_round(session, team_id, user_id, round_id, lock=True)
             if rnd.status != Status.OPEN:
                 raise RoundNotOpen(PANEL_FROZEN)
@@ -236,7 +236,7 @@ class RoundService:
             claimed = complete_if_all_in(session, rnd, now)
             added_ids = [f.user_id for f in added]
             snap = snapshot(session, rnd)
-            Outgoing(session, team_id, now).briefs(snap, added_ids)
+            OutboxWriter(session, team_id, now).briefs(snap, added_ids)
             schedule_round(session, rnd, added_ids, now)
             # Those back on the panel already have a brief: it is refreshed, not resent.
             returning = [uid for uid in added_ids if uid in by_user]
@@ -268,7 +268,7 @@ def _changed(
     snap = snapshot(session, rnd)
     if briefs_of is None:
         briefs_of = [p.user_id for p in snap.panelists]
-    Outgoing(session, rnd.team_id, now).round_changed(
+    OutboxWriter(session, rnd.team_id, now).round_changed(
         snap, summary_claimed=summary_claimed, briefs_of=briefs_of
     )
     return Changed(snap, summary_claimed=summary_claimed, added=added, removed=removed)

@@ -14,7 +14,7 @@ from bot.domain.rubric_yaml import dump_rubrics, load_rubrics
 from bot.domain.rules import ROLE_NAME_MAX
 from bot.errors import InvalidCommand, InvalidInput, NotAllowed, NotFound
 from bot.services.comparisons import RolePick, pick_role
-from bot.services.context import Deps
+from bot.services.context import Resources
 from bot.text import escape
 from storage import queries, role_queries
 from storage.models import Role, RoleRubric
@@ -47,14 +47,14 @@ class Editing:
 
 
 class RubricService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def find_or_create_role(self, team_id: str, text: str) -> Role | RolePick:
         """The role named `text`; one that doesn't exist yet is created (its rubric can be
         set up before its first round); a part of several names asks which."""
         name = text.strip()
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             found = pick_role(session, team_id, name)
             if isinstance(found, Role) or found.matched or not name:
                 return found
@@ -64,7 +64,7 @@ class RubricService:
 
     def start_editing(self, team_id: str, user_id: str, role_id: int) -> Editing:
         role = self._editable_role(team_id, user_id, role_id)
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             latest = role_queries.latest_rubric(session, team_id, role.id)
             current = Rubric.from_data(latest.rubric) if latest else None
             return Editing(role.id, role.name, current, latest.version if latest else 0)
@@ -82,7 +82,7 @@ class RubricService:
             raise InvalidInput(errors)
         role = self._editable_role(team_id, user_id, role_id)
         try:
-            with self.deps.db.transaction() as session:
+            with self.resources.db.transaction() as session:
                 latest = role_queries.latest_rubric(session, team_id, role_id)
                 if (latest.version if latest else 0) != edited_version:
                     if saved := _same_save(latest, user_id, edited_version, drafts, role):
@@ -97,7 +97,7 @@ class RubricService:
                 )
                 return Saved(role.name, rubric)
         except IntegrityError:  # the same version saved at the same moment
-            with self.deps.db.read() as session:
+            with self.resources.db.read() as session:
                 latest = role_queries.latest_rubric(session, team_id, role_id)
                 if saved := _same_save(latest, user_id, edited_version, drafts, role):
                     return saved  # by this very submission, sent twice at once
@@ -105,7 +105,7 @@ class RubricService:
 
     # -- YAML, for `panelbot rubric export/import` -------------------------------------------
     def export_yaml(self, team_id: str) -> str:
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             rubrics = {}
             for role in queries.roles(session, team_id, limit=10_000):
                 latest = role_queries.latest_rubric(session, team_id, role.id)
@@ -119,7 +119,7 @@ class RubricService:
         across it stay whole. All or nothing: one bad role rejects the file."""
         loaded = load_rubrics(text)
         imported = []
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             for role_name, drafts in loaded.items():
                 role = queries.ensure_role(session, team_id, role_name)
                 latest = role_queries.latest_rubric(session, team_id, role.id)
@@ -139,7 +139,7 @@ class RubricService:
         """The role, if this person may edit its rubric: its organizers, workspace admins, or
         anyone while it has no rounds. Slack is asked (users.info) only after the read, so no
         transaction (on SQLite: the write lock) waits on the network."""
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             role = role_queries.role(session, team_id, role_id)
             if role is None:
                 raise NotFound("That role doesn't exist any more.")
@@ -148,7 +148,9 @@ class RubricService:
             if role_queries.hiring_channel(session, team_id, role.id) is None:
                 return role
         # Saving is a modal submission: Slack's answer must come within the ack's time.
-        (admin,) = self.deps.slack.in_time(lambda: self.deps.slack.is_admin(team_id, user_id))
+        (admin,) = self.resources.slack.in_time(
+            lambda: self.resources.slack.is_admin(team_id, user_id)
+        )
         if admin:
             return role
         raise NotAllowed(

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
 from bot.domain.validity import ValidityTable, validity_table
+from bot.domain.work_kinds import OutboxKind, validity_key
 from bot.errors import NotAllowed, NotFound
-from bot.services.context import Deps
-from bot.services.outbox import Kind, Outgoing
+from bot.services.context import Resources
+from bot.services.outbox import OutboxWriter
 from bot.services.role_data import rated
 from bot.text import escape
 from storage import outcome_queries, queries, role_queries
@@ -48,12 +49,12 @@ def role_validity(session: Session, team_id: str, role: Role) -> RoleValidity:
 
 
 class ValidityService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def report(self, team_id: str, user_id: str | None, role_id: int) -> RoleValidity:
         """One role's report; `user_id` None is the admin's CLI."""
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             role = role_queries.role(session, team_id, role_id)
             if role is None:
                 raise NotFound("There is no such role.")
@@ -66,14 +67,14 @@ class ValidityService:
                 f"Only organizers of {escape(role.name)} panels and workspace admins can see "
                 "whether its panels predict outcomes."
             )
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             return role_validity(session, team_id, role)
 
     def report_all(self, team_id: str, user_id: str | None) -> list[RoleValidity]:
         """Every role's report (the first ROLES_SHOWN by name): admins only."""
         if user_id is not None and not self._admin(team_id, user_id):
             raise NotAllowed("Only workspace admins can see the validity of every role.")
-        with self.deps.db.read() as session:
+        with self.resources.db.read() as session:
             return [
                 role_validity(session, team_id, role)
                 for role in queries.roles(session, team_id, limit=ROLES_SHOWN)
@@ -83,16 +84,16 @@ class ValidityService:
         """Queue the role's chart for the requester's DM (drawn at delivery). Keyed by the
         table's content: a retry sends it once, new outcomes send it again."""
         digest = hashlib.sha256(repr(found.table).encode()).hexdigest()[:24]
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             key = repeat_key(
-                session, Outbox, team_id, f"validity:{found.role_id}:{user_id}:{digest}", request_id
+                session, Outbox, team_id, validity_key(found.role_id, user_id, digest), request_id
             )
             if key is None:
                 return False
-            Outgoing(session, team_id, now).upload(
+            OutboxWriter(session, team_id, now).upload(
                 key,
-                Kind.VALIDITY_CHART,
+                OutboxKind.VALIDITY_CHART,
                 label=f"the validity chart of {found.role_name}",
                 user_id=user_id,
                 role_id=found.role_id,
@@ -102,5 +103,7 @@ class ValidityService:
     def _admin(self, team_id: str, user_id: str | None) -> bool:
         if user_id is None:
             return True
-        (admin,) = self.deps.slack.in_time(lambda: self.deps.slack.is_admin(team_id, user_id))
+        (admin,) = self.resources.slack.in_time(
+            lambda: self.resources.slack.is_admin(team_id, user_id)
+        )
         return bool(admin)

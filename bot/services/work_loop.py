@@ -8,52 +8,62 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement
 
-from bot.services.context import Deps
+from bot.services.context import Resources
 from storage.work import WorkModel, claim, release_all
 
 
-def drain(
-    deps: Deps,
-    model: WorkModel,
-    owner: str,
-    handle: Callable[[int, str], None],
-    *,
-    lease: timedelta,
-    per_row: timedelta,
-    batch: int,
-    budget: float,
-    stopping: threading.Event,
-    only: ColumnElement[bool] | None = None,
-) -> None:
-    """Handle due rows until none are left, `budget` seconds pass or `stopping` is set.
+@dataclass
+class WorkLoop:
+    """What one claimer of one table's work (`model`) keeps between runs: who it is
+    (`owner`, the start of every lease token it takes), how many rows it claims at once,
+    and the event that stops it. How long a lease lasts is the deployment's (`resources.leases`)."""
 
-    A row is only started with at least `per_row` of its lease left, so no handling ever
-    outlives the lease (after which another instance may take the row). Each claim has its
-    own lease token, so two threads of one instance never mistake each other's leases."""
-    deadline = time.monotonic() + budget
-    while not stopping.is_set() and time.monotonic() < deadline:
-        now = deps.now()
-        token = f"{owner}:{uuid.uuid4().hex[:8]}"
-        with deps.db.transaction() as session:
-            ids = claim(session, model, token, now, lease, batch, only=only)
-        if not ids:
-            return
-        lease_until = now + lease
-        for index, row_id in enumerate(ids):
-            out_of_time = stopping.is_set() or time.monotonic() > deadline
-            if out_of_time or deps.now() + per_row > lease_until:
-                with deps.db.transaction() as session:
-                    release_all(session, model, ids[index:], token)
+    resources: Resources
+    model: WorkModel
+    owner: str
+    batch: int
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def drain(
+        self,
+        handle: Callable[[int, str], None],
+        *,
+        budget: float,
+        only: ColumnElement[bool] | None = None,
+    ) -> None:
+        """Hand due rows (matching `only`) with their lease token to `handle` until none
+        are left, `budget` seconds pass or `stopping` is set.
+
+        A row is only started with at least `per_row` of its lease left, so no handling ever
+        outlives the lease (after which another instance may take the row). Each claim has
+        its own lease token, so two threads of one instance never mistake each other's
+        leases."""
+        resources, model = self.resources, self.model
+        lease, per_row = resources.leases.lease, resources.leases.per_row
+        deadline = time.monotonic() + budget
+        while not self.stopping.is_set() and time.monotonic() < deadline:
+            now = resources.now()
+            token = f"{self.owner}:{uuid.uuid4().hex[:8]}"
+            with resources.db.transaction() as session:
+                ids = claim(session, model, token, now, lease, self.batch, only=only)
+            if not ids:
                 return
-            try:
-                handle(row_id, token)
-            except Exception:
-                # The database failed under this row: hand the rest of the claim back as
-                # soon as it answers again, instead of when the lease runs out.
-                with contextlib.suppress(Exception), deps.db.transaction() as session:
-                    release_all(session, model, ids[index:], token)
-                raise
+            lease_until = now + lease
+            for index, row_id in enumerate(ids):
+                out_of_time = self.stopping.is_set() or time.monotonic() > deadline
+                if out_of_time or resources.now() + per_row > lease_until:
+                    with resources.db.transaction() as session:
+                        release_all(session, model, ids[index:], token)
+                    return
+                try:
+                    handle(row_id, token)
+                except Exception:
+                    # The database failed under this row: hand the rest of the claim back
+                    # as soon as it answers again, instead of when the lease runs out.
+                    with contextlib.suppress(Exception), resources.db.transaction() as session:
+                        release_all(session, model, ids[index:], token)
+                    raise

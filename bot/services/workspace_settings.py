@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from bot.domain.schedule import Cadence, ReminderCommand
 from bot.errors import NotAllowed
-from bot.services.context import Deps
-from bot.services.reminder_plan import cadence_of, schedule_round
+from bot.services.context import Resources
+from bot.services.reminder_schedule import cadence_of, schedule_round
 from storage import queries
 from storage.models import WorkspaceSettings
 
@@ -35,17 +35,17 @@ def _span(delta: timedelta) -> str:
 
 
 class SettingsService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
     def reminders(self, team_id: str, user_id: str, command: ReminderCommand) -> str:
         if command.action == "show":
-            with self.deps.db.read() as session:
+            with self.resources.db.read() as session:
                 return describe_cadence(cadence_of(session, team_id))
-        if not self.deps.slack.is_admin(team_id, user_id):
+        if not self.resources.slack.is_admin(team_id, user_id):
             raise NotAllowed("Only a workspace admin or owner can change the reminder schedule.")
         cadence = command.cadence if command.action == "set" else None
-        with self.deps.db.transaction() as session:
+        with self.resources.db.transaction() as session:
             row = session.get(WorkspaceSettings, team_id)
             if row is None:
                 row = WorkspaceSettings(team_id=team_id)
@@ -55,7 +55,7 @@ class SettingsService:
                 row.nudge_after_minutes = int(cadence.after_interview.total_seconds() // 60)
                 row.nudge_every_minutes = int(cadence.every.total_seconds() // 60)
             row.updated_by = user_id
-            row.updated_at = now = self.deps.now()
+            row.updated_at = now = self.resources.now()
             session.flush()
             if row.nudges_enabled:
                 # Chains of nudges ended while reminders were off: start them again from now.

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.rules import UserFacts
 from bot.errors import SlackUnavailable
+from bot.slack.errors import TRY_LATER_ERRORS, SlackError
 from bot.slack.tokens import TeamClients
 
 log = logging.getLogger(__name__)
@@ -31,10 +32,6 @@ CHANNEL_CACHE_SECONDS = 60
 # background and fill the caches, so that next try is quick.
 BEFORE_ACK_SECONDS = 2.0
 ASKING_THREADS = 8
-# Slack's answers that mean "try again later"; any other error is an answer that won't change.
-TRY_LATER_ERRORS = frozenset(
-    {"ratelimited", "fatal_error", "internal_error", "service_unavailable", "request_timeout"}
-)
 # users.info is Tier 4; a panel has at most 12 people, so a few parallel calls keep the
 # modal submission well inside Slack's 3 seconds.
 USER_LOOKUP_THREADS = 6
@@ -89,7 +86,7 @@ class SlackGateway:
         try:
             info: dict[str, Any] | None = self.client(team_id).users_info(user=user_id)["user"]
         except SlackApiError as exc:
-            if exc.response.get("error") != "user_not_found":
+            if exc.response.get("error") != SlackError.USER_NOT_FOUND:
                 raise
             info = None
         with self._lock:
@@ -114,7 +111,7 @@ class SlackGateway:
             channel = self.client(team_id).conversations_info(channel=channel_id)["channel"]
         except SlackApiError as exc:
             # A private channel the bot is not in looks like no channel at all.
-            if exc.response.get("error") == "channel_not_found":
+            if exc.response.get("error") == SlackError.CHANNEL_NOT_FOUND:
                 return ChannelAccess(channel_id, None, bot_is_member=False, is_private=True)
             raise
         access = ChannelAccess(
@@ -135,7 +132,10 @@ class SlackGateway:
             try:
                 page = client.conversations_members(channel=channel_id, cursor=cursor, limit=500)
             except SlackApiError as exc:
-                if exc.response.get("error") in ("channel_not_found", "not_in_channel"):
+                if exc.response.get("error") in (
+                    SlackError.CHANNEL_NOT_FOUND,
+                    SlackError.NOT_IN_CHANNEL,
+                ):
                     return False
                 raise
             if user_id in page["members"]:

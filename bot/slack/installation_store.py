@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -23,7 +24,6 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
-from bot.runtime.settings import Settings
 from storage import workspaces
 from storage.db import Database
 from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
@@ -35,23 +35,31 @@ Found = TypeVar("Found", Installation | None, Bot | None)
 STATE_SECONDS = 600
 
 
-class TeamInstallations(SQLAlchemyInstallationStore):
+@dataclass(frozen=True)
+class OAuthApp:
+    """The Slack app whose installs the store holds (SLACK_CLIENT_ID and _SECRET)."""
+
+    client_id: str
+    client_secret: str
+
+
+class RotatingInstallationStore(SQLAlchemyInstallationStore):
     """The installation store whose finds rotate a token that is about to expire first."""
 
-    def __init__(self, settings: Settings, db: Database, client: WebClient) -> None:
-        assert settings.slack_client_id and settings.slack_client_secret
+    def __init__(
+        self, app: OAuthApp, rotation_minutes: int, db: Database, client: WebClient
+    ) -> None:
+        """`rotation_minutes`: how long before its expiry a token is refreshed."""
         super().__init__(
-            client_id=settings.slack_client_id,
+            client_id=app.client_id,
             engine=db.engine,
             bots_table_name=SLACK_BOTS,
             installations_table_name=SLACK_INSTALLATIONS,
         )
         self.db = db
-        self.minutes = settings.slack_token_rotation_minutes
+        self.minutes = rotation_minutes
         self.rotator = TokenRotator(
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
-            client=client,
+            client_id=app.client_id, client_secret=app.client_secret, client=client
         )
 
     # -- what Bolt and bot.slack.tokens ask ------------------------------------------------------
@@ -64,7 +72,7 @@ class TeamInstallations(SQLAlchemyInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Installation | None:
         def find() -> Installation | None:
-            return super(TeamInstallations, self).find_installation(
+            return super(RotatingInstallationStore, self).find_installation(
                 enterprise_id=enterprise_id,
                 team_id=team_id,
                 user_id=user_id,
@@ -81,7 +89,7 @@ class TeamInstallations(SQLAlchemyInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
         def find() -> Bot | None:
-            return super(TeamInstallations, self).find_bot(
+            return super(RotatingInstallationStore, self).find_bot(
                 enterprise_id=enterprise_id,
                 team_id=team_id,
                 is_enterprise_install=is_enterprise_install,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject
 
+from bot.codec import RoundRef, encode
 from bot.domain.decision import outcome_label
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
@@ -27,8 +28,8 @@ def progress_line(r: RoundSnapshot) -> str:
 def decision_button(r: RoundSnapshot) -> ButtonElement:
     """On the summary (and the organizer's nudge): record it, or change it once recorded."""
     if r.decision:
-        return button("Change decision", ids.RECORD_DECISION, str(r.id))
-    return button("Record decision", ids.RECORD_DECISION, str(r.id), style="primary")
+        return button("Change decision", ids.RECORD_DECISION, encode(RoundRef(r.id)))
+    return button("Record decision", ids.RECORD_DECISION, encode(RoundRef(r.id)), style="primary")
 
 
 def decision_line(r: RoundSnapshot) -> str | None:
@@ -66,7 +67,7 @@ def announcement(r: RoundSnapshot) -> Message:
     if r.status == Status.OPEN:
         blocks.append(organizer_controls(r))
     elif r.status == Status.COMPLETE:
-        blocks.append(actions(button("Close round", ids.CLOSE_ROUND, str(r.id))))
+        blocks.append(actions(button("Close round", ids.CLOSE_ROUND, encode(RoundRef(r.id)))))
     text = (
         f"Panel for {escape(r.candidate_name)} ({escape(r.role_name)}): "
         f"{r.submitted_count} of {len(r.panelists)} submitted"
@@ -75,21 +76,21 @@ def announcement(r: RoundSnapshot) -> Message:
 
 
 def organizer_controls(r: RoundSnapshot) -> Block:
-    close = button("Close now", ids.CLOSE_ROUND, str(r.id))
+    close = button("Close now", ids.CLOSE_ROUND, encode(RoundRef(r.id)))
     close.confirm = ConfirmObject(
         title="Close this round?",
         text="The summary is posted with the feedback that is in; missing panelists are listed.",
         confirm="Close now",
         deny="Keep open",
     )
-    cancel = button("Cancel round", ids.CANCEL_ROUND, str(r.id), style="danger")
+    cancel = button("Cancel round", ids.CANCEL_ROUND, encode(RoundRef(r.id)), style="danger")
     cancel.confirm = ConfirmObject(
         title="Cancel this round?",
         text="Panelists are told no feedback is needed. Feedback given so far stays sealed.",
         confirm="Cancel round",
         deny="Keep it",
     )
-    buttons = [button("Add / remove panelist", ids.EDIT_PANELISTS, str(r.id))]
+    buttons = [button("Add / remove panelist", ids.EDIT_PANELISTS, encode(RoundRef(r.id)))]
     if r.focus_assigned and r.submitted_count == 0:  # fixed once feedback comes in
-        buttons.append(button("Focus areas", ids.FOCUS_AREAS, str(r.id)))
+        buttons.append(button("Focus areas", ids.FOCUS_AREAS, encode(RoundRef(r.id))))
     return actions(*buttons, close, cancel)

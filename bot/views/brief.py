@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, ButtonElement
 
+from bot.codec import RoundRef, encode
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
@@ -67,5 +68,5 @@ def brief_footer(r: RoundSnapshot, user_id: str) -> Block:
 def feedback_button(r: RoundSnapshot, submitted: bool) -> ButtonElement:
     """Give feedback, or edit it once given: the same action either way."""
     if submitted:
-        return button("Edit my feedback", ids.GIVE_FEEDBACK, str(r.id))
-    return button("Give feedback", ids.GIVE_FEEDBACK, str(r.id), style="primary")
+        return button("Edit my feedback", ids.GIVE_FEEDBACK, encode(RoundRef(r.id)))
+    return button("Give feedback", ids.GIVE_FEEDBACK, encode(RoundRef(r.id)), style="primary")

@@ -60,14 +60,19 @@ def leniency_text(leniency: float | None) -> str:
     return f"−{-leniency:.2f} strict"
 
 
-def _sort_key(i: Interviewer) -> tuple[bool, float, int, str]:
-    return (i.leniency is None, -abs(i.leniency or 0.0), -i.rounds, i.user_id)
+def _sort_key(interviewer: Interviewer) -> tuple[bool, float, int, str]:
+    return (
+        interviewer.leniency is None,
+        -abs(interviewer.leniency or 0.0),
+        -interviewer.rounds,
+        interviewer.user_id,
+    )
 
 
-def _calibrated_text(i: Interviewer) -> str:
-    if i.calibrated:
+def _calibrated_text(interviewer: Interviewer) -> str:
+    if interviewer.calibrated:
         return "yes"
-    if i.rounds < MIN_ROUNDS:
+    if interviewer.rounds < MIN_ROUNDS:
         return f"needs {MIN_ROUNDS} rounds"
     return "no shared ratings yet"
 

@@ -3,10 +3,11 @@ limits are checked when a view is rendered (to_dict validates)."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import BaseModel
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -20,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.codec import encode_metadata
 from bot.text import truncate
 from bot.views import ids
 
@@ -48,24 +50,30 @@ def message(text: str, blocks: list[Block]) -> Message:
 def modal(
     callback_id: str,
     title: str,
-    blocks: list[Block],
+    blocks: Sequence[Block | dict[str, Any]],
     *,
     submit: str | None = None,
     close: str = "Cancel",
-    metadata: dict[str, Any] | None = None,
+    metadata: BaseModel | None = None,
 ) -> dict[str, Any]:
     if len(blocks) > MODAL_BLOCKS_MAX:
         raise ValueError(f"{len(blocks)} blocks; Slack allows {MODAL_BLOCKS_MAX} in a modal")
+    # Blocks given as dicts are already Block Kit (built once, kept serialized); only the
+    # objects go through slack_sdk's to_dict, and the dicts are put back in their places.
+    objects = [b for b in blocks if isinstance(b, Block)]
     view = View(
         type="modal",
         callback_id=callback_id,
         title=truncate(title, MODAL_TITLE_MAX),
         submit=submit,
         close=close,
-        blocks=blocks,
-        private_metadata=json.dumps(metadata, separators=(",", ":")) if metadata else None,
+        blocks=objects,
+        private_metadata=encode_metadata(metadata) if metadata else None,
     )
     result: dict[str, Any] = view.to_dict()
+    if len(objects) < len(blocks):
+        built = iter(result["blocks"])
+        result["blocks"] = [next(built) if isinstance(b, Block) else b for b in blocks]
     return result
 
 

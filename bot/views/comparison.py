@@ -16,10 +16,12 @@ from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
+from bot.codec import BUTTON_VALUE_MAX, ComparePage, CompareState, encode
 from bot.domain.calibration import MIN_ROUNDS
-from bot.domain.comparison import CandidateRow, Comparison, ThemeCount
+from bot.domain.comparison import CandidateRow, Comparison
 from bot.domain.decision import Outcome
 from bot.domain.rubric import Rubric
+from bot.domain.themes import ThemeCount
 from bot.text import escape, mention, truncate
 from bot.views import ids
 from bot.views.common import (
@@ -42,8 +44,9 @@ FIXED_COLUMNS = 6
 # Slack refuses a message whose blocks hold too much text (msg_blocks_too_long, reported
 # near 12,000 characters); table cells are counted too. Stay well below.
 TEXT_BUDGET = 9000
-BUTTON_VALUE_MAX = 2000
-STATE_MAX = BUTTON_VALUE_MAX - 10  # leaves room for "|<page>"
+# The longest criterion key a comparison's buttons carry: the rest of their value (role,
+# view, page) takes under 100 characters.
+STATE_MAX = BUTTON_VALUE_MAX - 100
 CRITERION_SHORT = 18
 NO_SCORE = "—"
 THEMES_SHOWN = 10
@@ -139,15 +142,15 @@ def pack(title: str, lines: list[str], tail: str | None = None) -> list[str]:
     return pack_sections(title, [truncate(line, SECTION_TEXT_MAX // 2) for line in lines], tail)
 
 
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 # --- the comparison ---------------------------------------------------------------------
 
 
-def pages(c: Comparison) -> int:
-    return max(1, -(-len(c.rows) // ROWS_PER_PAGE))
+def pages(comparison: Comparison) -> int:
+    return max(1, -(-len(comparison.rows) // ROWS_PER_PAGE))
 
 
 def short_name(name: str, limit: int = CRITERION_SHORT) -> str:
@@ -168,49 +171,53 @@ def score(value: float | None) -> str:
     return NO_SCORE if value is None else f"{value:.1f}"
 
 
-def comparison_message(c: Comparison, page: int = 0, state: str = "") -> Message:
+def comparison_message(comparison: Comparison, page: int, state: CompareState) -> Message:
     """Page `page` (clamped to the pages there are) of the comparison.
 
-    `state` is an opaque string the caller uses to rebuild the comparison (role, sort,
-    calibration), at most STATE_MAX characters (ValueError otherwise). Buttons carry
-    f"{state}|{page}": Previous/Next (ids.COMPARE_PAGE) the page to show, the toggle
-    (ids.COMPARE_CALIBRATED) page 0 and the state as it is: its handler flips the calibration.
+    `state` rebuilds the comparison (role, sort, calibration); its sort is at most STATE_MAX
+    characters (ValueError otherwise). Buttons carry it with a page (bot.codec.ComparePage):
+    Previous/Next (ids.COMPARE_PAGE) the page to show, the toggle (ids.COMPARE_CALIBRATED)
+    page 0 and the state as it is: its handler flips the calibration.
     """
-    if len(state) > STATE_MAX:
-        raise ValueError(f"state is {len(state)} characters; at most {STATE_MAX} fit a button")
-    if len(c.rubric.criteria) + FIXED_COLUMNS > TABLE_COLUMNS_MAX:
-        raise ValueError(f"{len(c.rubric.criteria)} criteria do not fit a Slack table")
-    page = min(max(page, 0), pages(c) - 1)
-    shown = c.rows[page * ROWS_PER_PAGE : (page + 1) * ROWS_PER_PAGE]
+    sort = state.sort or ""
+    if len(sort) > STATE_MAX:
+        raise ValueError(f"state sorts by {len(sort)} characters; at most {STATE_MAX} fit")
+    if len(comparison.rubric.criteria) + FIXED_COLUMNS > TABLE_COLUMNS_MAX:
+        raise ValueError(f"{len(comparison.rubric.criteria)} criteria do not fit a Slack table")
+    page = min(max(page, 0), pages(comparison) - 1)
+    shown = comparison.rows[page * ROWS_PER_PAGE : (page + 1) * ROWS_PER_PAGE]
     levels = [(t, _CELL_LEVELS[0]) for t in _THEME_LEVELS]
     levels += [(_THEME_LEVELS[-1], cells) for cells in _CELL_LEVELS[1:]]
 
     def render(level: tuple[_Themes, _Cells]) -> list[Block]:
-        return _blocks(c, page, shown, state, *level)
+        return _blocks(comparison, page, shown, state, *level)
 
     blocks = fit(render, levels, TEXT_BUDGET)
-    if c.rows:
+    if comparison.rows:
         first = page * ROWS_PER_PAGE + 1
-        where = f"{len(c.rows)} candidates, {first}–{first + len(shown) - 1} shown"
-        if len(c.rows) == 1:
+        where = f"{len(comparison.rows)} candidates, {first}–{first + len(shown) - 1} shown"
+        if len(comparison.rows) == 1:
             where = "1 candidate"
     else:
         where = "no candidates yet"
-    text = f"Comparison for {escape(c.role_name)}: {where}"
+    text = f"Comparison for {escape(comparison.role_name)}: {where}"
     return message(text, blocks)
 
 
 def _blocks(
-    c: Comparison,
+    comparison: Comparison,
     page: int,
     shown: Sequence[CandidateRow],
-    state: str,
+    state: CompareState,
     themes: _Themes,
     cells: _Cells,
 ) -> list[Block]:
-    blocks: list[Block] = [header(f"Compare: {c.role_name}"), context(_about(c, page, shown))]
-    if c.other_rubric_rounds:
-        n = c.other_rubric_rounds
+    blocks: list[Block] = [
+        header(f"Compare: {comparison.role_name}"),
+        context(_about(comparison, page, shown)),
+    ]
+    if comparison.other_rubric_rounds:
+        n = comparison.other_rubric_rounds
         are, their = ("is", "its") if n == 1 else ("are", "their")
         blocks.append(
             context(
@@ -218,12 +225,12 @@ def _blocks(
                 f"{their} criteria differ."
             )
         )
-    if c.calibrated:
-        blocks.append(context(_calibration_note(c)))
+    if comparison.calibrated:
+        blocks.append(context(_calibration_note(comparison)))
     if not shown:
         blocks.append(md("No finished rounds on this rubric to compare yet."))
     else:
-        blocks.append(_table(c.rubric, shown, cells))
+        blocks.append(_table(comparison.rubric, shown, cells))
         legend = "SY strong yes · Y yes · N no · SN strong no"
         partial = ""
         if any(row.partial for row in shown):
@@ -236,45 +243,49 @@ def _blocks(
                 f"{partial}".rstrip()
             )
         )
-    blocks += [md(text) for text in _theme_texts(c.themes, themes)]
+    blocks += [md(text) for text in _theme_texts(comparison.themes, themes)]
     blocks.append(
         md(
             "*Panel agreement* (Krippendorff's α, ordinal): "
-            + escape(agreement_reading(c.agreement))
+            + escape(agreement_reading(comparison.agreement))
         )
     )
     buttons = []
     if page > 0:
-        buttons.append(button("Previous", ids.COMPARE_PAGE_PREV, f"{state}|{page - 1}"))
-    if page < pages(c) - 1:
-        buttons.append(button("Next", ids.COMPARE_PAGE_NEXT, f"{state}|{page + 1}"))
-    if c.rows:
-        toggle = "As rated" if c.calibrated else "Calibrated view"
-        buttons.append(button(toggle, ids.COMPARE_CALIBRATED, f"{state}|0"))
+        buttons.append(button("Previous", ids.COMPARE_PAGE_PREV, _page(state, page - 1)))
+    if page < pages(comparison) - 1:
+        buttons.append(button("Next", ids.COMPARE_PAGE_NEXT, _page(state, page + 1)))
+    if comparison.rows:
+        toggle = "As rated" if comparison.calibrated else "Calibrated view"
+        buttons.append(button(toggle, ids.COMPARE_CALIBRATED, _page(state, 0)))
     if buttons:
         blocks.append(actions(*buttons))
     return blocks
 
 
-def _about(c: Comparison, page: int, shown: Sequence[CandidateRow]) -> str:
-    rubric = f"{escape(c.rubric.name)} v{c.rubric.version}"
-    if c.sort_by is None:
+def _page(state: CompareState, page: int) -> str:
+    return encode(ComparePage(**state.model_dump(), page=page))
+
+
+def _about(comparison: Comparison, page: int, shown: Sequence[CandidateRow]) -> str:
+    rubric = f"{escape(comparison.rubric.name)} v{comparison.rubric.version}"
+    if comparison.sort_by is None:
         sort = "by overall score"
     else:
-        criterion = c.rubric.criterion(c.sort_by)
-        sort = f"by {escape(criterion.name if criterion else c.sort_by)}"
-    view = "calibrated" if c.calibrated else "as rated"
-    if not c.rows:
+        criterion = comparison.rubric.criterion(comparison.sort_by)
+        sort = f"by {escape(criterion.name if criterion else comparison.sort_by)}"
+    view = "calibrated" if comparison.calibrated else "as rated"
+    if not comparison.rows:
         where = "no candidates"
     else:
         first = page * ROWS_PER_PAGE + 1
-        where = f"candidates {first}–{first + len(shown) - 1} of {len(c.rows)}"
+        where = f"candidates {first}–{first + len(shown) - 1} of {len(comparison.rows)}"
     return " · ".join((rubric, sort, view, where))
 
 
-def _calibration_note(c: Comparison) -> str:
-    adjusted = [mention(u) for u in c.calibrated_interviewers]
-    as_rated = [mention(u) for u in c.uncalibrated_interviewers]
+def _calibration_note(comparison: Comparison) -> str:
+    adjusted = [mention(u) for u in comparison.calibrated_interviewers]
+    as_rated = [mention(u) for u in comparison.uncalibrated_interviewers]
     parts = []
     if adjusted:
         parts.append(f"Adjusted for leniency: {name_list(adjusted)}.")
@@ -351,12 +362,12 @@ def _theme_texts(themes: Sequence[ThemeCount], level: _Themes) -> list[str]:
     return pack("*What candidates asked about*", lines, tail)
 
 
-def _theme_line(t: ThemeCount, level: _Themes) -> str:
-    label = THEME_LABELS.get(t.theme) or escape(t.theme.capitalize())
-    line = f"• *{label}* — {plural(t.candidates, 'candidate')}"
+def _theme_line(theme: ThemeCount, level: _Themes) -> str:
+    label = THEME_LABELS.get(theme.theme) or escape(theme.theme.capitalize())
+    line = f"• *{label}* — {plural(theme.candidates, 'candidate')}"
     examples = [
         "“" + escape(truncate(" ".join(e.split()), level.example_max)) + "”"
-        for e in t.examples[: level.examples]
+        for e in theme.examples[: level.examples]
         if e.strip()
     ]
     if examples:

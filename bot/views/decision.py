@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     UserMultiSelectElement,
 )
 
+from bot.codec import DecisionMeta
 from bot.domain.decision import (
     MAX_PARTICIPANTS,
     RATIONALE_MAX,
@@ -88,7 +89,7 @@ def decision_modal(
         )
     )
     title = "Change decision" if latest else "Record decision"
-    metadata = {"round": r.id, "version": len(versions)}
+    metadata = DecisionMeta(round=r.id, version=len(versions))
     return modal(ids.DECISION, title, blocks, submit="Record", metadata=metadata)
 
 

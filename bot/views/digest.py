@@ -42,8 +42,8 @@ class Line:
     rounds: int = 1
 
 
-def more_rounds(n: int) -> str:
-    return f"…and {n} more round{'' if n == 1 else 's'}"
+def more_rounds(count: int) -> str:
+    return f"…and {count} more round{'' if count == 1 else 's'}"
 
 
 def name_list(items: list[str], shown: int = NAMES_SHOWN) -> str:
@@ -71,8 +71,8 @@ def pack_lines(
         size = sum(len(c) for c in chunks)
         return len(chunks) <= max_blocks and (max_chars is None or size <= max_chars)
 
-    def shown(k: int) -> list[str]:
-        head = lines[:k]
+    def shown(count: int) -> list[str]:
+        head = lines[:count]
         while head and head[-1].rounds == 0:  # never end on a bare heading
             head = head[:-1]
         hidden = sum(line.rounds for line in lines[len(head) :])
@@ -103,18 +103,18 @@ def _share(needs: list[int], total: int) -> list[int]:
     return given
 
 
-def _in_flight_line(d: Digest, r: RoundSnapshot) -> Line:
+def _in_flight_line(digest: Digest, snap: RoundSnapshot) -> Line:
     parts = [
-        f"• *{escape(r.candidate_name)}*",
-        escape(r.role_name),
-        f"{r.submitted_count} of {len(r.panelists)} submitted",
-        f"due {date_token(r.due_at)}",
+        f"• *{escape(snap.candidate_name)}*",
+        escape(snap.role_name),
+        f"{snap.submitted_count} of {len(snap.panelists)} submitted",
+        f"due {date_token(snap.due_at)}",
     ]
-    late = d.late(r)
+    late = digest.late(snap)
     if late:
         parts.append(":warning: late: " + name_list([mention(p.user_id) for p in late]))
-    elif r.missing:
-        names = [escape(truncate(p.name, DISPLAY_NAME_MAX)) for p in r.missing]
+    elif snap.missing:
+        names = [escape(truncate(p.name, DISPLAY_NAME_MAX)) for p in snap.missing]
         parts.append("waiting for " + name_list(names))
     return Line(" · ".join(parts))
 
@@ -123,14 +123,14 @@ def score(value: float | None) -> str:
     return NO_SCORE if value is None else f"{value:.1f}"
 
 
-def _finished_line(f: FinishedRound) -> Line:
-    r = f.round
+def _finished_line(finished: FinishedRound) -> Line:
+    r = finished.round
     parts = [
         f"• *{escape(r.candidate_name)}*",
         escape(r.role_name),
-        f"overall {score(f.summary.overall)}",
+        f"overall {score(finished.summary.overall)}",
     ]
-    notable = flags(f.summary)
+    notable = flags(finished.summary)
     if notable:
         parts.append(":warning: " + escape("; ".join(notable)))
     text = " · ".join(parts)
@@ -139,17 +139,17 @@ def _finished_line(f: FinishedRound) -> Line:
     return Line(text)
 
 
-def _awaiting_line(f: FinishedRound) -> Line:
-    r = f.round
+def _awaiting_line(finished: FinishedRound) -> Line:
+    r = finished.round
     return Line(
         f"• *{escape(r.candidate_name)}* · {escape(r.role_name)} · overall "
-        f"{score(f.summary.overall)} · finished {date_token(f.finished_at)} · "
+        f"{score(finished.summary.overall)} · finished {date_token(finished.finished_at)} · "
         f"organizer {mention(r.organizer_id)}"
     )
 
 
-def _decided_line(f: FinishedRound) -> Line:
-    r = f.round
+def _decided_line(finished: FinishedRound) -> Line:
+    r = finished.round
     when = f" · {date_token(r.decided_at)}" if r.decided_at else ""
     return Line(
         f"• *{escape(r.candidate_name)}* · {escape(r.role_name)} · "
@@ -157,17 +157,17 @@ def _decided_line(f: FinishedRound) -> Line:
     )
 
 
-def _pace_line(p: RolePace) -> Line:
+def _pace_line(pace: RolePace) -> Line:
     decided = (
-        f"summary → decision {duration_text(p.to_decision)} ({p.decided} decided)"
-        if p.decided
+        f"summary → decision {duration_text(pace.to_decision)} ({pace.decided} decided)"
+        if pace.decided
         else "no decision yet"
     )
-    rounds = f"{p.rounds} round{'' if p.rounds == 1 else 's'}"
+    rounds = f"{pace.rounds} round{'' if pace.rounds == 1 else 's'}"
     return Line(
-        f"• *{escape(p.role_name)}* — interview → summary {duration_text(p.to_summary)} "
+        f"• *{escape(pace.role_name)}* — interview → summary {duration_text(pace.to_summary)} "
         f"({rounds}) · {decided}",
-        rounds=p.rounds,
+        rounds=pace.rounds,
     )
 
 
@@ -184,24 +184,28 @@ def _ranking_lines(role: RoleRanking) -> list[Line]:
     return lines
 
 
-def digest_message(d: Digest) -> Message:
-    period = f"Since {date_token(d.since)}" if d.since else "First digest"
+def digest_message(digest: Digest) -> Message:
+    period = f"Since {date_token(digest.since)}" if digest.since else "First digest"
     blocks: list[Block] = [header("Hiring digest"), context(period)]
-    finished_title = "*Finished since last digest*" if d.since else "*Finished*"
+    finished_title = "*Finished since last digest*" if digest.since else "*Finished*"
     parts: list[tuple[str, list[Line], str]] = [
-        ("*In flight*", [_in_flight_line(d, r) for r in d.in_flight], "Nothing in flight."),
-        (finished_title, [_finished_line(f) for f in d.finished], "Nothing finished."),
+        (
+            "*In flight*",
+            [_in_flight_line(digest, r) for r in digest.in_flight],
+            "Nothing in flight.",
+        ),
+        (finished_title, [_finished_line(f) for f in digest.finished], "Nothing finished."),
     ]
-    if d.awaiting:
-        parts.append(("*Awaiting a decision*", [_awaiting_line(f) for f in d.awaiting], ""))
-    if d.decided:
-        decided_title = "*Decided since last digest*" if d.since else "*Decided*"
-        parts.append((decided_title, [_decided_line(f) for f in d.decided], ""))
-    if d.rankings:
-        lines = [line for role in d.rankings for line in _ranking_lines(role)]
+    if digest.awaiting:
+        parts.append(("*Awaiting a decision*", [_awaiting_line(f) for f in digest.awaiting], ""))
+    if digest.decided:
+        decided_title = "*Decided since last digest*" if digest.since else "*Decided*"
+        parts.append((decided_title, [_decided_line(f) for f in digest.decided], ""))
+    if digest.rankings:
+        lines = [line for role in digest.rankings for line in _ranking_lines(role)]
         parts.append(("*Ranking by role*", lines, ""))
-    if d.paces:
-        parts.append(("*Pace by role* (medians)", [_pace_line(p) for p in d.paces], ""))
+    if digest.paces:
+        parts.append(("*Pace by role* (medians)", [_pace_line(p) for p in digest.paces], ""))
     fixed = sum(len(t) for t in ("Hiring digest", period))
     full = [
         _layout(title, lines, None) if lines else [f"{title}\n{nothing}"]
@@ -216,6 +220,7 @@ def digest_message(d: Digest) -> Message:
     ):
         texts = pack_lines(title, lines, max_chars=chars, max_blocks=count) if lines else chunks
         blocks += [md(text) for text in texts]
-    late = sum(1 for r in d.in_flight if d.late(r))
-    text = f"Hiring digest: {len(d.in_flight)} in flight ({late} late), {len(d.finished)} finished"
+    late = sum(1 for r in digest.in_flight if digest.late(r))
+    in_flight, finished = len(digest.in_flight), len(digest.finished)
+    text = f"Hiring digest: {in_flight} in flight ({late} late), {finished} finished"
     return message(text, blocks)

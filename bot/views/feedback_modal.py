@@ -4,6 +4,8 @@ round-1 doubts, the candidate's questions, and the overall recommendation."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -16,6 +18,7 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
 )
 
+from bot.codec import RoundMeta
 from bot.domain import rules
 from bot.domain.feedback import (
     Asked,
@@ -24,6 +27,7 @@ from bot.domain.feedback import (
     QuestionAnswer,
     Rating,
     Resolution,
+    kept_for,
 )
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE, Criterion
@@ -45,7 +49,7 @@ def feedback_modal(
     """`user_id`: whose modal it is; their focus criteria come first and must be rated, the
     others may be marked Not assessed (without focus areas, every criterion is required)."""
     focus = r.focus_of(user_id) if user_id and r.focus_assigned else ()
-    blocks: list[Block] = [
+    blocks: list[Block | dict[str, Any]] = [
         md(f"*{escape(r.candidate_name)}* · {escape(r.role_name)}"),
         context(
             "Rate what you observed: 1 Strong no · 2 No · 3 Yes · 4 Strong yes (no neutral). "
@@ -66,7 +70,12 @@ def feedback_modal(
     for criterion in ordered:
         given = existing.rating_for(criterion.key) if existing else None
         optional = bool(focus) and criterion.key not in focus
-        blocks += _criterion_inputs(criterion, given, optional, assessed=existing is None)
+        if given is None:
+            blocks += [
+                json.loads(b) for b in _unrated_inputs(criterion, optional, existing is None)
+            ]
+        else:
+            blocks += _criterion_inputs(criterion, given, optional, assessed=existing is None)
     if r.questions:
         blocks += [DividerBlock(), md("*Round-1 doubts*")]
         answers = {a.question_id: a for a in existing.question_answers} if existing else {}
@@ -119,7 +128,7 @@ def feedback_modal(
         ),
     ]
     title = "Edit feedback" if existing else "Feedback"
-    return modal(ids.FEEDBACK, title, blocks, submit="Submit", metadata={"round": r.id})
+    return modal(ids.FEEDBACK, title, blocks, submit="Submit", metadata=RoundMeta(round=r.id))
 
 
 def feedback_saved_modal(r: RoundSnapshot) -> dict[str, Any]:
@@ -136,6 +145,18 @@ def feedback_saved_modal(r: RoundSnapshot) -> dict[str, Any]:
             "shows your feedback. You can edit it from your DM until the round closes."
         )
     return notice_modal("Feedback saved", text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unrated_inputs(criterion: Criterion, optional: bool, assessed: bool) -> tuple[str, ...]:
+    """A criterion's inputs with nothing rated yet, as Block Kit JSON: the same for every
+    panelist on the same rubric version, so built once (slack_sdk's to_dict of these was
+    most of a Give feedback click's rendering, docs/performance.md). Kept as text so each
+    modal gets dicts of its own."""
+    return tuple(
+        json.dumps(block.to_dict())
+        for block in _criterion_inputs(criterion, None, optional, assessed)
+    )
 
 
 def _criterion_inputs(
@@ -206,21 +227,23 @@ def _option(value: str, label: str) -> Option:
     return Option(value=value, text=PlainTextObject(text=label))
 
 
-def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
-    """Read the modal back. Unknown or forged values read as missing; rules name them."""
+def read_feedback(values: StateValues) -> FeedbackDraft:
+    """Read the modal back, every criterion and question it carries (the feedback service
+    keeps the round's: `kept_for`). Unknown or forged values read as missing; rules name
+    them."""
     ratings = []
-    for criterion in r.rubric.criteria:
-        rating = _scale_value(selected(values, f"rating:{criterion.key}"))
-        if rating:
-            evidence = text_value(values, f"evidence:{criterion.key}")
-            ratings.append(Rating(criterion.key, rating, evidence))
     answers = []
-    for question_id, _ in r.questions:
-        with contextlib.suppress(ValueError):
-            resolution = Resolution(selected(values, f"q:{question_id}"))
-            answers.append(
-                QuestionAnswer(question_id, resolution, text_value(values, f"qnote:{question_id}"))
-            )
+    for block_id in values:
+        kind, _, key = str(block_id).partition(":")
+        if kind == "rating" and (rating := _scale_value(selected(values, block_id))):
+            ratings.append(Rating(key, rating, text_value(values, f"evidence:{key}")))
+        question_id = rules.whole_number(key) if kind == "q" else None
+        if question_id is not None and str(question_id) == key:
+            with contextlib.suppress(ValueError):
+                resolution = Resolution(selected(values, block_id))
+                answers.append(
+                    QuestionAnswer(question_id, resolution, text_value(values, f"qnote:{key}"))
+                )
     engagement = None
     with contextlib.suppress(ValueError):
         engagement = Engagement(selected(values, "engagement"))
@@ -235,6 +258,12 @@ def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
         engagement=engagement,
         asked=asked,
     )
+
+
+def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
+    """The modal of round `r` read back: its criteria and questions only."""
+    criteria = [c.key for c in r.rubric.criteria]
+    return kept_for(read_feedback(values), criteria, [q for q, _ in r.questions])
 
 
 def _scale_value(raw: str) -> int:

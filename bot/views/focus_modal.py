@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, InputBlock, Option, StaticMultiSelectElement
 
+from bot.codec import RoundMeta
 from bot.domain.focus import needed
 from bot.domain.panel import RoundSnapshot
 from bot.domain.rubric import Rubric
@@ -58,7 +59,7 @@ def focus_modal(r: RoundSnapshot) -> dict[str, Any]:
                 ),
             )
         )
-    return modal(ids.FOCUS, "Focus areas", blocks, submit="Save", metadata={"round": r.id})
+    return modal(ids.FOCUS, "Focus areas", blocks, submit="Save", metadata=RoundMeta(round=r.id))
 
 
 def parse_focus(values: StateValues) -> dict[str, list[str]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
+from bot.codec import ForgetMeta
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
 from bot.text import date_token, escape
 from bot.views import ids
@@ -26,11 +27,12 @@ def looking_up_modal(candidate: str) -> dict[str, Any]:
     return notice_modal(TITLE, f"Looking up what Panelbot holds about *{escape(candidate)}*…")
 
 
-def round_line(r: ErasableRound) -> str:
-    panelists = f"{r.panelists} panelist{'' if r.panelists == 1 else 's'}"
+def round_line(erasable: ErasableRound) -> str:
+    panelists = f"{erasable.panelists} panelist{'' if erasable.panelists == 1 else 's'}"
     return (
-        f"• *{escape(r.role_name)}* — started {date_token(r.started_at, STARTED_FORMAT)}, "
-        f"{r.status} · {panelists} · {r.feedback} feedback"
+        f"• *{escape(erasable.role_name)}* — "
+        f"started {date_token(erasable.started_at, STARTED_FORMAT)}, "
+        f"{erasable.status} · {panelists} · {erasable.feedback} feedback"
     )
 
 
@@ -68,7 +70,7 @@ def forget_modal(plan: ErasurePlan) -> dict[str, Any]:
         blocks,
         submit="Erase for good",
         close="Cancel",
-        metadata={"candidate": plan.candidate, "up_to": plan.up_to},
+        metadata=ForgetMeta(candidate=plan.candidate, up_to=plan.up_to),
     )
 
 

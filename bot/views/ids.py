@@ -1,6 +1,27 @@
 """Callback and action ids: the contract between views, handlers and manifest.yml."""
 
+from enum import StrEnum
+
 COMMAND = "/panel"
+
+
+class Verb(StrEnum):
+    """The `/panel <verb>`s: handlers/commands.py maps each to its listener, and the
+    request log (bot/runtime/request_log.py) names requests by them. `/panel` alone is NEW."""
+
+    NEW = "new"
+    STATUS = "status"
+    HELP = "help"
+    DIGEST = "digest"
+    REMINDERS = "reminders"
+    COMPARE = "compare"
+    CALIBRATION = "calibration"
+    EXPORT = "export"
+    RUBRIC = "rubric"
+    VALIDITY = "validity"
+    FORGET = "forget"
+
+
 SHORTCUT_NEW_PANEL = "start_panel"
 
 # Modals (view callback ids)

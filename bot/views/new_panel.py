@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain import rules
+from bot.domain.panel_form import PanelForm
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
 from bot.text import escape
 from bot.views import ids
@@ -30,28 +30,8 @@ from bot.views.state import (
     text_value,
 )
 
-DEFAULT_DUE_AFTER = timedelta(hours=24)
 MAX_OPTIONS = 100  # Slack's limit for a static select
 QUESTIONS_INPUT_MAX = 3000  # Slack's most for a text input; the rules then cap each line
-
-
-@dataclass(frozen=True)
-class PanelForm:
-    candidate_name: str
-    profile_link: str
-    role_name: str
-    questions: list[str]
-    panelist_ids: list[str]
-    channel_id: str | None
-    interview_at: datetime | None
-    due_at: datetime | None
-    rubric_key: str
-
-    @property
-    def due_or_default(self) -> datetime | None:
-        if self.due_at is not None:
-            return self.due_at
-        return self.interview_at + DEFAULT_DUE_AFTER if self.interview_at else None
 
 
 def default_interview_time(now: datetime) -> datetime:

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock
 
+from bot.codec import NotesPage, RoundMeta, encode
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot
 from bot.domain.rubric import scale_label
@@ -45,9 +46,13 @@ def notes_modal(r: RoundSnapshot, feedback: list[PanelistFeedback], page: int) -
     blocks.append(context(f"Panelist {page + 1} of {len(feedback)} · revision {f.revision}"))
     nav = []
     if page > 0:
-        nav.append(button("◀ Previous", ids.NOTES_PAGE_PREV, f"{r.id}:{page - 1}"))
+        nav.append(
+            button("◀ Previous", ids.NOTES_PAGE_PREV, encode(NotesPage(round=r.id, page=page - 1)))
+        )
     if page < len(feedback) - 1:
-        nav.append(button("Next ▶", ids.NOTES_PAGE_NEXT, f"{r.id}:{page + 1}"))
+        nav.append(
+            button("Next ▶", ids.NOTES_PAGE_NEXT, encode(NotesPage(round=r.id, page=page + 1)))
+        )
     if nav:
         blocks.append(actions(*nav))
-    return modal(ids.NOTES, "Panel notes", blocks, close="Close", metadata={"round": r.id})
+    return modal(ids.NOTES, "Panel notes", blocks, close="Close", metadata=RoundMeta(round=r.id))

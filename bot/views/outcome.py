@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
+from bot.codec import CheckIn, CheckInMeta, RoundMeta, RoundRef, encode
 from bot.domain.outcome import (
     NOTE_MAX,
     PERFORMANCE,
@@ -48,7 +49,7 @@ STILL_THERE = {"yes": "Yes, still with us", "no": "No, they have left"}
 
 
 def record_outcome_button(round_id: int) -> Any:
-    return button("Record outcome", ids.RECORD_OUTCOME, str(round_id))
+    return button("Record outcome", ids.RECORD_OUTCOME, encode(RoundRef(round_id)))
 
 
 def day_text(day: date) -> str:
@@ -87,7 +88,7 @@ def outcome_modal(r: RoundSnapshot, existing: RecordedOutcome | None) -> dict[st
             "`/panel validity`, which tells whether the panels' ratings predict how hires do."
         ),
     ]
-    return modal(ids.OUTCOME, "Outcome", blocks, submit="Save", metadata={"round": r.id})
+    return modal(ids.OUTCOME, "Outcome", blocks, submit="Save", metadata=RoundMeta(round=r.id))
 
 
 def parse_outcome(values: StateValues) -> OutcomeForm:
@@ -111,7 +112,7 @@ def check_in_message(r: RoundSnapshot, months: int, start: date, asked_by: str |
         f"{who}{candidate_line(r)} started {day_text(start)}: {months} months on, are they "
         "still with the company, and how are they doing against the role?"
     )
-    value = f"{r.id}:{months}"
+    value = encode(CheckIn(round=r.id, months=months))
     blocks: list[Block] = [
         md(text),
         actions(
@@ -154,7 +155,7 @@ def check_in_modal(r: RoundSnapshot, months: int) -> dict[str, Any]:
         f"{months}-month check-in",
         blocks,
         submit="Save",
-        metadata={"round": r.id, "months": months},
+        metadata=CheckInMeta(round=r.id, months=months),
     )
 
 
@@ -189,7 +190,7 @@ def delegate_modal(r: RoundSnapshot, months: int) -> dict[str, Any]:
         "Not my report",
         blocks,
         submit="Ask them",
-        metadata={"round": r.id, "months": months},
+        metadata=CheckInMeta(round=r.id, months=months),
     )
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
 from bot.domain.decision import outcome_label
+from bot.domain.overview import Overview
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
@@ -17,20 +17,6 @@ from bot.views.brief import feedback_button
 from bot.views.common import Message, button, context, header, md, message
 
 MAX_ITEMS_PER_GROUP = 10
-
-
-@dataclass(frozen=True)
-class Overview:
-    owed: list[RoundSnapshot]  # I sit on it and have not submitted
-    editable: list[RoundSnapshot]  # I submitted; I can still edit
-    organized: list[RoundSnapshot]
-    # Finished rounds I organize: no decision yet, and decided in the last 30 days.
-    awaiting_decision: list[RoundSnapshot] = field(default_factory=list)
-    decided: list[RoundSnapshot] = field(default_factory=list)
-
-    @property
-    def anything(self) -> bool:
-        return any((self.owed, self.editable, self.organized, self.awaiting_decision, self.decided))
 
 
 def _round_line(r: RoundSnapshot) -> str:

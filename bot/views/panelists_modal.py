@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import InputBlock, UserMultiSelectElement
 
+from bot.codec import RoundMeta
 from bot.domain import rules
 from bot.domain.panel import RoundSnapshot
 from bot.text import escape
@@ -30,4 +31,4 @@ def panelists_modal(r: RoundSnapshot) -> dict[str, Any]:
             "feedback they gave is left out of the summary."
         ),
     ]
-    return modal(ids.PANELISTS, "Panelists", blocks, submit="Save", metadata={"round": r.id})
+    return modal(ids.PANELISTS, "Panelists", blocks, submit="Save", metadata=RoundMeta(round=r.id))

@@ -8,7 +8,9 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject, PlainTextObject
 
+from bot.codec import RoundRef, Snooze, encode
 from bot.domain.panel import RoundSnapshot, Status
+from bot.slack.errors import SlackError
 from bot.text import date_token, escape, mention, truncate
 from bot.views import ids
 from bot.views.announcement import candidate_line
@@ -41,7 +43,7 @@ def nudge_message(r: RoundSnapshot, user_id: str, n: int) -> Message:
         )
     ]
     if r.status == Status.OPEN and r.has_panelist(user_id) and not r.submitted(user_id):
-        not_attended = button("I didn't attend", ids.NUDGE_NOT_ATTENDED, str(r.id))
+        not_attended = button("I didn't attend", ids.NUDGE_NOT_ATTENDED, encode(RoundRef(r.id)))
         not_attended.confirm = ConfirmObject(
             title="You didn't attend?",
             text=PlainTextObject(
@@ -51,7 +53,7 @@ def nudge_message(r: RoundSnapshot, user_id: str, n: int) -> Message:
             confirm="Remove me",
             deny="Go back",
         )
-        snooze = button(SNOOZE_LABEL, ids.NUDGE_SNOOZE, f"{r.id}:{n}")
+        snooze = button(SNOOZE_LABEL, ids.NUDGE_SNOOZE, encode(Snooze(round=r.id, n=n)))
         blocks.append(actions(feedback_button(r, False), not_attended, snooze))
         blocks.append(context("It takes a few minutes; nobody sees it until the panel is done."))
     else:
@@ -92,7 +94,7 @@ def _escalation_text(r: RoundSnapshot) -> str:
 
 
 def _close_button(r: RoundSnapshot) -> ButtonElement:
-    close = button("Close now", ids.CLOSE_ROUND, str(r.id), style="danger")
+    close = button("Close now", ids.CLOSE_ROUND, encode(RoundRef(r.id)), style="danger")
     close.confirm = ConfirmObject(
         title="Close this round now?",
         text="The summary will be partial: it is posted with the feedback that is in, and "
@@ -109,7 +111,7 @@ def escalation_message(r: RoundSnapshot) -> Message:
     if r.status == Status.OPEN:
         buttons = [_close_button(r)]
         if r.missing:
-            buttons.insert(0, button("Nudge them now", ids.NUDGE_NOW, str(r.id)))
+            buttons.insert(0, button("Nudge them now", ids.NUDGE_NOW, encode(RoundRef(r.id))))
         blocks.append(actions(*buttons))
     return message(f"Feedback on {_name(r)} is overdue", blocks)
 
@@ -159,16 +161,20 @@ INVITE_HINT = (
 )
 DEACTIVATED_HINT = "That person's account is deactivated; remove them from the panel."
 DELETED_HINT = "The message was deleted, so it can't be updated."
-UNDELIVERABLE_HINTS = {
-    "channel_not_found": INVITE_HINT,
-    "not_in_channel": INVITE_HINT,
-    "is_archived": "The channel is archived. Unarchive it, or use another channel for new panels.",
-    "account_inactive": DEACTIVATED_HINT,
-    "user_not_found": DEACTIVATED_HINT,
-    "user_disabled": DEACTIVATED_HINT,
-    "cannot_dm_bot": "That's a bot, and bots can't get direct messages; remove it from the panel.",
-    "message_not_found": DELETED_HINT,
-    "cant_update_message": DELETED_HINT,
+UNDELIVERABLE_HINTS: dict[str, str] = {
+    SlackError.CHANNEL_NOT_FOUND: INVITE_HINT,
+    SlackError.NOT_IN_CHANNEL: INVITE_HINT,
+    SlackError.IS_ARCHIVED: (
+        "The channel is archived. Unarchive it, or use another channel for new panels."
+    ),
+    SlackError.ACCOUNT_INACTIVE: DEACTIVATED_HINT,
+    SlackError.USER_NOT_FOUND: DEACTIVATED_HINT,
+    SlackError.USER_DISABLED: DEACTIVATED_HINT,
+    SlackError.CANNOT_DM_BOT: (
+        "That's a bot, and bots can't get direct messages; remove it from the panel."
+    ),
+    SlackError.MESSAGE_NOT_FOUND: DELETED_HINT,
+    SlackError.CANT_UPDATE_MESSAGE: DELETED_HINT,
 }
 GENERIC_HINT = (
     "Check that Panelbot can still post there; if this keeps happening, pass the error above "

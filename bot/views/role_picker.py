@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Option, StaticSelectElement
 
+from bot.codec import OPTION_VALUE_MAX, RoleChoice, encode
 from bot.text import escape, truncate
 from bot.views.common import Message, md, message
 
@@ -20,7 +21,7 @@ def role_picker(
     extra: str = "",
 ) -> Message:
     """`roles` matched `text` (or, `matched` False, are every role); more than fit are cut
-    with a word saying so. `extra` rides along in each option's value after the role id."""
+    with a word saying so. `extra` rides along in each option's value (cut to fit one)."""
     if not roles:
         return message(
             "No roles yet",
@@ -40,7 +41,7 @@ def role_picker(
         action_id=action_id,
         placeholder="Pick a role",
         options=[
-            Option(text=truncate(name, 75), value=f"{role_id}:{extra}"[:150])
+            Option(text=truncate(name, 75), value=_choice(role_id, extra))
             for role_id, name in shown
         ],
     )
@@ -48,3 +49,13 @@ def role_picker(
         f"Pick a role to {what}",
         [md(f"{said} Pick the role to {what}:{tail}"), ActionsBlock(elements=[select])],
     )
+
+
+def _choice(role_id: int, extra: str) -> str:
+    """The option's value: the role and as much of `extra` as fits Slack's limit."""
+    room = OPTION_VALUE_MAX - len(encode(RoleChoice(role=role_id)))
+    while True:
+        try:
+            return encode(RoleChoice(role=role_id, by=extra[:room]), OPTION_VALUE_MAX)
+        except ValueError:  # escaped characters ("\"", "\n") take more room
+            room -= 1

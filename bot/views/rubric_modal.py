@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
+from bot.codec import RubricMeta
 from bot.domain.rubric import ANCHOR_MAX, SCALE, SECOND_INTERVIEW, Rubric
 from bot.domain.rubric_rules import (
     MAX_CRITERIA,
@@ -60,7 +61,7 @@ def rubric_modal(
         f"Rubric: {role_name}",
         blocks,
         submit="Save rubric",
-        metadata={"role": role_id, "version": version},
+        metadata=RubricMeta(role=role_id, version=version),
     )
 
 

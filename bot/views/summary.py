@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
+from bot.codec import RoundRef, encode
 from bot.domain.feedback import Engagement, PanelistFeedback
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE
@@ -47,8 +48,8 @@ def engagement_note(engagement: Engagement | None) -> str:
     return f" (engagement: {engagement.label})" if engagement else ""
 
 
-def tally_line(s: PanelSummary) -> str:
-    return " · ".join(f"{SCALE[n]} {s.tally[n]}" for n in (4, 3, 2, 1))
+def tally_line(summary: PanelSummary) -> str:
+    return " · ".join(f"{SCALE[n]} {summary.tally[n]}" for n in (4, 3, 2, 1))
 
 
 def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFeedback]) -> Message:
@@ -84,8 +85,8 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
     blocks += _candidate_questions(s)
     blocks.append(
         actions(
-            button("See all notes", ids.SEE_NOTES, str(r.id)),
-            button("Compare with other candidates", ids.COMPARE_ROLE, str(r.id)),
+            button("See all notes", ids.SEE_NOTES, encode(RoundRef(r.id))),
+            button("Compare with other candidates", ids.COMPARE_ROLE, encode(RoundRef(r.id))),
             decision_button(r),
         )
     )
@@ -112,28 +113,29 @@ def _people(rated: tuple[tuple[str, int], ...]) -> str:
     return name_list([f"{_name(name)} ({rating})" for name, rating in rated], NAMES_SHOWN)
 
 
-def _disagreement_texts(s: PanelSummary) -> list[str]:
+def _disagreement_texts(summary: PanelSummary) -> list[str]:
     """Each criterion the panel disagreed on, naming who rated high and who rated low; and
     the recommendation when it is split, naming who said yes and who said no."""
     lines = [
-        f"• *{escape(c.name)}* — high: {_people(c.high)}; low: {_people(c.low)}" for c in s.flagged
+        f"• *{escape(c.name)}* — high: {_people(c.high)}; low: {_people(c.low)}"
+        for c in summary.flagged
     ]
-    if s.recommendation_disagreement:
-        yes = tuple((n, rec) for n, rec in s.recommendations if rec >= 3)
-        no = tuple((n, rec) for n, rec in s.recommendations if rec <= 2)
+    if summary.recommendation_disagreement:
+        yes = tuple((n, rec) for n, rec in summary.recommendations if rec >= 3)
+        no = tuple((n, rec) for n, rec in summary.recommendations if rec <= 2)
         lines.append(f"• *Recommendation* — yes: {_people(yes)}; no: {_people(no)}")
     if not lines:
         return []
     return pack_sections("*Where the panel disagreed* — start the debrief here", lines)
 
 
-def _strong_no_text(s: PanelSummary) -> str | None:
+def _strong_no_text(summary: PanelSummary) -> str | None:
     """Any Strong no, and who holds its evidence (in See all notes)."""
     parts = []
-    if s.strong_no_from:
-        names = name_list([_name(n) for n in s.strong_no_from], NAMES_SHOWN)
+    if summary.strong_no_from:
+        names = name_list([_name(n) for n in summary.strong_no_from], NAMES_SHOWN)
         parts.append(f"recommended by {names}")
-    rated = [f"{escape(c)} by {_name(n)}" for n, c in s.strong_no_ratings]
+    rated = [f"{escape(c)} by {_name(n)}" for n, c in summary.strong_no_ratings]
     if rated:
         parts.append("given on " + name_list(rated, NAMES_SHOWN))
     if not parts:
@@ -144,30 +146,29 @@ def _strong_no_text(s: PanelSummary) -> str | None:
     )
 
 
-def _criterion_line(c: CriterionStats, submitted: int) -> str:
+def _criterion_line(stats: CriterionStats, submitted: int) -> str:
     """Mean, spread and how many rated it (the others marked it not assessed); fewer than
     two ratings is one opinion, not a measurement, and is flagged."""
     thin = (
         f"  :warning: rated by fewer than {MIN_RATERS_PER_CRITERION}"
-        if len(c.ratings) < MIN_RATERS_PER_CRITERION
+        if len(stats.ratings) < MIN_RATERS_PER_CRITERION
         else ""
     )
-    if c.mean is None:
-        return f"*{escape(c.name)}* — no ratings{thin}"
-    flag = "  :warning: disagreement" if c.disagreement else ""
-    veto = "  :octagonal_sign: a Strong no" if 1 in c.ratings else ""
-    rated = f"rated by {len(c.ratings)} of {submitted}"
-    return (
-        f"*{escape(c.name)}* — mean {score(c.mean)} · spread {c.spread} · {rated}{flag}{veto}{thin}"
-    )
+    if stats.mean is None:
+        return f"*{escape(stats.name)}* — no ratings{thin}"
+    flag = "  :warning: disagreement" if stats.disagreement else ""
+    veto = "  :octagonal_sign: a Strong no" if 1 in stats.ratings else ""
+    rated = f"rated by {len(stats.ratings)} of {submitted}"
+    spread = f"mean {score(stats.mean)} · spread {stats.spread}"
+    return f"*{escape(stats.name)}* — {spread} · {rated}{flag}{veto}{thin}"
 
 
-def ratings_table(r: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBlock:
-    head = ["Panelist", *(c.name for c in r.rubric.criteria), "Recommendation"]
+def ratings_table(snap: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBlock:
+    head = ["Panelist", *(c.name for c in snap.rubric.criteria), "Recommendation"]
     rows = [[RawTextObject(text=h) for h in head]]
     for f in feedback:
         cells = [f.display_name]
-        for c in r.rubric.criteria:
+        for c in snap.rubric.criteria:
             rating = f.draft.rating_for(c.key)
             cells.append(str(rating.rating) if rating else "–")
         cells.append(SCALE.get(f.draft.recommendation, "–"))
@@ -175,8 +176,8 @@ def ratings_table(r: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBl
     return TableBlock(rows=rows, column_settings=[{"is_wrapped": True}])
 
 
-def _questions_text(s: PanelSummary) -> str:
-    still_open = s.open_questions
+def _questions_text(summary: PanelSummary) -> str:
+    still_open = summary.open_questions
     if not still_open:
         return "*Round-1 doubts:* all resolved :white_check_mark:"
     lines = []
@@ -186,22 +187,22 @@ def _questions_text(s: PanelSummary) -> str:
     return "*Round-1 doubts still open*\n" + bullet_list(lines)
 
 
-def follow_up_lines(s: PanelSummary, bullet: str = "•") -> list[str]:
+def follow_up_lines(summary: PanelSummary, bullet: str = "•") -> list[str]:
     """The candidate's questions a panelist marked as needing a follow-up, one a line."""
     return [
         f"{bullet} _{escape(cq.panelist)}_: {escape(truncate(cq.asked, ASKED_SHOWN))}"
-        for cq in s.follow_ups
+        for cq in summary.follow_ups
     ]
 
 
-def follow_up_texts(s: PanelSummary) -> list[str]:
+def follow_up_texts(summary: PanelSummary) -> list[str]:
     """Section texts listing the follow-ups (none when there are none)."""
-    lines = follow_up_lines(s)
+    lines = follow_up_lines(summary)
     return pack_sections("*The candidate's questions needing a follow-up*", lines) if lines else []
 
 
-def _candidate_questions(s: PanelSummary) -> list[Block]:
-    answered = [cq for cq in s.candidate_questions if not cq.follow_up]
+def _candidate_questions(summary: PanelSummary) -> list[Block]:
+    answered = [cq for cq in summary.candidate_questions if not cq.follow_up]
     if not answered:
         return []
     entries = []

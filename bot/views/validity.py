@@ -17,13 +17,13 @@ NAME_SHOWN = 60
 NO_ALPHA = "—"
 
 
-def cell(c: Correlation) -> str:
+def cell(correlation: Correlation) -> str:
     """One correlation in a table cell: short, as the reading is long."""
-    if c.needed:
-        return f"n = {c.n}: {c.needed} more needed"
-    if c.r is None or c.low is None or c.high is None:
+    if correlation.needed:
+        return f"n = {correlation.n}: {correlation.needed} more needed"
+    if correlation.r is None or correlation.low is None or correlation.high is None:
         return "no spread"
-    return c.reading()
+    return correlation.reading()
 
 
 def validity_table_block(table: ValidityTable) -> TableBlock:

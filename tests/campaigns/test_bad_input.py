@@ -16,58 +16,45 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
+from bot.codec import (
+    ComparePage,
+    ForgetMeta,
+    NotesPage,
+    RoleChoice,
+    RoundMeta,
+    RubricMeta,
+    Snooze,
+    encode,
+)
 from bot.domain.rules import MAX_PANELISTS
 from bot.views import ids
 from storage.models import Feedback, Panelist, RoleRubric, Round
 from tests.slack.driver import Reply, sign
-from tests.support.adversarial import (
+from tests.support.adversarial import BOLT_CRASHERS
+from tests.support.fuzz_seeds import HUGE, OTHER_TEAM, SECRET, SEEDS, World, build_world
+from tests.support.harness import ANA, ORG, Harness
+from tests.support.reliability import Outcome, record
+from tests.support.rows import database_name
+from tests.support.slack_requests import (
     FORM,
     click_payload,
     command_fields,
     post_form,
     post_interaction,
-    strings_in,
 )
-from tests.support.fuzz_seeds import HUGE, OTHER_TEAM, SECRET, SEEDS, World, build_world
-from tests.support.harness import ANA, ORG, Harness
-from tests.support.reliability import Outcome, record
+from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
-
-
-def database_of(h: Harness) -> str:
-    return h.db.engine.dialect.name
 
 
 # -- the envelope shapes that crashed Bolt -----------------------------------------------------
 def unreadable(h: Harness, *replies: Reply, ok: bool) -> None:
     """Record a request Bolt could not read: answered 4xx, fast, never 5xx."""
-    outcome = Outcome("payloads Bolt cannot read: 400/401, never 5xx", database_of(h))
+    outcome = Outcome("payloads Bolt cannot read: 400/401, never 5xx", database_name(h.db))
     outcome.trials, outcome.failures = len(replies), 0 if ok else len(replies)
     for reply in replies:
         outcome.answered(reply.elapsed)
     record(outcome)
-
-
-BOLT_CRASHERS: list[dict[str, Any]] = [
-    {"type": "block_actions", "actions": []},
-    {"type": "block_actions", "actions": {}},
-    {"type": "block_actions", "actions": [None]},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "view": {}},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "user": 5},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "team": 5},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "channel": [1]},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "enterprise": 5},
-    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "response_urls": 5},
-    {"type": "view_submission", "view": {"callback_id": ids.FEEDBACK}},
-    {"type": "view_submission", "view": None},
-    {"type": "view_submission", "view": "x"},
-    {
-        "type": "view_submission",
-        "view": {"type": "modal", "callback_id": ids.FEEDBACK},
-        "response_urls": [5],
-    },
-]
 
 
 @pytest.mark.parametrize("shape", BOLT_CRASHERS, ids=lambda s: json.dumps(s)[:60])
@@ -222,7 +209,7 @@ def test_input_a_person_can_fix_is_answered_inline(
 ) -> None:
     caplog.set_level(logging.WARNING)
     w = build_world(harness)
-    outcome = Outcome("fixable modal input answered inline", database_of(harness))
+    outcome = Outcome("fixable modal input answered inline", database_name(harness.db))
     seeds = {seed.listener.removeprefix("view:"): seed for seed in SEEDS if seed.form}
     problems = []
     for callback_id, states, expected in FIXABLE:
@@ -287,24 +274,24 @@ def test_forged_ids_of_another_workspace_lead_nowhere(
     this one (who share user ids with its panel): nothing of it is shown or changed."""
     caplog.set_level(logging.WARNING)
     w = build_world(harness)
-    outcome = Outcome("forged ids of another workspace's rounds", database_of(harness))
+    outcome = Outcome("forged ids of another workspace's rounds", database_name(harness.db))
     other_round, other_role = w.other.round_ids[0], w.other.role_id
     before = other_workspace_rows(w)
     values = {
         ids.GIVE_FEEDBACK: str(other_round),
         ids.SEE_NOTES: str(other_round),
-        ids.NOTES_PAGE_PREV: f"{other_round}:0",
-        ids.NOTES_PAGE_NEXT: f"{other_round}:1",
+        ids.NOTES_PAGE_PREV: encode(NotesPage(round=other_round, page=0)),
+        ids.NOTES_PAGE_NEXT: encode(NotesPage(round=other_round, page=1)),
         ids.CLOSE_ROUND: str(other_round),
         ids.CANCEL_ROUND: str(other_round),
         ids.EDIT_PANELISTS: str(other_round),
-        ids.NUDGE_SNOOZE: f"{other_round}:1",
+        ids.NUDGE_SNOOZE: encode(Snooze(round=other_round, n=1)),
         ids.NUDGE_NOT_ATTENDED: str(other_round),
         ids.NUDGE_NOW: str(other_round),
         ids.COMPARE_ROLE: str(other_round),
-        ids.COMPARE_PAGE_PREV: f"{other_role}:0:|0",
-        ids.COMPARE_PAGE_NEXT: f"{other_role}:0:|1",
-        ids.COMPARE_CALIBRATED: f"{other_role}:0:|0",
+        ids.COMPARE_PAGE_PREV: encode(ComparePage(role=other_role, page=0)),
+        ids.COMPARE_PAGE_NEXT: encode(ComparePage(role=other_role, page=1)),
+        ids.COMPARE_CALIBRATED: encode(ComparePage(role=other_role, page=0)),
     }
     selects = {ids.COMPARE_PICK, ids.EXPORT_PICK, ids.RUBRIC_PICK}
     replies: list[Reply] = []
@@ -322,17 +309,17 @@ def test_forged_ids_of_another_workspace_lead_nowhere(
                 action_id,
                 None,
                 message=w.message_of(w.feedback_round),
-                selected=f"{other_role}:",
+                selected=encode(RoleChoice(role=other_role)),
             )
             replies.append(post_interaction(w.h, payload))
         w.settle()
     forged_views = [
-        (f"view:{ids.FEEDBACK}", json.dumps({"round": other_round})),
-        (f"view:{ids.PANELISTS}", json.dumps({"round": other_round})),
-        (f"view:{ids.RUBRIC}", json.dumps({"role": other_role, "version": 0})),
+        (f"view:{ids.FEEDBACK}", encode(RoundMeta(round=other_round))),
+        (f"view:{ids.PANELISTS}", encode(RoundMeta(round=other_round))),
+        (f"view:{ids.RUBRIC}", encode(RubricMeta(role=other_role, version=0))),
         (
             f"view:{ids.FORGET}",
-            json.dumps({"candidate": f"zed {SECRET.lower()} 0", "up_to": other_round}),
+            encode(ForgetMeta(candidate=f"zed {SECRET.lower()} 0", up_to=other_round)),
         ),
     ]
     seeds = {seed.listener: seed for seed in SEEDS}
@@ -362,7 +349,7 @@ def test_nul_in_what_people_type_is_dropped_not_a_database_error(
     with an error id on PostgreSQL (and pass on SQLite)."""
     caplog.set_level(logging.ERROR)
     w = build_world(harness)
-    outcome = Outcome("NUL in typed text", database_of(harness))
+    outcome = Outcome("NUL in typed text", database_name(harness.db))
     new_panel = next(seed for seed in SEEDS if seed.listener == f"view:{ids.NEW_PANEL}")
     request = new_panel.build(w, None)
     request.body["view"]["state"]["values"]["candidate"] = {"value": typed("Ada\x00 Byron")}

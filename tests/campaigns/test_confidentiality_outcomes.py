@@ -1,4 +1,4 @@
-"""The confidentiality scan (tests/campaigns/test_confidentiality.py's machinery) over outcomes: the
+"""The confidentiality scan (tests/support/confidentiality_room.py) over outcomes: the
 offer, a hire's check-in answers and the validity report reach the organizer alone (a role's
 organizers and admins may see them; the matrix's other people are neither), and never a
 message in the hiring channel, whoever clicks and types what."""
@@ -9,19 +9,21 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.campaigns.test_confidentiality import (
+from tests.slack.state import V
+from tests.support.confidentiality_room import (
     EVERYONE,
     Room,
     all_logs,
     give_feedback,
     leaks,
-    make_room,
+    room_with_a_round,
     summary_of,
 )
-from tests.slack.state import V
+from tests.support.decision_form import decision_values
 from tests.support.finished_outcomes import seed_role_with_outcomes
 from tests.support.harness import HIRING, ORG, Harness
 from tests.support.reliability import Outcome, record
+from tests.support.rows import database_name
 
 pytestmark = pytest.mark.reliability
 
@@ -35,11 +37,7 @@ def advance(room: Room, round_id: int) -> dict[str, object]:
     view = room.open_modal(
         ORG, "panel_decision", lambda: room.click(ORG, summary, "record_decision", str(round_id))
     )
-    values = {
-        "outcome": {"value": V.radio("advance")},
-        "rationale": {"value": V.text("The panel agreed.")},
-        "participants": {"value": V.users([ORG])},
-    }
+    values = decision_values("advance", "The panel agreed.", [ORG])
     assert room.submit(ORG, view, values).json()["response_action"] == "update"
     return room.h.wait_for(
         lambda: [m for m in room.h.thread() if "Decision on" in m.get("text", "")], "decision"
@@ -50,11 +48,9 @@ def test_outcomes_reach_the_organizer_alone(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     h = harness
-    outcome = Outcome("confidentiality: outcomes, 7 people", h.db.engine.dialect.name)
+    outcome = Outcome("confidentiality: outcomes, 7 people", database_name(h.db))
     with all_logs(caplog):
-        room = make_room(h)
-        with room.audit.acting(ORG):
-            round_id = h.start_round()
+        room, round_id = room_with_a_round(h)
         seed_role_with_outcomes(h.db, 40, 12)  # enough for the report to show numbers
         for user in ("UANA", "UBEN", "UCY"):
             give_feedback(room, user, f"{user}-notes", 3)

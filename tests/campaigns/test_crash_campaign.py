@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
 import random
 import threading
 import time
@@ -41,16 +40,14 @@ from bot.services import Services
 from bot.views import ids
 from storage.db import Database
 from storage.models import DueWork, Outbox, Round, WorkState
-from tests.campaigns.test_crash_restart import Bot, database_url, db, wait_until
-from tests.e2e.operations.test_cli import free_port
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
+from tests.support.clock import Clock
 from tests.support.delivery_audit import (
     Acked,
     Stopwatch,
     audit,
-    fresh_modal,
     record_into,
     saved_title,
 )
@@ -59,19 +56,16 @@ from tests.support.harness import (
     BEN,
     CY,
     SIGNING_SECRET,
-    Clock,
     Harness,
     button,
     has_button,
     seed_workspace,
 )
-from tests.support.paths import ROOT
 from tests.support.players import FEEDBACK_SAVED, PANEL_STARTED, epoch, latest_with
-from tests.support.reliability import Outcome, record, trials
+from tests.support.processes import Bot, bot_env, free_port, wait_until
+from tests.support.reliability import Outcome, trials
 
 pytestmark = pytest.mark.reliability
-__all__ = ["database_url", "db"]  # fixtures, used by name
-
 PANEL = (ANA, BEN, CY)
 SUBMISSION, SUMMARY, DIGEST, BRIEFS = "a submission", "the summary", "a digest", "the briefs"
 KILL_POINTS = (SUBMISSION, SUMMARY, DIGEST, BRIEFS)
@@ -238,12 +232,12 @@ class Crashes:
 
     def _open_feedback(self, user: str, round_id: int) -> Json:
         h = self.h
-        before = (h.standin.open_view_for(user) or {}).get("id")
+        before = h.open_modal_id(user)
         message = latest_with(h.standin, user, ids.GIVE_FEEDBACK, round_id)
         assert h.click(user, message, ids.GIVE_FEEDBACK).status == 200
         wait_until(
             self.bot,
-            lambda: fresh_modal(h.standin, user, ids.FEEDBACK, before) is not None,
+            lambda: h.fresh_modal(user, ids.FEEDBACK, before) is not None,
             "the feedback modal",
             SETTLE_TIMEOUT,
         )
@@ -346,19 +340,15 @@ def crashes(database_url: str, db: Database, tmp_path: Path) -> Iterator[Crashes
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         bot = Bot(
-            env={
-                "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": str(ROOT),
-                "SLACK_BOT_TOKEN": standin.token or "",
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_API_URL": standin.api_url,
-                "DATABASE_URL": database_url,
-                "PORT": str(port),
-                "SCHEDULER_TICK_SECONDS": "0.2",
-                "SLACK_TIMEOUT_SECONDS": "1",
-                "WORK_LEASE_SECONDS": "14",
-                "LOG_LEVEL": "WARNING",
-            },
+            env=bot_env(
+                standin,
+                database_url,
+                PORT=str(port),
+                SCHEDULER_TICK_SECONDS="0.2",
+                SLACK_TIMEOUT_SECONDS="1",
+                WORK_LEASE_SECONDS="14",
+                LOG_LEVEL="WARNING",
+            ),
             cwd=tmp_path,
         )
         driver = SlackDriver(url, SIGNING_SECRET, standin)
@@ -378,8 +368,7 @@ def crashes(database_url: str, db: Database, tmp_path: Path) -> Iterator[Crashes
 def test_killed_anywhere_in_a_round_loses_nothing(crashes: Crashes, database_url: str) -> None:
     c, h = crashes, crashes.h
     outcome = Outcome("SIGKILL mid-round, restarted", database_url.split(":")[0].split("+")[0])
-    stopwatch = Stopwatch(outcome)
-    stopwatch.attach(h)
+    stopwatch = Stopwatch.on(h, outcome)
     errors: list[str] = []
     seen_duplicates = 0
     for k in range(trials(len(KILL_POINTS), 20)):
@@ -413,9 +402,6 @@ def test_killed_anywhere_in_a_round_loses_nothing(crashes: Crashes, database_url
         errors += problems
     errors += stopwatch.problems()
     outcome.notes.append(f"{c.kills} kills, {seen_duplicates} duplicates in the crash window")
-    outcome.notes.append(stopwatch.slowest())
-    if errors and not outcome.failures:
-        outcome.failures += 1
-    record(outcome)
+    stopwatch.record(errors)
     assert c.kills == trials(len(KILL_POINTS), 20)
     assert not errors, "\n".join(errors[:20])

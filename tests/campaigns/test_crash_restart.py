@@ -9,27 +9,19 @@ then, and the process is killed as soon as the stand-in has stored one."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.domain.schedule import is_quiet
 from storage.db import Database
 from storage.models import DueWork, Outbox, WorkState
-from tests.conftest import DATABASES, empty_postgres
 from tests.slack.standin import SlackStandIn
-from tests.support.paths import ROOT
+from tests.support.processes import Bot, bot_env, wait_until
+from tests.support.rows import leased
 from tests.support.seeding import pending, seed_due_nudges
 
 NUDGES = 300
@@ -83,106 +75,6 @@ def daytime_zone(now: datetime, margin: timedelta = timedelta(minutes=15)) -> st
     return None
 
 
-@dataclass
-class Bot:
-    """`panelbot run` as a subprocess, started again after each kill."""
-
-    env: dict[str, str]
-    cwd: Path
-    process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-    logs: list[Path] = field(default_factory=list)
-    command: tuple[str, ...] = ("run",)  # tests/e2e/operations/test_serve.py starts `serve …`
-
-    def start(self) -> None:
-        self.starts += 1
-        log = self.cwd / f"bot-{self.starts}.log"
-        self.logs.append(log)
-        with log.open("wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", *self.command],
-                env=self.env,
-                cwd=self.cwd,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> int:
-        """SIGTERM, as docker stop or systemd would; returns the exit code."""
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else 0
-        self.process.terminate()
-        try:
-            return self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-            raise
-
-    def check_alive(self) -> None:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise AssertionError(f"the bot exited ({self.process.returncode}):\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        text_lines = []
-        for log in self.logs:
-            text_lines += [f"--- {log.name}", *log.read_text(errors="replace").splitlines()]
-        return "\n".join(text_lines[-lines:])
-
-
-@pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A migrated, empty database the test and the bot subprocess share."""
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        shutil.copy(template, tmp_path / "panelbot.db")
-        return f"sqlite:///{tmp_path / 'panelbot.db'}"
-    empty_postgres(request.getfixturevalue("postgres_engine"))
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database.from_url(database_url)
-    yield database
-    database.dispose()
-
-
-def wait_until(
-    bot: Bot,
-    done: Callable[[], bool],
-    what: str,
-    stall: float,
-    progress: Callable[[], object] | None = None,
-) -> float:
-    """Poll until `done`; returns the seconds it took.
-
-    It fails only when nothing moved for `stall` seconds: each change in `progress` (a measure
-    of work done, such as posts delivered) starts the budget again, so a slower or busier
-    machine takes longer but never fails a run that is still advancing. Without `progress`,
-    `stall` is the whole budget."""
-    began = last_move = time.monotonic()
-    seen = progress() if progress else None
-    while not done():
-        bot.check_alive()
-        now = time.monotonic()
-        if progress is not None and (current := progress()) != seen:
-            seen, last_move = current, now
-        if now - last_move > stall:
-            raise AssertionError(
-                f"timed out waiting for {what}: nothing moved for {stall:.0f} s\n{bot.log_tail()}"
-            )
-        time.sleep(0.02)
-    return time.monotonic() - began
-
-
 def test_killed_instances_lose_no_nudge_and_duplicate_at_most_one_each(
     database_url: str, db: Database, tmp_path: Path
 ) -> None:
@@ -201,19 +93,16 @@ def test_killed_instances_lose_no_nudge_and_duplicate_at_most_one_each(
         )
         assert standin.token is not None, "the stand-in's first workspace is installed"
         bot = Bot(
-            env={
-                "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": str(ROOT),
-                "SLACK_BOT_TOKEN": standin.token,
-                "SLACK_SIGNING_SECRET": "x",
-                "SLACK_API_URL": standin.api_url,
-                "DATABASE_URL": database_url,
-                "PORT": "0",
-                "SCHEDULER_TICK_SECONDS": "0.2",
-                "SLACK_TIMEOUT_SECONDS": "1",
-                "WORK_LEASE_SECONDS": str(LEASE_SECONDS),
-                "LOG_LEVEL": "WARNING",
-            },
+            env=bot_env(
+                standin,
+                database_url,
+                secret="x",
+                PORT="0",
+                SCHEDULER_TICK_SECONDS="0.2",
+                SLACK_TIMEOUT_SECONDS="1",
+                WORK_LEASE_SECONDS=str(LEASE_SECONDS),
+                LOG_LEVEL="WARNING",
+            ),
             cwd=tmp_path,
         )
 
@@ -301,14 +190,7 @@ def test_killed_instances_lose_no_nudge_and_duplicate_at_most_one_each(
         with db.read() as session:
             outbox = Counter(session.execute(select(Outbox.status)).scalars())
             due = Counter(session.execute(select(DueWork.status)).scalars())
-            leased = sum(
-                session.scalar(
-                    select(func.count()).select_from(m).where(m.lease_owner.is_not(None))
-                )
-                or 0
-                for m in (Outbox, DueWork)
-            )
         assert outbox == Counter({WorkState.SENT: NUDGES})
         assert due == Counter({WorkState.DONE: NUDGES})  # handled now or, seeded, before
-        assert leased == 0, "no row is left leased"
+        assert leased(db) == 0, "no row is left leased"
         assert "Traceback" not in bot.log_tail(10_000)

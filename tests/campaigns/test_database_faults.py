@@ -32,11 +32,13 @@ from sqlalchemy.engine import Engine, make_url
 from storage.db import make_engine
 from storage.models import Round
 from tests.conftest import POSTGRES_URL
-from tests.support.adversarial import TRACE, logged_text, strings_in
+from tests.support.adversarial import TRACE, logged_text
 from tests.support.delivery_audit import Audit, Stopwatch, audit, record_into, saved_title
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness
 from tests.support.players import FEEDBACK_SAVED, Players
-from tests.support.reliability import FULL, Outcome, record, trials
+from tests.support.reliability import FULL, Outcome, trials
+from tests.support.rows import database_name
+from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
 
@@ -156,8 +158,7 @@ def test_postgres_outage_loses_nothing_acknowledged(
     h = harness
     how, strike = outage
     outcome = Outcome(f"PostgreSQL: {how} while 4 submit", "postgresql")
-    stopwatch = Stopwatch(outcome)
-    stopwatch.attach(h)
+    stopwatch = Stopwatch.on(h, outcome)
     p = Players.on(h)
     errors: list[str] = []
     seen = Audit()
@@ -182,12 +183,7 @@ def test_postgres_outage_loses_nothing_acknowledged(
             status = session.scalar(select(Round.status).where(Round.id == round_id))
         if status != "complete":
             found.problems.append(f"round {round_id} is {status} after everyone submitted")
-        new = Audit(
-            [x for x in found.problems if x not in seen.problems],
-            duplicates=found.duplicates - seen.duplicates,
-        )
-        seen.problems += new.problems
-        seen.duplicates = found.duplicates
+        new = seen.news(found)
         record_into(outcome, new, p.acked.lost(h.db))
         errors += new.problems
     errors += stopwatch.problems() + clear_answers(h, stopwatch)
@@ -196,10 +192,7 @@ def test_postgres_outage_loses_nothing_acknowledged(
         f"{strikes} outages; {p.submissions} submissions acknowledged, {refused} answered "
         "with an error id and tried again"
     )
-    outcome.notes.append(stopwatch.slowest())
-    if errors and not outcome.failures:
-        outcome.failures += 1
-    record(outcome)
+    stopwatch.record(errors)
     assert strikes > 0
     assert not errors, "\n".join(errors[:20])
 
@@ -224,11 +217,8 @@ def test_concurrent_writers_never_see_a_locked_database(
 ) -> None:
     h = crowded
     caplog.set_level(logging.INFO)
-    outcome = Outcome(
-        "8 panelists submit, then edit, at the same instant", h.db.engine.dialect.name
-    )
-    stopwatch = Stopwatch(outcome)
-    stopwatch.attach(h)
+    outcome = Outcome("8 panelists submit, then edit, at the same instant", database_name(h.db))
+    stopwatch = Stopwatch.on(h, outcome)
     p = Players.on(h)
     errors: list[str] = []
     for k in range(trials(3, 30)):
@@ -253,10 +243,7 @@ def test_concurrent_writers_never_see_a_locked_database(
     ]
     locked = [t[:300] for t in [*shown, logged_text(caplog.records)] if LOCKED in t]
     errors += [f"{LOCKED!r} in: {t}" for t in locked] + stopwatch.problems()
-    outcome.notes.append(stopwatch.slowest())
-    if errors and not outcome.failures:
-        outcome.failures += 1
-    record(outcome)
+    stopwatch.record(errors)
     assert not errors, "\n".join(errors[:20])
 
 

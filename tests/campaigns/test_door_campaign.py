@@ -22,21 +22,18 @@ from bot.domain.panel import Status
 from storage.models import Round
 from tests.support.harness import ANA, BEN, ORG, Harness
 from tests.support.reliability import Outcome, record, trials
-from tests.support.replay_tools import (
+from tests.support.replay_tools import quiesce, row_counts, slack_seen
+from tests.support.rows import database_name
+from tests.support.slack_requests import (
     Raw,
     action,
     command,
-    database_name,
     home_opened,
-    quiesce,
-    row_counts,
     send,
     send_unsigned,
     shortcut,
     signed_headers,
-    slack_seen,
     submission,
-    watch,
 )
 
 SECRET = "test-signing-secret"  # tests.support.harness.SIGNING_SECRET
@@ -107,13 +104,12 @@ def shapes(h: Harness, new_panel_view: dict[str, object]) -> dict[str, Callable[
 @pytest.mark.reliability
 def test_forged_and_stale_requests_are_refused_at_the_door(harness: Harness) -> None:
     h = harness
-    watch(h)  # count the listeners, to know when the bot is idle
     round_id = h.start_round(panelists=[ANA, BEN])
     new_panel_view = h.open_new_panel()
     build = shapes(h, new_panel_view)
     quiesce(h)
     rows_before, seen_before = row_counts(h), slack_seen(h)
-    outcomes = {kind: Outcome(f"door: {kind} request", database_name(h)) for kind in KINDS}
+    outcomes = {kind: Outcome(f"door: {kind} request", database_name(h.db)) for kind in KINDS}
     wrong: list[str] = []
 
     for _ in range(trials(1, 20)):
@@ -166,13 +162,12 @@ def test_a_captured_request_replayed_after_five_minutes_is_refused(harness: Harn
     """An eavesdropper's copy of a genuine request (signature and all) stops working once
     its timestamp is more than five minutes old: the replay window is Slack's five minutes."""
     h = harness
-    watch(h)  # count the listeners, to know when the bot is idle
     h.start_round(panelists=[ANA, BEN])
     raw = action(h, ORG, h.announcement() or {}, "close_round")
     quiesce(h)
     rows_before, seen_before = row_counts(h), slack_seen(h)
     captured_at = int(time.time()) + STALE
-    outcome = Outcome("door: genuine request replayed after 5 min", database_name(h))
+    outcome = Outcome("door: genuine request replayed after 5 min", database_name(h.db))
     for _ in range(trials(3, 30)):
         reply = send_unsigned(
             h, raw.body, signed_headers(raw, timestamp=captured_at, secret=SECRET)

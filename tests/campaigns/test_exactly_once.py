@@ -26,19 +26,20 @@ from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 from sqlalchemy import func, select
 
+from bot.domain.work_kinds import OutboxKind
 from bot.services import Services
-from bot.services.context import Deps, Leases
-from bot.services.outbox import Kind
+from bot.services.context import Leases, Resources
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
 from storage.db import Database
 from storage.models import DueWork, Outbox, WorkState
 from tests.conftest import DATABASES, empty_postgres
 from tests.slack.standin import SlackStandIn
+from tests.support.clock import Clock, frozen_clock
 from tests.support.reliability import trials
+from tests.support.rows import leased
 from tests.support.seeding import (
     WEDNESDAY_NOON,
-    ManualClock,
     live_leases,
     next_due,
     pending,
@@ -98,20 +99,20 @@ def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[D
         db.dispose()
 
 
-def build_instances(
-    dbs: list[Database], standin: SlackStandIn, clock: ManualClock
-) -> list[Instance]:
+def build_instances(dbs: list[Database], standin: SlackStandIn, clock: Clock) -> list[Instance]:
     instances = []
     for i, db in enumerate(dbs):
         people = WebClient(base_url=standin.api_url, token=standin.token)
         client = CountingClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-        deps = Deps(db=db, slack=SlackGateway(one_client(people)), now=clock, leases=Leases())
-        services = Services.build(deps, one_client(client))
+        resources = Resources(
+            db=db, slack=SlackGateway(one_client(people)), now=clock, leases=Leases()
+        )
+        services = Services.build(resources, one_client(client))
         instances.append(Instance(f"instance-{i}", db, services, client))
     return instances
 
 
-def wait_for_next(db: Database, clock: ManualClock) -> timedelta:
+def wait_for_next(db: Database, clock: Clock) -> timedelta:
     due = next_due(db)
     return timedelta(0) if due is None else due - clock()
 
@@ -131,7 +132,7 @@ class Progress:
             return time.monotonic() - self._moved > STALL_SECONDS
 
 
-def run_until_done(instances: list[Instance], clock: ManualClock) -> float:
+def run_until_done(instances: list[Instance], clock: Clock) -> float:
     """Every instance ticks in its own thread until no work is pending; returns seconds."""
     start = threading.Barrier(len(instances))
     done = threading.Event()
@@ -190,14 +191,9 @@ def assert_each_nudged_exactly_once(
     with db.read() as session:
         outbox = Counter(session.execute(select(Outbox.kind, Outbox.status)).all())
         due = Counter(session.execute(select(DueWork.kind, DueWork.status)).all())
-        leased = sum(
-            session.scalar(select(func.count()).select_from(m).where(m.lease_owner.is_not(None)))
-            or 0
-            for m in (Outbox, DueWork)
-        )
-    assert outbox == Counter({(Kind.NUDGE, WorkState.SENT): len(user_ids)})
+    assert outbox == Counter({(OutboxKind.NUDGE, WorkState.SENT): len(user_ids)})
     assert due == Counter({("nudge", WorkState.DONE): len(user_ids)})
-    assert leased == 0
+    assert leased(db) == 0
 
 
 def report(label: str, elapsed: float, instances: list[Instance], standin: SlackStandIn) -> str:
@@ -214,7 +210,7 @@ def report(label: str, elapsed: float, instances: list[Instance], standin: Slack
 def test_three_instances_send_each_nudge_exactly_once(
     databases: list[Database], faults: bool, request: pytest.FixtureRequest
 ) -> None:
-    clock = ManualClock(WEDNESDAY_NOON)
+    clock = frozen_clock(WEDNESDAY_NOON)
     with SlackStandIn() as standin:
         seeded = seed_due_nudges(databases[0], NUDGES, now=clock(), standin=standin)
         if faults:

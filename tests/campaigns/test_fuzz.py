@@ -39,11 +39,13 @@ from hypothesis import strategies as st
 from bot.views import ids
 from tests.slack.blockkit import view_errors
 from tests.slack.driver import Reply
-from tests.support.adversarial import TRACE, strings_in
+from tests.support.adversarial import TRACE
 from tests.support.fuzz_seeds import SECRET, SEEDS, TEXT, Request, Seed, World, build_world
 from tests.support.harness import Harness
 from tests.support.paths import ROOT
 from tests.support.reliability import FULL, Outcome, record, trials
+from tests.support.rows import database_name
+from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
 
@@ -269,10 +271,6 @@ def exercise(
     assert not problems, f"{seed.listener}, mutated at {changed}: {problems}"
 
 
-def database_of(h: Harness) -> str:
-    return h.db.engine.dialect.name
-
-
 def fuzzer(w: World, seed: Seed, outcome: Outcome, caplog: pytest.LogCaptureFixture) -> Any:
     """Hypothesis' run over one seed: quick in `make test`, long (and random) under
     `make reliability`."""
@@ -297,7 +295,7 @@ def test_every_handler_survives_mutated_payloads(
 ) -> None:
     caplog.set_level(logging.INFO)
     w = build_world(harness)
-    outcome = Outcome("fuzzed payloads of every handler (hypothesis)", database_of(harness))
+    outcome = Outcome("fuzzed payloads of every handler (hypothesis)", database_name(harness.db))
     failures: list[BaseException] = []
     for seed in SEEDS:
         try:
@@ -311,7 +309,7 @@ def test_every_handler_survives_mutated_payloads(
 
 # -- every handler has a seed -----------------------------------------------------------------
 DECORATOR = re.compile(
-    r"@app\.(action|view|command|shortcut|event|options)\((?:any_of\()?([^)]*)\)"
+    r"\bapp\.(action|view|command|shortcut|event|options)\((?:any_of\()?([^)]*)\)"
 )
 
 

@@ -26,23 +26,22 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.codec import ComparePage, encode
 from bot.domain.panel import Status
+from bot.domain.work_kinds import snooze_key
 from bot.views import ids
 from storage.models import Decision, DueWork, Feedback, Outbox, Panelist, Round
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.state import V, full_state_values
 from tests.support import outcome_permissions as op
-from tests.support.adversarial import (
-    Audit,
-    Settler,
-    click_payload,
-    command_fields,
-    post_form,
-    strings_in,
-)
+from tests.support.adversarial import Audit
+from tests.support.decision_form import decision_values
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, modal_named
 from tests.support.reliability import Outcome, record
+from tests.support.rows import database_name
+from tests.support.slack_requests import click_payload, command_fields, post_form
+from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
 
@@ -99,7 +98,7 @@ FINISHED_CANDIDATE = "Finn Finished"
 @dataclass
 class World:
     h: Harness
-    settle: Settler
+    settle: Callable[[], None]
     audit: Audit
     round_id: int  # open; panel ANA, BEN, CY
     finished_id: int  # complete, in the hiring channel
@@ -141,12 +140,11 @@ class World:
             return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
     def opened(self, user: str, callback_id: str, before: str | None) -> bool:
-        view = modal_named(self.h.standin.open_view_for(user), callback_id)
-        return view is not None and view["id"] != before
+        return self.h.fresh_modal(user, callback_id, before) is not None
 
 
 def build_world(h: Harness) -> World:
-    settle, audit = Settler(h), Audit(h)
+    settle, audit = h.settle_listeners, Audit(h)
     h.standin.add_user(FOREIGN, "fred", real_name="Fred Foreign", team_id=FOREIGN_TEAM)
     round_id = h.start_round()
     finished = seed_finished_rounds(h.db, 1, candidate=lambda n: FINISHED_CANDIDATE)
@@ -169,7 +167,7 @@ def nothing(w: World) -> None:
 
 
 def modal_before(w: World, user: str) -> dict[str, Any]:
-    return {"view": (w.h.standin.open_view_for(user) or {}).get("id")}
+    return {"view": w.h.open_modal_id(user)}
 
 
 def opens(callback_id: str) -> Callable[[World, str, dict[str, Any]], bool]:
@@ -284,7 +282,7 @@ def nudges_now(w: World) -> int:
 
 
 def snoozed(w: World, user: str, before: dict[str, Any]) -> bool:
-    return bool(w.count(DueWork, DueWork.key == f"snooze:{w.round_id}:{user}:1"))
+    return bool(w.count(DueWork, DueWork.key == snooze_key(w.round_id, user, 1)))
 
 
 def left_panel(w: World, user: str, before: dict[str, Any]) -> bool:
@@ -308,11 +306,7 @@ def open_decision_as_organizer(w: World) -> None:
 
 
 def record_decision(w: World, user: str) -> Reply:
-    values = {
-        "outcome": {"value": V.radio("hold")},
-        "rationale": {"value": V.text(f"{user} waits for the references.")},
-        "participants": {"value": V.users([ORG, ANA])},
-    }
+    values = decision_values("hold", f"{user} waits for the references.", [ORG, ANA])
     return w.submit(user, w.views["decision"], values)
 
 
@@ -428,13 +422,17 @@ ACTIONS: dict[str, Action] = {
     ),
     "turn to the comparison's next page": Action(
         nothing,
-        lambda w, user: w.click(user, ids.COMPARE_PAGE_NEXT, f"{w.role_id}:0:|1"),
+        lambda w, user: w.click(
+            user, ids.COMPARE_PAGE_NEXT, encode(ComparePage(role=w.role_id, page=1))
+        ),
         shown_comparison,
         responses_before,
     ),
     "turn back to the comparison's previous page": Action(
         nothing,
-        lambda w, user: w.click(user, ids.COMPARE_PAGE_PREV, f"{w.role_id}:0:|0"),
+        lambda w, user: w.click(
+            user, ids.COMPARE_PAGE_PREV, encode(ComparePage(role=w.role_id, page=0))
+        ),
         shown_comparison,
         responses_before,
     ),
@@ -526,7 +524,7 @@ def test_permission_matrix(harness: Harness, caplog: pytest.LogCaptureFixture, a
     # The refused go first: an allowed close or cancel would leave nothing to refuse.
     order = sorted(ROLES, key=lambda role: role in allowed)
     title = f"permission matrix: {len(ROLES)} roles × {len(ALLOWED)} actions"
-    outcome = Outcome(title, harness.db.engine.dialect.name)
+    outcome = Outcome(title, database_name(harness.db))
     wrong: list[str] = []
     for role in order:
         user = ROLES[role]

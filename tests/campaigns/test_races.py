@@ -23,23 +23,49 @@ from storage.models import Feedback, FeedbackRevision, Round
 from tests.slack.driver import Reply
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness
 from tests.support.reliability import Outcome, record, trials
-from tests.support.replay_tools import (
-    action,
-    announcement_of,
-    brief_of,
-    database_name,
-    drain,
-    opened,
-    send_together,
-    submission,
-    summaries_of,
-    watch,
-)
+from tests.support.replay_tools import announcement_of, brief_of, drain, opened, summaries_of
+from tests.support.rows import database_name
+from tests.support.slack_requests import Raw, action, send_together, submission
 
 EVE, FAY = "UEVE", "UFAY"
 SAVED = "Feedback saved"
 CLOSED = "feedback can no longer change"
 PARTIAL = "*Partial:*"
+
+
+class Race:
+    """One race's trials: each trial's problems, counted into the Outcome recorded at the end
+    (a trial with any problem is one failure)."""
+
+    def __init__(self, h: Harness, scenario: str) -> None:
+        self.outcome = Outcome(scenario, database_name(h.db))
+        self.problems: list[str] = []
+
+    def one_summary(self, h: Harness, round_id: int, found: list[str]) -> None:
+        """Exactly one summary under the announcement, however the race went."""
+        summaries = len(summaries_of(h, round_id))
+        if summaries != 1:
+            self.outcome.duplicates += max(summaries - 1, 0)
+            found.append(f"{summaries} summaries")
+
+    def against_close(self, h: Harness, round_id: int, request: Raw) -> tuple[Reply, Reply]:
+        """`request` and the organizer's Close at the same instant, then the bot idle: the
+        answers to both."""
+        close = action(h, ORG, announcement_of(h, round_id), "close_round")
+        answer, closed = send_together(h, request, close)
+        drain(h)
+        self.outcome.answered(max(answer.elapsed, closed.elapsed))
+        return answer, closed
+
+    def trial_done(self, n: int, found: list[str]) -> None:
+        self.outcome.judge(found, self.problems, f"trial {n}")
+
+    def finish(self, won: dict[str, int] | None = None) -> None:
+        if won is not None:
+            self.outcome.notes.append(", ".join(f"{k}: {v}" for k, v in won.items()))
+        self.outcome.notes.extend(self.problems[:5])
+        record(self.outcome)
+        assert self.problems == []
 
 
 def start(h: Harness, panel: list[str], n: int) -> int:
@@ -96,20 +122,18 @@ def test_the_last_panelists_submitting_at_once_post_one_summary(
     harness: Harness, last: int
 ) -> None:
     h = harness
-    watch(h)
     h.standin.add_user(EVE, "eve", real_name="Eve Example")
     h.standin.add_user(FAY, "fay", real_name="Fay Example")
     first, *rest = [ANA, BEN, CY, DEE, EVE, FAY][: last + 1]
-    outcome = Outcome(f"last {last} panelists submit at once", database_name(h))
-    problems: list[str] = []
+    race = Race(h, f"last {last} panelists submit at once")
+    outcome = race.outcome
     for n in range(trials(3 if last == 2 else 2, 100)):
         round_id = start(h, [first, *rest], n)
         assert h.give_feedback(first).status == 200
         raws = [feedback_request(h, user, round_id) for user in rest]
         replies = send_together(h, *raws)
         drain(h)
-        outcome.trials += 1
-        found = []
+        found: list[str] = []
         for reply in replies:
             outcome.answered(reply.elapsed)
             if SAVED not in modal_says(reply):
@@ -117,45 +141,30 @@ def test_the_last_panelists_submitting_at_once_post_one_summary(
         if (kept := stored(h, round_id)) != last + 1:
             outcome.lost += last + 1 - kept
             found.append(f"{kept} of {last + 1} submissions stored")
-        summaries = len(summaries_of(h, round_id))
-        if summaries != 1:
-            outcome.duplicates += max(summaries - 1, 0)
-            found.append(f"{summaries} summaries")
-        elif f"from {last + 1} of {last + 1} panelists" not in summary_now(h, round_id):
+        counted = f"from {last + 1} of {last + 1} panelists" in summary_now(h, round_id)
+        if len(summaries_of(h, round_id)) == 1 and not counted:
             found.append("the summary does not count every submission")
-        if found:
-            outcome.failures += 1
-            problems.append(f"trial {n}: {'; '.join(found)}")
-    outcome.notes.extend(problems[:5])
-    record(outcome)
-    assert problems == []
+        race.one_summary(h, round_id, found)
+        race.trial_done(n, found)
+    race.finish()
 
 
 # -- closing while the last panelist submits -------------------------------------------------
 @pytest.mark.reliability
 def test_closing_while_the_last_panelist_submits_has_one_outcome(harness: Harness) -> None:
     h = harness
-    watch(h)
-    outcome = Outcome("organizer closes while the last panelist submits", database_name(h))
-    problems: list[str] = []
+    race = Race(h, "organizer closes while the last panelist submits")
+    outcome = race.outcome
     won = {"submission first": 0, "close first": 0}
     for n in range(trials(4, 100)):
         round_id = start(h, [ANA, BEN], n)
         assert h.give_feedback(ANA).status == 200
-        submit = feedback_request(h, BEN, round_id)
-        close = action(h, ORG, announcement_of(h, round_id), "close_round")
-        submitted, closed = send_together(h, submit, close)
-        drain(h)
-        outcome.trials += 1
-        outcome.answered(max(submitted.elapsed, closed.elapsed))
+        submitted, closed = race.against_close(h, round_id, feedback_request(h, BEN, round_id))
         answer, kept = modal_says(submitted), stored(h, round_id, BEN)
-        summaries, summary = len(summaries_of(h, round_id)), summary_now(h, round_id)
-        found = []
+        summary, found = summary_now(h, round_id), []
         if closed.status != 200:
             found.append(f"the close was answered {closed.status}")
-        if summaries != 1:
-            outcome.duplicates += max(summaries - 1, 0)
-            found.append(f"{summaries} summaries")
+        race.one_summary(h, round_id, found)
         if kept:
             won["submission first"] += 1
             if SAVED not in answer:
@@ -170,22 +179,16 @@ def test_closing_while_the_last_panelist_submits_has_one_outcome(harness: Harnes
                 found.append(f"not stored, and the panelist was told {answer[:200]}")
             if PARTIAL not in summary or f"<@{BEN}>" not in summary:
                 found.append("the summary is not the partial one naming who is missing")
-        if found:
-            outcome.failures += 1
-            problems.append(f"trial {n}: {'; '.join(found)}")
-    outcome.notes.append(", ".join(f"{k}: {v}" for k, v in won.items()))
-    outcome.notes.extend(problems[:5])
-    record(outcome)
-    assert problems == []
+        race.trial_done(n, found)
+    race.finish(won)
 
 
 # -- editing while the round closes ----------------------------------------------------------
 @pytest.mark.reliability
 def test_an_edit_racing_the_close_is_kept_or_clearly_refused(harness: Harness) -> None:
     h = harness
-    watch(h)
-    outcome = Outcome("panelist edits while the round closes", database_name(h))
-    problems: list[str] = []
+    race = Race(h, "panelist edits while the round closes")
+    outcome = race.outcome
     won = {"edit first": 0, "close first": 0}
     for n in range(trials(4, 100)):
         round_id = start(h, [ANA, BEN], n)
@@ -194,19 +197,12 @@ def test_an_edit_racing_the_close_is_kept_or_clearly_refused(harness: Harness) -
         drain(h)  # complete, and its summary posted
         assert "Strong no 0" in summary_now(h, round_id)
         edit = feedback_request(h, ANA, round_id, recommendation=1)  # now a Strong no
-        close = action(h, ORG, announcement_of(h, round_id), "close_round")
-        edited, closed = send_together(h, edit, close)
-        drain(h)
-        outcome.trials += 1
-        outcome.answered(max(edited.elapsed, closed.elapsed))
+        edited, closed = race.against_close(h, round_id, edit)
         answer, kept = modal_says(edited), revisions(h, round_id, ANA) == 2
-        summaries, summary = len(summaries_of(h, round_id)), summary_now(h, round_id)
-        found = []
+        summary, found = summary_now(h, round_id), []
         if closed.status != 200:
             found.append(f"the close was answered {closed.status}")
-        if summaries != 1:
-            outcome.duplicates += max(summaries - 1, 0)
-            found.append(f"{summaries} summaries")
+        race.one_summary(h, round_id, found)
         if kept:
             won["edit first"] += 1
             if SAVED not in answer:
@@ -221,10 +217,5 @@ def test_an_edit_racing_the_close_is_kept_or_clearly_refused(harness: Harness) -
                 found.append(f"the edit is not stored, and the panelist was told {answer[:200]}")
             if "Strong no 0" not in summary:
                 found.append("the summary shows an edit that is not stored")
-        if found:
-            outcome.failures += 1
-            problems.append(f"trial {n}: {'; '.join(found)}")
-    outcome.notes.append(", ".join(f"{k}: {v}" for k, v in won.items()))
-    outcome.notes.extend(problems[:5])
-    record(outcome)
-    assert problems == []
+        race.trial_done(n, found)
+    race.finish(won)

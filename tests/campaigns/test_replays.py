@@ -13,14 +13,13 @@ or a network can resend a request, and people double-click; the bot must not car
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from bot.codec import RoleChoice, encode
 from bot.domain.panel import Status
 from storage.models import (
     Decision,
@@ -31,182 +30,43 @@ from storage.models import (
     RoleRubric,
     Round,
 )
-from tests.slack.driver import Reply
 from tests.slack.state import V
+from tests.support import decision_form
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, modal_named
 from tests.support.reliability import Outcome, record, trials
+from tests.support.replay_campaign import (
+    DOUBLE_CLICKED,
+    Campaign,
+    answer_kind,
+    expect_equal,
+)
 from tests.support.replay_tools import (
-    Raw,
-    SlackSeen,
-    action,
     announcement_of,
     brief_of,
-    command,
-    database_name,
     drain,
+    modal,
+    opened,
+    slack_seen,
+    summaries_of,
+    summarized_round,
+    summary_under,
+)
+from tests.support.rows import count, database_name, status_of
+from tests.support.slack_requests import (
+    Raw,
+    action,
+    command,
+    ephemeral_select_payload,
     event,
     home_opened,
     interaction,
-    modal,
-    opened,
-    retry_headers,
-    row_counts,
     send,
     send_together,
     shortcut,
-    slack_seen,
     submission,
-    summaries_of,
     view_action,
-    watch,
 )
-
-WENT_WRONG = "Something went wrong"
-Expect = Callable[[], str | None]  # a problem, or None when the state is as it should be
-
-
-def said_since(h: Harness, seen: SlackSeen) -> str:
-    """Everything the bot said since `seen`: response_url posts and Web API arguments."""
-    said = [json.dumps(r) for r in h.standin.responses[seen.responses :]]
-    said += [json.dumps(c.args) for c in list(h.standin.calls)[seen.calls :]]
-    return "\n".join(said)
-
-
-REPLAYED = "replayed 3× (plain, then as Slack's retries 1 and 2)"
-DOUBLE_CLICKED = "clicked twice at once"
-IN_PARALLEL = "the same view submitted twice in parallel"
-
-
-class Campaign:
-    """Runs the scenarios of one test (`group`) and keeps one Outcome per kind of repeat
-    (replays, double clicks, parallel submissions), each naming the interactions it
-    covered; `finish` records them. A scenario with any problem is one failure."""
-
-    def __init__(self, h: Harness, group: str) -> None:
-        self.h = h
-        self.group = group
-        self.problems: list[str] = []
-        self.outcomes: dict[str, Outcome] = {}
-        self.covered: dict[str, list[str]] = {}
-
-    def finish(self) -> list[str]:
-        for kind, outcome in self.outcomes.items():
-            outcome.notes.insert(0, f"{len(self.covered[kind])}: {', '.join(self.covered[kind])}")
-            record(outcome)
-        return self.problems
-
-    def _outcome(self, kind: str) -> Outcome:
-        if kind not in self.outcomes:
-            scenario = f"{self.group}: {kind}"
-            self.outcomes[kind] = Outcome(scenario, database_name(self.h))
-            self.covered[kind] = []
-        return self.outcomes[kind]
-
-    def _judge(
-        self,
-        kind: str,
-        name: str,
-        replies: list[Reply],
-        rows: dict[str, int] | None,
-        seen: SlackSeen,
-        expect: Expect | None,
-        messages: dict[str, int],
-    ) -> None:
-        h = self.h
-        outcome = self._outcome(kind)
-        self.covered[kind].append(name)
-        drain(h)
-        found: list[str] = []
-        for reply in replies:
-            outcome.answered(reply.elapsed)
-            if reply.status != 200:
-                found.append(f"answered {reply.status}: {reply.body[:120]}")
-        if rows is not None and (after := row_counts(h)) != rows:
-            found.append(
-                f"rows changed: { {t: (n, after[t]) for t, n in rows.items() if after[t] != n} }"
-            )
-        new = slack_seen(h).new_messages(seen)
-        if new != messages:
-            extra = sum(new.values()) - sum(messages.values())
-            outcome.duplicates += max(extra, 0)
-            found.append(f"Slack messages {new}, expected {messages}")
-        if WENT_WRONG in said_since(h, seen):
-            found.append("someone was told that something went wrong")
-        if h.standin.warnings:
-            found.append(f"stand-in warnings {h.standin.warnings}")
-            h.standin.warnings.clear()
-        if expect is not None and (problem := expect()):
-            found.append(problem)
-        if found:
-            outcome.failures += 1
-            outcome.notes.append(f"{name}: {'; '.join(found)}")
-            self.problems.extend(f"{kind}: {name}: {p}" for p in found)
-
-    def replay(self, name: str, raw: Raw, expect: Expect | None = None) -> Reply:
-        """Send `raw`, then the same bytes three more times: plainly, then as Slack's
-        first and second retry. Returns the first answer."""
-        h = self.h
-        first = send(h, raw)
-        drain(h)
-        rows, seen = row_counts(h), slack_seen(h)
-        replies = [send(h, raw, headers) for headers in ({}, retry_headers(1), retry_headers(2))]
-        self._outcome(REPLAYED).trials += len(replies)
-        answers = {answer_kind(r) for r in replies}
-        if answers != {answer_kind(first)}:
-            replies.append(
-                Reply(599, f"replays answered {answers}, the request {answer_kind(first)}")
-            )
-        self._judge(REPLAYED, name, [first, *replies], rows, seen, expect, {})
-        return first
-
-    def at_once(
-        self,
-        kind: str,
-        name: str,
-        raws: list[Raw],
-        *,
-        expect: Expect | None = None,
-        posts: int = 0,
-        uploads: int = 0,
-    ) -> list[Reply]:
-        """Send the requests at one instant; one request's worth of messages may result."""
-        h = self.h
-        drain(h)
-        seen = slack_seen(h)
-        replies = send_together(h, *raws)
-        self._outcome(kind).trials += 1
-        messages = {k: n for k, n in (("posts", posts), ("uploads", uploads)) if n}
-        self._judge(kind, name, replies, None, seen, expect, messages)
-        return replies
-
-    def twice_in_parallel(self, name: str, raw: Raw, **kwargs: Any) -> list[Reply]:
-        return self.at_once(IN_PARALLEL, name, [raw, raw], **kwargs)
-
-    def double_click(self, name: str, make: Callable[[], Raw], **kwargs: Any) -> list[Reply]:
-        """Two distinct clicks (their own trigger_ids) on the same button at once."""
-        return self.at_once(DOUBLE_CLICKED, name, [make(), make()], **kwargs)
-
-
-def answer_kind(reply: Reply) -> str:
-    """What kind of answer a request got: a modal update, inline errors, a plain ack…"""
-    try:
-        body = reply.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and body.get("response_action"):
-        return f"{reply.status} {body['response_action']} {sorted(body.get('errors') or {})}"
-    return str(reply.status)
-
-
-def count(h: Harness, model: Any, *where: Any) -> int:
-    with h.db.read() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
-
-def status_of(h: Harness, round_id: int) -> str:
-    with h.db.read() as session:
-        return str(session.scalar(select(Round.status).where(Round.id == round_id)))
 
 
 def round_named(h: Harness, candidate: str) -> int:
@@ -222,19 +82,10 @@ def new_panel_modal(h: Harness) -> dict[str, Any]:
     return h.open_new_panel()
 
 
-def expect_equal(what: str, actual: Callable[[], object], wanted: object) -> Expect:
-    def check() -> str | None:
-        got = actual()
-        return None if got == wanted else f"{what}: {got!r}, expected {wanted!r}"
-
-    return check
-
-
 # -- 1. a round, from the command to the close -----------------------------------------------
 @pytest.mark.reliability
 def test_every_round_interaction_retried_and_double_clicked(harness: Harness) -> None:
     h = harness
-    watch(h)  # count the listeners, to know when the bot is idle
     c = Campaign(h, "a round, /panel new to close")
     first = h.start_round(panelists=[ANA, BEN, CY])
 
@@ -253,7 +104,7 @@ def test_every_round_interaction_retried_and_double_clicked(harness: Harness) ->
         submission(h, ORG, view, values),
         expect_equal(
             "Grace Hopper rounds",
-            lambda: count(h, Round, Round.candidate_name == "Grace Hopper"),
+            lambda: count(h.db, Round, Round.candidate_name == "Grace Hopper"),
             1,
         ),
     )
@@ -263,7 +114,9 @@ def test_every_round_interaction_retried_and_double_clicked(harness: Harness) ->
         "New panel",
         submission(h, ORG, view, values),
         expect=expect_equal(
-            "Alan Turing rounds", lambda: count(h, Round, Round.candidate_name == "Alan Turing"), 1
+            "Alan Turing rounds",
+            lambda: count(h.db, Round, Round.candidate_name == "Alan Turing"),
+            1,
         ),
         posts=3,  # the announcement and two briefs
     )
@@ -277,13 +130,13 @@ def test_every_round_interaction_retried_and_double_clicked(harness: Harness) ->
     c.replay(
         "Feedback submission",
         submission(h, ANA, view, h.feedback_values(view)),
-        expect_equal("Ana's revisions", lambda: count(h, FeedbackRevision), 1),
+        expect_equal("Ana's revisions", lambda: count(h.db, FeedbackRevision), 1),
     )
     view = opened(h, BEN, brief_of(h, BEN, first), "give_feedback", "panel_feedback")
     c.twice_in_parallel(
         "Feedback",
         submission(h, BEN, view, h.feedback_values(view)),
-        expect=expect_equal("revisions", lambda: count(h, FeedbackRevision), 2),
+        expect=expect_equal("revisions", lambda: count(h.db, FeedbackRevision), 2),
     )
 
     # The organizer changes the panel: add DEE (retried), then remove her (twice at once).
@@ -304,7 +157,9 @@ def test_every_round_interaction_retried_and_double_clicked(harness: Harness) ->
         submission(h, ORG, view, {"panelists": {"value": V.users([ANA, BEN, CY])}}),
         expect=expect_equal(
             "active panelists",
-            lambda: count(h, Panelist, Panelist.round_id == first, Panelist.removed_at.is_(None)),
+            lambda: count(
+                h.db, Panelist, Panelist.round_id == first, Panelist.removed_at.is_(None)
+            ),
             3,
         ),
     )
@@ -351,13 +206,13 @@ def test_every_round_interaction_retried_and_double_clicked(harness: Harness) ->
     c.replay(
         "Close round button",
         action(h, ORG, announcement_of(h, first), "close_round"),
-        expect_equal("status", lambda: status_of(h, first), Status.CLOSED),
+        expect_equal("status", lambda: status_of(h.db, first), Status.CLOSED),
     )
     grace = round_named(h, "Grace Hopper")
     c.replay(
         "Cancel round button",
         action(h, ORG, announcement_of(h, grace), "cancel_round"),
-        expect_equal("status", lambda: status_of(h, grace), Status.CANCELLED),
+        expect_equal("status", lambda: status_of(h.db, grace), Status.CANCELLED),
     )
     alan = round_named(h, "Alan Turing")
     c.double_click(
@@ -370,7 +225,7 @@ def test_every_round_interaction_retried_and_double_clicked(harness: Harness) ->
     c.double_click(
         "Cancel round",
         lambda: action(h, ORG, announcement_of(h, ada), "cancel_round"),
-        expect=expect_equal("status", lambda: status_of(h, ada), Status.CANCELLED),
+        expect=expect_equal("status", lambda: status_of(h.db, ada), Status.CANCELLED),
     )
     problems = c.finish()
     assert problems == [], "\n".join(problems)
@@ -403,7 +258,6 @@ def sent_titled(h: Harness, user: str, title: str) -> int:
 @pytest.mark.reliability
 def test_reminder_buttons_retried_and_double_clicked(harness: Harness) -> None:
     h = harness
-    watch(h)  # count the listeners, to know when the bot is idle
     c = Campaign(h, "reminder buttons")
     h.clock.set(WED.replace(hour=10))
     round_id = h.start_round(panelists=[BEN, CY, DEE], interview_at=int(INTERVIEW.timestamp()))
@@ -414,12 +268,14 @@ def test_reminder_buttons_retried_and_double_clicked(harness: Harness) -> None:
     c.replay(
         "Snooze 2 h button",
         action(h, BEN, ben, "nudge_snooze"),
-        expect_equal("snoozes", lambda: count(h, DueWork, DueWork.key.like("snooze:%")), 1),
+        expect_equal("snoozes", lambda: count(h.db, DueWork, DueWork.key.like("snooze:%")), 1),
     )
     c.double_click(
         "Snooze 2 h",
         lambda: action(h, DEE, dee, "nudge_snooze"),
-        expect=expect_equal("snoozes", lambda: count(h, DueWork, DueWork.key.like("snooze:%")), 2),
+        expect=expect_equal(
+            "snoozes", lambda: count(h.db, DueWork, DueWork.key.like("snooze:%")), 2
+        ),
     )
     c.replay(
         "I didn't attend button",
@@ -445,7 +301,7 @@ def test_reminder_buttons_retried_and_double_clicked(harness: Harness) -> None:
             {u: n + 1 for u, n in nudged.items()},
         ),
     )
-    assert status_of(h, round_id) == Status.OPEN
+    assert status_of(h.db, round_id) == Status.OPEN
     problems = c.finish()
     assert problems == [], "\n".join(problems)
 
@@ -453,27 +309,11 @@ def test_reminder_buttons_retried_and_double_clicked(harness: Harness) -> None:
 # -- 3. digests, settings, comparisons, exports, rubrics --------------------------------------
 def pick(h: Harness, user: str, action_id: str, role_id: int) -> Raw:
     """A choice in an ephemeral role picker (not stored by the stand-in: built by hand)."""
-    payload = h.driver._interaction(user, "block_actions")
-    payload["actions"] = [
-        {
-            "action_id": action_id,
-            "block_id": "pick",
-            "type": "static_select",
-            "selected_option": {
-                "text": {"type": "plain_text", "text": "x"},
-                "value": f"{role_id}:",
-            },
-            "action_ts": "1700000000.000001",
-        }
-    ]
-    payload["container"] = {
-        "type": "message",
-        "message_ts": "1700000000.000100",
-        "channel_id": HIRING,
-        "is_ephemeral": True,
+    option = {
+        "text": {"type": "plain_text", "text": "x"},
+        "value": encode(RoleChoice(role=role_id)),
     }
-    payload["channel"] = {"id": HIRING, "name": "hiring"}
-    payload["response_url"] = h.standin.new_response_url(channel=HIRING)
+    payload = ephemeral_select_payload(h, user, action_id, option, block_id="pick")
     return interaction(payload)
 
 
@@ -488,7 +328,6 @@ def files_to(h: Harness, where: str) -> int:
 @pytest.mark.reliability
 def test_every_command_and_comparison_retried_and_double_clicked(harness: Harness) -> None:
     h = harness
-    watch(h)  # count the listeners, to know when the bot is idle
     c = Campaign(h, "commands, comparisons, exports, rubrics, erasure, events")
     h.standin.add_user(ORG, "olga", real_name="Olga Organizer", is_admin=True)
     seed_finished_rounds(h.db, 3)
@@ -567,7 +406,7 @@ def test_every_command_and_comparison_retried_and_double_clicked(harness: Harnes
     c.replay(
         "Rubric submission",
         submission(h, ORG, view, {"c0_name": {"value": V.text("Depth")}}),
-        expect_equal("rubric versions", lambda: count(h, RoleRubric), 1),
+        expect_equal("rubric versions", lambda: count(h.db, RoleRubric), 1),
     )
     before = len(h.standin.responses)
     assert send(h, command(h, ORG, "rubric Staff Engineer")).status == 200
@@ -583,7 +422,7 @@ def test_every_command_and_comparison_retried_and_double_clicked(harness: Harnes
     replies = c.twice_in_parallel(
         "Rubric",
         submission(h, ORG, view, {"c0_name": {"value": V.text("Technical depth")}}),
-        expect=expect_equal("rubric versions", lambda: count(h, RoleRubric), 2),
+        expect=expect_equal("rubric versions", lambda: count(h.db, RoleRubric), 2),
     )
     # Both were answered as the one save they are, not as someone else's concurrent edit.
     saved = [r.json()["response_action"] for r in replies]
@@ -598,7 +437,7 @@ def test_every_command_and_comparison_retried_and_double_clicked(harness: Harnes
         submission(h, ORG, modal(h, ORG, "panel_forget"), {}),
         expect_equal(
             "rounds of Candidate 002",
-            lambda: count(h, Round, Round.candidate_name == "Candidate 002"),
+            lambda: count(h.db, Round, Round.candidate_name == "Candidate 002"),
             0,
         ),
     )
@@ -609,7 +448,7 @@ def test_every_command_and_comparison_retried_and_double_clicked(harness: Harnes
         submission(h, ORG, modal(h, ORG, "panel_forget"), {}),
         expect=expect_equal(
             "rounds of Candidate 001",
-            lambda: count(h, Round, Round.candidate_name == "Candidate 001"),
+            lambda: count(h.db, Round, Round.candidate_name == "Candidate 001"),
             0,
         ),
     )
@@ -632,9 +471,8 @@ def test_the_same_submission_sent_twice_at_once_counts_once(harness: Harness) ->
     PostgreSQL the loser of the insert race hits the unique key and must answer as the
     winner did; on SQLite the write lock serializes them."""
     h = harness
-    watch(h)
-    panel = Outcome("same New panel submission twice at once", database_name(h))
-    feedback = Outcome("same feedback submission twice at once", database_name(h))
+    panel = Outcome("same New panel submission twice at once", database_name(h.db))
+    feedback = Outcome("same feedback submission twice at once", database_name(h.db))
     problems: list[str] = []
     for n in range(trials(3, 50)):
         candidate = f"Twin {n}"
@@ -642,25 +480,19 @@ def test_the_same_submission_sent_twice_at_once_counts_once(harness: Harness) ->
         values = h.new_panel_values(candidate=candidate, panelists=[ANA, BEN])
         replies = send_together(h, *[submission(h, ORG, new_panel_modal(h), values)] * 2)
         drain(h)
-        panel.trials += 1
         found = [f"answered {answer_kind(r)}" for r in replies if answer_kind(r) != "200 update []"]
-        if (rounds := count(h, Round, Round.candidate_name == candidate)) != 1:
+        if (rounds := count(h.db, Round, Round.candidate_name == candidate)) != 1:
             found.append(f"{rounds} rounds")
         if (posts := slack_seen(h).posts - before.posts) != 3:  # announcement, two briefs
             panel.duplicates += max(posts - 3, 0)
             found.append(f"{posts} messages posted")
-        for reply in replies:
-            panel.answered(reply.elapsed)
-        if found:
-            panel.failures += 1
-            problems.append(f"New panel, trial {n}: {found}")
+        if not panel.judge(found, problems, f"New panel, trial {n}", (r.elapsed for r in replies)):
             continue
 
         round_id = round_named(h, candidate)
         view = opened(h, ANA, brief_of(h, ANA, round_id), "give_feedback", "panel_feedback")
         replies = send_together(h, *[submission(h, ANA, view, h.feedback_values(view))] * 2)
         drain(h)
-        feedback.trials += 1
         found = [f"answered {answer_kind(r)}" for r in replies if answer_kind(r) != "200 update []"]
         with h.db.read() as session:
             kept = session.scalars(
@@ -671,11 +503,7 @@ def test_the_same_submission_sent_twice_at_once_counts_once(harness: Harness) ->
         if list(kept) != [1]:
             feedback.lost += not kept
             found.append(f"revisions {list(kept)}")
-        for reply in replies:
-            feedback.answered(reply.elapsed)
-        if found:
-            feedback.failures += 1
-            problems.append(f"feedback, trial {n}: {found}")
+        feedback.judge(found, problems, f"feedback, trial {n}", (r.elapsed for r in replies))
     for outcome, prefix in ((panel, "New panel"), (feedback, "feedback")):
         outcome.notes.extend([p for p in problems if p.startswith(prefix)][:5])
         record(outcome)
@@ -684,35 +512,20 @@ def test_the_same_submission_sent_twice_at_once_counts_once(harness: Harness) ->
 
 # -- 5. after the summary: the decision --------------------------------------------------------
 def decision_values(outcome: str, reason: str | None = None) -> dict[str, dict[str, Any]]:
-    values = {
-        "outcome": {"value": V.radio(outcome)},
-        "rationale": {"value": V.text("The panel's numbers, discussed in the debrief.")},
-        "participants": {"value": V.users([ORG, ANA, BEN])},
-    }
-    if reason is not None:
-        values["change_reason"] = {"value": V.text(reason)}
-    return values
+    return decision_form.decision_values(
+        outcome, "The panel's numbers, discussed in the debrief.", [ORG, ANA, BEN], reason=reason
+    )
 
 
 @pytest.mark.reliability
 def test_the_decision_retried_and_double_clicked(harness: Harness) -> None:
     h = harness
-    watch(h)
     c = Campaign(h, "the decision")
-    round_id = h.start_round(panelists=[ANA, BEN])
-    for user in (ANA, BEN):
-        h.give_feedback(user)
-    drain(h)
-    announced = announcement_of(h, round_id)["ts"]
-
-    def summary_message() -> dict[str, Any]:
-        thread = h.standin.replies_to(HIRING, announced)
-        return next(m for m in thread if m.get("text", "").startswith("Panel summary"))
-
-    summary = summary_message()
+    round_id, announced = summarized_round(h, (ANA, BEN))
+    summary = summary_under(h, announced)
 
     def decisions() -> int:
-        return count(h, Decision, Decision.round_id == round_id)
+        return count(h.db, Decision, Decision.round_id == round_id)
 
     c.replay("Record decision button (opens the modal)", action(h, ORG, summary, "record_decision"))
     view = modal(h, ORG, "panel_decision")
@@ -721,7 +534,7 @@ def test_the_decision_retried_and_double_clicked(harness: Harness) -> None:
         submission(h, ORG, view, decision_values("hold")),
         expect_equal("decision versions", decisions, 1),
     )
-    summary = summary_message()
+    summary = summary_under(h, announced)
     view = opened(h, ORG, summary, "record_decision", "panel_decision")
     c.twice_in_parallel(
         "Decision change",
@@ -733,7 +546,7 @@ def test_the_decision_retried_and_double_clicked(harness: Harness) -> None:
         "Change decision button",
         lambda: action(h, ORG, summary, "record_decision"),
     )
-    assert status_of(h, round_id) == Status.CLOSED
+    assert status_of(h.db, round_id) == Status.CLOSED
     problems = c.finish()
     assert problems == [], "\n".join(problems)
 
@@ -741,7 +554,6 @@ def test_the_decision_retried_and_double_clicked(harness: Harness) -> None:
 @pytest.mark.reliability
 def test_the_focus_areas_retried_and_double_clicked(harness: Harness) -> None:
     h = harness
-    watch(h)
     c = Campaign(h, "focus areas")
     round_id = h.start_round(panelists=[ANA, BEN, CY])
     drain(h)

@@ -1,65 +1,35 @@
-"""The replay campaign (tests/campaigns/test_replays.py's Campaign) over outcomes: Record outcome,
+"""The replay campaign (tests/support/replay_campaign.py) over outcomes: Record outcome,
 the outcome modal, a check-in's Answer and Not my report any more, and /panel validity — each
 replayed as Slack's retries, double-clicked or submitted twice at once, changing nothing
 more and sending nothing twice."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from sqlalchemy import select
 
 from storage.models import DueWork
 from storage.outcome_models import CheckIn, RoundOutcomeRow
-from tests.campaigns.test_replays import Campaign
-from tests.e2e.outcomes.test_outcomes import SIX, START
 from tests.slack.state import V
+from tests.support.check_in_dates import SIX, START
+from tests.support.decision_form import decision_values
 from tests.support.finished_outcomes import seed_role_with_outcomes
 from tests.support.harness import ANA, BEN, CY, HIRING, ORG, Harness
-from tests.support.replay_tools import (
-    action,
-    announcement_of,
-    command,
-    drain,
-    modal,
-    opened,
-    submission,
-    watch,
-)
+from tests.support.replay_campaign import Campaign, expect_equal
+from tests.support.replay_tools import drain, modal, opened, summarized_round, summary_under
+from tests.support.slack_requests import action, command, submission
 
 pytestmark = pytest.mark.reliability
-
-
-def equal(what: str, probe: Callable[[], object], wanted: object) -> Callable[[], str | None]:
-    def check() -> str | None:
-        found = probe()
-        return None if found == wanted else f"{what}: {found!r}, expected {wanted!r}"
-
-    return check
 
 
 @pytest.mark.reliability
 def test_outcomes_retried_and_double_clicked(harness: Harness) -> None:
     h = harness
-    watch(h)
     c = Campaign(h, "outcomes")
-    round_id = h.start_round(panelists=[ANA, BEN])
-    for user in (ANA, BEN):
-        h.give_feedback(user)
-    drain(h)
-    announced = announcement_of(h, round_id)["ts"]
-    summary = next(
-        m
-        for m in h.standin.replies_to(HIRING, announced)
-        if m.get("text", "").startswith("Panel summary")
-    )
+    _, announced = summarized_round(h, (ANA, BEN))
+    summary = summary_under(h, announced)
     view = opened(h, ORG, summary, "record_decision", "panel_decision")
-    values = {
-        "outcome": {"value": V.radio("advance")},
-        "rationale": {"value": V.text("The panel's numbers.")},
-        "participants": {"value": V.users([ORG, ANA, BEN])},
-    }
+    values = decision_values("advance", "The panel's numbers.", [ORG, ANA, BEN])
     assert h.driver.view_submission(ORG, view, values).status == 200
     drain(h)
     decision = next(
@@ -81,13 +51,13 @@ def test_outcomes_retried_and_double_clicked(harness: Harness) -> None:
     c.replay(
         "Outcome submission",
         submission(h, ORG, view, outcome),
-        equal("outcomes and check-ins scheduled", rows, (1, 2)),
+        expect_equal("outcomes and check-ins scheduled", rows, (1, 2)),
     )
     view = opened(h, ORG, decision, "record_outcome", "panel_outcome")
     c.twice_in_parallel(
         "Outcome",
         submission(h, ORG, view, outcome),
-        expect=equal("outcomes and check-ins scheduled", rows, (1, 2)),
+        expect=expect_equal("outcomes and check-ins scheduled", rows, (1, 2)),
     )
     c.double_click("Record outcome button", lambda: action(h, ORG, decision, "record_outcome"))
 
@@ -107,7 +77,7 @@ def test_outcomes_retried_and_double_clicked(harness: Harness) -> None:
     c.replay(
         "Check-in submission",
         submission(h, ORG, view, answer),
-        equal("the answer", answered, (ORG, 2)),
+        expect_equal("the answer", answered, (ORG, 2)),
     )
     view = opened(h, ORG, dm, "delegate_check_in", "panel_check_in_delegate")
     c.twice_in_parallel(

@@ -20,10 +20,12 @@ the organizer per message refused for good, every answer to "Slack" within 3 s.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.domain.work_kinds import announce_key, brief_key, escalate_key, summary_key
 from bot.runtime.settings import Settings
 from storage.db import Database
 from storage.models import Outbox
@@ -32,7 +34,8 @@ from tests.slack.standin import SlackStandIn
 from tests.support.delivery_audit import Audit, Stopwatch, audit, record_into
 from tests.support.harness import ANA, BEN, CY, HIRING, SIGNING_SECRET, Harness, seed_workspace
 from tests.support.players import Players, stored_keys
-from tests.support.reliability import Outcome, record, trials
+from tests.support.reliability import Outcome, trials
+from tests.support.rows import database_name
 
 pytestmark = pytest.mark.reliability
 
@@ -58,17 +61,20 @@ def settings_for(standin: SlackStandIn, timeout: int) -> Settings:
     )
 
 
-@pytest.fixture
-def stormy(database: Database) -> Iterator[Harness]:
-    """The real app with a 1 s Slack client timeout, so late answers cost little time."""
+@contextmanager
+def served_with_timeout(database: Database, timeout: int) -> Iterator[Harness]:
+    """The real app whose Slack client gives up after `timeout` seconds."""
     with SlackStandIn() as standin:
         seed_workspace(standin)
-        with serve_app(settings_for(standin, CLIENT_TIMEOUT), database, standin) as running:
+        with serve_app(settings_for(standin, timeout), database, standin) as running:
             yield running
 
 
-def db_name(h: Harness) -> str:
-    return h.db.engine.dialect.name
+@pytest.fixture
+def stormy(database: Database) -> Iterator[Harness]:
+    """The real app with a 1 s Slack client timeout, so late answers cost little time."""
+    with served_with_timeout(database, CLIENT_TIMEOUT) as running:
+        yield running
 
 
 # -- one round in the weather ----------------------------------------------------------------
@@ -103,11 +109,11 @@ def expected_problems(h: Harness, round_id: int, *, refusing: bool) -> list[str]
     """What this round must have sent (or, refused for good, failed)."""
     rows = stored_keys(h, round_id=round_id)
     want = {
-        f"announce:{round_id}": "failed" if refusing else "sent",
-        f"summary:{round_id}": "failed" if refusing else "sent",
-        f"escalate:{round_id}": "sent",
-        f"brief:{round_id}:{LATE}": "failed" if refusing else "sent",
-        **{f"brief:{round_id}:{user}": "sent" for user in (ANA, BEN)},
+        announce_key(round_id): "failed" if refusing else "sent",
+        summary_key(round_id): "failed" if refusing else "sent",
+        escalate_key(round_id): "sent",
+        brief_key(round_id, LATE): "failed" if refusing else "sent",
+        **{brief_key(round_id, user): "sent" for user in (ANA, BEN)},
     }
     problems = [
         f"{key} is {rows.get(key, 'missing')}, not {status}"
@@ -147,9 +153,8 @@ def weather(h: Harness, k: int, *, share: float, refusing: bool) -> None:
 
 
 def run_campaign(h: Harness, scenario: str, *, share: float, refusing: bool, n: int) -> None:
-    outcome = Outcome(scenario, db_name(h))
-    stopwatch = Stopwatch(outcome)
-    stopwatch.attach(h)
+    outcome = Outcome(scenario, database_name(h.db))
+    stopwatch = Stopwatch.on(h, outcome)
     p = Players.on(h)
     # The digest is set up on the campaign's own Wednesday, so its first one falls in the first
     # trial whatever day the suite runs.
@@ -162,12 +167,7 @@ def run_campaign(h: Harness, scenario: str, *, share: float, refusing: bool, n: 
         round_id = play_round(p, k, refusing=refusing)
         found = audit(h.db, h.standin, refused=refused_on_purpose(h))
         found.problems += expected_problems(h, round_id, refusing=refusing)
-        new = Audit(
-            [x for x in found.problems if x not in seen.problems],
-            duplicates=found.duplicates - seen.duplicates,
-        )
-        seen.problems += new.problems
-        seen.duplicates = found.duplicates
+        new = seen.news(found)
         record_into(outcome, new, p.acked.lost(h.db))
         errors += new.problems
     digests = [key for key in stored_keys(h, round_id=None) if key.startswith("digest:")]
@@ -175,10 +175,7 @@ def run_campaign(h: Harness, scenario: str, *, share: float, refusing: bool, n: 
         errors.append("no digest was ever enqueued")
     errors += stopwatch.problems()
     outcome.notes.append(f"{sum(h.standin.fault_counts().values())} faults injected")
-    outcome.notes.append(stopwatch.slowest())
-    if errors and not outcome.failures:
-        outcome.failures += 1
-    record(outcome)
+    stopwatch.record(errors)
     assert not errors, "\n".join(errors[:20])
     assert outcome.lost == 0
 
@@ -212,10 +209,8 @@ LOOKUPS = ("users.info", "conversations.info", "conversations.members")
 
 @pytest.fixture
 def sluggish(database: Database) -> Iterator[Harness]:
-    with SlackStandIn() as standin:
-        seed_workspace(standin)
-        with serve_app(settings_for(standin, SLOW_TIMEOUT), database, standin) as running:
-            yield running
+    with served_with_timeout(database, SLOW_TIMEOUT) as running:
+        yield running
 
 
 def test_requests_are_answered_within_3_s_while_slack_is_slow(sluggish: Harness) -> None:
@@ -223,9 +218,8 @@ def test_requests_are_answered_within_3_s_while_slack_is_slow(sluggish: Harness)
     that has to ask Slack first (the New panel form checks the panelists and the channel)
     answers in time, if need be by asking the person to submit again."""
     h = sluggish
-    outcome = Outcome("Slack: every lookup answered 2.5 s late", db_name(h))
-    stopwatch = Stopwatch(outcome)
-    stopwatch.attach(h)
+    outcome = Outcome("Slack: every lookup answered 2.5 s late", database_name(h.db))
+    stopwatch = Stopwatch.on(h, outcome)
     p = Players.on(h)
     errors: list[str] = []
     for k in range(trials(1, 5)):
@@ -245,8 +239,5 @@ def test_requests_are_answered_within_3_s_while_slack_is_slow(sluggish: Harness)
     if not p.asked_again:
         errors.append("the New panel form was never answered 'Slack is slow, submit again'")
     outcome.notes.append(f"{p.asked_again} forms answered 'submit again'")
-    outcome.notes.append(stopwatch.slowest())
-    if errors and not outcome.failures:
-        outcome.failures += 1
-    record(outcome)
+    stopwatch.record(errors)
     assert not errors, "\n".join(errors[:20])

@@ -17,31 +17,15 @@ from tests.slack.bolt_server import serve_bolt_app
 from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.slack.state import V, full_state_values
+from tests.support.clock import StandInClock
+from tests.support.slack_api import error_of
 
 TOKEN = "xoxb-test"
 SECRET = "signing-secret"
 
 
-class FakeClock:
-    """Injectable clock so trigger expiry is tested without sleeping."""
-
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def standin(clock: FakeClock) -> Iterator[SlackStandIn]:
+def standin(clock: StandInClock) -> Iterator[SlackStandIn]:
     with SlackStandIn(token=TOKEN, clock=clock) as server:
         server.add_user("U1", "ada", real_name="Ada Lovelace")
         server.add_user("U2", "grace")
@@ -49,17 +33,6 @@ def standin(clock: FakeClock) -> Iterator[SlackStandIn]:
         server.add_channel("C0NOBOT", "random", bot_is_member=False)
         server.add_channel("G0SECRET", "secret", is_private=True, bot_is_member=False)
         yield server
-
-
-@pytest.fixture
-def client(standin: SlackStandIn) -> WebClient:
-    return WebClient(base_url=standin.api_url, token=TOKEN)
-
-
-def error_of(call: Any) -> str:
-    with pytest.raises(SlackApiError) as caught:
-        call()
-    return str(caught.value.response["error"])
 
 
 def modal(title: str = "Panel", blocks: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -248,7 +221,7 @@ def test_members_pagination(client: WebClient) -> None:
 
 
 def test_trigger_ids_expire_and_are_single_use(
-    client: WebClient, standin: SlackStandIn, clock: FakeClock
+    client: WebClient, standin: SlackStandIn, clock: StandInClock
 ) -> None:
     stale = standin.new_trigger_id("U1")
     clock.advance(3.5)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from tests.slack.standin import SlackStandIn
+from tests.support.slack_api import error_of
 
 TOKEN = "xoxb-test"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
@@ -27,17 +27,6 @@ def standin() -> Iterator[SlackStandIn]:
         server.add_channel("C0NOBOT", "random", bot_is_member=False)
         server.add_channel("G0SECRET", "secret", is_private=True, bot_is_member=False)
         yield server
-
-
-@pytest.fixture
-def client(standin: SlackStandIn) -> WebClient:
-    return WebClient(base_url=standin.api_url, token=TOKEN)
-
-
-def error_of(call: Any) -> str:
-    with pytest.raises(SlackApiError) as caught:
-        call()
-    return str(caught.value.response["error"])
 
 
 def post_bytes(url: str, data: bytes) -> tuple[int, bytes]:

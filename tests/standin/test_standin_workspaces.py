@@ -15,26 +15,14 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from tests.slack.standin import SlackStandIn
+from tests.support.clock import StandInClock
 
 CLIENT_ID, SECRET = "1.2", "app-secret"
 REDIRECT = "https://bot.example/slack/oauth_redirect"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def standin(clock: FakeClock) -> Iterator[SlackStandIn]:
+def standin(clock: StandInClock) -> Iterator[SlackStandIn]:
     with SlackStandIn(token="xoxb-a", clock=clock) as server:
         server.add_user("UA1", "ada")
         server.add_channel("CA", "a-hiring", is_private=True, members=["UA1"])
@@ -94,7 +82,7 @@ def test_each_token_acts_as_its_own_workspace(standin: SlackStandIn) -> None:
     assert (standin.channel_info("CB") or {})["is_member"] is True
 
 
-def test_oauth_install_and_rotation(standin: SlackStandIn, clock: FakeClock) -> None:
+def test_oauth_install_and_rotation(standin: SlackStandIn, clock: StandInClock) -> None:
     anon = client(standin)
     back = authorize(standin, "T0002", "UB1")
     assert back["state"] == "s1"

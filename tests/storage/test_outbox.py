@@ -8,35 +8,26 @@ it, so backoffs and Retry-After elapse without sleeping."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
 from bot.domain.panel import Status
+from bot.domain.work_kinds import OutboxKind, announce_key, announcement_key, summary_key
 from bot.services import Services
-from bot.services.context import Deps, Leases
-from bot.services.outbox import Kind, Outgoing, announce_key, summary_key
-from bot.services.snapshots import snapshot
-from bot.slack.gateway import SlackGateway
-from bot.slack.tokens import one_client
 from bot.views.reminders import DEACTIVATED_HINT, INVITE_HINT
-from storage import queries
 from storage.db import Database
-from storage.models import Outbox, Round, WorkState
+from storage.models import Outbox, WorkState
 from storage.work import add_once, add_or_rearm, claim, finish
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
+from tests.support.clock import Clock
+from tests.support.outbox_rounds import change_round, row, start_round
+from tests.support.round_rows import HIRING, ORGANIZER, TEAM
 from tests.support.seeding import (
-    HIRING,
-    ORGANIZER,
-    TEAM,
-    WEDNESDAY_NOON,
-    ManualClock,
     nudge_key,
     seed_due_nudges,
 )
@@ -44,31 +35,7 @@ from tests.support.seeding import (
 LEASE = timedelta(minutes=2)
 
 
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as running:
-        yield running
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(WEDNESDAY_NOON)
-
-
-@pytest.fixture
-def services(database: Database, standin: SlackStandIn, clock: ManualClock) -> Services:
-    people = WebClient(base_url=standin.api_url, token=standin.token)
-    dispatch = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-    deps = Deps(db=database, slack=SlackGateway(one_client(people)), now=clock, leases=Leases())
-    return Services.build(deps, one_client(dispatch))
-
-
 # -- helpers ---------------------------------------------------------------------------------
-def row(db: Database, key: str) -> Outbox:
-    with db.read() as session:
-        return session.scalars(select(Outbox).where(Outbox.key == key)).one()
-
-
 def outbox_count(db: Database, **where: Any) -> int:
     with db.read() as session:
         query = select(func.count()).select_from(Outbox).filter_by(**where)
@@ -79,31 +46,6 @@ def dms(standin: SlackStandIn, user_id: str) -> list[Json]:
     return standin.messages_in(f"D{user_id}")
 
 
-def start_round(db: Database, standin: SlackStandIn, clock: ManualClock, panel: int = 3) -> int:
-    """An open round of `panel` panelists whose announcement and briefs are enqueued."""
-    seeded = seed_due_nudges(db, panel, now=clock(), standin=standin, per_round=panel, into=None)
-    round_id = seeded.round_ids[0]
-    with db.transaction() as session:
-        rnd = queries.get_round(session, TEAM, round_id)
-        assert rnd is not None
-        Outgoing(session, TEAM, clock()).round_started(snapshot(session, rnd))
-    return round_id
-
-
-def change_round(
-    db: Database, clock: ManualClock, round_id: int, *, summary_claimed: bool = False, **values: Any
-) -> None:
-    """Change the round (`values`) and enqueue what the change says, as a service would."""
-    with db.transaction() as session:
-        if values:
-            session.execute(update(Round).where(Round.id == round_id).values(**values))
-        rnd = queries.get_round(session, TEAM, round_id)
-        assert rnd is not None
-        Outgoing(session, TEAM, clock()).round_changed(
-            snapshot(session, rnd), summary_claimed=summary_claimed
-        )
-
-
 def add_posts(db: Database, now: datetime, n: int) -> None:
     with db.transaction() as session:
         for i in range(n):
@@ -112,7 +54,7 @@ def add_posts(db: Database, now: datetime, n: int) -> None:
                 Outbox,
                 team_id=TEAM,
                 key=f"post:{i}",
-                kind=Kind.POST,
+                kind=OutboxKind.POST,
                 due_at=now - timedelta(minutes=1),
                 user_id=f"UP{i:04d}",
                 payload={"label": "x", "text": f"hello {i}", "blocks": []},
@@ -124,9 +66,9 @@ def notices(standin: SlackStandIn) -> list[Json]:
 
 
 # -- storage: enqueueing and leases ----------------------------------------------------------
-def test_add_once_is_idempotent(database: Database, clock: ManualClock) -> None:
+def test_add_once_is_idempotent(database: Database, clock: Clock) -> None:
     now = clock()
-    first = {"team_id": TEAM, "key": "post:1", "kind": Kind.POST, "due_at": now}
+    first = {"team_id": TEAM, "key": "post:1", "kind": OutboxKind.POST, "due_at": now}
     with database.transaction() as session:
         add_once(session, Outbox, **first, payload={"text": "first"})
         add_once(session, Outbox, **first, payload={"text": "second"})
@@ -157,7 +99,7 @@ def claim_together(database: Database, now: datetime, owners: int, limit: int) -
         return list(pool.map(claim_as, [f"owner-{i}" for i in range(owners)]))
 
 
-def test_concurrent_claims_get_disjoint_rows(database: Database, clock: ManualClock) -> None:
+def test_concurrent_claims_get_disjoint_rows(database: Database, clock: Clock) -> None:
     now = clock()
     add_posts(database, now, 60)
     claimed = claim_together(database, now, owners=4, limit=15)
@@ -174,7 +116,7 @@ def test_concurrent_claims_get_disjoint_rows(database: Database, clock: ManualCl
 
 
 def test_a_claim_takes_at_most_limit_rows(
-    database: Database, clock: ManualClock, request: pytest.FixtureRequest
+    database: Database, clock: Clock, request: pytest.FixtureRequest
 ) -> None:
     """Each claim takes a batch, so other instances get work too, and a dead instance
     blocks one batch for a lease, not the whole backlog."""
@@ -195,7 +137,7 @@ def test_a_claim_takes_at_most_limit_rows(
 
 
 def test_expired_lease_is_taken_over_and_the_old_owner_cannot_finish(
-    database: Database, clock: ManualClock
+    database: Database, clock: Clock
 ) -> None:
     now = clock()
     add_posts(database, now, 1)
@@ -218,12 +160,17 @@ def test_expired_lease_is_taken_over_and_the_old_owner_cannot_finish(
 
 
 # -- the dispatcher: Slack's answers ---------------------------------------------------------
-def test_ratelimited_send_waits_for_retry_after(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
-) -> None:
+def one_nudge_due(database: Database, standin: SlackStandIn, clock: Clock) -> tuple[str, str]:
+    """One panelist's nudge waiting in the outbox: the panelist and the row's key."""
     seeded = seed_due_nudges(database, 1, now=clock(), standin=standin, into="outbox")
     (user,) = seeded.user_ids
-    key = nudge_key(seeded.round_of(user), user)
+    return user, nudge_key(seeded.round_of(user), user)
+
+
+def test_ratelimited_send_waits_for_retry_after(
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
+) -> None:
+    user, key = one_nudge_due(database, standin, clock)
     standin.fail_next("chat.postMessage", status=429, retry_after=7)
     t0 = clock()
     stats = services.dispatcher.run()
@@ -248,11 +195,9 @@ def test_ratelimited_send_waits_for_retry_after(
 
 
 def test_server_error_is_retried_with_backoff_then_delivered(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
-    seeded = seed_due_nudges(database, 1, now=clock(), standin=standin, into="outbox")
-    (user,) = seeded.user_ids
-    key = nudge_key(seeded.round_of(user), user)
+    user, key = one_nudge_due(database, standin, clock)
     standin.fail_next("chat.postMessage", status=500, times=2)
 
     t0 = clock()
@@ -285,7 +230,7 @@ def in_hiring(args: Json) -> bool:
 
 
 def test_channel_not_found_fails_the_post_and_tells_the_organizer_once(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = start_round(database, standin, clock)
     # The bot was removed from the (private) channel: Slack says it doesn't exist.
@@ -307,13 +252,13 @@ def test_channel_not_found_fails_the_post_and_tells_the_organizer_once(
         clock.advance(timedelta(minutes=1))
         change_round(database, clock, round_id)
         assert services.dispatcher.run().skipped == 1
-    assert row(database, f"announcement:{round_id}").status == WorkState.SKIPPED
+    assert row(database, announcement_key(round_id)).status == WorkState.SKIPPED
     assert len(notices(standin)) == 1
     assert standin.messages_in(HIRING) == []
 
 
 def failing_refresh(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> int:
     """A round whose announcement went out, and then the channel became unreachable."""
     round_id = start_round(database, standin, clock)
@@ -325,11 +270,11 @@ def failing_refresh(
 
 
 def test_rearmed_refresh_that_fails_again_tells_the_organizer_once(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = failing_refresh(services, database, standin, clock)
     announced = standin.messages_in(HIRING)
-    key = f"announcement:{round_id}"
+    key = announcement_key(round_id)
     change_round(database, clock, round_id)
     stats = services.dispatcher.run()
     assert stats.failed == 1 and stats.errors == {"channel_not_found": 1}
@@ -354,7 +299,7 @@ def test_rearmed_refresh_that_fails_again_tells_the_organizer_once(
 
 
 def test_notice_for_a_failed_refresh_names_the_channel(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = failing_refresh(services, database, standin, clock)
     change_round(database, clock, round_id)
@@ -366,7 +311,7 @@ def test_notice_for_a_failed_refresh_names_the_channel(
 
 
 def test_account_inactive_fails_the_dm_and_tells_the_organizer_once(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     seeded = seed_due_nudges(database, 3, now=clock(), standin=standin, into="outbox")
     gone = seeded.user_ids[0]
@@ -392,7 +337,7 @@ def test_account_inactive_fails_the_dm_and_tells_the_organizer_once(
             session,
             team_id=TEAM,
             key=key,
-            kind=Kind.NUDGE,
+            kind=OutboxKind.NUDGE,
             due_at=clock(),
             round_id=seeded.round_of(gone),
             user_id=gone,
@@ -408,26 +353,31 @@ def test_account_inactive_fails_the_dm_and_tells_the_organizer_once(
 
 # -- re-armed refreshes and messages that wait for others ------------------------------------
 def test_rearm_between_claim_and_finish_leaves_the_row_pending(
-    database: Database, clock: ManualClock
+    database: Database, clock: Clock
 ) -> None:
     """The storage side of a re-arm racing a delivery: the old generation's finish keeps
     the row pending (dispatcher._final's rule), so the next claim sends the new state."""
     from bot.services.dispatcher import Claimed, _final
 
     now = clock()
-    fields = {"team_id": TEAM, "key": "announcement:1", "kind": Kind.ANNOUNCEMENT, "due_at": now}
+    fields = {
+        "team_id": TEAM,
+        "key": announcement_key(1),
+        "kind": OutboxKind.ANNOUNCEMENT,
+        "due_at": now,
+    }
     with database.transaction() as session:
         add_or_rearm(session, **fields)
     with database.transaction() as session:
         (row_id,) = claim(session, Outbox, "me", now, LEASE, 10)
-    in_flight = row(database, "announcement:1")
+    in_flight = row(database, announcement_key(1))
     assert in_flight.generation == 0
     with database.transaction() as session:  # a change arrives while we deliver
         add_or_rearm(session, **(fields | {"due_at": now + timedelta(seconds=1)}))
     with database.transaction() as session:
         values = _final(Claimed(in_flight, "me", in_flight.generation), WorkState.SENT, now)
         assert finish(session, Outbox, row_id, "me", **values)
-    after = row(database, "announcement:1")
+    after = row(database, announcement_key(1))
     assert after.status == WorkState.PENDING and after.finished_at is None
     assert after.generation == 1 and after.lease_owner is None
     with database.transaction() as session:
@@ -435,12 +385,12 @@ def test_rearm_between_claim_and_finish_leaves_the_row_pending(
 
 
 def test_refresh_rearmed_while_in_flight_is_sent_again_with_the_new_state(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = start_round(database, standin, clock)
     services.dispatcher.run()
     (announcement,) = standin.messages_in(HIRING)
-    key = f"announcement:{round_id}"
+    key = announcement_key(round_id)
     change_round(database, clock, round_id)
     seen: list[tuple[str, int, str | None, bool]] = []
 
@@ -468,11 +418,11 @@ def test_refresh_rearmed_while_in_flight_is_sent_again_with_the_new_state(
 
 
 def test_refusal_of_an_old_generation_does_not_fail_the_rearmed_refresh(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = start_round(database, standin, clock)
     services.dispatcher.run()
-    key = f"announcement:{round_id}"
+    key = announcement_key(round_id)
     change_round(database, clock, round_id)
     calls = 0
 
@@ -496,7 +446,7 @@ def test_refusal_of_an_old_generation_does_not_fail_the_rearmed_refresh(
 
 
 def test_summary_waits_while_the_announcement_is_pending(
-    services: Services, database: Database, standin: SlackStandIn, clock: ManualClock
+    services: Services, database: Database, standin: SlackStandIn, clock: Clock
 ) -> None:
     round_id = start_round(database, standin, clock)
     # Closed before anything was delivered: the summary is enqueued with the announcement.
@@ -531,7 +481,7 @@ def test_summary_waits_while_the_announcement_is_pending(
     announcement, in_thread = standin.messages_in(HIRING)
     assert "thread_ts" not in announcement
     assert in_thread["thread_ts"] == announcement["ts"] and "Panel summary" in str(in_thread)
-    for key in (announce_key(round_id), summary_key(round_id), f"announcement:{round_id}"):
+    for key in (announce_key(round_id), summary_key(round_id), announcement_key(round_id)):
         assert row(database, key).status == WorkState.SENT
     assert outbox_count(database, status=WorkState.PENDING) == 0
     assert outbox_count(database, status=WorkState.FAILED) == 0

@@ -1,29 +1,21 @@
 """Shared pieces of the bad-input, outsider and confidentiality campaigns
-(tests/campaigns/test_fuzz.py,
-tests/campaigns/test_permissions.py, tests/campaigns/test_confidentiality.py): waiting until every
-listener has
-finished, what the bot logged, and everything the Slack stand-in received, each piece with
-the people who can see it.
+(tests/campaigns/test_fuzz.py, tests/campaigns/test_permissions.py,
+tests/campaigns/test_confidentiality.py): what the bot logged, and everything the Slack
+stand-in received, each piece with the people who can see it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import threading
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, wait
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
-from tests.slack.driver import Reply, _action
+from bot.views import ids
 from tests.support.harness import Harness
+from tests.support.texts import strings_in
 
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
 # What a stack trace or a leaked exception looks like in text a person reads.
 TRACE = re.compile(
     r"Traceback \(most recent|File \"/|\b(Key|Type|Value|Attribute|Index|Integrity|Data|"
@@ -32,141 +24,29 @@ TRACE = re.compile(
 )
 
 
-# -- waiting for listeners ------------------------------------------------------------------
-class Settler:
-    """Counts the listeners Bolt runs after their ack (on the harness's executor), so a test
-    can wait until every one has finished: exact, where watching for quiet is a guess."""
-
-    def __init__(self, h: Harness) -> None:
-        assert h.executor is not None, "the harness fixture hands over its executor"
-        self._pending: set[Future[Any]] = set()
-        self._lock = threading.Lock()
-        submit = h.executor.submit
-
-        def counted(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-            future = submit(fn, *args, **kwargs)
-            with self._lock:
-                self._pending.add(future)
-            future.add_done_callback(self._done)
-            return future
-
-        h.executor.submit = counted  # type: ignore[method-assign]
-
-    def _done(self, future: Future[Any]) -> None:
-        with self._lock:
-            self._pending.discard(future)
-
-    def __call__(self, timeout: float = 20) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            with self._lock:
-                pending = list(self._pending)
-            if not pending:
-                return
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{len(pending)} listeners still running")
-            wait(pending, timeout=left)
-
-
-# -- building requests as dicts (to mutate before sending) ---------------------------------
-def command_fields(h: Harness, user: str, text: str, channel: str) -> dict[str, Any]:
-    name = "hiring" if channel.startswith("C") else "directmessage"
-    return dict(h.driver.command_fields(user, text, "/panel", channel, name))
-
-
-def click_payload(
-    h: Harness,
-    user: str,
-    action_id: str,
-    value: str | None,
-    *,
-    message: dict[str, Any] | None = None,
-    view: dict[str, Any] | None = None,
-    selected: str | None = None,
-) -> dict[str, Any]:
-    """A block_actions payload: a button (or, with `selected`, a static select) in a
-    message or in a view the stand-in knows."""
-    payload = h.driver._interaction(user, "block_actions")
-    option = {"text": {"type": "plain_text", "text": "x"}, "value": selected} if selected else None
-    element = "static_select" if selected is not None else "button"
-    payload["actions"] = [_action(action_id, "b", element, value, option)]
-    if message is not None:
-        payload.update(h.driver._message_context(message))
-    else:
-        assert view is not None
-        payload["container"] = {"type": "view", "view_id": view["id"]}
-        payload["view"] = h.standin.view_payload(view["id"], {})
-    return payload
-
-
-def event_envelope(h: Harness, inner: dict[str, Any], n: int) -> dict[str, Any]:
-    return h.driver.event_envelope(inner, event_id=f"EvFUZZ{n:010d}")
-
-
-def post_form(h: Harness, fields: dict[str, Any]) -> Reply:
-    """A slash command's form; values that are not strings go as JSON text (a form has
-    nothing else)."""
-    encoded = {k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}
-    # surrogatepass: a lone surrogate goes as the bytes it would be (not UTF-8 any more).
-    return h.driver.post(urlencode(encoded, errors="surrogatepass"), FORM)
-
-
-def post_interaction(h: Harness, payload: dict[str, Any]) -> Reply:
-    return h.driver.post(urlencode({"payload": json.dumps(payload)}), FORM)
-
-
-def post_event(h: Harness, envelope: dict[str, Any]) -> Reply:
-    return h.driver.post(json.dumps(envelope), JSON)
+# Payload shapes that made Bolt itself raise before the payload guard refused them.
+BOLT_CRASHERS: list[dict[str, Any]] = [
+    {"type": "block_actions", "actions": []},
+    {"type": "block_actions", "actions": {}},
+    {"type": "block_actions", "actions": [None]},
+    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "view": {}},
+    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "user": 5},
+    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "team": 5},
+    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "channel": [1]},
+    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "enterprise": 5},
+    {"type": "block_actions", "actions": [{"action_id": ids.GIVE_FEEDBACK}], "response_urls": 5},
+    {"type": "view_submission", "view": {"callback_id": ids.FEEDBACK}},
+    {"type": "view_submission", "view": None},
+    {"type": "view_submission", "view": "x"},
+    {
+        "type": "view_submission",
+        "view": {"type": "modal", "callback_id": ids.FEEDBACK},
+        "response_urls": [5],
+    },
+]
 
 
 # -- what people were shown ----------------------------------------------------------------
-def strings_in(node: object) -> Iterator[str]:
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from strings_in(value)
-    elif isinstance(node, list | tuple):
-        for item in node:
-            yield from strings_in(item)
-
-
-def mrkdwn_texts(node: object, *, top: bool = True) -> Iterator[str]:
-    """Every string Slack parses as mrkdwn: a message's `text`, text objects of type
-    mrkdwn, a file's initial comment (plain_text and raw_text never ping)."""
-    if isinstance(node, list):
-        for item in node:
-            yield from mrkdwn_texts(item, top=False)
-        return
-    if not isinstance(node, dict):
-        return
-    if top and isinstance(node.get("text"), str):
-        yield node["text"]
-    if isinstance(node.get("initial_comment"), str):
-        yield node["initial_comment"]
-    if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
-        yield node["text"]
-    for key, value in node.items():
-        if isinstance(value, dict | list) and key not in ("state",):
-            yield from mrkdwn_texts(value, top=False)
-
-
-def plain_texts(node: object) -> Iterator[str]:
-    """Every plain_text string (labels, titles, option texts, headers, buttons)."""
-    if isinstance(node, list):
-        for item in node:
-            yield from plain_texts(item)
-        return
-    if not isinstance(node, dict):
-        return
-    if node.get("type") == "plain_text" and isinstance(node.get("text"), str):
-        yield node["text"]
-    for value in node.values():
-        if isinstance(value, dict | list):
-            yield from plain_texts(value)
-
-
 @dataclass(frozen=True)
 class Shown:
     """One thing the bot showed in Slack, and who can see it."""

@@ -28,19 +28,26 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 
-from bot.services.outbox import Kind
+from bot.domain.work_kinds import OutboxKind, undeliverable_key
 from storage.db import Database
 from storage.models import Feedback, Outbox, WorkState
 from tests.slack.driver import Reply
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
-from tests.support.harness import Harness, modal_named
-from tests.support.reliability import Outcome
+from tests.support.harness import Harness
+from tests.support.reliability import Outcome, record
 
 SLACK_ACK_SECONDS = 3.0  # Slack shows the person an error when the bot answers later
 # Rows that become a new Slack message (chat.postMessage); the others edit, upload or delete.
 POSTING_KINDS = frozenset(
-    {Kind.ANNOUNCE, Kind.BRIEF, Kind.SUMMARY, Kind.NUDGE, Kind.PRE_INTERVIEW, Kind.POST}
+    {
+        OutboxKind.ANNOUNCE,
+        OutboxKind.BRIEF,
+        OutboxKind.SUMMARY,
+        OutboxKind.NUDGE,
+        OutboxKind.PRE_INTERVIEW,
+        OutboxKind.POST,
+    }
 )
 NOTICE_TITLE = "Couldn't deliver"
 
@@ -53,6 +60,13 @@ class Stopwatch:
     outcome: Outcome
     replies: list[Reply] = field(default_factory=list)
     asked: dict[int, str] = field(default_factory=dict)  # id(reply) → what the request was
+
+    @classmethod
+    def on(cls, h: Harness, outcome: Outcome) -> Stopwatch:
+        """A stopwatch attached to the harness's driver, counting into `outcome`."""
+        stopwatch = cls(outcome)
+        stopwatch.attach(h)
+        return stopwatch
 
     def attach(self, h: Harness) -> None:
         send = h.driver.post
@@ -76,6 +90,14 @@ class Stopwatch:
         ]
         found += [f"{self._what(r)} answered HTTP {r.status}: {r.body[:200]!r}" for r in refused]
         return found
+
+    def record(self, errors: list[str]) -> None:
+        """Close the campaign: the slowest answer noted, one failure counted where there are
+        errors no trial counted, and the outcome recorded."""
+        self.outcome.notes.append(self.slowest())
+        if errors and not self.outcome.failures:
+            self.outcome.failures += 1
+        record(self.outcome)
 
     def slowest(self) -> str:
         if not self.replies:
@@ -109,11 +131,6 @@ def request_kind(body: bytes | str) -> str:
 
 
 # -- people who try again --------------------------------------------------------------------
-def fresh_modal(standin: SlackStandIn, user: str, callback_id: str, old: str | None) -> Json | None:
-    view = modal_named(standin.open_view_for(user), callback_id)
-    return view if view and view["id"] != old else None
-
-
 def until_modal(
     h: Harness,
     user: str,
@@ -127,10 +144,10 @@ def until_modal(
     after an error message or nothing at all; `settle` waits for the bot's work after its
     ack (where the modal is opened)."""
     for _ in range(tries):
-        before = (h.standin.open_view_for(user) or {}).get("id")
+        before = h.open_modal_id(user)
         act()
         settle()
-        view = fresh_modal(h.standin, user, callback_id, before)
+        view = h.fresh_modal(user, callback_id, before)
         if view is not None:
             return view
     raise AssertionError(f"{user} never got the {callback_id} modal in {tries} tries")
@@ -181,6 +198,17 @@ class Audit:
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0
     crash_window: int = 0  # duplicates a killed process explains
+
+    def news(self, found: Audit) -> Audit:
+        """What `found` adds to what this audit has seen so far, which it then includes (a
+        campaign audits after every round and reports each problem once)."""
+        new = Audit(
+            [x for x in found.problems if x not in self.problems],
+            duplicates=found.duplicates - self.duplicates,
+        )
+        self.problems += new.problems
+        self.duplicates = found.duplicates
+        return new
 
 
 def audit(
@@ -241,7 +269,7 @@ def audit(
 
 
 def _notice_key(row: Outbox) -> str:
-    return f"undeliverable:{row.id}"
+    return undeliverable_key(row.id)
 
 
 def _notice_problems(row: Outbox, notice: Outbox | None) -> list[str]:

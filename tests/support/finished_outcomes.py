@@ -17,7 +17,8 @@ from bot.domain.validity import RoundOutcome
 from storage.db import Database
 from storage.models import Round
 from storage.outcome_models import CheckIn, RoundOutcomeRow
-from tests.support.finished_rounds import BASE, TEAM, seed_finished_rounds
+from tests.support.finished_rounds import BASE, seed_finished_rounds
+from tests.support.round_rows import TEAM
 
 PANEL = ("UANA", "UBEN", "UCY", "UDEE")
 AGAINST = SECOND_INTERVIEW.criteria[3].key  # the criterion whose ratings go against ability

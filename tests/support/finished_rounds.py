@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,11 +22,9 @@ from bot.domain.rubric import SECOND_INTERVIEW, Rubric
 from storage import queries
 from storage.db import Database
 from storage.models import Feedback, FeedbackRevision, Panelist, RatingRow, RoleRubric, Round
-from tests.support.harness import TEST_START
+from tests.support.clock import TEST_START
+from tests.support.round_rows import HIRING, ORGANIZER, TEAM, Seeded, round_row
 
-TEAM = "T0001"  # the Slack stand-in's team
-ORGANIZER = "UORG"
-HIRING = "C0HIRING"
 PANEL = ("UANA", "UBEN", "UCY")
 NAMES = {"UANA": "Ana Tanaka", "UBEN": "Ben Miller", "UCY": "Cy Weber", "UDEE": "Dee Jones"}
 # Weeks before any round a test starts through the app (those start at the test clock's
@@ -36,14 +33,6 @@ BASE = TEST_START - timedelta(days=60)
 
 # (round number, panelist) → one rating for every criterion, or criterion key → rating.
 Ratings = Callable[[int, str], int | Mapping[str, int]]
-
-
-@dataclass(frozen=True)
-class Seeded:
-    role_id: int
-    round_ids: list[int]
-    # (round id, panelist) of every feedback row, in insertion order.
-    feedback: list[tuple[int, str]]
 
 
 def seed_finished_rounds(
@@ -172,18 +161,20 @@ def _round_row(
     status: str,
     view_id: str,
 ) -> dict[str, Any]:
-    return {
-        "team_id": team,
-        "role_id": role_id,
-        "candidate_name": candidate,
-        "organizer_id": organizer,
-        "channel_id": channel,
-        "interview_at": finished - timedelta(days=1),
-        "due_at": finished,
-        "rubric": rubric.to_data(),
-        "status": status,
-        "source_view_id": view_id,
-        "created_at": finished - timedelta(days=3),
+    """A round that ran its course: its summary out at `finished`."""
+    return round_row(
+        role_id,
+        candidate,
+        view_id,
+        interview_at=finished - timedelta(days=1),
+        due_at=finished,
+        created_at=finished - timedelta(days=3),
+        team=team,
+        organizer=organizer,
+        channel=channel,
+        rubric=rubric,
+        status=status,
+    ) | {
         "summary_claimed_at": finished,
         "completed_at": finished if status == Status.COMPLETE else None,
         "closed_at": finished if status == Status.CLOSED else None,

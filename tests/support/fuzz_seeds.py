@@ -23,8 +23,13 @@ from bot.views import ids
 from storage.outcome_models import CheckIn
 from tests.slack.driver import Reply
 from tests.slack.state import V
-from tests.support.adversarial import (
-    Settler,
+from tests.support import decision_form
+from tests.support.finished_outcomes import hire
+from tests.support.finished_rounds import seed_finished_rounds
+from tests.support.harness import ANA, CY, HIRING, NO_BOT_CHANNEL, ORG, OUTSIDER, Harness
+from tests.support.reliability import trials
+from tests.support.round_rows import Seeded
+from tests.support.slack_requests import (
     click_payload,
     command_fields,
     event_envelope,
@@ -32,10 +37,6 @@ from tests.support.adversarial import (
     post_form,
     post_interaction,
 )
-from tests.support.finished_outcomes import hire
-from tests.support.finished_rounds import Seeded, seed_finished_rounds
-from tests.support.harness import ANA, CY, HIRING, NO_BOT_CHANNEL, ORG, OUTSIDER, Harness
-from tests.support.reliability import trials
 
 OTHER_TEAM = "T0FOREIGN"
 SECRET = "OTHERTEAM-SECRET"
@@ -74,7 +75,7 @@ TEXT = st.one_of(st.sampled_from(NASTY), st.text(max_size=30))
 @dataclass
 class World:
     h: Harness
-    settle: Settler
+    settle: Callable[[], None]
     feedback_round: int  # ANA, BEN, CY; ANA's feedback is fuzzed here
     panel_round: int  # the organizer's panel edits
     closing_round: int  # close, cancel, "I didn't attend"
@@ -117,7 +118,7 @@ def _carrying(messages: list[dict[str, Any]], round_id: int) -> dict[str, Any]:
 
 
 def build_world(h: Harness) -> World:
-    settle = Settler(h)
+    settle = h.settle_listeners
     feedback_round = h.start_round()
     panel_round = h.start_round()
     closing_round = h.start_round()
@@ -275,18 +276,12 @@ def notes_page(action_id: str, page: int) -> Build:
 def open_modal(
     w: World, user: str, callback_id: str, opener: Callable[[], Reply]
 ) -> dict[str, Any]:
-    before = (w.h.standin.open_view_for(user) or {}).get("id")
-    reply = opener()
-    assert reply.status == 200, reply.body
-    w.settle()
+    def act() -> None:
+        reply = opener()
+        assert reply.status == 200, reply.body
+        w.settle()
 
-    def fresh() -> dict[str, Any] | None:
-        view = w.h.standin.open_view_for(user)
-        if view and view.get("callback_id") == callback_id and view["id"] != before:
-            return view
-        return None
-
-    return w.h.wait_for(fresh, f"the {callback_id} modal")
+    return w.h.modal_opened_by(user, callback_id, act)
 
 
 def submit(user: str, callback_id: str, opener: Callable[[World], Reply], values: Any) -> Build:
@@ -338,14 +333,13 @@ def open_focus(w: World) -> Reply:
 
 
 def decision_values(w: World, view: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "outcome": {"value": V.radio("hold")},
-        "rationale": {"value": V.text("Waiting for the reference call.")},
-        "participants": {"value": V.users([ORG, ANA])},
-    }
-    if any(block.get("block_id") == "change_reason" for block in view["blocks"]):
-        values["change_reason"] = {"value": V.text("Another look.")}
-    return values
+    changing = any(block.get("block_id") == "change_reason" for block in view["blocks"])
+    return decision_form.decision_values(
+        "hold",
+        "Waiting for the reference call.",
+        [ORG, ANA],
+        reason="Another look." if changing else None,
+    )
 
 
 def opener(action_id: str, value: str) -> Callable[[World], Reply]:

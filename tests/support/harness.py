@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.services import Services
@@ -14,6 +13,9 @@ from storage.db import Database
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.slack.state import V, full_state_values
+from tests.support.clock import Clock
+from tests.support.listeners import SETTLE_TIMEOUT, ListenerExecutor
+from tests.support.rows import leased
 
 SIGNING_SECRET = "test-signing-secret"
 HIRING = "C0HIRING"
@@ -75,28 +77,6 @@ def seed_workspace(standin: SlackStandIn) -> None:
     standin.add_channel(PRIVATE_NO_BOT, "secret", is_private=True, bot_is_member=False)
 
 
-# Where the bot's clock starts in every end-to-end test: a Wednesday morning, so what a test
-# sees never depends on the day or the hour it runs (weekends and quiet hours hold nudges).
-TEST_START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    """The bot's clock: it starts at TEST_START and runs at the real pace from there, plus
-    however far a test has moved it (no sleeping)."""
-
-    def __init__(self, start: datetime = TEST_START) -> None:
-        self.offset = start - datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
-
-    def set(self, when: datetime) -> None:
-        self.offset = when - datetime.now(UTC)
-
-
 @dataclass
 class Harness:
     standin: SlackStandIn
@@ -105,8 +85,9 @@ class Harness:
     url: str
     services: Services
     clock: Clock
-    # Runs listeners after their ack; tests that must see a listener's work finish wait on it.
-    executor: ThreadPoolExecutor | None = None
+    # Runs listeners after their ack; tests that must see a listener's work finish wait on it
+    # (settle_listeners). None where the bot runs in another process.
+    executor: ListenerExecutor | None = None
     # Whose people the helpers below play (for_team: another workspace's).
     team: Team = TEAM_A
 
@@ -115,8 +96,33 @@ class Harness:
         return replace(self, driver=self.driver.for_team(team.team_id), team=team)
 
     def tick(self) -> None:
-        """One scheduler tick, as APScheduler would run it."""
+        """One scheduler tick, as APScheduler would run it, once every listener still running
+        after its ack has finished (a tick racing a listener's own work flaked under load)."""
+        self.settle_listeners()
         self.services.tick()
+
+    def settle_listeners(self, timeout: float = SETTLE_TIMEOUT) -> None:
+        """Wait until every listener in flight has finished (nothing to wait for where the
+        bot's listeners run elsewhere)."""
+        if self.executor is not None:
+            self.executor.settle(timeout)
+
+    def settle(self) -> None:
+        """Wait until what a click or a tick started has finished: no listener in flight and
+        no outbox or due-work row leased (deliver_round, run_round and the rest are done)."""
+        self.settle_listeners()
+        self.wait_for(lambda: leased(self.db) == 0, "the bot's background work")
+
+    def settled_tick(self) -> None:
+        """One tick with the bot's own work (after a click, and the tick's) out of the way."""
+        self.settle()
+        self.tick()
+        self.settle()
+
+    def tick_at(self, when: datetime) -> None:
+        """Move the clock to `when`, then a settled tick."""
+        self.clock.set(when)
+        self.settled_tick()
 
     # -- waiting for what the bot does after ack -------------------------------------
     def wait_for(self, probe: Callable[[], T | None], what: str, timeout: float = 30) -> T:
@@ -130,6 +136,28 @@ class Harness:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}")
             time.sleep(0.02)
+
+    # -- slash commands ----------------------------------------------------------------
+    def channel_name(self, channel: str) -> str:
+        """The name Slack sends with a command typed in this conversation."""
+        return {HIRING: "hiring", NO_BOT_CHANNEL: "random"}.get(channel, "directmessage")
+
+    def run_command(
+        self, text: str, *, user: str = ORG, channel: str = HIRING
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """`/panel <text>`: the ack's message when it says something, else None and every
+        response_url post made after the ack (waiting for the first)."""
+        before = len(self.standin.responses)
+        name = self.channel_name(channel)
+        reply = self.driver.command(user, text, channel_id=channel, channel_name=name)
+        assert reply.status == 200, reply.body
+        acked = reply.json()
+        if acked and acked.get("text"):
+            return acked, []
+        posted = self.wait_for(
+            lambda: self.standin.responses[before:], f"the reply to /panel {text}"
+        )
+        return None, posted
 
     # -- the organizer ---------------------------------------------------------------
     def open_new_panel(self, text: str = "new", user: str | None = None) -> dict[str, Any]:
@@ -226,6 +254,37 @@ class Harness:
             user, action_id, value=found["value"], block_id=found["block_id"], message=message
         )
 
+    # -- modals --------------------------------------------------------------------
+    def open_modal_id(self, user: str) -> str | None:
+        """The id of the modal the user has open now, to tell a freshly opened one from it."""
+        return (self.standin.open_view_for(user) or {}).get("id")
+
+    def fresh_modal(self, user: str, callback_id: str, before: str | None) -> dict[str, Any] | None:
+        """The user's open modal of this kind, unless it is the one whose id was `before`."""
+        view = modal_named(self.standin.open_view_for(user), callback_id)
+        return view if view and view["id"] != before else None
+
+    def modal_opened_by(
+        self, user: str, callback_id: str, act: Callable[[], object]
+    ) -> dict[str, Any]:
+        """Do `act` (a click, a command) and wait for the new modal of this kind it opens."""
+        before = self.open_modal_id(user)
+        act()
+        return self.wait_for(
+            lambda: self.fresh_modal(user, callback_id, before), f"the {callback_id} modal"
+        )
+
+    def click_for_modal(
+        self, user: str, message: dict[str, Any], action_id: str, callback_id: str
+    ) -> dict[str, Any]:
+        """Click a button and wait for the new modal it opens."""
+
+        def click() -> None:
+            reply = self.click(user, message, action_id)
+            assert reply.status == 200, reply.body
+
+        return self.modal_opened_by(user, callback_id, click)
+
     # -- a panelist ------------------------------------------------------------------
     def dm(self, user: str) -> dict[str, Any] | None:
         messages = self.standin.messages_in(f"D{user}")
@@ -234,13 +293,7 @@ class Harness:
     def open_feedback(self, user: str) -> dict[str, Any]:
         brief = self.dm(user)
         assert brief is not None, f"{user} has no brief"
-        before = (self.standin.open_view_for(user) or {}).get("id")
-        reply = self.click(user, brief, "give_feedback")
-        assert reply.status == 200
-        return self.wait_for(
-            lambda: _fresh(modal_named(self.standin.open_view_for(user), "panel_feedback"), before),
-            "feedback modal",
-        )
+        return self.click_for_modal(user, brief, "give_feedback", "panel_feedback")
 
     def feedback_values(
         self,
@@ -287,10 +340,6 @@ def has_button(message: dict[str, Any], action_id: str) -> bool:
     except AssertionError:
         return False
     return True
-
-
-def _fresh(view: dict[str, Any] | None, old_id: str | None) -> dict[str, Any] | None:
-    return view if view and view["id"] != old_id else None
 
 
 def modal_named(view: dict[str, Any] | None, callback_id: str) -> dict[str, Any] | None:

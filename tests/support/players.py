@@ -11,6 +11,7 @@ The harness's own helpers wait for one clean outcome; these tolerate failures an
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,7 +23,6 @@ from bot.views import ids
 from storage.models import DigestSchedule, Outbox, Round, WorkState
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
-from tests.support.adversarial import Settler
 from tests.support.delivery_audit import Acked, inline_errors, saved_title, until_modal
 from tests.support.harness import Harness, button, has_button
 
@@ -39,14 +39,14 @@ def epoch(when: datetime) -> int:
 @dataclass
 class Players:
     h: Harness
-    settle: Settler
+    settle: Callable[[], None]
     acked: Acked = field(default_factory=Acked)
     submissions: int = 0  # acknowledged ones
     asked_again: int = 0  # forms that came back with an inline error, to submit again
 
     @classmethod
     def on(cls, h: Harness) -> Players:
-        return cls(h, Settler(h))
+        return cls(h, h.settle_listeners)
 
     # -- the organizer -----------------------------------------------------------------------
     def start_panel(self, candidate: str, panelists: tuple[str, ...], interview: datetime) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 FULL = os.environ.get("PANELBOT_RELIABILITY") == "full"
@@ -36,6 +37,19 @@ class Outcome:
 
     def answered(self, seconds: float) -> None:
         self.worst_answer_s = max(self.worst_answer_s, seconds)
+
+    def judge(
+        self, found: list[str], problems: list[str], label: str, elapsed: Iterable[float] = ()
+    ) -> bool:
+        """Count one trial: its answers' times, and a failure (added to `problems` under
+        `label`) when it `found` anything wrong. True when the trial went well."""
+        self.trials += 1
+        for seconds in elapsed:
+            self.answered(seconds)
+        if found:
+            self.failures += 1
+            problems.append(f"{label}: {found}")
+        return not found
 
 
 def record(outcome: Outcome) -> None:

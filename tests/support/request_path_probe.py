@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 # Libraries that only a picture (the heatmap) or a statistic (agreement) may load.
 HEAVY = ("matplotlib", "numpy", "krippendorff", "scipy")
@@ -24,7 +23,9 @@ def heavy_loaded() -> list[str]:
 def main(database_url: str) -> None:
     from tests.slack.driver import SlackDriver
     from tests.slack.standin import SlackStandIn
-    from tests.support.harness import SIGNING_SECRET, Clock, Harness, seed_workspace
+    from tests.support.clock import Clock
+    from tests.support.harness import SIGNING_SECRET, Harness, seed_workspace
+    from tests.support.listeners import ListenerExecutor
 
     if heavy_loaded():  # the test tools themselves must not load them, or nothing is shown
         raise SystemExit(f"loaded with the test tools (they import the services): {heavy_loaded()}")
@@ -43,7 +44,7 @@ def main(database_url: str) -> None:
             database_url=database_url,
         )
         db = Database.from_url(database_url)
-        executor = ThreadPoolExecutor(max_workers=4)
+        executor = ListenerExecutor(max_workers=4)
         clock = Clock()
         services = build_services(settings, db, now=clock)
         app = build_app(settings, services, listener_executor=executor)

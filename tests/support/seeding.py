@@ -8,27 +8,21 @@ panelists are registered in the Slack stand-in so their DMs can be opened.
 
 from __future__ import annotations
 
-import threading
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.domain.panel import Status
-from bot.domain.rubric import SECOND_INTERVIEW
-from bot.services.outbox import Kind
-from bot.services.reminder_plan import Due
+from bot.domain import work_kinds
+from bot.domain.work_kinds import DueKind, OutboxKind
 from storage import queries
 from storage.db import Database
 from storage.models import Base, DueWork, Outbox, Panelist, Round, WorkState
 from tests.slack.standin import SlackStandIn
+from tests.support.round_rows import HIRING, ORGANIZER, TEAM, Seeded, round_row
 
-TEAM = "T0001"  # the stand-in's team
-ORGANIZER = "UORG"
-HIRING = "C0HIRING"
 # A Wednesday noon: no panelist in UTC is in quiet hours then.
 WEDNESDAY_NOON = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 NUDGE_N = 2
@@ -39,37 +33,7 @@ def panelist_id(i: int) -> str:
 
 
 def nudge_key(round_id: int, user_id: str) -> str:
-    return f"nudge:{round_id}:{user_id}:{NUDGE_N}"
-
-
-@dataclass(frozen=True)
-class Seeded:
-    round_ids: list[int]
-    # (round id, user id) of every panelist, in panelist order.
-    panelists: list[tuple[int, str]]
-
-    @property
-    def user_ids(self) -> list[str]:
-        return [user for _, user in self.panelists]
-
-    def round_of(self, user_id: str) -> int:
-        return next(r for r, u in self.panelists if u == user_id)
-
-
-class ManualClock:
-    """A clock that only moves when told to; safe to read and move from several threads."""
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        with self._lock:
-            self._now += delta
+    return work_kinds.nudge_key(round_id, user_id, NUDGE_N)
 
 
 def register_workspace(standin: SlackStandIn, user_ids: list[str], tz: str = "UTC") -> None:
@@ -102,7 +66,17 @@ def seed_due_nudges(
         round_ids = list(
             session.scalars(
                 insert(Round).returning(Round.id, sort_by_parameter_order=True),
-                [_round_row(role_id, now, f"seed-{batch}-{n}", n) for n in range(len(groups))],
+                [
+                    round_row(
+                        role_id,
+                        f"Candidate {n}",
+                        f"seed-{batch}-{n}",
+                        interview_at=now - timedelta(days=2),
+                        due_at=now - timedelta(days=1),
+                        created_at=now - timedelta(days=3),
+                    )
+                    for n in range(len(groups))
+                ],
             )
         )
         panelists = [
@@ -135,23 +109,7 @@ def seed_due_nudges(
             _bulk(session, DueWork, [row | {"status": WorkState.DONE} for row in done])
     if standin is not None:
         register_workspace(standin, user_ids, tz)
-    return Seeded(round_ids, panelists)
-
-
-def _round_row(role_id: int, now: datetime, view_id: str, n: int) -> dict[str, Any]:
-    return {
-        "team_id": TEAM,
-        "role_id": role_id,
-        "candidate_name": f"Candidate {n}",
-        "organizer_id": ORGANIZER,
-        "channel_id": HIRING,
-        "interview_at": now - timedelta(days=2),
-        "due_at": now - timedelta(days=1),
-        "rubric": SECOND_INTERVIEW.to_data(),
-        "status": Status.OPEN,
-        "source_view_id": view_id,
-        "created_at": now - timedelta(days=3),
-    }
+    return Seeded(role_id, round_ids, panelists)
 
 
 def _nudge_row(
@@ -165,10 +123,10 @@ def _nudge_row(
         "user_id": user_id,
     }
     if into == "due_work":
-        return row | {"kind": Due.NUDGE, "payload": {"n": NUDGE_N}}
-    # What Outgoing.reminder writes when the due work is handled.
+        return row | {"kind": DueKind.NUDGE, "payload": {"n": NUDGE_N}}
+    # What OutboxWriter.reminder writes when the due work is handled.
     return row | {
-        "kind": Kind.NUDGE,
+        "kind": OutboxKind.NUDGE,
         "notify_user_id": ORGANIZER,
         "payload": {"label": "a feedback reminder for a candidate", "n": NUDGE_N},
     }

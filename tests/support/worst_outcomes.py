@@ -33,7 +33,8 @@ from bot.views.outcome import (
     outcome_saved_modal,
 )
 from bot.views.validity import validity_message
-from tests.unit.test_views import EVIL, NOW, worst_feedback
+from tests.support.snapshots import NOW, worst_feedback
+from tests.support.texts import EVIL
 
 Payload = Message | dict[str, Any]
 START = date(2027, 1, 5)

@@ -22,9 +22,10 @@ from bot.domain.feedback import (
     Rating,
     Resolution,
 )
-from bot.domain.panel import PanelistState, RoundSnapshot, Status
+from bot.domain.panel import PanelistState, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
 from bot.domain.themes import count_themes, questions_of, themes_of
+from tests.support.snapshots import snapshot
 
 DAY0 = datetime(2026, 11, 2, 17, tzinfo=UTC)
 
@@ -70,14 +71,9 @@ def panel(
     panelists = tuple(PanelistState(f.user_id, f.display_name, True) for f in feedback) + tuple(
         PanelistState(f"U{m}", m, False) for m in missing
     )
-    snapshot = RoundSnapshot(
+    finished = snapshot(
         id=round_id,
-        team_id="T1",
         candidate_name=f"Candidate {round_id}",
-        profile_link=None,
-        role_name="Backend engineer",
-        organizer_id="UORG",
-        channel_id="CHIRE",
         interview_at=DAY0 + timedelta(days=day - 1),
         due_at=DAY0 + timedelta(days=day),
         rubric=on,
@@ -85,7 +81,7 @@ def panel(
         questions=questions,
         panelists=panelists,
     )
-    return FinishedPanel(snapshot, tuple(feedback), DAY0 + timedelta(days=day))
+    return FinishedPanel(finished, tuple(feedback), DAY0 + timedelta(days=day))
 
 
 def rated(round_id: int, user: str, ratings: dict[str, int], rec: int) -> Rated:

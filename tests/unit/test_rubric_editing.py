@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.domain import rules
-from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.panel import Status
 from bot.domain.rubric import ANCHOR_MAX, SECOND_INTERVIEW, Criterion, Rubric
 from bot.domain.rubric_rules import (
     GENERIC_ANCHOR_2,
@@ -36,9 +36,10 @@ from bot.views.rubric_modal import (
 )
 from tests.slack.blockkit import view_errors
 from tests.slack.state import V, full_state_values
-from tests.unit.test_views import mrkdwn_texts
+from tests.support.rubrics import biggest_rubric
+from tests.support.snapshots import snapshot
+from tests.support.texts import EVIL, mrkdwn_texts
 
-EVIL = "<!channel> <@U123> <https://evil.example|click> & more"
 BLANK = CriterionDraft("", "", "", "")
 
 
@@ -46,35 +47,6 @@ def draft(
     name: str, probe: str = "Probe it.", a1: str = "Weak", a4: str = "Strong"
 ) -> CriterionDraft:
     return CriterionDraft(name, probe, a1, a4)
-
-
-def fitted(text: str, limit: int) -> str:
-    """`text` repeated to exactly `limit` characters, ending in no space (saved text is
-    trimmed)."""
-    return (text * (limit // len(text) + 1))[: limit - 1] + "."
-
-
-def biggest_rubric() -> Rubric:
-    """8 criteria, every field at its limit, with text that must be escaped."""
-    return Rubric(
-        key="role-big",
-        name="Big rubric",
-        version=3,
-        criteria=tuple(
-            Criterion(
-                key=f"k{i}",
-                name=fitted(f"{i} {EVIL} ", NAME_MAX),
-                probe=fitted(f"{EVIL} probe {i}\n", PROBE_MAX),
-                anchors=(
-                    fitted(f"one {i} {EVIL}", ANCHOR_MAX),
-                    fitted(f"two {i} {EVIL}", ANCHOR_MAX),
-                    fitted(f"three {i} {EVIL}", ANCHOR_MAX),
-                    fitted(f"four {i} {EVIL}", ANCHOR_MAX),
-                ),
-            )
-            for i in range(MAX_CRITERIA)
-        ),
-    )
 
 
 def assert_escaped(view: dict[str, Any]) -> None:
@@ -245,13 +217,10 @@ def test_build_rubric_refuses_invalid_drafts() -> None:
 def test_a_built_rubric_renders_in_the_feedback_modal_and_the_brief() -> None:
     big = biggest_rubric()
     rubric = build_rubric("r", "R", 1, [CriterionDraft.of(c) for c in big.criteria], None)
-    r = RoundSnapshot(
-        id=1,
-        team_id="T1",
+    r = snapshot(
         candidate_name="Ada",
         profile_link="",
         role_name="R",
-        organizer_id="UORG",
         channel_id="C1",
         interview_at=datetime(2026, 1, 1, tzinfo=UTC),
         due_at=datetime(2026, 1, 2, tzinfo=UTC),

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.slack.payloads import shape_problem
-from tests.campaigns.test_bad_input import BOLT_CRASHERS
+from tests.support.adversarial import BOLT_CRASHERS
 
 # -- what Slack does send passes the guard ------------------------------------------------------
 SLACK_SHAPES: list[dict[str, Any]] = [

@@ -1,26 +1,16 @@
 """Every view and message validates through slack_sdk's models and the limits slack_sdk
 does not check (50 blocks a message, plain_text_input max_length), with worst-case data.
 tests/unit/test_views_worst_case.py runs every builder in bot/views at its worst through the
-stand-in's own check, with this module's worst-case round and feedback."""
+stand-in's own check, with the same worst-case round and feedback (tests/support/snapshots.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bot.domain import rules
-from bot.domain.feedback import (
-    Engagement,
-    FeedbackDraft,
-    PanelistFeedback,
-    QuestionAnswer,
-    Rating,
-    Resolution,
-)
-from bot.domain.panel import PanelistState, RoundSnapshot, Status
-from bot.domain.rubric import SECOND_INTERVIEW
+from bot.domain.overview import Overview
+from bot.domain.panel import Status
 from bot.domain.stats import summarize
 from bot.views.announcement import announcement
 from bot.views.brief import brief
@@ -29,52 +19,12 @@ from bot.views.feedback_modal import feedback_modal, parse_feedback
 from bot.views.help import help_message
 from bot.views.new_panel import new_panel_modal, panel_started_modal, parse_new_panel
 from bot.views.notes import notes_modal
-from bot.views.overview import Overview, home_view, status_message
+from bot.views.overview import home_view, status_message
 from bot.views.panelists_modal import panelists_modal
 from bot.views.summary import summary_message
 from tests.slack.blockkit import message_errors, view_errors
-
-NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
-EVIL = "<!channel> <@U123> <https://evil.example|click> & more"
-
-
-def worst_round(status: str = Status.COMPLETE, submitted: bool = True) -> RoundSnapshot:
-    return RoundSnapshot(
-        id=7,
-        team_id="T1",
-        candidate_name=(EVIL + "x" * rules.CANDIDATE_NAME_MAX)[: rules.CANDIDATE_NAME_MAX],
-        profile_link="https://example.com/" + "p" * 470,
-        role_name=("Role " + EVIL + "y" * 80)[: rules.ROLE_NAME_MAX],
-        organizer_id="UORG",
-        channel_id="CHIRE",
-        interview_at=NOW,
-        due_at=NOW + timedelta(days=1),
-        rubric=SECOND_INTERVIEW,
-        status=status,
-        questions=tuple((i, f"{i} {EVIL} " + "q" * 300) for i in range(rules.MAX_QUESTIONS)),
-        panelists=tuple(
-            PanelistState(f"U{i:02d}", f"Panelist {EVIL} {i}", submitted)
-            for i in range(rules.MAX_PANELISTS)
-        ),
-        announcement_ts="1.1",
-        summary_ts="1.2",
-    )
-
-
-def worst_feedback(r: RoundSnapshot) -> list[PanelistFeedback]:
-    draft = FeedbackDraft(
-        ratings=tuple(
-            Rating(c.key, 1 + i % 4, (EVIL * 40)[: rules.EVIDENCE_MAX])
-            for i, c in enumerate(r.rubric.criteria)
-        ),
-        recommendation=1,
-        question_answers=tuple(
-            QuestionAnswer(q, Resolution.PARTLY, "n" * rules.NOTE_MAX) for q, _ in r.questions
-        ),
-        candidate_questions="?" * rules.CANDIDATE_QUESTIONS_MAX,
-        engagement=Engagement.LOW,
-    )
-    return [PanelistFeedback(p.user_id, p.name, draft, 3) for p in r.panelists]
+from tests.support.snapshots import NOW, worst_feedback, worst_round
+from tests.support.texts import EVIL, no_raw_mentions
 
 
 def assert_message_ok(m: Message) -> None:
@@ -84,30 +34,6 @@ def assert_message_ok(m: Message) -> None:
 
 def assert_modal_ok(view: dict[str, Any]) -> None:
     assert view_errors(view) == []
-
-
-def mrkdwn_texts(node: object) -> list[str]:
-    """Every string Slack parses as mrkdwn (plain_text and raw_text never ping)."""
-    if isinstance(node, Message):
-        return [node.text, *mrkdwn_texts(node.blocks)]
-    if isinstance(node, list):
-        return [t for item in node for t in mrkdwn_texts(item)]
-    if not isinstance(node, dict):
-        return []
-    found = [t for value in node.values() for t in mrkdwn_texts(value)]
-    if node.get("type") == "mrkdwn":
-        found.append(node["text"])
-    return found
-
-
-def no_raw_mentions(payload: object) -> None:
-    """User text is escaped in mrkdwn: the raw control sequences never reach Slack."""
-    texts = mrkdwn_texts(payload)
-    assert texts
-    for text in texts:
-        assert "<!channel>" not in text
-        assert "<@U123>" not in text
-        assert "<https://evil.example|click>" not in text
 
 
 def test_new_panel_modal() -> None:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from bot.codec import Snooze, encode
 from bot.domain import rules
-from bot.domain.digest import Digest, FinishedRound, build_digest, flags
-from bot.domain.panel import PanelistState, RoundSnapshot, Status
+from bot.domain.digest import Digest, build_digest, flags
+from bot.domain.panel import PanelistState, Status
 from bot.domain.rubric import SECOND_INTERVIEW
-from bot.domain.stats import CriterionStats, PanelSummary, QuestionOutcome
 from bot.views import ids
 from bot.views.common import SECTION_TEXT_MAX, Message
 from bot.views.digest import DIGEST_TEXT_BUDGET, digest_message
@@ -33,95 +33,11 @@ from bot.views.reminders import (
     undeliverable_notice,
 )
 from tests.slack.blockkit import message_errors
-from tests.unit.test_views import mrkdwn_texts
+from tests.support.snapshots import NOW, evil_round, finished, make_round, make_summary
+from tests.support.texts import EVIL, mrkdwn_texts, no_raw_mentions
 
-NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 PING = "<!channel>"
 LINK = "<https://evil|click>"
-EVIL = f"{PING} <@U123> {LINK} & more"
-
-
-def make_round(
-    id: int = 1,
-    *,
-    candidate: str = "Ada Lovelace",
-    role: str = "Backend engineer",
-    status: str = Status.OPEN,
-    due_at: datetime = NOW + timedelta(days=1),
-    panelists: tuple[PanelistState, ...] | None = None,
-    questions: tuple[tuple[int, str], ...] = ((1, "Depth of SQL?"),),
-) -> RoundSnapshot:
-    if panelists is None:
-        panelists = (
-            PanelistState("U1", "Bob", True),
-            PanelistState("U2", "Carol", False),
-            PanelistState("U3", "Dan", False),
-        )
-    return RoundSnapshot(
-        id=id,
-        team_id="T1",
-        candidate_name=candidate,
-        profile_link=None,
-        role_name=role,
-        organizer_id="UORG",
-        channel_id="CHIRE",
-        interview_at=due_at - timedelta(days=1),
-        due_at=due_at,
-        rubric=SECOND_INTERVIEW,
-        status=status,
-        questions=questions,
-        panelists=panelists,
-    )
-
-
-def evil_round(id: int, status: str = Status.OPEN, due_at: datetime = NOW) -> RoundSnapshot:
-    """Worst-case text: the longest names allowed, full of characters that need escaping."""
-    return make_round(
-        id,
-        candidate=(f"{id} {EVIL}" + "x" * rules.CANDIDATE_NAME_MAX)[: rules.CANDIDATE_NAME_MAX],
-        role=("Role " + EVIL + "y" * 80)[: rules.ROLE_NAME_MAX],
-        status=status,
-        due_at=due_at,
-        panelists=tuple(
-            PanelistState(f"U{id}x{i}", f"{EVIL} panelist {i}" + "n" * 60, i == 0) for i in range(3)
-        ),
-        questions=tuple((i, f"{EVIL} " + "q" * 250) for i in range(rules.MAX_QUESTIONS)),
-    )
-
-
-def make_summary(
-    overall: float | None = 3.0,
-    *,
-    strong_no: tuple[str, ...] = (),
-    split: bool = False,
-    flagged: tuple[str, ...] = (),
-    open_doubts: int = 0,
-) -> PanelSummary:
-    criteria = tuple(
-        CriterionStats(
-            key=c.key,
-            name=c.name,
-            ratings=(1, 4) if c.name in flagged else (3, 3),
-            mean=2.5 if c.name in flagged else 3.0,
-            spread=3 if c.name in flagged else 0,
-            disagreement=c.name in flagged,
-        )
-        for c in SECOND_INTERVIEW.criteria
-    )
-    return PanelSummary(
-        criteria=criteria,
-        overall=overall,
-        tally={4: 0, 3: 2, 2: 0, 1: len(strong_no)},
-        recommendation_disagreement=split,
-        strong_no_from=strong_no,
-        questions=tuple(QuestionOutcome(i, f"Doubt {i}", {}) for i in range(open_doubts)),
-        candidate_questions=(),
-        submitted=2,
-    )
-
-
-def finished(r: RoundSnapshot, overall: float | None, at: datetime, **kwargs: Any) -> FinishedRound:
-    return FinishedRound(round=r, summary=make_summary(overall, **kwargs), finished_at=at)
 
 
 def assert_message_ok(m: Message) -> None:
@@ -130,15 +46,6 @@ def assert_message_ok(m: Message) -> None:
     for block in m.blocks:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= SECTION_TEXT_MAX
-
-
-def no_raw_mentions(m: Message) -> None:
-    texts = mrkdwn_texts(m)
-    assert texts
-    for text in texts:
-        assert PING not in text
-        assert "<@U123>" not in text
-        assert LINK not in text
 
 
 def section_texts(m: Message) -> list[str]:
@@ -420,7 +327,7 @@ def test_nudge_buttons_and_confirm() -> None:
     assert list(b) == [ids.GIVE_FEEDBACK, ids.NUDGE_NOT_ATTENDED, ids.NUDGE_SNOOZE]
     assert b[ids.GIVE_FEEDBACK]["value"] == "42"
     assert b[ids.NUDGE_NOT_ATTENDED]["value"] == "42"
-    assert b[ids.NUDGE_SNOOZE]["value"] == "42:3"
+    assert b[ids.NUDGE_SNOOZE]["value"] == encode(Snooze(round=42, n=3))
     assert b[ids.NUDGE_SNOOZE]["text"]["text"] == "Snooze 2 h"
     confirm = b[ids.NUDGE_NOT_ATTENDED]["confirm"]
     assert confirm["text"]["type"] == "plain_text"  # the candidate's name can't ping here

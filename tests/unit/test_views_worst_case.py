@@ -23,10 +23,12 @@ from typing import Any
 import pytest
 
 import bot.views
+from bot.codec import CompareState
 from bot.domain import rules
 from bot.domain.calibration import Interviewer
 from bot.domain.digest import build_digest
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
+from bot.domain.overview import Overview
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.stats import summarize
@@ -43,7 +45,7 @@ from bot.views.forget import erased_modal, forget_modal, looking_up_modal
 from bot.views.help import help_message, unknown_command_message
 from bot.views.new_panel import new_panel_modal, panel_started_modal
 from bot.views.notes import notes_modal
-from bot.views.overview import Overview, home_view, status_message
+from bot.views.overview import home_view, status_message
 from bot.views.panelists_modal import panelists_modal
 from bot.views.reminders import (
     escalation_done_message,
@@ -59,11 +61,11 @@ from bot.views.role_picker import role_picker
 from bot.views.rubric_modal import rubric_modal, rubric_saved_modal
 from bot.views.summary import summary_message
 from tests.slack.blockkit import message_errors, view_errors
+from tests.support.comparisons import a_comparison, worst_comparison, worst_rows
+from tests.support.rubrics import biggest_rubric, fitted
+from tests.support.snapshots import NOW, evil_round, finished, worst_feedback, worst_round
+from tests.support.texts import EVIL
 from tests.support.worst_outcomes import worst
-from tests.unit.test_comparison_views import LONG_THEMES, a_comparison, worst_rows
-from tests.unit.test_rubric_editing import biggest_rubric, fitted
-from tests.unit.test_views import EVIL, NOW, worst_feedback, worst_round
-from tests.unit.test_views_reminders import evil_round, finished
 
 Payload = Message | dict[str, Any]
 BIG = biggest_rubric()  # 8 criteria, every field at its limit
@@ -111,20 +113,20 @@ def notes() -> Iterator[Payload]:
 def comparisons() -> Iterator[Payload]:
     rows = worst_rows(BIG, 2 * ROWS_PER_PAGE + 52)  # three pages: first, middle, last
     for calibrated in (False, True):
-        c = a_comparison(
+        c = worst_comparison(
+            BIG,
             rows,
-            rubric=BIG,
-            themes=LONG_THEMES,
+            interviewers=60,
             other_rubric_rounds=40,
             calibrated=calibrated,
-            calibrated_interviewers=tuple(f"U{i:010d}" for i in range(60)),
-            uncalibrated_interviewers=tuple(f"W{i:010d}" for i in range(60)),
             sort_by=BIG.criteria[-1].key,
         )
         assert pages(c) == 3
         for page in range(-1, pages(c) + 1):
-            yield comparison_message(c, page, "s" * STATE_MAX)
-    yield comparison_message(a_comparison([], rubric=BIG), 0, "")
+            yield comparison_message(
+                c, page, CompareState(role=rules.ID_MAX, calibrated=True, sort="s" * STATE_MAX)
+            )
+    yield comparison_message(a_comparison([], rubric=BIG), 0, CompareState(role=rules.ID_MAX))
 
 
 def calibrations() -> Iterator[Payload]:

@@ -19,17 +19,19 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from bot.codec import CompareState, decode
 from bot.domain.calibration import MIN_ROUNDS
 from bot.domain.export import EXPORT_COLUMNS
 from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.domain.rubric_rules import CriterionDraft, build_rubric
+from bot.domain.work_kinds import OutboxKind
 from bot.services.comparisons import CompareRequest, load_comparison
-from bot.services.outbox import Kind
 from storage import queries, role_queries
 from storage.models import Outbox, Role, WorkState
 from tests.slack.driver import Reply
 from tests.slack.state import V
+from tests.support.comparisons import TABLE_HEADER
 from tests.support.finished_rounds import BASE, seed_finished_rounds
 from tests.support.harness import (
     ANA,
@@ -45,7 +47,8 @@ from tests.support.harness import (
     has_button,
     modal_named,
 )
-from tests.unit.test_views import mrkdwn_texts
+from tests.support.slack_requests import ephemeral_select_payload
+from tests.support.texts import mrkdwn_texts
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CRITERIA_NAMES = [c.name for c in SECOND_INTERVIEW.criteria]
@@ -59,14 +62,8 @@ NOT_ALLOWED_TO_COMPARE = (
 def command(h: Harness, text: str, *, user: str = ORG, channel: str = HIRING) -> list[Any]:
     """Run `/panel <text>`; returns the replies: the ack's text, if any, then every
     response_url post made after the ack, once the first one arrived."""
-    before = len(h.standin.responses)
-    name = {HIRING: "hiring", NO_BOT_CHANNEL: "random"}.get(channel, "directmessage")
-    reply = h.driver.command(user, text, channel_id=channel, channel_name=name)
-    assert reply.status == 200, reply.body
-    acked = reply.json()
-    if acked and acked.get("text"):
-        return [acked]
-    return h.wait_for(lambda: h.standin.responses[before:], f"the reply to /panel {text}")
+    acked, posted = h.run_command(text, user=user, channel=channel)
+    return [acked] if acked else posted
 
 
 def one_reply(h: Harness, text: str, *, user: str = ORG, channel: str = HIRING) -> dict[str, Any]:
@@ -151,35 +148,20 @@ def png_size(content: bytes) -> tuple[int, int]:
 
 
 def pick_from(h: Harness, picker: dict[str, Any], user: str, action_id: str, role: str) -> Reply:
-    """Choose `role` in an ephemeral role picker. The driver's block_action wants a stored
-    message, and ephemeral messages are not stored, so the payload is built as Slack
-    sends it for a static select in an ephemeral message."""
+    """Choose `role` in an ephemeral role picker."""
     actions = blocks_of(picker, "actions")
     assert len(actions) == 1, picker
     select_menu = actions[0]["elements"][0]
     assert select_menu["type"] == "static_select" and select_menu["action_id"] == action_id
     option = next(o for o in select_menu["options"] if o["text"]["text"] == role)
-    payload = h.driver._interaction(user, "block_actions")
-    payload["actions"] = [
-        {
-            "action_id": action_id,
-            # Slack makes up a block_id when the app gave none.
-            "block_id": actions[0].get("block_id", "Xq7+B"),
-            "type": "static_select",
-            "selected_option": option,
-            "placeholder": select_menu["placeholder"],
-            "action_ts": "1700000000.000001",
-        }
-    ]
-    payload["container"] = {
-        "type": "message",
-        "message_ts": "1700000000.000100",
-        "channel_id": HIRING,
-        "is_ephemeral": True,
-    }
-    payload["channel"] = {"id": HIRING, "name": "hiring"}
-    payload["response_url"] = h.standin.new_response_url(channel=HIRING)
-    payload["state"] = {"values": {}}
+    payload = ephemeral_select_payload(
+        h,
+        user,
+        action_id,
+        option,
+        block_id=actions[0].get("block_id", "Xq7+B"),  # Slack makes one up where none is given
+        placeholder=select_menu["placeholder"],
+    )
     return h.driver.post_payload(payload)
 
 
@@ -243,18 +225,7 @@ def test_compare_sorts_flags_partial_and_uploads_a_heatmap(harness: Harness) -> 
     # By overall score (the role typed in another case): Ada 3.6, Grace 2.6, Linus 2.2.
     message = compare(h, "staff engineer")
     rows = table(message)
-    assert rows[0][:2] == ["Candidate", "Overall"]
-    assert rows[0][2:] == [
-        "Depth of skills…",
-        "Culture and team…",
-        "Role-specific…",
-        "Clarification of…",
-        "Candidate's…",
-        "Recs",
-        "Flags",
-        "Doubts",
-        "Decision",
-    ]
+    assert rows[0] == TABLE_HEADER
     assert [r[:2] for r in rows[1:]] == [
         ["Ada Lovelace", "3.6"],
         ["Grace Hopper", "2.6"],
@@ -400,11 +371,11 @@ def heatmap_orders(h: Harness) -> list[list[str]]:
     h.wait_for(lambda: all_heatmaps_recorded(h) or None, "the heatmap rows marked sent")
     with h.db.read() as session:
         rows = session.scalars(
-            select(Outbox).where(Outbox.kind == Kind.HEATMAP).order_by(Outbox.id)
+            select(Outbox).where(Outbox.kind == OutboxKind.HEATMAP).order_by(Outbox.id)
         ).all()
         for row in rows:
             assert row.status == WorkState.SENT
-            request = CompareRequest.from_state(row.payload["state"])
+            request = CompareRequest.from_state(decode(CompareState, row.payload["state"]))
             role = role_queries.role(session, row.team_id, request.role_id)
             assert role is not None
             comparison, _ = load_comparison(session, row.team_id, role, request)
@@ -414,7 +385,9 @@ def heatmap_orders(h: Harness) -> list[list[str]]:
 
 def all_heatmaps_recorded(h: Harness) -> bool:
     with h.db.read() as session:
-        states = session.scalars(select(Outbox.status).where(Outbox.kind == Kind.HEATMAP)).all()
+        states = session.scalars(
+            select(Outbox.status).where(Outbox.kind == OutboxKind.HEATMAP)
+        ).all()
     return all(state == WorkState.SENT for state in states)
 
 
@@ -501,7 +474,7 @@ def test_who_may_compare_calibrate_and_export(harness: Harness) -> None:
     assert len(exported) == 2 * 3 * len(criteria)
     assert {int(r["round_id"]) for r in exported} == set(seeded.round_ids)
     assert sorted((r["round_id"], r["panelist_id"], r["criterion_key"]) for r in exported) == (
-        sorted((str(rid), u, c) for rid, u in seeded.feedback for c in criteria)
+        sorted((str(rid), u, c) for rid, u in seeded.panelists for c in criteria)
     )
     ada = [r for r in exported if r["candidate"] == "Ada Lovelace"]
     assert {(r["panelist"], r["rating"]) for r in ada} == {

@@ -16,9 +16,9 @@ from bot.domain.timeliness import (
     role_pace,
 )
 from bot.views.digest import digest_message
-from tests.slack.state import V
+from tests.support.decision_form import decision_values
 from tests.support.harness import ANA, BEN, HIRING, ORG, Harness
-from tests.unit.test_views import worst_round
+from tests.support.snapshots import worst_round
 
 MON = datetime(2026, 11, 30, 10, tzinfo=UTC)  # a Monday, 10:00 UTC
 
@@ -94,18 +94,8 @@ def test_calibration_and_the_digest_through_the_app(harness: Harness) -> None:
     assert rows["Ben Miller"][-2:] == ["29 h", "100%"]
 
     # The decision, a day after the summary; then the digest's pace for the role.
-    h.click(ORG, summary, "record_decision")
-    view = h.wait_for(
-        lambda: (
-            (v := h.standin.open_view_for(ORG)) and v.get("callback_id") == "panel_decision" and v
-        ),
-        "the decision modal",
-    )
-    values = {
-        "outcome": {"value": V.radio("hold")},
-        "rationale": {"value": V.text("Waiting for the reference call.")},
-        "participants": {"value": V.users([ORG, ANA, BEN])},
-    }
+    view = h.click_for_modal(ORG, summary, "record_decision", "panel_decision")
+    values = decision_values("hold", "Waiting for the reference call.", [ORG, ANA, BEN])
     assert h.driver.view_submission(ORG, view, values).json()["response_action"] == "update"
     h.driver.command(ORG, "digest now", channel_id=HIRING)
     h.tick()

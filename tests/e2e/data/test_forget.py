@@ -9,10 +9,9 @@ import io
 import json
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bot.domain.erasure import ErasableRound, ErasurePlan
 from bot.domain.panel import Status
@@ -20,10 +19,11 @@ from bot.views.forget import forget_modal
 from handlers.forget import OUT_OF_DATE
 from storage.db import Database
 from storage.models import DueWork, Feedback, Outbox, Panelist, Question, Round
-from tests.e2e.operations.test_cli_data import cli, panelbot  # noqa: F401  (the `cli` fixture)
 from tests.slack.blockkit import view_errors
-from tests.slack.driver import Reply, SlackDriver
+from tests.slack.driver import SlackDriver
+from tests.support.cli import run_cli
 from tests.support.finished_rounds import seed_finished_rounds
+from tests.support.forgetting import answer, ask_to_forget, confirm, texts
 from tests.support.harness import (
     ANA,
     BEN,
@@ -35,7 +35,7 @@ from tests.support.harness import (
     SIGNING_SECRET,
     Harness,
 )
-from tests.unit.test_views import mrkdwn_texts
+from tests.support.rows import count
 
 WED = datetime(2026, 12, 2, tzinfo=UTC)  # a Wednesday
 INTERVIEW = WED.replace(hour=15)
@@ -45,51 +45,6 @@ ESCAPED_NAME = "<!channel> & <@UANA>"
 
 
 # -- helpers -------------------------------------------------------------------------------
-def texts(view: dict[str, Any]) -> str:
-    return "\n".join(mrkdwn_texts(view.get("blocks") or []))
-
-
-def ask_to_forget(
-    h: Harness, text: str, *, user: str = ORG, driver: SlackDriver | None = None
-) -> dict[str, Any]:
-    """`/panel forget <text>`: the modal that replaces the "Looking up…" placeholder (the
-    confirmation, or a notice saying why not)."""
-    before = (h.standin.open_view_for(user) or {}).get("id")
-    reply = (driver or h.driver).command(user, f"forget {text}", channel_id=HIRING)
-    assert reply.status == 200, reply.body
-
-    def answered() -> dict[str, Any] | None:
-        view = h.standin.open_view_for(user)
-        if view and view["id"] != before and "Looking up" not in texts(view):
-            return view
-        return None
-
-    return h.wait_for(answered, f"the answer to /panel forget {text}")
-
-
-def confirm(h: Harness, view: dict[str, Any], user: str = ORG) -> dict[str, Any]:
-    """Submit the confirmation; the modal Panelbot answers with (the report or a notice)."""
-    assert view["callback_id"] == "panel_forget", texts(view)
-    reply = h.driver.view_submission(user, view, {})
-    return answer(reply)
-
-
-def answer(reply: Reply) -> dict[str, Any]:
-    assert reply.status == 200, reply.body
-    body = reply.json()
-    assert body["response_action"] == "update", body
-    return dict(body["view"])
-
-
-def settle(h: Harness) -> None:
-    """Wait until nothing is leased: what a click or the tick started has finished."""
-
-    def idle() -> bool:
-        return sum(count(h.db, m, m.lease_owner.is_not(None)) for m in (Outbox, DueWork)) == 0
-
-    h.wait_for(idle, "the bot's background work")
-
-
 def rounds_of(db: Database, candidate: str) -> list[int]:
     with db.read() as session:
         return list(
@@ -97,11 +52,6 @@ def rounds_of(db: Database, candidate: str) -> list[int]:
                 select(Round.id).where(Round.candidate_name == candidate).order_by(Round.id)
             )
         )
-
-
-def count(db: Database, model: Any, *where: Any) -> int:
-    with db.read() as session:
-        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
 def ada_rounds(db: Database, n: int, organizer: str = ORG, team: str = "T0001") -> list[int]:
@@ -126,12 +76,12 @@ def test_forget_erases_the_candidate_and_the_bots_messages_about_them(harness: H
     ada = h.start_round(panelists=PANEL, interview_at=interview)
     h.give_feedback(ANA)
     h.clock.set(NUDGE_1)  # BEN and CY still owe feedback: each is nudged
-    settle(h)
+    h.settle()
     h.tick()
     h.wait_for(lambda: len(h.standin.messages_in(f"D{CY}")) >= 2, "CY's nudge")
     h.click(ORG, h.announcement() or {}, "close_round")  # a partial summary in the thread
     summary = h.wait_for(h.thread, "the summary")[0]
-    settle(h)
+    h.settle()
 
     def about_ada() -> set[tuple[str, str]]:
         found = set()
@@ -181,7 +131,7 @@ def test_forget_erases_the_candidate_and_the_bots_messages_about_them(harness: H
     for channel, ts in kept:  # Grace's panel is untouched
         assert any(m["ts"] == ts for m in h.standin.messages_in(channel))
 
-    settle(h)
+    h.settle()
     assert rounds_of(h.db, "Ada Lovelace") == []
     for model in (Panelist, Feedback, Question, DueWork, Outbox):
         assert count(h.db, model, model.round_id == ada) == 0, model.__name__
@@ -367,7 +317,7 @@ def test_old_digests_naming_the_candidate_are_erased_with_them(harness: Harness)
 
 # -- panelbot forget -----------------------------------------------------------------------------
 def test_panelbot_forget(
-    cli: Database,  # noqa: F811
+    cli: Database,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -381,7 +331,7 @@ def test_panelbot_forget(
         )
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("no\n"))
-    code, out, err = panelbot(capsys, "forget", "--candidate", "ADA  lovelace ")
+    code, out, err = run_cli(capsys, "forget", "--candidate", "ADA  lovelace ")
     assert code == 1 and err == "panelbot: nothing was erased.\n"
     lines = out.splitlines()
     assert lines[0] == 'Panelbot holds 2 panel round(s) about "Ada Lovelace" in T0001:'
@@ -393,7 +343,7 @@ def test_panelbot_forget(
     assert rounds_of(cli, "Ada Lovelace") == ada
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("yes\n"))
-    code, out, err = panelbot(capsys, "forget", "--candidate", "ADA lovelace")
+    code, out, err = run_cli(capsys, "forget", "--candidate", "ADA lovelace")
     assert (code, err) == (0, "")
     report = out.split("Type yes to erase: ")[1].splitlines()
     assert report == [
@@ -414,15 +364,15 @@ def test_panelbot_forget(
         ).all()
     assert sorted(p["ts"] for _, p in pending) == ["1.000100", "1.000200"]
 
-    code, out, err = panelbot(capsys, "forget", "--candidate", "Ada Lovelace", "--yes")
+    code, out, err = run_cli(capsys, "forget", "--candidate", "Ada Lovelace", "--yes")
     assert (code, out) == (2, "")
     assert err == 'panelbot: No panels of a candidate named "Ada Lovelace" in workspace T0001.\n'
 
     # Several workspaces: say which; --yes does not ask.
     theirs = ada_rounds(cli, 1, team="T0002")
-    code, _, err = panelbot(capsys, "forget", "--candidate", "Ada Lovelace", "--yes")
+    code, _, err = run_cli(capsys, "forget", "--candidate", "Ada Lovelace", "--yes")
     assert code == 2 and "Say which workspace with --team" in err
-    code, out, _ = panelbot(
+    code, out, _ = run_cli(
         capsys, "forget", "--candidate", "Ada Lovelace", "--team", "T0002", "--yes"
     )
     assert code == 0 and "Type yes" not in out and "  1 panel round\n" in out
@@ -430,21 +380,26 @@ def test_panelbot_forget(
 
 
 # -- the confirmation's limits ---------------------------------------------------------------------
+def closed_rounds(n: int, role_name: str, feedback: int) -> tuple[ErasableRound, ...]:
+    """`n` closed rounds of a role, a day apart, 12 panelists each, to erase."""
+    return tuple(
+        ErasableRound(
+            id=1000 + k,
+            role_name=role_name,
+            organizer_id=ORG,
+            status=Status.CLOSED,
+            started_at=WED + timedelta(days=k),
+            panelists=12,
+            feedback=feedback,
+        )
+        for k in range(n)
+    )
+
+
 def test_the_confirmation_fits_any_number_of_rounds() -> None:
     """Hundreds of rounds still make a valid modal (lines packed into sections) whose
     metadata stays small: it holds the newest round id, not every id."""
-    rounds = tuple(
-        ErasableRound(
-            id=1000 + n,
-            role_name="Principal Site Reliability Engineer & <Platform>",
-            organizer_id=ORG,
-            status=Status.CLOSED,
-            started_at=WED + timedelta(days=n),
-            panelists=12,
-            feedback=11,
-        )
-        for n in range(400)
-    )
+    rounds = closed_rounds(400, "Principal Site Reliability Engineer & <Platform>", feedback=11)
     view = forget_modal(ErasurePlan("A" * 200, rounds, messages=5000))
     assert view_errors(view) == []
     assert len(view["blocks"]) <= 100
@@ -455,18 +410,7 @@ def test_the_confirmation_fits_any_number_of_rounds() -> None:
 def test_rounds_past_what_a_modal_holds_are_counted() -> None:
     """Thousands of rounds whose names escaping makes five times longer: the confirmation
     lists the oldest that fit Slack's view and counts the rest; all of them are erased."""
-    rounds = tuple(
-        ErasableRound(
-            id=1000 + n,
-            role_name="&" * 80,
-            organizer_id=ORG,
-            status=Status.CLOSED,
-            started_at=WED + timedelta(days=n),
-            panelists=12,
-            feedback=12,
-        )
-        for n in range(5000)
-    )
+    rounds = closed_rounds(5000, "&" * 80, feedback=12)
     view = forget_modal(ErasurePlan("Ada", rounds, messages=1))
     assert view_errors(view) == []
     listed = texts(view).count("&amp;" * 80)

@@ -411,7 +411,7 @@ def test_two_instances_purging_at_once_delete_each_row_once(harness: Harness) ->
     db = harness.db
     doomed = rounds(db, 30, Status.CLOSED, LONG_AGO)
     kept = rounds(db, 2, Status.CLOSED, LATELY)
-    instances = [harness.services.retention, RetentionService(harness.services.deps)]
+    instances = [harness.services.retention, RetentionService(harness.services.resources)]
     results: list[dict[str, int]] = []
     errors: list[BaseException] = []
     start = threading.Barrier(len(instances))

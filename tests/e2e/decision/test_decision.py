@@ -17,7 +17,7 @@ from bot.domain.panel import Status
 from storage.models import Decision, DueWork, Feedback, Round, WorkState
 from tests.slack.driver import Reply
 from tests.slack.state import V
-from tests.support.adversarial import strings_in
+from tests.support import decision_form
 from tests.support.harness import (
     ANA,
     BEN,
@@ -31,7 +31,8 @@ from tests.support.harness import (
     has_button,
     modal_named,
 )
-from tests.support.replay_tools import send_together, submission
+from tests.support.slack_requests import send_together, submission
+from tests.support.texts import strings_in
 
 RATIONALE_AGAINST = (
     "The debrief weighed Ben's Strong no on depth of skills against the scenario: the "
@@ -53,15 +54,7 @@ def summary_of(h: Harness) -> dict[str, Any]:
 
 
 def open_decision(h: Harness, user: str = ORG) -> dict[str, Any]:
-    before = (h.standin.open_view_for(user) or {}).get("id")
-    reply = h.click(user, summary_of(h), "record_decision")
-    assert reply.status == 200, reply.body
-
-    def fresh() -> dict[str, Any] | None:
-        view = modal_named(h.standin.open_view_for(user), "panel_decision")
-        return view if view and view["id"] != before else None
-
-    return h.wait_for(fresh, "the decision modal")
+    return h.click_for_modal(user, summary_of(h), "record_decision", "panel_decision")
 
 
 def decision_values(
@@ -70,14 +63,10 @@ def decision_values(
     participants: list[str] | None = None,
     reason: str | None = None,
 ) -> dict[str, dict[str, Any]]:
-    values = {
-        "outcome": {"value": V.radio(outcome)},
-        "rationale": {"value": V.text(rationale)},
-        "participants": {"value": V.users(participants or [ORG, ANA, BEN, CY])},
-    }
-    if reason is not None:
-        values["change_reason"] = {"value": V.text(reason)}
-    return values
+    """The decision form, the whole panel and the organizer taking part unless told."""
+    return decision_form.decision_values(
+        outcome, rationale, participants or [ORG, ANA, BEN, CY], reason=reason
+    )
 
 
 def decide(h: Harness, view: dict[str, Any], **kwargs: Any) -> Reply:

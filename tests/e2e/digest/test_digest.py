@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from bot.services.reminder_plan import Due
+from bot.domain.work_kinds import DueKind, digest_key
 from storage.models import DigestSchedule, DueWork, Outbox, WorkState
 from tests.slack.driver import VERIFICATION_TOKEN
 from tests.support.harness import ANA, BEN, CY, DEE, HIRING, NO_BOT_CHANNEL, ORG, PANEL, Harness
@@ -32,14 +32,9 @@ def epoch(when: datetime) -> int:
 
 def say(h: Harness, text: str, *, user: str = ORG, channel: str = HIRING) -> str:
     """Run `/panel <text>`; the reply is the ack's text or, after the ack, a response_url post."""
-    before = len(h.standin.responses)
-    name = {HIRING: "hiring", NO_BOT_CHANNEL: "random"}.get(channel, "directmessage")
-    reply = h.driver.command(user, text, channel_id=channel, channel_name=name)
-    assert reply.status == 200, reply.body
-    acked = reply.json()
-    if acked and acked.get("text"):
+    acked, posted = h.run_command(text, user=user, channel=channel)
+    if acked:
         return str(acked["text"])
-    posted = h.wait_for(lambda: h.standin.responses[before:], f"the reply to /panel {text}")
     assert len(posted) == 1, posted
     assert posted[0].get("response_type") == "ephemeral", posted[0]
     return str(posted[0]["text"])
@@ -72,7 +67,9 @@ def line_with(text: str, needle: str) -> str:
 def digest_rows(h: Harness) -> list[DueWork]:
     with h.db.read() as session:
         return list(
-            session.scalars(select(DueWork).where(DueWork.kind == Due.DIGEST).order_by(DueWork.id))
+            session.scalars(
+                select(DueWork).where(DueWork.kind == DueKind.DIGEST).order_by(DueWork.id)
+            )
         )
 
 
@@ -145,7 +142,7 @@ def test_set_show_replace_off(harness: Harness) -> None:
     assert DATE_TOKEN.findall(told) == [str(epoch(next_nine))]
     assert "|2026-12-02 09:00 UTC>" in told
     assert [(r.due_at, r.key) for r in pending_digest_rows(h)] == [
-        (next_nine, "digest:C0HIRING:2026-12-02")
+        (next_nine, digest_key(HIRING, "2026-12-02"))
     ]
     assert say(h, "digest") == "<#C0HIRING> gets a digest daily at 09:00 (UTC)."
 
@@ -155,7 +152,7 @@ def test_set_show_replace_off(harness: Harness) -> None:
     assert "weekly on Monday at 09:00 (Europe/Berlin)" in told
     assert DATE_TOKEN.findall(told) == [str(epoch(monday))]
     assert [(r.due_at, r.key) for r in pending_digest_rows(h)] == [
-        (monday, "digest:C0HIRING:2026-W50")
+        (monday, digest_key(HIRING, "2026-W50"))
     ]
     assert len(schedules(h)) == 1  # replaced, not added
     assert say(h, "digest") == (
@@ -285,7 +282,7 @@ def test_empty_digest_is_not_posted(harness: Harness) -> None:
     assert h.standin.messages_in(HIRING) == []
     # The empty period is done, and the chain goes on to the next day.
     assert [(r.due_at, r.key) for r in pending_digest_rows(h)] == [
-        (nine + timedelta(days=1), "digest:C0HIRING:2026-12-03")
+        (nine + timedelta(days=1), digest_key(HIRING, "2026-12-03"))
     ]
 
     assert say(h, "digest now") == "Nothing to report: no rounds in flight or finished since."
@@ -383,7 +380,7 @@ def test_schedule_follows_the_requesters_time_zone(harness: Harness) -> None:
     assert "daily at 09:00 (Asia/Tokyo)" in told
     assert DATE_TOKEN.findall(told) == [str(epoch(tokyo_nine))]
     assert [(r.due_at, r.key) for r in pending_digest_rows(h)] == [
-        (tokyo_nine, "digest:C0HIRING:2026-12-02")
+        (tokyo_nine, digest_key(HIRING, "2026-12-02"))
     ]
 
     h.clock.set(tokyo_nine - timedelta(minutes=1))

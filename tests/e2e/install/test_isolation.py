@@ -62,13 +62,18 @@ def told(h: Harness, before: int) -> str:
     return str(posts[-1][1].get("text"))
 
 
+def rounds_in_both(a: Harness, b: Harness) -> tuple[int, dict[str, Any]]:
+    """A round in each workspace: B's round id, and B's state before A's people try it."""
+    theirs = b.start_round(candidate="Barbara Liskov")
+    a.start_round(candidate="Ada Lovelace")
+    return theirs, state_of(a, TEAM_B.team_id)
+
+
 def test_buttons_carrying_another_teams_round_change_nothing(
     teams: tuple[Harness, Harness],
 ) -> None:
     a, b = teams
-    theirs = b.start_round(candidate="Barbara Liskov")
-    a.start_round(candidate="Ada Lovelace")
-    b_before = state_of(a, TEAM_B.team_id)
+    theirs, b_before = rounds_in_both(a, b)
     messages_before = len(a.standin.calls_to("chat.postMessage"))
     views_before = len(a.standin.views)
     announcement, brief = a.announcement(), a.dm(ANA)
@@ -108,9 +113,7 @@ def test_views_carrying_another_teams_round_change_nothing(
     teams: tuple[Harness, Harness],
 ) -> None:
     a, b = teams
-    theirs = b.start_round(candidate="Barbara Liskov")
-    a.start_round(candidate="Ada Lovelace")
-    b_before = state_of(a, TEAM_B.team_id)
+    theirs, b_before = rounds_in_both(a, b)
 
     view = a.open_feedback(ANA)
     ack = resubmit_for(a, ANA, view, a.feedback_values(view), theirs)

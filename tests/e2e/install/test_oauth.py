@@ -17,13 +17,13 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bot.runtime.app import build_services
 from bot.runtime.settings import Settings, SettingsError, load_settings
 from bot.services import Services
 from bot.services.dispatcher import NOT_INSTALLED
-from bot.services.outbox import Outgoing
+from bot.services.outbox import OutboxWriter
 from bot.slack.manifest import bot_scopes
 from bot.views.common import Message
 from storage.db import Database
@@ -38,8 +38,10 @@ from storage.models import (
     WorkState,
 )
 from tests.support.harness import SIGNING_SECRET, TEAM_A, TEAM_B, Harness, Team
-from tests.support.oauth_harness import CLIENT_ID, CLIENT_SECRET, begin, consent, get, install
+from tests.support.oauth_harness import CLIENT_ID, CLIENT_SECRET, begin, consent, install
 from tests.support.paths import ROOT
+from tests.support.rows import count
+from tests.support.web import get
 
 MANIFEST = ROOT / "manifest.yml"
 BOTS = Base.metadata.tables[SLACK_BOTS]
@@ -66,12 +68,6 @@ def workspace(db: Database, team: Team) -> Workspace | None:
         return session.get(Workspace, team.team_id)
 
 
-def count(db: Database, model: Any, team: Team) -> int:
-    with db.read() as session:
-        query = select(func.count()).select_from(model).where(model.team_id == team.team_id)
-        return session.scalar(query) or 0
-
-
 def refreshes(h: Harness) -> list[Any]:
     return [
         call
@@ -83,7 +79,7 @@ def refreshes(h: Harness) -> list[Any]:
 def enqueue_dms(h: Harness, team: Team, n: int, prefix: str = "hello") -> None:
     """Messages to the team's panelists, as a service enqueues them."""
     with h.db.transaction() as session:
-        out = Outgoing(session, team.team_id, h.clock())
+        out = OutboxWriter(session, team.team_id, h.clock())
         for i in range(n):
             user = team.panel[i % len(team.panel)]
             note = Message(f"{prefix} {i}", [])
@@ -209,10 +205,7 @@ def test_unknown_and_uninstalled_teams_are_refused_and_nothing_is_stored(
         with h.db.read() as session:
             assert session.get(Workspace, team_id) is None
             for model in (Round, Outbox):
-                found = session.scalar(
-                    select(func.count()).select_from(model).where(model.team_id == team_id)
-                )
-                assert found == 0
+                assert count(h.db, model, model.team_id == team_id) == 0
 
 
 # -- 2. token rotation -----------------------------------------------------------------------
@@ -280,17 +273,22 @@ def test_a_token_slack_refuses_is_read_again_before_giving_up(oauth_harness: Har
         [row] = session.scalars(select(Outbox).where(Outbox.team_id == TEAM_A.team_id))
     assert row.status == WorkState.FAILED
     assert row.last_error == "token_revoked: Slack no longer accepts this workspace's token"
-    assert count(h.db, Outbox, TEAM_A) == 1  # no "could not deliver" note
+    assert count(h.db, Outbox, Outbox.team_id == TEAM_A.team_id) == 1  # no "could not deliver" note
 
 
 # -- 3. uninstalls and revoked tokens --------------------------------------------------------
+def both_installed(h: Harness) -> Harness:
+    """Workspaces A and B installed; the harness as B's people."""
+    for team in (TEAM_A, TEAM_B):
+        assert install(h, team).status == 200
+    return h.for_team(TEAM_B)
+
+
 def test_app_uninstalled_deletes_the_teams_tokens_and_keeps_its_data(
     oauth_harness: Harness,
 ) -> None:
     h = oauth_harness
-    b = h.for_team(TEAM_B)
-    for team in (TEAM_A, TEAM_B):
-        assert install(h, team).status == 200
+    b = both_installed(h)
     round_id = b.start_round(candidate="Barbara Liskov")
     enqueue_dms(h, TEAM_B, 2, prefix="after")
     h.standin.revoke_tokens(TEAM_B.team_id)  # Slack revokes first, then tells the app
@@ -326,9 +324,7 @@ def test_tokens_revoked_for_the_bot_is_an_uninstall_for_users_is_not(
     oauth_harness: Harness,
 ) -> None:
     h = oauth_harness
-    b = h.for_team(TEAM_B)
-    for team in (TEAM_A, TEAM_B):
-        assert install(h, team).status == 200
+    b = both_installed(h)
     # The installer's user authorization goes (the bot's stays).
     revoked_user = {"type": "tokens_revoked", "tokens": {"oauth": [TEAM_B.org], "bot": []}}
     assert b.driver.event(revoked_user).status == 200

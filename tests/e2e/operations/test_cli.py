@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,17 +20,7 @@ from tests.slack.driver import SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.support.harness import ORG, SIGNING_SECRET
 from tests.support.paths import ROOT
-
-
-def panelbot(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.support.processes import bot_env, free_port, panelbot
 
 
 @pytest.mark.parametrize(
@@ -71,23 +60,8 @@ def test_db_upgrade_builds_the_schema(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def bot_env(standin: SlackStandIn, tmp_path: Path, port: int) -> dict[str, str]:
-    assert standin.token is not None, "the stand-in's first workspace is installed"
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "SLACK_BOT_TOKEN": standin.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path}/panelbot.db",
-        "PORT": str(port),
-    }
+def run_env(standin: SlackStandIn, tmp_path: Path, port: int) -> dict[str, str]:
+    return bot_env(standin, f"sqlite:///{tmp_path}/panelbot.db", PORT=str(port))
 
 
 @pytest.fixture
@@ -96,7 +70,7 @@ def running_bot(tmp_path: Path) -> Iterator[tuple[str, SlackStandIn]]:
         port = free_port()
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
-            env=bot_env(standin, tmp_path, port),
+            env=run_env(standin, tmp_path, port),
             cwd=tmp_path,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -136,7 +110,7 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
     with SlackStandIn() as standin:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
-            env=bot_env(standin, tmp_path, free_port()),
+            env=run_env(standin, tmp_path, free_port()),
             cwd=tmp_path,
             stderr=subprocess.PIPE,
         )

@@ -22,46 +22,19 @@ from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW, Rubric
 from bot.domain.rubric_rules import CriterionDraft, build_rubric
 from bot.runtime.app import build_services
-from bot.runtime.cli import main
 from bot.runtime.settings import Settings
 from storage import queries, role_queries, workspaces
 from storage.db import Database
 from storage.models import Role, RoleRubric
-from tests.support.finished_rounds import Seeded, seed_finished_rounds
+from tests.support.cli import run_cli
+from tests.support.finished_rounds import seed_finished_rounds
+from tests.support.round_rows import Seeded
 
 KEYS = [c.key for c in SECOND_INTERVIEW.criteria]
 PANEL = ("UANA", "UBEN", "UCY")
 MARCH = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
 APRIL = datetime(2026, 4, 20, 0, 0, tzinfo=UTC)  # exactly midnight: on the --since boundary
 MAY = datetime(2026, 5, 5, 17, 45, tzinfo=UTC)
-
-
-@pytest.fixture
-def cli(database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Database:
-    """The environment `panelbot` reads, pointing at the test's database."""
-    url = database.engine.url
-    rendered = (
-        str(url)
-        if url.get_backend_name() == "sqlite"
-        else url.render_as_string(hide_password=False)
-    )
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "cli-secret")
-    monkeypatch.setenv("DATABASE_URL", rendered)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    return database
-
-
-def panelbot(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """(exit code, stdout, stderr) of `panelbot <args>`."""
-    capsys.readouterr()
-    try:
-        code = main(list(args))
-    except SystemExit as exit_:  # argparse refuses bad arguments this way
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def seed_staff_engineer(db: Database) -> list[Seeded]:
@@ -101,7 +74,7 @@ def read_csv(text: str) -> list[dict[str, str]]:
 def test_export_csv_and_json(cli: Database, capsys: pytest.CaptureFixture[str]) -> None:
     march, april, may = seed_staff_engineer(cli)
     out = Path("staff.csv")
-    code, stdout, err = panelbot(
+    code, stdout, err = run_cli(
         capsys, "export", "--role", "staff engineer", "--format", "csv", "--out", str(out)
     )
     assert (code, stdout, err) == (0, "", "")
@@ -113,7 +86,7 @@ def test_export_csv_and_json(cli: Database, capsys: pytest.CaptureFixture[str]) 
     expected = {
         (str(round_id), user, key)
         for seeded in (march, april, may)
-        for round_id, user in seeded.feedback
+        for round_id, user in seeded.panelists
         for key in KEYS
     }
     assert {(r["round_id"], r["panelist_id"], r["criterion_key"]) for r in rows} == expected
@@ -137,11 +110,11 @@ def test_export_csv_and_json(cli: Database, capsys: pytest.CaptureFixture[str]) 
     assert evidence == {"Seen in the interview (Depth of skills and experience)."}
 
     # Without --out: the same text on standard output.
-    code, stdout, err = panelbot(capsys, "export", "--role", "Staff Engineer")
+    code, stdout, err = run_cli(capsys, "export", "--role", "Staff Engineer")
     assert (code, err) == (0, "")
     assert stdout == text
 
-    code, stdout, err = panelbot(capsys, "export", "--role", "STAFF ENGINEER", "--format", "json")
+    code, stdout, err = run_cli(capsys, "export", "--role", "STAFF ENGINEER", "--format", "json")
     assert (code, err) == (0, "")
     rounds = json.loads(stdout)
     assert [r["round_id"] for r in rounds] == [
@@ -161,7 +134,7 @@ def test_export_since(cli: Database, capsys: pytest.CaptureFixture[str]) -> None
     march, april, may = seed_staff_engineer(cli)
 
     def exported(since: str, fmt: str = "csv") -> set[int]:
-        code, stdout, err = panelbot(
+        code, stdout, err = run_cli(
             capsys, "export", "--role", "staff engineer", "--format", fmt, "--since", since
         )
         assert (code, err) == (0, ""), err
@@ -175,12 +148,10 @@ def test_export_since(cli: Database, capsys: pytest.CaptureFixture[str]) -> None
     assert exported("2026-04-21") == {may.round_ids[0]}
     assert exported("2026-01-01") == {march.round_ids[0], april.round_ids[0], may.round_ids[0]}
     assert exported("2026-05-06") == set()
-    code, stdout, _ = panelbot(
-        capsys, "export", "--role", "staff engineer", "--since", "2027-01-01"
-    )
+    code, stdout, _ = run_cli(capsys, "export", "--role", "staff engineer", "--since", "2027-01-01")
     assert (code, read_csv(stdout)) == (0, [])
 
-    code, stdout, err = panelbot(capsys, "export", "--role", "x", "--since", "2026-13-01")
+    code, stdout, err = run_cli(capsys, "export", "--role", "x", "--since", "2026-13-01")
     assert code == 2 and stdout == ""
     assert "'2026-13-01' is not a date like 2026-11-01" in err
 
@@ -188,9 +159,9 @@ def test_export_since(cli: Database, capsys: pytest.CaptureFixture[str]) -> None
 def test_teams_lists_every_workspace_the_database_knows(
     cli: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, stdout, err = panelbot(capsys, "teams")
+    code, stdout, err = run_cli(capsys, "teams")
     assert (code, stdout, err) == (0, "", "panelbot: the database knows no workspace yet.\n")
-    code, _, err = panelbot(capsys, "rubric", "export")
+    code, _, err = run_cli(capsys, "rubric", "export")
     assert (code, err) == (
         2,
         "panelbot: Say which workspace with --team: the database knows none yet "
@@ -200,7 +171,7 @@ def test_teams_lists_every_workspace_the_database_knows(
     # Installed, and nothing else yet: the one workspace, no --team needed.
     with cli.transaction() as session:
         workspaces.mark_installed(session, "T0001", "Acme", MARCH)
-    code, stdout, err = panelbot(capsys, "rubric", "export")
+    code, stdout, err = run_cli(capsys, "rubric", "export")
     assert (code, err) == (0, "")
     assert yaml.safe_load(stdout) == {"roles": []}
 
@@ -209,7 +180,7 @@ def test_teams_lists_every_workspace_the_database_knows(
     with cli.transaction() as session:
         workspaces.mark_installed(session, "T0003", None, MARCH)
         workspaces.mark_uninstalled(session, "T0003", APRIL)
-    code, stdout, err = panelbot(capsys, "teams")
+    code, stdout, err = run_cli(capsys, "teams")
     assert (code, err) == (0, "")
     assert stdout.splitlines() == [
         "T0001  Acme  installed             2 rounds",
@@ -222,37 +193,37 @@ def test_export_refuses_unknown_roles_and_unnamed_teams(
     cli: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed_staff_engineer(cli)
-    code, stdout, err = panelbot(capsys, "export", "--role", "Product Manager")
+    code, stdout, err = run_cli(capsys, "export", "--role", "Product Manager")
     assert (code, stdout) == (2, "")
     assert err == (
         'panelbot: No single role matches "Product Manager". '
         "Roles: Data Scientist, Staff Engineer.\n"
     )
     # A part of several names is not enough either.
-    code, _, err = panelbot(capsys, "export", "--role", "a")
+    code, _, err = run_cli(capsys, "export", "--role", "a")
     assert code == 2
     assert 'No single role matches "a". Roles: Data Scientist, Staff Engineer.' in err
     # A unique part of a name is.
-    code, stdout, _ = panelbot(capsys, "export", "--role", "engineer")
+    code, stdout, _ = run_cli(capsys, "export", "--role", "engineer")
     assert code == 0 and len(read_csv(stdout)) == 7 * len(KEYS)
 
     # A second workspace in the database: say which.
     other = seed_finished_rounds(cli, 1, team="T0002", candidate=lambda n: "Other Team")
-    code, stdout, err = panelbot(capsys, "export", "--role", "staff engineer")
+    code, stdout, err = run_cli(capsys, "export", "--role", "staff engineer")
     assert (code, stdout) == (2, "")
     assert err == (
         "panelbot: Say which workspace with --team: the database knows T0001, T0002 "
         "(`panelbot teams` lists them).\n"
     )
-    code, stdout, err = panelbot(
+    code, stdout, err = run_cli(
         capsys, "export", "--role", "staff engineer", "--team", "T0002", "--format", "json"
     )
     assert (code, err) == (0, "")
     assert [r["round_id"] for r in json.loads(stdout)] == other.round_ids
-    code, stdout, _ = panelbot(capsys, "export", "--role", "staff engineer", "--team", "T0001")
+    code, stdout, _ = run_cli(capsys, "export", "--role", "staff engineer", "--team", "T0001")
     assert code == 0
     assert "Other Team" not in stdout and len(read_csv(stdout)) == 7 * len(KEYS)
-    code, _, err = panelbot(capsys, "rubric", "export")
+    code, _, err = run_cli(capsys, "rubric", "export")
     assert code == 2 and "T0001, T0002" in err
 
 
@@ -310,17 +281,17 @@ def test_rubric_export_then_import_round_trips(
     before = rubrics(cli)
     assert sorted(before) == ["Data Scientist", "Staff Engineer"]
 
-    code, stdout, err = panelbot(capsys, "rubric", "export", "rubrics.yaml")
+    code, stdout, err = run_cli(capsys, "rubric", "export", "rubrics.yaml")
     assert (code, stdout, err) == (0, "", "")
     text = Path("rubrics.yaml").read_text()
     document = yaml.safe_load(text)
     # Only roles with a rubric of their own; Product Manager uses the built-in one.
     assert [r["role"] for r in document["roles"]] == ["Data Scientist", "Staff Engineer"]
-    code, stdout, _ = panelbot(capsys, "rubric", "export")
+    code, stdout, _ = run_cli(capsys, "rubric", "export")
     assert (code, stdout) == (0, text)
 
     # What was exported comes back the same: no new version splits the comparisons.
-    code, stdout, err = panelbot(capsys, "rubric", "import", "rubrics.yaml")
+    code, stdout, err = run_cli(capsys, "rubric", "import", "rubrics.yaml")
     assert (code, stdout) == (0, "")
     assert err.splitlines() == [
         "Data Scientist: unchanged (version 1)",
@@ -332,7 +303,7 @@ def test_rubric_export_then_import_round_trips(
     # options may come after the action, before the file.
     document["roles"][0]["criteria"][0]["probe"] = "Ask about p-values."
     Path("edited.yaml").write_text(yaml.safe_dump(document, allow_unicode=True))
-    code, stdout, err = panelbot(capsys, "rubric", "import", "--team", "T0001", "edited.yaml")
+    code, stdout, err = run_cli(capsys, "rubric", "import", "--team", "T0001", "edited.yaml")
     assert (code, stdout) == (0, "")
     assert err.splitlines() == [
         "Data Scientist: rubric version 2",
@@ -357,7 +328,7 @@ def test_rubric_export_then_import_round_trips(
         }
     )
     monkeypatch.setattr(sys, "stdin", io.StringIO(yaml.safe_dump(document, allow_unicode=True)))
-    code, _, err = panelbot(capsys, "rubric", "import")
+    code, _, err = run_cli(capsys, "rubric", "import")
     assert code == 0
     assert err.splitlines() == [
         "Data Scientist: unchanged (version 2)",
@@ -392,7 +363,7 @@ def test_a_malformed_rubric_file_changes_nothing(
 
     def refused(text: str) -> str:
         Path("bad.yaml").write_text(text)
-        code, stdout, err = panelbot(capsys, "rubric", "import", "bad.yaml")
+        code, stdout, err = run_cli(capsys, "rubric", "import", "bad.yaml")
         assert (code, stdout) == (2, "")
         assert err.startswith("panelbot: ") and "Traceback" not in err
         return err
@@ -421,7 +392,7 @@ def test_a_missing_rubric_file_is_one_line_and_exit_2(
     cli: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seed_rubrics(cli)
-    code, stdout, err = panelbot(capsys, "rubric", "import", "no-such-file.yaml")
+    code, stdout, err = run_cli(capsys, "rubric", "import", "no-such-file.yaml")
     assert (code, stdout) == (2, "")
     assert err.startswith("panelbot: ") and "no-such-file.yaml" in err
     assert len(err.splitlines()) == 1
@@ -433,7 +404,7 @@ def test_evidence_rules_export_edit_and_import(
 ) -> None:
     seed_finished_rounds(cli, 1)
     # A workspace without rules of its own exports the shipped defaults, comments and all.
-    code, shipped, err = panelbot(capsys, "evidence-rules", "export")
+    code, shipped, err = run_cli(capsys, "evidence-rules", "export")
     assert (code, err) == (0, "") and shipped == default_rules_text()
 
     # The admin adds a phrase, drops a rule and imports the file.
@@ -442,9 +413,9 @@ def test_evidence_rules_export_edit_and_import(
     likeness = next(r for r in document["rules"] if r["key"] == "likeness")
     likeness["phrases"].append("plays golf with")
     Path("rules.yml").write_text(yaml.safe_dump(document, allow_unicode=True))
-    code, stdout, err = panelbot(capsys, "evidence-rules", "import", "rules.yml")
+    code, stdout, err = run_cli(capsys, "evidence-rules", "import", "rules.yml")
     assert (code, stdout, err) == (0, "", "T0001: 9 evidence rule(s) imported\n")
-    code, exported, _ = panelbot(capsys, "evidence-rules", "export", "--team", "T0001")
+    code, exported, _ = run_cli(capsys, "evidence-rules", "export", "--team", "T0001")
     assert code == 0
     rules = load_evidence_rules(exported)
     assert [r.key for r in rules.rules] == [r["key"] for r in document["rules"]]
@@ -452,10 +423,10 @@ def test_evidence_rules_export_edit_and_import(
 
     # A file with a problem changes nothing, and says what is wrong where.
     Path("bad.yml").write_text("rules:\n- key: ok\n  kind: words\n  why: W.\n  phrases: [a*b]\n")
-    code, stdout, err = panelbot(capsys, "evidence-rules", "import", "bad.yml")
+    code, stdout, err = run_cli(capsys, "evidence-rules", "import", "bad.yml")
     assert (code, stdout) == (2, "")
     assert err == (
         "panelbot: Rule “ok”, phrases, “a*b”: “a*b” is not a word: use letters and digits, "
         "joined by ' or -, with * only at the start or end.\n"
     )
-    assert panelbot(capsys, "evidence-rules", "export")[1] == exported
+    assert run_cli(capsys, "evidence-rules", "export")[1] == exported

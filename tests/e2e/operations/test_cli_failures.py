@@ -5,7 +5,6 @@ port that never answers); databases are missing, unreachable, empty, older or ne
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import subprocess
@@ -22,13 +21,8 @@ from sqlalchemy.engine import make_url
 
 from storage.db import make_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
-from tests.campaigns.test_crash_restart import database_url
-from tests.e2e.operations.test_cli import free_port, panelbot
 from tests.slack.standin import SlackStandIn
-from tests.support.harness import SIGNING_SECRET
-from tests.support.paths import ROOT
-
-__all__ = ["database_url"]  # the fixture: a migrated database of each kind
+from tests.support.processes import bot_env, free_port, panelbot
 
 SLACK = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
 DATA_COMMANDS = [
@@ -217,15 +211,9 @@ def test_port_already_in_use(migrated: str, tmp_path: Path) -> None:
 
 
 def socket_mode_bot(standin: SlackStandIn, db_url: str, app_token: str) -> subprocess.Popen[str]:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        **slack_env(standin.api_url, db_url),
-        "SLACK_BOT_TOKEN": standin.token or "",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_APP_TOKEN": app_token,
-        "LOG_FORMAT": "text",
-    }
+    env = bot_env(
+        standin, db_url, PORT=str(free_port()), SLACK_APP_TOKEN=app_token, LOG_FORMAT="text"
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], env=env, stderr=subprocess.PIPE, text=True
     )

@@ -10,14 +10,11 @@ from bot.domain.panel import Status
 from bot.slack.manifest import bot_scopes
 from storage.db import Database, make_engine
 from storage.migrate import downgrade, head_revision, upgrade
-from tests.campaigns.test_crash_restart import database_url, db
-from tests.e2e.operations.test_cli import free_port, panelbot
 from tests.slack.standin import SlackStandIn
 from tests.support.finished_rounds import seed_finished_rounds
 from tests.support.harness import NO_BOT_CHANNEL, TEAM_A, Harness, seed_workspace
 from tests.support.oauth_harness import CLIENT_ID, CLIENT_SECRET, install
-
-__all__ = ["database_url", "db"]  # fixtures: a migrated database of each kind
+from tests.support.processes import free_port, panelbot
 
 SLACK_SECRET = "0123456789abcdef0123456789abcdef"  # the shape of Slack's signing secrets
 

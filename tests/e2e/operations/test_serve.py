@@ -3,17 +3,14 @@ SQLite and PostgreSQL. It answers health, readiness and Slack from every worker;
 start on the wrong schema or no database; and on SIGTERM finishes the work after an ack,
 hands back claimed work and exits 0.
 
-The bot runs as a real subprocess (tests/campaigns/test_crash_restart.py's `Bot`), so these tests
+The bot runs as a real subprocess (tests/support/processes.py's `Bot`), so these tests
 take a few seconds each: gunicorn boots, forks and stops for real."""
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -22,20 +19,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.db import Database, make_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
-from storage.models import DueWork, Outbox, WorkState
-from tests.campaigns.test_crash_restart import Bot, database_url, db, wait_until
-from tests.e2e.operations.test_cli import free_port, panelbot
+from storage.models import Outbox, WorkState
 from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
-from tests.support.harness import ORG, PANEL, SIGNING_SECRET, Clock, Harness, seed_workspace
-from tests.support.paths import ROOT
+from tests.support.clock import Clock
+from tests.support.harness import ORG, PANEL, SIGNING_SECRET, Harness, seed_workspace
+from tests.support.processes import Bot, bot_env, free_port, panelbot, wait_until
+from tests.support.rows import leased
 from tests.support.seeding import seed_due_nudges
-
-__all__ = ["database_url", "db"]  # fixtures shared with tests/campaigns/test_crash_restart.py
+from tests.support.web import get
 
 WORKERS = 2
 GRACEFUL_TIMEOUT = 10
@@ -43,17 +39,7 @@ READY = re.compile(rb"worker (\d+) ready")
 
 
 def serve_env(standin: SlackStandIn, url: str, **settings: str) -> dict[str, str]:
-    assert standin.token is not None, "the stand-in's first workspace is installed"
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "SLACK_BOT_TOKEN": standin.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.api_url,
-        "DATABASE_URL": url,
-        "LOG_LEVEL": "INFO",  # the "worker … ready" lines
-        **settings,
-    }
+    return bot_env(standin, url, LOG_LEVEL="INFO", **settings)  # the "worker … ready" lines
 
 
 @contextmanager
@@ -91,14 +77,6 @@ def counting_workers(metrics_dir: Path) -> set[int]:
     return {int(f.stem.rsplit("_", 1)[1]) for f in metrics_dir.glob("counter_*.db")}
 
 
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
 def terminate(bot: Bot) -> tuple[int, float]:
     """SIGTERM, as docker stop or systemd sends it: the exit code and seconds it took."""
     assert bot.process is not None
@@ -106,15 +84,6 @@ def terminate(bot: Bot) -> tuple[int, float]:
     bot.process.send_signal(signal.SIGTERM)
     code = bot.process.wait(timeout=GRACEFUL_TIMEOUT + 10)
     return code, time.monotonic() - began
-
-
-def leased_rows(db: Database) -> int:
-    with db.read() as session:
-        return sum(
-            session.scalar(select(func.count()).select_from(m).where(m.lease_owner.is_not(None)))
-            or 0
-            for m in (Outbox, DueWork)
-        )
 
 
 def test_serves_health_readiness_and_slack_from_every_worker(
@@ -132,8 +101,10 @@ def test_serves_health_readiness_and_slack_from_every_worker(
 
 def check_serving(bot: Bot, url: str, standin: SlackStandIn, metrics_dir: Path) -> None:
     assert not (metrics_dir / "counter_999999.db").exists(), "stale metrics are cleared"
-    assert get(url + "/healthz") == (200, "ok")
-    assert get(url + "/readyz") == (200, "ready")
+    health = get(url + "/healthz")
+    assert (health.status, health.body) == (200, "ok")
+    ready = get(url + "/readyz")
+    assert (ready.status, ready.body) == (200, "ready")
 
     # Each worker counts its requests in files of its own (named by its pid) in the
     # multiprocess directory; send until both workers have answered some.
@@ -149,7 +120,8 @@ def check_serving(bot: Bot, url: str, standin: SlackStandIn, metrics_dir: Path) 
     ]
     assert max(r.elapsed for r in replies) < 3, "every ack within Slack's 3 s"
     # Whichever worker answers the scrape, it adds up every worker's count.
-    status, exposition = get(url + "/metrics")
+    metrics = get(url + "/metrics")
+    status, exposition = metrics.status, metrics.body
     assert status == 200
     counted = sum(
         sample.value
@@ -251,7 +223,7 @@ def test_sigterm_finishes_the_work_after_an_ack(
     with db.read() as session:
         outbox = Counter(session.execute(select(Outbox.status)).scalars())
     assert outbox == Counter({WorkState.SENT: 1 + len(PANEL)})
-    assert leased_rows(db) == 0
+    assert leased(db) == 0
     assert "Traceback" not in bot.log_tail(10_000)
     assert not list(temp.iterdir()), "the private metrics directory is removed"
 
@@ -272,7 +244,7 @@ def test_sigterm_hands_back_the_work_the_ticks_claimed(
 
     assert code == 0, bot.log_tail()
     assert took < GRACEFUL_TIMEOUT, f"stopped after {took:.1f} s"
-    assert leased_rows(db) == 0, "every claimed row was finished or handed back"
+    assert leased(db) == 0, "every claimed row was finished or handed back"
     with db.read() as session:
         outbox = Counter(session.execute(select(Outbox.status)).scalars())
     # Sent is what Slack got; the rest waits, unleased, for the next instance's tick.

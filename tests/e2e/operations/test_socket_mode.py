@@ -8,7 +8,6 @@ says so in one line, and keeps answering. SIGTERM ends it with exit 0 and no tra
 
 from __future__ import annotations
 
-import os
 import re
 import urllib.request
 from collections.abc import Iterator
@@ -18,25 +17,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.campaigns.test_crash_restart import Bot, database_url, wait_until
 from tests.slack.socket_driver import SocketModeDriver
 from tests.slack.socket_mode import SocketModeServer
 from tests.slack.standin import SlackStandIn
+from tests.support.clock import Clock
 from tests.support.harness import (
     ANA,
     BEN,
     CY,
     ORG,
     PANEL,
-    SIGNING_SECRET,
-    Clock,
     Harness,
     has_button,
     seed_workspace,
 )
-from tests.support.paths import ROOT
-
-__all__ = ["database_url"]  # the fixture: a migrated database of each kind
+from tests.support.processes import Bot, bot_env, wait_until
 
 SLACK_ACK_SECONDS = 3.0
 # How long the bot may take to start and connect, or to connect again, on a busy machine.
@@ -103,17 +98,9 @@ def socket_bot(database_url: str, tmp_path: Path) -> Iterator[SocketBot]:
         seed_workspace(standin)
         driver = SocketModeDriver(standin)
         bot = Bot(
-            env={
-                "PATH": os.environ.get("PATH", ""),
-                "PYTHONPATH": str(ROOT),
-                "SLACK_BOT_TOKEN": standin.token or "",
-                "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                "SLACK_APP_TOKEN": "xapp-test",
-                "SLACK_API_URL": standin.api_url,
-                "DATABASE_URL": database_url,
-                "PORT": "0",
-                "LOG_FORMAT": "text",
-            },
+            env=bot_env(
+                standin, database_url, SLACK_APP_TOKEN="xapp-test", PORT="0", LOG_FORMAT="text"
+            ),
             cwd=tmp_path,
         )
         bot.start()

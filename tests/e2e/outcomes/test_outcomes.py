@@ -10,44 +10,32 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.domain.work_kinds import check_in_key
 from storage.db import Database
 from storage.models import DueWork, Round, WorkState
 from storage.outcome_models import CheckIn, RoundOutcomeRow
 from storage.retention import purge_finished_rounds
-from tests.e2e.data.test_forget import ask_to_forget, confirm, count
-from tests.e2e.reminders.test_reminders import settle, tick_at
 from tests.slack.driver import Reply
 from tests.slack.state import V
+from tests.support.check_in_dates import SIX, START
+from tests.support.decision_form import decision_values
 from tests.support.finished_outcomes import hire
 from tests.support.finished_rounds import seed_finished_rounds
-from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button, modal_named
-from tests.support.replay_tools import send_together, submission
+from tests.support.forgetting import ask_to_forget, confirm
+from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, Harness, button
+from tests.support.rows import count
+from tests.support.slack_requests import send_together, submission
 
-START = date(2027, 1, 5)  # a Tuesday; 6 and 12 months on are a Monday and a Wednesday
-# 10:00 in the organizer's zone, Europe/Berlin: summer time in July, winter in January.
-SIX = datetime(2027, 7, 5, 8, tzinfo=UTC)
 TWELVE = datetime(2028, 1, 5, 9, tzinfo=UTC)
 LATE = timedelta(seconds=30)
 TEAM = "T0001"
 NOTE = "Leads the <!channel> migration *well*"
 RATIONALE = "Strong on every criterion; the debrief agreed with the aggregate."
-
-
-def open_modal(h: Harness, user: str, message: dict[str, Any], action: str, name: str) -> Any:
-    before = (h.standin.open_view_for(user) or {}).get("id")
-    reply = h.click(user, message, action)
-    assert reply.status == 200, reply.body
-
-    def fresh() -> dict[str, Any] | None:
-        view = modal_named(h.standin.open_view_for(user), name)
-        return view if view and view["id"] != before else None
-
-    return h.wait_for(fresh, name)
 
 
 def advanced(h: Harness) -> tuple[int, dict[str, Any]]:
@@ -56,12 +44,8 @@ def advanced(h: Harness) -> tuple[int, dict[str, Any]]:
     for user in (ANA, BEN, CY):
         h.give_feedback(user)
     summary = h.wait_for(lambda: h.thread(), "the summary")[0]
-    view = open_modal(h, ORG, summary, "record_decision", "panel_decision")
-    values = {
-        "outcome": {"value": V.radio("advance")},
-        "rationale": {"value": V.text(RATIONALE)},
-        "participants": {"value": V.users([ORG, ANA, BEN, CY])},
-    }
+    view = h.click_for_modal(ORG, summary, "record_decision", "panel_decision")
+    values = decision_values("advance", RATIONALE, [ORG, ANA, BEN, CY])
     reply = h.driver.view_submission(ORG, view, values)
     assert reply.json()["response_action"] == "update", reply.body
     posted = h.wait_for(
@@ -80,7 +64,7 @@ def check_in_dms(h: Harness, user: str, months: int) -> list[dict[str, Any]]:
 
 
 def answer(h: Harness, user: str, dm: dict[str, Any], values: dict[str, Any]) -> Reply:
-    view = open_modal(h, user, dm, "answer_check_in", "panel_check_in")
+    view = h.click_for_modal(user, dm, "answer_check_in", "panel_check_in")
     return h.driver.view_submission(user, view, values)
 
 
@@ -104,7 +88,7 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
     assert "Only the organizer, <@UORG>, can record the outcome" in told[0]["text"]
     assert told[0]["response_type"] == "ephemeral"
 
-    view = open_modal(h, ORG, decision, "record_outcome", "panel_outcome")
+    view = h.click_for_modal(ORG, decision, "record_outcome", "panel_outcome")
     reply = h.driver.view_submission(ORG, view, outcome_values("accepted", None))
     assert reply.json() == {
         "response_action": "errors",
@@ -122,13 +106,13 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
                 select(DueWork.key, DueWork.due_at).where(DueWork.kind == "check_in")
             ).all()
         )
-    assert due == {f"check_in:{round_id}:6": SIX, f"check_in:{round_id}:12": TWELVE}
+    assert due == {check_in_key(round_id, 6): SIX, check_in_key(round_id, 12): TWELVE}
 
     # Nothing before the day; at 10:00 on it, one DM, however often the scheduler ticks.
-    tick_at(h, SIX - timedelta(hours=1))
+    h.tick_at(SIX - timedelta(hours=1))
     assert check_in_dms(h, ORG, 6) == []
-    tick_at(h, SIX + LATE)
-    tick_at(h, SIX + 2 * LATE)
+    h.tick_at(SIX + LATE)
+    h.tick_at(SIX + 2 * LATE)
     dms = check_in_dms(h, ORG, 6)
     assert len(dms) == 1
     assert "started Tuesday 5 January 2027:" in dms[0]["blocks"][0]["text"]["text"]
@@ -157,25 +141,25 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
     assert check_ins(h, round_id) == [(6, ORG, True, 3, NOTE)]
 
     # 12 months: the evening is quiet hours, so it waits for the morning.
-    tick_at(h, TWELVE.replace(hour=20))  # 21:00 in Berlin
+    h.tick_at(TWELVE.replace(hour=20))  # 21:00 in Berlin
     assert check_in_dms(h, ORG, 12) == []
     with h.db.read() as session:
         held = session.scalar(
-            select(DueWork.due_at).where(DueWork.key == f"check_in:{round_id}:12")
+            select(DueWork.due_at).where(DueWork.key == check_in_key(round_id, 12))
         )
     assert held == datetime(2028, 1, 6, 7, tzinfo=UTC)  # 08:00 in Berlin
-    tick_at(h, held + LATE)
+    h.tick_at(held + LATE)
     (dm12,) = check_in_dms(h, ORG, 12)
 
     # Not my report any more: Dee is asked instead, once, however often it is sent.
-    view = open_modal(h, ORG, dm12, "delegate_check_in", "panel_check_in_delegate")
+    view = h.click_for_modal(ORG, dm12, "delegate_check_in", "panel_check_in_delegate")
     raw = submission(h, ORG, view, {"delegate": {"value": V.user(DEE)}})
     for reply in send_together(h, raw, raw):
         assert "<@UDEE> is asked the 12-month check-in" in str(reply.json()["view"])
-    settle(h)
+    h.settle()
     (asked,) = h.wait_for(lambda: check_in_dms(h, DEE, 12), "Dee's check-in")
     assert asked["blocks"][0]["text"]["text"].startswith("<@UORG> named you to answer this.")
-    settle(h)
+    h.settle()
     assert len(check_in_dms(h, DEE, 12)) == 1
     reply = answer(
         h, DEE, asked, {"still_there": {"value": V.radio("no")}, "note": {"value": V.text("")}}
@@ -250,7 +234,7 @@ def test_retention_keeps_a_hire_until_its_check_ins_are_done(database: Database)
         session.add(
             DueWork(
                 team_id=TEAM,
-                key=f"check_in:{waiting}:12",
+                key=check_in_key(waiting, 12),
                 kind="check_in",
                 due_at=TWELVE,
                 round_id=waiting,

@@ -23,12 +23,12 @@ from bot.services.validity import role_validity
 from bot.views.validity import validity_message
 from storage import role_queries
 from storage.db import Database
-from tests.e2e.operations.test_cli_data import cli, panelbot  # noqa: F401  (cli: the fixture)
 from tests.slack.blockkit import message_errors
-from tests.support.adversarial import strings_in
+from tests.support.cli import run_cli
 from tests.support.finished_outcomes import AGAINST as AGAINST_KEY
 from tests.support.finished_outcomes import seed_role_with_outcomes
 from tests.support.harness import ANA, HIRING, ORG, Harness
+from tests.support.texts import strings_in
 
 ADMIN = "UADMIN"
 TEAM = "T0001"
@@ -119,14 +119,14 @@ def test_a_constant_number_of_queries(database: Database, rounds: int) -> None:
     assert found.table.with_outcome[OutcomeKind.PERF_12M] == rounds // 4
 
 
-def test_the_cli_prints_the_report(cli: Database, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def test_the_cli_prints_the_report(cli: Database, capsys: pytest.CaptureFixture[str]) -> None:
     seed_role_with_outcomes(cli, 60, 20)
-    code, out, err = panelbot(capsys, "validity", "--role", "staff ENGINEER", "--team", TEAM)
+    code, out, err = run_cli(capsys, "validity", "--role", "staff ENGINEER", "--team", TEAM)
     assert (code, err) == (0, "")
     assert out.startswith("Staff Engineer: 60 finished rounds with ratings\n\nOverall score")
     assert "  Performance at 6 months: too few to say: 20 pairs, 10 more needed\n" in out
     assert "Advanced: +" in out and RANGE_RESTRICTED in out
-    code, out, err = panelbot(capsys, "validity", "--role", "nobody", "--team", TEAM)
+    code, out, err = run_cli(capsys, "validity", "--role", "nobody", "--team", TEAM)
     assert code == 2 and out == ""
     assert err == 'panelbot: No single role matches "nobody". Roles: Staff Engineer.\n'
 

@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 
 from bot.domain.decision import business_days_later, first_decision_nudge, next_decision_nudge
-from tests.slack.state import V
-from tests.support.adversarial import Settler
-from tests.support.harness import ANA, BEN, HIRING, ORG, Harness, button, has_button
+from tests.support.decision_form import decision_values
+from tests.support.harness import ANA, BEN, HIRING, ORG, Harness, has_button
 
 THU = datetime(2026, 12, 3, tzinfo=UTC)  # a Thursday
 
@@ -63,7 +62,7 @@ def digest_now(h: Harness) -> str:
 
 def test_an_undecided_round_nudges_its_organizer_each_business_day(harness: Harness) -> None:
     h = harness
-    settle = Settler(h)  # moves of the clock wait for the bot to finish what it does
+    settle = h.settle_listeners  # moves of the clock wait for the bot to finish what it does
     h.clock.set(THU.replace(hour=9))
     h.start_round(panelists=[ANA, BEN], interview_at=int(THU.replace(hour=10).timestamp()))
     settle()
@@ -83,25 +82,15 @@ def test_an_undecided_round_nudges_its_organizer_each_business_day(harness: Harn
     assert "finished <!date^" in json.dumps(nudge["blocks"])
 
     # Recording the decision from the nudge stops them.
-    before = (h.standin.open_view_for(ORG) or {}).get("id")
-    h.driver.block_action(
-        ORG,
-        "record_decision",
-        value=button(nudge, "record_decision")["value"],
-        message=nudge,
-    )
-    view = h.wait_for(
-        lambda: (v := h.standin.open_view_for(ORG)) and v["id"] != before and v,
-        "the decision modal",
-    )
+    view = h.click_for_modal(ORG, nudge, "record_decision", "panel_decision")
     reply = h.driver.view_submission(
         ORG,
         view,
-        {
-            "outcome": {"value": V.radio("another_interview")},
-            "rationale": {"value": V.text("A system design round to settle the depth question.")},
-            "participants": {"value": V.users([ORG, ANA, BEN])},
-        },
+        decision_values(
+            "another_interview",
+            "A system design round to settle the depth question.",
+            [ORG, ANA, BEN],
+        ),
     )
     assert reply.json()["response_action"] == "update", reply.body
     settle()

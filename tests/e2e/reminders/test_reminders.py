@@ -17,9 +17,11 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from storage.models import DueWork, Outbox, Round
+from bot.codec import Snooze, decode
+from bot.domain.work_kinds import escalate_key
+from storage.models import DueWork
 from tests.slack.state import V
 from tests.support.harness import (
     ANA,
@@ -33,6 +35,7 @@ from tests.support.harness import (
     has_button,
     modal_named,
 )
+from tests.support.rows import status_of
 from tests.support.seeding import seed_due_nudges
 
 WED = datetime(2026, 12, 2, tzinfo=UTC)  # a Wednesday
@@ -60,35 +63,6 @@ def start(h: Harness, panelists: Sequence[str], *, due: datetime | None = None) 
     if due is not None:
         form["due_at"] = epoch(due)
     return h.start_round(panelists=panelists, **form)
-
-
-def settle(h: Harness) -> None:
-    """Wait until no due work or outbox row is leased: what a click started after its ack
-    (deliver_round, run_round) has finished, so counting messages now is fair."""
-
-    def idle() -> bool:
-        with h.db.read() as session:
-            leased = [
-                session.scalar(
-                    select(func.count()).select_from(model).where(model.lease_owner.is_not(None))
-                )
-                for model in (Outbox, DueWork)
-            ]
-        return leased == [0, 0]
-
-    h.wait_for(idle, "the bot's background work")
-
-
-def tick(h: Harness) -> None:
-    """One scheduler tick, with the bot's own work after a click out of the way."""
-    settle(h)
-    h.tick()
-    settle(h)
-
-
-def tick_at(h: Harness, when: datetime) -> None:
-    h.clock.set(when)
-    tick(h)
 
 
 def sent(h: Harness, user: str, title: str) -> list[dict[str, Any]]:
@@ -133,13 +107,9 @@ def responses_after(h: Harness, seen: int, what: str) -> list[dict[str, Any]]:
     return h.wait_for(lambda: h.standin.responses[seen:], what)
 
 
-def snooze_value(message: dict[str, Any]) -> str:
-    return str(button(message, "nudge_snooze")["value"])
-
-
-def status_of(h: Harness, round_id: int) -> str:
-    with h.db.read() as session:
-        return str(session.scalar(select(Round.status).where(Round.id == round_id)))
+def snoozed_nudge(message: dict[str, Any]) -> int:
+    """Which nudge the message's Snooze button names."""
+    return decode(Snooze, button(message, "nudge_snooze")["value"]).n
 
 
 def progress(h: Harness) -> str:
@@ -171,27 +141,27 @@ def test_first_nudge_goes_to_those_who_owe_feedback_in_their_waking_hours(
     h.give_feedback(DEE)  # before the first nudge: DEE is never nudged
     h.wait_for(lambda: "1 of 4 submitted" in progress(h), "DEE's feedback on the announcement")
 
-    tick_at(h, NUDGE_1 - timedelta(minutes=1))
+    h.tick_at(NUDGE_1 - timedelta(minutes=1))
     assert nudge_count(h, ANA, BEN, CY, DEE) == {ANA: 0, BEN: 0, CY: 0, DEE: 0}
 
     # 17:00 UTC: 12:00 in New York, 18:00 in Berlin, but 02:00 (Thursday) in Tokyo.
-    tick_at(h, NUDGE_1 + LATE)
+    h.tick_at(NUDGE_1 + LATE)
     assert nudge_count(h, ANA, BEN, CY, DEE) == {ANA: 0, BEN: 1, CY: 1, DEE: 0}
     nudge = latest(h, BEN, REMINDER)
     for action in ("give_feedback", "nudge_not_attended", "nudge_snooze"):
         assert has_button(nudge, action), action
     assert "I didn't attend" in str(nudge["blocks"]) and "Snooze 2 h" in str(nudge["blocks"])
 
-    tick_at(h, WED.replace(hour=22, minute=59))  # 07:59 in Tokyo
+    h.tick_at(WED.replace(hour=22, minute=59))  # 07:59 in Tokyo
     assert nudge_count(h, ANA)[ANA] == 0
-    tick_at(h, WED.replace(hour=23) + LATE)  # 08:00 in Tokyo
+    h.tick_at(WED.replace(hour=23) + LATE)  # 08:00 in Tokyo
     assert nudge_count(h, ANA)[ANA] == 1
     assert has_button(latest(h, ANA, REMINDER), "nudge_snooze")
 
     for _ in range(5):
-        tick(h)
+        h.settled_tick()
     h.clock.advance(timedelta(hours=3))
-    tick(h)
+    h.settled_tick()
     assert nudge_count(h, ANA, BEN, CY, DEE) == {ANA: 1, BEN: 1, CY: 1, DEE: 0}
     assert h.standin.warnings == []
 
@@ -202,14 +172,14 @@ def test_due_time_and_daily_nudges_skip_the_weekend_and_stop_on_submission(
 ) -> None:
     h = harness
     start(h, [BEN, CY, DEE])
-    tick_at(h, NUDGE_1 + LATE)
+    h.tick_at(NUDGE_1 + LATE)
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 1, CY: 1, DEE: 1}
 
-    tick_at(h, DUE - timedelta(minutes=1))
+    h.tick_at(DUE - timedelta(minutes=1))
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 1, CY: 1, DEE: 1}
-    tick_at(h, DUE + LATE)  # Thursday 15:00 UTC: nudge 2, the due-time one
+    h.tick_at(DUE + LATE)  # Thursday 15:00 UTC: nudge 2, the due-time one
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 2, CY: 2, DEE: 2}
-    assert snooze_value(latest(h, CY, REMINDER)).endswith(":2")
+    assert snoozed_nudge(latest(h, CY, REMINDER)) == 2
 
     # Friday 15:00 UTC: nudge 3 falls due. DEE submits after it is enqueued but before it
     # is sent: it is never sent.
@@ -217,33 +187,33 @@ def test_due_time_and_daily_nudges_skip_the_weekend_and_stop_on_submission(
     h.services.due_work.run()
     h.give_feedback(DEE)
     h.wait_for(lambda: "1 of 3 submitted" in progress(h), "DEE's feedback on the announcement")
-    tick(h)
+    h.settled_tick()
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 3, CY: 3, DEE: 2}
-    assert snooze_value(latest(h, BEN, REMINDER)).endswith(":3")
+    assert snoozed_nudge(latest(h, BEN, REMINDER)) == 3
 
     # Nudge 4 falls due on Saturday: it waits for Monday 08:00 in each panelist's zone.
-    tick_at(h, SAT.replace(hour=15) + LATE)
-    tick_at(h, SUN.replace(hour=15) + LATE)
-    tick_at(h, MON.replace(hour=6, minute=59))
+    h.tick_at(SAT.replace(hour=15) + LATE)
+    h.tick_at(SUN.replace(hour=15) + LATE)
+    h.tick_at(MON.replace(hour=6, minute=59))
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 3, CY: 3, DEE: 2}
-    tick_at(h, MON.replace(hour=7) + LATE)  # 08:00 in Berlin, 02:00 in New York
+    h.tick_at(MON.replace(hour=7) + LATE)  # 08:00 in Berlin, 02:00 in New York
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 3, CY: 4, DEE: 2}
-    tick_at(h, MON.replace(hour=12, minute=59))
+    h.tick_at(MON.replace(hour=12, minute=59))
     assert nudge_count(h, BEN)[BEN] == 3
-    tick_at(h, MON.replace(hour=13) + LATE)  # 08:00 in New York
+    h.tick_at(MON.replace(hour=13) + LATE)  # 08:00 in New York
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 4, CY: 4, DEE: 2}
     for _ in range(3):
-        tick(h)
+        h.settled_tick()
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 4, CY: 4, DEE: 2}
 
     # Back on the daily cadence: Monday 15:00 UTC (nudge 6; Sunday's nudge 5 is not sent
     # late), and a submission stops it at once.
     h.give_feedback(CY)
     h.wait_for(lambda: "2 of 3 submitted" in progress(h), "CY's feedback on the announcement")
-    tick_at(h, MON.replace(hour=15) + LATE)
+    h.tick_at(MON.replace(hour=15) + LATE)
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 5, CY: 4, DEE: 2}
-    assert snooze_value(latest(h, BEN, REMINDER)).endswith(":6")
-    tick_at(h, MON.replace(hour=15) + timedelta(days=1, seconds=30))
+    assert snoozed_nudge(latest(h, BEN, REMINDER)) == 6
+    h.tick_at(MON.replace(hour=15) + timedelta(days=1, seconds=30))
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 6, CY: 4, DEE: 2}
 
 
@@ -253,18 +223,18 @@ def test_heads_up_half_an_hour_before_the_interview_with_the_round_one_doubts(
 ) -> None:
     h = harness
     start(h, [BEN, CY])
-    tick_at(h, INTERVIEW - timedelta(minutes=31))
+    h.tick_at(INTERVIEW - timedelta(minutes=31))
     assert sent(h, BEN, HEADS_UP) == [] and sent(h, CY, HEADS_UP) == []
 
-    tick_at(h, INTERVIEW - timedelta(minutes=30) + LATE)
+    h.tick_at(INTERVIEW - timedelta(minutes=30) + LATE)
     for user in (BEN, CY):
         (heads_up,) = sent(h, user, HEADS_UP)
         text = str(heads_up["blocks"])
         assert "Round-1 doubts to probe" in text
         assert "Why did they leave Acme" in text and "Salary expectations" in text
         assert "What to probe" in text
-    tick(h)
-    tick_at(h, INTERVIEW + LATE)
+    h.settled_tick()
+    h.tick_at(INTERVIEW + LATE)
     assert len(sent(h, BEN, HEADS_UP)) == 1 and len(sent(h, CY, HEADS_UP)) == 1
     assert nudge_count(h, BEN, CY) == {BEN: 0, CY: 0}
 
@@ -273,11 +243,11 @@ def test_no_heads_up_or_nudges_for_a_cancelled_round(harness: Harness) -> None:
     h = harness
     round_id = start(h, [BEN, CY])
     h.click(ORG, h.announcement() or {}, "cancel_round")
-    h.wait_for(lambda: status_of(h, round_id) == "cancelled", "the round cancelled")
+    h.wait_for(lambda: status_of(h.db, round_id) == "cancelled", "the round cancelled")
     h.wait_for(lambda: "Cancelled" in progress(h), "the announcement says so")
 
     for when in (INTERVIEW - timedelta(minutes=29), NUDGE_1 + LATE, DUE + LATE):
-        tick_at(h, when)
+        h.tick_at(when)
     for user in (BEN, CY):
         assert sent(h, user, HEADS_UP) == []
         assert sent(h, user, REMINDER) == []
@@ -292,21 +262,21 @@ def test_escalation_and_nudge_them_now(harness: Harness) -> None:
     start(h, [ANA, BEN, CY], due=due)
     h.give_feedback(BEN)
     h.wait_for(lambda: "1 of 3 submitted" in progress(h), "BEN's feedback on the announcement")
-    tick_at(h, NUDGE_1 + LATE)  # CY's nudge 1
-    tick_at(h, WED.replace(hour=23) + LATE)  # ANA's nudge 1, at 08:00 in Tokyo
-    tick_at(h, due - timedelta(minutes=1))
+    h.tick_at(NUDGE_1 + LATE)  # CY's nudge 1
+    h.tick_at(WED.replace(hour=23) + LATE)  # ANA's nudge 1, at 08:00 in Tokyo
+    h.tick_at(due - timedelta(minutes=1))
     assert sent(h, ORG, OVERDUE) == []
 
-    tick_at(h, due + LATE)
+    h.tick_at(due + LATE)
     (overdue,) = sent(h, ORG, OVERDUE)
     text = str(overdue["blocks"])
     assert f"<@{ANA}>" in text and f"<@{CY}>" in text and f"<@{BEN}>" not in text
     assert "1 of 3 submitted" in text
     escalation = latest(h, ORG, OVERDUE)
     assert has_button(escalation, "nudge_now") and has_button(escalation, "close_round")
-    tick_at(h, due + timedelta(minutes=5))
+    h.tick_at(due + timedelta(minutes=5))
     assert len(sent(h, ORG, OVERDUE)) == 1
-    tick_at(h, due + timedelta(hours=1, seconds=30))  # CY's nudge 2, at 08:00 in Berlin
+    h.tick_at(due + timedelta(hours=1, seconds=30))  # CY's nudge 2, at 08:00 in Berlin
     assert nudge_count(h, ANA, BEN, CY) == {ANA: 2, BEN: 0, CY: 2}
 
     # Thursday 12:00 UTC: 13:00 in Berlin, 21:00 in Tokyo.
@@ -325,14 +295,14 @@ def test_escalation_and_nudge_them_now(harness: Harness) -> None:
     seen = len(h.standin.responses)
     h.click(ORG, escalation, "nudge_now")
     responses_after(h, seen, "the second click answered")
-    tick(h)
+    h.settled_tick()
     assert nudge_count(h, ANA, BEN, CY) == {ANA: 2, BEN: 0, CY: 3}
 
     # ANA is asleep in Tokyo: her nudge waits for 08:00 there (23:00 UTC).
-    tick_at(h, THU.replace(hour=22, minute=59))
+    h.tick_at(THU.replace(hour=22, minute=59))
     assert nudge_count(h, ANA)[ANA] == 2
-    tick_at(h, THU.replace(hour=23) + LATE)
-    tick(h)
+    h.tick_at(THU.replace(hour=23) + LATE)
+    h.settled_tick()
     assert nudge_count(h, ANA, BEN, CY) == {ANA: 3, BEN: 0, CY: 3}
     assert len(sent(h, ORG, OVERDUE)) == 1
 
@@ -344,8 +314,8 @@ def test_only_the_organizer_may_nudge_and_close_now_posts_a_partial_summary(
     round_id = start(h, [BEN, CY])
     h.give_feedback(BEN)
     h.wait_for(lambda: "1 of 2 submitted" in progress(h), "BEN's feedback on the announcement")
-    tick_at(h, NUDGE_1 + LATE)
-    tick_at(h, DUE + LATE)
+    h.tick_at(NUDGE_1 + LATE)
+    h.tick_at(DUE + LATE)
     escalation = latest(h, ORG, OVERDUE)
     before = nudge_count(h, BEN, CY)
     assert before == {BEN: 0, CY: 2}
@@ -355,15 +325,15 @@ def test_only_the_organizer_may_nudge_and_close_now_posts_a_partial_summary(
     (refusal,) = responses_after(h, seen, "the refusal")
     assert "Only the organizer" in refusal["text"]
     assert not refusal.get("replace_original")
-    tick(h)
+    h.settled_tick()
     assert nudge_count(h, BEN, CY) == before
     assert has_button(now_as(h, escalation), "nudge_now")
 
     h.click(ORG, escalation, "close_round")
     summary = h.wait_for(h.thread, "the partial summary")[0]
     assert "Partial" in str(summary["blocks"]) and f"<@{CY}>" in str(summary["blocks"])
-    assert status_of(h, round_id) == "closed"
-    tick_at(h, DUE + timedelta(days=1, seconds=30))
+    assert status_of(h.db, round_id) == "closed"
+    h.tick_at(DUE + timedelta(days=1, seconds=30))
     assert nudge_count(h, BEN, CY) == before
     assert len(h.thread()) == 1
 
@@ -372,11 +342,11 @@ def test_no_escalation_when_everyone_submitted_before_the_due_time(harness: Harn
     h = harness
     start(h, [BEN, CY])
     h.give_feedback(BEN)
-    tick_at(h, NUDGE_1 + LATE)
+    h.tick_at(NUDGE_1 + LATE)
     h.give_feedback(CY)
     h.wait_for(h.thread, "the summary")
-    tick_at(h, DUE + LATE)
-    tick_at(h, DUE + timedelta(days=1, seconds=30))
+    h.tick_at(DUE + LATE)
+    h.tick_at(DUE + timedelta(days=1, seconds=30))
     assert sent(h, ORG, OVERDUE) == []
     assert nudge_count(h, BEN, CY) == {BEN: 0, CY: 1}
 
@@ -385,7 +355,7 @@ def test_no_escalation_when_everyone_submitted_before_the_due_time(harness: Harn
 def test_i_did_not_attend_takes_the_panelist_off_the_panel(harness: Harness) -> None:
     h = harness
     start(h, [ANA, BEN, CY])
-    tick_at(h, NUDGE_1 + LATE)
+    h.tick_at(NUDGE_1 + LATE)
     nudge = latest(h, CY, REMINDER)
 
     seen = len(h.standin.responses)
@@ -403,7 +373,7 @@ def test_i_did_not_attend_takes_the_panelist_off_the_panel(harness: Harness) -> 
     seen = len(h.standin.responses)
     h.click(CY, nudge, "nudge_not_attended")
     responses_after(h, seen, "the second click answered")
-    tick(h)
+    h.settled_tick()
     assert len(sent(h, ORG, LEFT_PANEL)) == 1
     assert "0 of 2 submitted" in progress(h)
 
@@ -415,12 +385,12 @@ def test_i_did_not_attend_takes_the_panelist_off_the_panel(harness: Harness) -> 
     (refusal,) = responses_after(h, seen, "the refusal")
     assert "already given feedback" in refusal["text"]
     assert not refusal.get("replace_original")
-    tick(h)
+    h.settled_tick()
     assert "1 of 2 submitted" in progress(h)
     assert len(sent(h, ORG, LEFT_PANEL)) == 1
 
-    tick_at(h, DUE + LATE)
-    tick_at(h, DUE + timedelta(days=1, seconds=30))
+    h.tick_at(DUE + LATE)
+    h.tick_at(DUE + timedelta(days=1, seconds=30))
     assert nudge_count(h, BEN, CY)[CY] == 1
     (overdue,) = sent(h, ORG, OVERDUE)
     assert f"<@{ANA}>" in str(overdue["blocks"]) and f"<@{CY}>" not in str(overdue["blocks"])
@@ -432,13 +402,13 @@ def test_i_did_not_attend_from_the_last_one_missing_completes_the_round(
     h = harness
     round_id = start(h, [BEN, CY])
     h.give_feedback(BEN)
-    tick_at(h, NUDGE_1 + LATE)
+    h.tick_at(NUDGE_1 + LATE)
     h.click(CY, latest(h, CY, REMINDER), "nudge_not_attended")
     summary = h.wait_for(h.thread, "the summary")[0]
     assert "from 1 of 1 panelists" in str(summary["blocks"])
-    assert status_of(h, round_id) == "complete"
+    assert status_of(h.db, round_id) == "complete"
     h.wait_for(lambda: sent(h, ORG, LEFT_PANEL), "the organizer told")
-    tick_at(h, DUE + LATE)
+    h.tick_at(DUE + LATE)
     assert nudge_count(h, CY)[CY] == 1
     assert sent(h, ORG, OVERDUE) == []
 
@@ -449,7 +419,7 @@ def test_snooze_reminds_again_two_hours_later_once_and_not_in_quiet_hours(
 ) -> None:
     h = harness
     start(h, [BEN, CY])
-    tick_at(h, NUDGE_1 + LATE)
+    h.tick_at(NUDGE_1 + LATE)
     ben_nudge, cy_nudge = latest(h, BEN, REMINDER), latest(h, CY, REMINDER)
 
     # 18:30 UTC: 13:30 in New York; 19:30 in Berlin, so two hours on is quiet there.
@@ -465,17 +435,17 @@ def test_snooze_reminds_again_two_hours_later_once_and_not_in_quiet_hours(
         assert "I'll remind you again" in str(snoozed["blocks"])
         assert has_button(snoozed, "give_feedback") and not has_button(snoozed, "nudge_snooze")
 
-    tick_at(h, WED.replace(hour=20, minute=29))
+    h.tick_at(WED.replace(hour=20, minute=29))
     assert nudge_count(h, BEN, CY) == {BEN: 1, CY: 1}
-    tick_at(h, WED.replace(hour=20, minute=30) + LATE)
+    h.tick_at(WED.replace(hour=20, minute=30) + LATE)
     assert nudge_count(h, BEN, CY) == {BEN: 2, CY: 1}  # one, despite the double click
     again = latest(h, BEN, REMINDER)
     assert again["ts"] != ben_nudge["ts"] and has_button(again, "nudge_snooze")
 
-    tick_at(h, THU.replace(hour=6, minute=59))
+    h.tick_at(THU.replace(hour=6, minute=59))
     assert nudge_count(h, BEN, CY) == {BEN: 2, CY: 1}
-    tick_at(h, THU.replace(hour=7) + LATE)  # 08:00 in Berlin
-    tick(h)
+    h.tick_at(THU.replace(hour=7) + LATE)  # 08:00 in Berlin
+    h.settled_tick()
     assert nudge_count(h, BEN, CY) == {BEN: 2, CY: 2}
 
 
@@ -509,7 +479,7 @@ def test_reminders_off_stops_the_nudges_of_a_round_already_running(harness: Harn
     assert command(h, BEN, "reminders") == "Reminders are off in this workspace."
     heads_up = INTERVIEW - timedelta(minutes=29)
     for when in (heads_up, NUDGE_1 + LATE, DUE + LATE, DUE + timedelta(days=1, seconds=30)):
-        tick_at(h, when)
+        h.tick_at(when)
     assert nudge_count(h, BEN, CY) == {BEN: 0, CY: 0}
     # The heads-up and the organizer's escalation are not regular nudges.
     assert len(sent(h, BEN, HEADS_UP)) == 1 and len(sent(h, CY, HEADS_UP)) == 1
@@ -525,7 +495,7 @@ def open_panelists_modal(h: Harness) -> dict[str, Any]:
 def test_a_changed_panel_changes_who_is_nudged(harness: Harness) -> None:
     h = harness
     start(h, [BEN, CY])
-    tick_at(h, NUDGE_1 + LATE)
+    h.tick_at(NUDGE_1 + LATE)
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 1, CY: 1, DEE: 0}
 
     # Thursday 12:00 UTC: CY off the panel, DEE on it.
@@ -536,13 +506,13 @@ def test_a_changed_panel_changes_who_is_nudged(harness: Harness) -> None:
     h.wait_for(lambda: h.dm(DEE), "DEE's brief")
     brief = h.standin.messages_in(f"D{CY}")[0]  # the brief; the nudge came after it
     h.wait_for(lambda: "no longer on this panel" in str(now_as(h, brief)["blocks"]), "CY told")
-    tick(h)
+    h.settled_tick()
     assert nudge_count(h, DEE)[DEE] == 0  # no burst of the nudges DEE "missed"
 
-    tick_at(h, DUE + LATE)
+    h.tick_at(DUE + LATE)
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 2, CY: 1, DEE: 1}
-    assert snooze_value(latest(h, DEE, REMINDER)).endswith(":2")
-    tick_at(h, DUE + timedelta(days=1, seconds=30))
+    assert snoozed_nudge(latest(h, DEE, REMINDER)) == 2
+    h.tick_at(DUE + timedelta(days=1, seconds=30))
     assert nudge_count(h, BEN, CY, DEE) == {BEN: 3, CY: 1, DEE: 2}
 
 
@@ -552,7 +522,7 @@ def test_a_first_tick_at_the_due_time_sends_one_nudge_not_two(harness: Harness) 
     gets the due-time nudge, not that and the stale first one in the same minute."""
     h = harness
     start(h, [BEN, CY])
-    tick_at(h, DUE + LATE)
+    h.tick_at(DUE + LATE)
     assert nudge_count(h, BEN, CY) == {BEN: 1, CY: 1}
 
 
@@ -564,15 +534,15 @@ def test_nudge_now_in_quiet_hours_does_not_double_the_waiting_due_time_nudge(
     reminder then, not two identical ones at once."""
     h = harness
     start(h, [ANA])
-    tick_at(h, NUDGE_1 + LATE)
-    tick_at(h, WED.replace(hour=23) + LATE)
-    tick_at(h, DUE + LATE)
+    h.tick_at(NUDGE_1 + LATE)
+    h.tick_at(WED.replace(hour=23) + LATE)
+    h.tick_at(DUE + LATE)
     assert nudge_count(h, ANA)[ANA] == 1
     h.clock.set(THU.replace(hour=16))
     seen = len(h.standin.responses)
     h.click(ORG, latest(h, ORG, OVERDUE), "nudge_now")
     responses_after(h, seen, "the escalation replaced")
-    tick_at(h, THU.replace(hour=23) + LATE)
+    h.tick_at(THU.replace(hour=23) + LATE)
     assert nudge_count(h, ANA)[ANA] == 2
 
 
@@ -582,14 +552,14 @@ def test_reminders_back_on_resume_the_nudges_of_a_running_round(harness: Harness
     h = harness
     make_admin(h, ORG)
     start(h, [BEN, CY])
-    tick_at(h, NUDGE_1 + LATE)
+    h.tick_at(NUDGE_1 + LATE)
     h.clock.set(WED.replace(hour=18))
     command(h, ORG, "reminders off")
-    tick_at(h, DUE + LATE)  # the due-time nudge falls due while reminders are off
+    h.tick_at(DUE + LATE)  # the due-time nudge falls due while reminders are off
     assert nudge_count(h, BEN, CY) == {BEN: 1, CY: 1}
     h.clock.set(THU.replace(hour=16))
     command(h, ORG, "reminders on")
-    tick_at(h, FRI.replace(hour=15) + LATE)
+    h.tick_at(FRI.replace(hour=15) + LATE)
     assert nudge_count(h, BEN, CY) == {BEN: 2, CY: 2}
 
 
@@ -604,7 +574,7 @@ def test_rounds_started_before_reminders_existed_are_adopted_once(harness: Harne
     assert h.services.due_work.adopt_unscheduled_rounds() == 0
     with h.db.read() as session:
         keys = set(session.scalars(select(DueWork.key).where(DueWork.round_id == round_id)))
-    assert f"escalate:{round_id}" in keys
+    assert escalate_key(round_id) in keys
     assert sum(key.startswith(f"nudge:{round_id}:") for key in keys) == 3  # one per panelist
     h.tick()  # the round is past due with everyone missing: the organizer hears of it
     escalations = [m for m in h.standin.messages_in("DUORG") if has_button(m, "nudge_now")]

@@ -1,40 +1,22 @@
-"""Feedback: rules enforced inline, outsiders refused, retries and races give one summary."""
+"""Feedback: rules enforced inline, outsiders refused, retries give one summary (the last
+panelists submitting at once: tests/campaigns/test_races.py)."""
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import Any
 
 from sqlalchemy import func, select
 
 from storage.models import Feedback, FeedbackRevision
-from tests.slack.driver import Reply
-from tests.support.harness import ANA, BEN, CY, DEE, ORG, OUTSIDER, Harness, has_button, modal_named
+from tests.support.harness import ANA, BEN, CY, ORG, OUTSIDER, Harness, has_button, modal_named
+from tests.support.slack_requests import together
 
 
 def stored_feedback(h: Harness) -> int:
     with h.db.read() as session:
         return session.scalar(select(func.count()).select_from(Feedback)) or 0
-
-
-def post_together(h: Harness, payloads: list[dict[str, Any]]) -> list[Reply]:
-    """Deliver several requests at the same instant."""
-    barrier = threading.Barrier(len(payloads))
-    replies: list[Reply | None] = [None] * len(payloads)
-
-    def send(i: int) -> None:
-        barrier.wait()
-        replies[i] = h.driver.post_payload(payloads[i])
-
-    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(payloads))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    assert all(replies)
-    return [r for r in replies if r]
 
 
 def test_strong_yes_without_evidence_is_refused_inline(harness: Harness) -> None:
@@ -98,29 +80,12 @@ def test_retried_last_submission_posts_one_summary(harness: Harness) -> None:
     payload = harness.submission(BEN, view, harness.feedback_values(view))
     for _ in range(3):
         assert harness.driver.post_payload(payload).status == 200
-    post_together(harness, [payload, payload])
+    together([lambda: harness.driver.post_payload(payload)] * 2)
     harness.wait_for(harness.thread, "the summary")
     time.sleep(0.3)
     assert len(harness.thread()) == 1
     with harness.db.read() as session:
         assert session.scalar(select(func.count()).select_from(FeedbackRevision)) == 2
-
-
-def test_last_panelists_submitting_at_once_post_one_summary(harness: Harness) -> None:
-    for attempt in range(3):
-        harness.standin.messages.clear()
-        harness.start_round(panelists=[ANA, BEN, CY, DEE], candidate=f"Candidate {attempt}")
-        assert harness.give_feedback(ANA).status == 200
-        assert harness.give_feedback(BEN).status == 200
-        payloads = []
-        for user in (CY, DEE):
-            view = harness.open_feedback(user)
-            payloads.append(harness.submission(user, view, harness.feedback_values(view)))
-        replies = post_together(harness, payloads)
-        assert all(r.json()["response_action"] == "update" for r in replies)
-        harness.wait_for(harness.thread, "the summary")
-        time.sleep(0.2)
-        assert len(harness.thread()) == 1, f"attempt {attempt}"
 
 
 def test_edit_keeps_revisions_and_updates_the_summary_in_place(harness: Harness) -> None:

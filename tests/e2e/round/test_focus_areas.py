@@ -24,9 +24,9 @@ from bot.views.new_panel import panel_started_modal
 from storage.models import Panelist, RatingRow
 from tests.slack.blockkit import view_errors
 from tests.slack.state import V
-from tests.support.adversarial import strings_in
-from tests.support.harness import ANA, BEN, CY, ORG, Harness, button, has_button, modal_named
-from tests.unit.test_views import no_raw_mentions, worst_round
+from tests.support.harness import ANA, BEN, CY, ORG, Harness, button, has_button
+from tests.support.snapshots import worst_round
+from tests.support.texts import no_raw_mentions, strings_in
 
 KEYS = [
     c.key for c in SECOND_INTERVIEW.criteria
@@ -133,16 +133,7 @@ def focus_of(h: Harness, round_id: int) -> dict[str, list[str]]:
 
 
 def open_focus(h: Harness) -> dict[str, Any]:
-    before = (h.standin.open_view_for(ORG) or {}).get("id")
-    h.click(ORG, h.announcement() or {}, "focus_areas")
-    return h.wait_for(
-        lambda: (
-            (v := modal_named(h.standin.open_view_for(ORG), "panel_focus"))
-            and v["id"] != before
-            and v
-        ),
-        "the focus areas modal",
-    )
+    return h.click_for_modal(ORG, h.announcement() or {}, "focus_areas", "panel_focus")
 
 
 def test_focus_areas_from_the_proposal_to_the_summary(harness: Harness) -> None:

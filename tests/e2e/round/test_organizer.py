@@ -5,16 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
-
-from storage.models import Round
 from tests.slack.state import V
 from tests.support.harness import ANA, BEN, CY, DEE, ORG, Harness, has_button, modal_named
-
-
-def status_of(h: Harness, round_id: int) -> str:
-    with h.db.read() as session:
-        return str(session.scalar(select(Round.status).where(Round.id == round_id)))
+from tests.support.rows import status_of
 
 
 def responses_are(h: Harness, n: int) -> bool:
@@ -34,7 +27,7 @@ def test_close_now_posts_a_partial_summary_naming_who_is_missing(harness: Harnes
     summary = harness.wait_for(harness.thread, "partial summary")[0]
     text = str(summary["blocks"])
     assert "Partial" in text and f"<@{BEN}>" in text and f"<@{CY}>" in text
-    assert status_of(harness, round_id) == "closed"
+    assert status_of(harness.db, round_id) == "closed"
     harness.wait_for(lambda: "Closed" in str((harness.announcement() or {})["blocks"]), "closed")
     # Feedback can no longer change; the brief says so.
     harness.wait_for(lambda: "closed" in str((harness.dm(BEN) or {})["blocks"]), "brief")
@@ -53,7 +46,7 @@ def test_others_are_refused_the_organizer_controls(harness: Harness) -> None:
         harness.click(ANA, announcement, action)
         harness.wait_for(partial(responses_are, harness, n), f"refusal {n}")
         assert "Only the organizer" in harness.standin.responses[-1]["text"]
-    assert status_of(harness, round_id) == "open"
+    assert status_of(harness.db, round_id) == "open"
     assert harness.thread() == []
 
 
@@ -61,7 +54,7 @@ def test_cancel_round_tells_the_panel(harness: Harness) -> None:
     round_id = harness.start_round()
     harness.give_feedback(ANA)
     harness.click(ORG, harness.announcement() or {}, "cancel_round")
-    harness.wait_for(lambda: status_of(harness, round_id) == "cancelled", "cancelled")
+    harness.wait_for(lambda: status_of(harness.db, round_id) == "cancelled", "cancelled")
     harness.wait_for(lambda: "cancelled" in str((harness.dm(BEN) or {})["blocks"]), "brief")
     # The announcement's update may still be under way: an earlier one (ANA's "1 of 3") was
     # in flight when the round was cancelled, so it is rendered and sent once more.

@@ -26,6 +26,7 @@ from tests.support.harness import (
     Harness,
     modal_named,
 )
+from tests.support.slack_requests import ephemeral_select_payload
 
 ADMIN = "UADMIN"
 NOT_ALLOWED = "Only organizers of Staff Engineer panels and workspace admins can edit its rubric."
@@ -44,17 +45,14 @@ def rubric_command(
 ) -> dict[str, Any] | None:
     """`/panel rubric <role>`: the modal it opens for `user`, or None when it answered with
     an ephemeral message instead (see `h.standin.responses`)."""
-    before_view = (h.standin.open_view_for(user) or {}).get("id")
+    before_view = h.open_modal_id(user)
     before = len(h.standin.responses)
-    name = {HIRING: "hiring", NO_BOT_CHANNEL: "random"}.get(channel, "directmessage")
+    name = h.channel_name(channel)
     reply = h.driver.command(user, f"rubric {role}", channel_id=channel, channel_name=name)
     assert reply.status == 200, reply.body
 
     def answered() -> dict[str, Any] | bool | None:
-        view = modal_named(h.standin.open_view_for(user), "panel_rubric")
-        if view and view["id"] != before_view:
-            return view
-        return len(h.standin.responses) > before
+        return h.fresh_modal(user, "panel_rubric", before_view) or len(h.standin.responses) > before
 
     found = h.wait_for(answered, f"the answer to /panel rubric {role}")
     return found if isinstance(found, dict) else None
@@ -111,17 +109,7 @@ def brief_of(h: Harness, user: str, candidate: str) -> dict[str, Any]:
 
 
 def feedback_modal_for(h: Harness, user: str, candidate: str) -> dict[str, Any]:
-    before = (h.standin.open_view_for(user) or {}).get("id")
-    assert h.click(user, brief_of(h, user, candidate), "give_feedback").status == 200
-    view = h.wait_for(
-        lambda: (
-            v
-            if (v := modal_named(h.standin.open_view_for(user), "panel_feedback"))
-            and v["id"] != before
-            else None
-        ),
-        "the feedback modal",
-    )
+    view = h.click_for_modal(user, brief_of(h, user, candidate), "give_feedback", "panel_feedback")
     h.standin.close_views(user)
     return view
 
@@ -216,24 +204,9 @@ def test_a_role_picked_from_several_opens_its_rubric(harness: Harness) -> None:
     assert [o["text"]["text"] for o in menu["options"]] == ["Staff Designer", "Staff Engineer"]
 
     # Choosing from the ephemeral picker (not a stored message: the payload is built here).
-    payload = h.driver._interaction(ORG, "block_actions")
-    payload["actions"] = [
-        {
-            "action_id": "rubric_pick",
-            "block_id": actions.get("block_id", "Xq7+B"),
-            "type": "static_select",
-            "selected_option": menu["options"][0],
-            "action_ts": "1700000000.000001",
-        }
-    ]
-    payload["container"] = {
-        "type": "message",
-        "message_ts": "1700000000.000100",
-        "channel_id": HIRING,
-        "is_ephemeral": True,
-    }
-    payload["channel"] = {"id": HIRING, "name": "hiring"}
-    payload["response_url"] = h.standin.new_response_url(channel=HIRING)
+    payload = ephemeral_select_payload(
+        h, ORG, "rubric_pick", menu["options"][0], block_id=actions.get("block_id", "Xq7+B")
+    )
     assert h.driver.post_payload(payload).status == 200
     view = h.wait_for(
         lambda: modal_named(h.standin.open_view_for(ORG), "panel_rubric"), "the rubric modal"

@@ -1,5 +1,7 @@
-"""What panelists and organizers can do from a reminder: snooze it, say they didn't
-attend, nudge everyone late now."""
+"""Reminders, answered: what panelists and organizers can do from a reminder — snooze it,
+say they didn't attend, nudge everyone late now. The other reminder modules:
+bot/services/reminder_schedule.py says when they fall due, bot/services/due_work.py sends
+them."""
 
 from __future__ import annotations
 
@@ -9,16 +11,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.work_kinds import not_attended_key
 from bot.errors import NotAllowed, RoundNotOpen
-from bot.services.context import Deps
+from bot.services.context import Resources
+from bot.services.due_writer import DueWorkWriter
 from bot.services.lifecycle import complete_if_all_in, find_round
-from bot.services.outbox import Outgoing
-from bot.services.reminder_plan import Due
+from bot.services.outbox import OutboxWriter
 from bot.services.rounds import Changed
 from bot.services.snapshots import snapshot
 from bot.views.reminders import not_attended_notice
-from storage.models import DueWork, Round
-from storage.work import add_once
+from storage.models import Round
 
 SNOOZE = timedelta(hours=2)
 
@@ -36,32 +38,22 @@ class NudgedNow:
 
 
 class ReminderService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
 
-    def snooze(self, team_id: str, user_id: str, round_id: int, n: int) -> Snoozed:
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+    def snooze(self, team_id: str, user_id: str, round_id: int, number: int) -> Snoozed:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = _owed_by(session, team_id, user_id, round_id)
             until = now + SNOOZE
             # Keyed by the nudge snoozed: a double click snoozes once.
-            add_once(
-                session,
-                DueWork,
-                team_id=team_id,
-                key=f"snooze:{round_id}:{user_id}:{n}",
-                kind=Due.NUDGE,
-                due_at=until,
-                round_id=round_id,
-                user_id=user_id,
-                payload={"n": n},
-            )
+            DueWorkWriter(session, team_id).snooze(round_id, user_id, number, until)
             return Snoozed(snapshot(session, rnd), until)
 
     def not_attended(self, team_id: str, user_id: str, round_id: int) -> Changed:
         """The panelist leaves the panel; the organizer is told; the round may complete."""
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = find_round(session, team_id, round_id, lock=True)
             mine = next((p for p in rnd.panelists if p.user_id == user_id), None)
             if mine is None:
@@ -80,10 +72,10 @@ class ReminderService:
             session.flush()
             claimed = complete_if_all_in(session, rnd, now)
             snap = snapshot(session, rnd)
-            out = Outgoing(session, team_id, now)
+            out = OutboxWriter(session, team_id, now)
             out.round_changed(snap, summary_claimed=claimed, briefs_of=[user_id])
             out.post(
-                f"not_attended:{round_id}:{user_id}",
+                not_attended_key(round_id, user_id),
                 not_attended_notice(snap, user_id),
                 label=f"the note that a panelist didn't attend ({snap.candidate_name})",
                 user_id=rnd.organizer_id,
@@ -94,26 +86,17 @@ class ReminderService:
     def nudge_now(self, team_id: str, user_id: str, round_id: int, message_ts: str) -> NudgedNow:
         """The organizer's "Nudge them now": one nudge per late panelist and escalation
         message (keyed by it), still within each panelist's quiet hours."""
-        now = self.deps.now()
-        with self.deps.db.transaction() as session:
+        now = self.resources.now()
+        with self.resources.db.transaction() as session:
             rnd = find_round(session, team_id, round_id, lock=False)
             if rnd.organizer_id != user_id:
                 raise NotAllowed(f"Only the organizer, <@{rnd.organizer_id}>, can nudge the panel.")
             if rnd.status != Status.OPEN:
                 raise RoundNotOpen(f"This round is {rnd.status}; nobody needs a nudge.")
             snap = snapshot(session, rnd)
+            due = DueWorkWriter(session, team_id)
             for panelist in snap.missing:
-                add_once(
-                    session,
-                    DueWork,
-                    team_id=team_id,
-                    key=f"nudge_now:{round_id}:{panelist.user_id}:{message_ts}",
-                    kind=Due.NUDGE,
-                    due_at=now,
-                    round_id=round_id,
-                    user_id=panelist.user_id,
-                    payload={"n": 0},
-                )
+                due.nudge_now(round_id, panelist.user_id, message_ts, now)
             return NudgedNow(snap, tuple(p.user_id for p in snap.missing))
 
 

@@ -1,0 +1,17 @@
+"""What a request's use case enqueued messages for: handlers return it, and `guarded`
+(handlers/responses.py) has the dispatcher send those rows right after the ack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Touched:
+    rounds: tuple[int, ...] = ()  # the rounds whose outbox rows to send
+    channels: tuple[str, ...] = ()  # conversations with rows outside any round
+    users: tuple[str, ...] = ()  # people whose DMs have rows outside any round
+
+    @classmethod
+    def round(cls, round_id: int) -> Touched:
+        return cls(rounds=(round_id,))
