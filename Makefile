@@ -46,10 +46,11 @@ $(RUNTIME): pyproject.toml $(MADE)
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# The development tools too: pytest, ruff, mypy, …
-$(DEV): pyproject.toml $(RUNTIME)
+# The development tools too: pytest, ruff, mypy, … One pip run installs both (resolving and
+# building the package once), and so the runtime's stamp is made here too.
+$(DEV): pyproject.toml $(MADE)
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
+	touch $(RUNTIME) $@
 
 # The venv for a server: `panelbot` and its runtime dependencies.
 setup: $(RUNTIME)

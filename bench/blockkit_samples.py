@@ -78,7 +78,7 @@ def round_of(
     candidate: str = "Ada Lovelace",
     *,
     round_id: int = 42,
-    status: str = Status.OPEN,
+    status: Status = Status.OPEN,
     submitted: tuple[str, ...] = ("U0PRIYA",),
     interview: datetime = INTERVIEW,
 ) -> RoundSnapshot:
@@ -154,7 +154,17 @@ def erasure_plan() -> ErasurePlan:
 
 
 def erased() -> Erased:
-    return Erased("Ada Lovelace", 1, 3, 3, 4, 9, 6, (HIRING,))
+    return Erased(
+        "Ada Lovelace",
+        rounds=1,
+        panelists=3,
+        feedback=3,
+        decisions=1,
+        due_work=4,
+        outbox=9,
+        messages=6,
+        channels=(HIRING,),
+    )
 
 
 def outcome_sample() -> RecordedOutcome:

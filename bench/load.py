@@ -467,6 +467,7 @@ def run_all(plan: Plan, logs: Path) -> tuple[list[Run], list[Footprint]]:
         db.dispose()
         driver = PayloadDriver("http://unused", SIGNING_SECRET, standin, team_id="T0001")
         workload = Workload(standin, driver, seeded)
+        assert standin.token is not None, "the stand-in's first workspace is installed"
         env = {
             **os.environ,
             "SLACK_BOT_TOKEN": standin.token,

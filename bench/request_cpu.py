@@ -29,7 +29,7 @@ from bot.services import Services
 from bot.services.context import Leases, Resources
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
-from bot.views.feedback_modal import feedback_modal, parse_feedback
+from bot.views.feedback_modal import feedback_modal, read_feedback
 from storage.db import Database
 from tests.slack.standin import SlackStandIn
 from tests.support.round_rows import TEAM
@@ -56,7 +56,7 @@ def one_panelist(services: Services, round_id: int, user: str) -> dict[str, floa
     values = feedback_values(view)
     _, submitted = clock_ms(
         lambda: services.feedback.submit(
-            TEAM, user, round_id, lambda s: parse_feedback(s, values), view_id=f"V{user}"
+            TEAM, user, round_id, read_feedback(values), view_id=f"V{user}"
         )
     )
     _, delivered = clock_ms(lambda: services.dispatcher.deliver_round(round_id))

@@ -57,12 +57,35 @@ def postgres_url() -> Iterator[str]:
     name = f"panelbot_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
+        # A commit returns before its WAL reaches the disk (~1 ms instead of ~5 ms here, and
+        # the tests commit thousands of times). What is committed is visible at once all the
+        # same; only a crash of the server itself could lose the last moment's commits, and
+        # no test crashes it (`make reliability` restarts it cleanly, which flushes first).
+        connection.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     try:
         yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+# After a DELETE of every table, the sequences behind their ids start again, as TRUNCATE's
+# RESTART IDENTITY would (every sequence in the session's own database is one of those).
+RESTART_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+    " FROM pg_sequences WHERE last_value IS NOT NULL"
+)
+
+
+def empty_postgres(engine: Engine) -> None:
+    """Every table empty and every id back at 1, as `TRUNCATE … RESTART IDENTITY CASCADE`
+    leaves them, in ~15 ms instead of TRUNCATE's ~300 ms (it makes new files for each
+    table): children are deleted before their parents, then the sequences restart."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(RESTART_SEQUENCES)
 
 
 @pytest.fixture(scope="session")
@@ -91,10 +114,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
         shutil.copy(template, path)
         db = Database.from_url(f"sqlite:///{path}")
     else:
-        engine: Engine = request.getfixturevalue("postgres_engine")
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        empty_postgres(request.getfixturevalue("postgres_engine"))
         db = Database.from_url(request.getfixturevalue("postgres_url"))
     yield db
     db.dispose()
@@ -179,10 +199,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         template: Path = request.getfixturevalue("sqlite_template")
         shutil.copy(template, tmp_path / "panelbot.db")
         return f"sqlite:///{tmp_path / 'panelbot.db'}"
-    engine: Engine = request.getfixturevalue("postgres_engine")
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    empty_postgres(request.getfixturevalue("postgres_engine"))
     url: str = request.getfixturevalue("postgres_url")
     return url
 

@@ -1,7 +1,8 @@
 """Issue 6, item 5 — crashes. The real bot (`python -m bot run`, a subprocess on the real
 clock) plays rounds against the Slack stand-in and is SIGKILLed at a random point of each
 one, then restarted: during a panelist's submission, while the briefs or the summary are
-being posted, or while a digest is. trials(3, 20) kills, cycling through those points.
+being posted, or while a digest is: in `make test` once at each of those points, under
+`make reliability` 20 kills cycling through them.
 
 Every trial: start a round (ANA, BEN, CY), ANA and BEN submit, CY never does, the organizer
 closes the round (a partial summary). While the bot is down, its scheduled work comes due:
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from bot.services import Services
@@ -107,7 +108,8 @@ class Crashes:
     def _ready(self) -> bool:
         try:
             with urllib.request.urlopen(f"{self.h.url}/readyz", timeout=1) as response:
-                return response.status == 200
+                status: int = response.status
+                return status == 200
         except (OSError, http.client.HTTPException):
             return False
 
@@ -141,6 +143,7 @@ class Crashes:
                     )
                     .values(due_at=now)
                 )
+                assert isinstance(heads_up, CursorResult)  # an UPDATE's result counts its rows
                 self.reminders_due += heads_up.rowcount
         self.start()
         # What came due while it was down is done before anyone acts again.
@@ -289,13 +292,13 @@ class Crashes:
             progress=self.slack_calls,
         )
 
-    def _summaries(self, round_id: int) -> list[object]:
+    def _summaries(self, round_id: int) -> list[Json]:
         with self.h.db.read() as session:
             name = session.scalar(select(Round.candidate_name).where(Round.id == round_id))
         return self.h.standin.posted(text_contains=f"Panel summary for {name}:")
 
     # -- after the trial -------------------------------------------------------------------------
-    def summaries(self, round_id: int) -> list[object]:
+    def summaries(self, round_id: int) -> list[Json]:
         return self._summaries(round_id)
 
     def heads_up(self, round_id: int) -> dict[str, str]:
@@ -368,7 +371,7 @@ def test_killed_anywhere_in_a_round_loses_nothing(crashes: Crashes, database_url
     stopwatch = Stopwatch.on(h, outcome)
     errors: list[str] = []
     seen_duplicates = 0
-    for k in range(trials(3, 20)):
+    for k in range(trials(len(KILL_POINTS), 20)):
         point = KILL_POINTS[k % len(KILL_POINTS)]
         reminders, digests = c.reminders_due, c.digests()
         round_id = c.start_round(k, kill=point == BRIEFS)
@@ -400,5 +403,5 @@ def test_killed_anywhere_in_a_round_loses_nothing(crashes: Crashes, database_url
     errors += stopwatch.problems()
     outcome.notes.append(f"{c.kills} kills, {seen_duplicates} duplicates in the crash window")
     stopwatch.record(errors)
-    assert c.kills == trials(3, 20)
+    assert c.kills == trials(len(KILL_POINTS), 20)
     assert not errors, "\n".join(errors[:20])

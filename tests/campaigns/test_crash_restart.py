@@ -91,6 +91,7 @@ def test_killed_instances_lose_no_nudge_and_duplicate_at_most_one_each(
             tz=tz or "UTC",
             into="due_work" if tz else "outbox",
         )
+        assert standin.token is not None, "the stand-in's first workspace is installed"
         bot = Bot(
             env=bot_env(
                 standin,

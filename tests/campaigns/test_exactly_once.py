@@ -24,8 +24,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
-from sqlalchemy import func, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
 
 from bot.domain.work_kinds import OutboxKind
 from bot.services import Services
@@ -33,8 +32,8 @@ from bot.services.context import Leases, Resources
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
 from storage.db import Database
-from storage.models import Base, DueWork, Outbox, WorkState
-from tests.conftest import DATABASES
+from storage.models import DueWork, Outbox, WorkState
+from tests.conftest import DATABASES, empty_postgres
 from tests.slack.standin import SlackStandIn
 from tests.support.clock import Clock, frozen_clock
 from tests.support.reliability import trials
@@ -92,10 +91,7 @@ def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[D
         shutil.copy(template, path)
         url = f"sqlite:///{path}"
     else:
-        engine: Engine = request.getfixturevalue("postgres_engine")
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        empty_postgres(request.getfixturevalue("postgres_engine"))
         url = request.getfixturevalue("postgres_url")
     dbs = [Database.from_url(url) for _ in range(INSTANCES)]
     yield dbs

@@ -232,7 +232,7 @@ def check_view_answer(
         inputs = {b.get("block_id") for b in record.get("blocks", []) if b.get("type") == "input"}
         errors = answer.get("errors")
         c.expect(
-            isinstance(errors, dict) and errors and set(errors) <= inputs,
+            isinstance(errors, dict) and bool(errors) and set(errors) <= inputs,
             f"errors {errors!r} are not the view's inputs",
         )
     if action == "update":

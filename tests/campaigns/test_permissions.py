@@ -273,7 +273,8 @@ def rubric_of_the_role(w: World, user: str, before: dict[str, Any]) -> bool:
     view = modal_named(w.h.standin.open_view_for(user), ids.RUBRIC)
     if view is None or view["id"] == before["view"]:
         return False
-    return json.loads(view["private_metadata"])["role"] == w.role_id
+    role: object = json.loads(view["private_metadata"])["role"]
+    return role == w.role_id
 
 
 def nudges_now(w: World) -> int:

@@ -191,9 +191,10 @@ def test_every_round_interaction_retried_and_double_clicked(harness: Harness) ->
     c.replay("Notes modal: next panelist button", view_action(h, ORG, notes, "notes_page_next"))
     middle = h.wait_for(
         lambda: (
-            (v := modal_named(h.standin.open_view_for(ORG), "panel_notes"))
+            v
+            if (v := modal_named(h.standin.open_view_for(ORG), "panel_notes"))
             and "Panelist 2 of 3" in str(v["blocks"])
-            and v
+            else None
         ),
         "the notes modal's middle page",
     )

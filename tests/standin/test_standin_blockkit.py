@@ -10,7 +10,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 import pytest
 from slack_sdk import WebClient
@@ -20,6 +21,7 @@ from tests.slack.standin import SlackStandIn
 
 TOKEN = "xoxb-test"
 Json = dict[str, Any]
+Payload = TypeVar("Payload", Json, list[Json])  # a view, or a message's blocks
 
 
 @pytest.fixture
@@ -92,9 +94,9 @@ def modal(blocks: list[Json], **extra: Any) -> Json:
 
 # ---- every rule: a good payload, a bad one, and what Slack says about the bad one ---------
 @dataclass(frozen=True)
-class Rule:
-    good: Json | list[Json]  # a view, or a message's blocks
-    bad: Json | list[Json]
+class Rule(Generic[Payload]):
+    good: Payload
+    bad: Payload
     error: str
 
 
@@ -104,7 +106,7 @@ PAGING_GOOD = [
 ]
 PAGING_BAD = [actions(button("◀ Previous", "notes_page"), button("Next ▶", "notes_page"))]
 PAGING_ERROR = "duplicate action_id: notes_page [json-pointer:/blocks/0/elements/1/action_id]"
-MESSAGE_RULES = {
+MESSAGE_RULES: dict[str, Rule[list[Json]]] = {
     "action_id once a block": Rule(PAGING_GOOD, PAGING_BAD, PAGING_ERROR),
     "action_id again in another block": Rule(
         [actions(button("A", "go")), actions(button("B", "go"))],
@@ -168,7 +170,7 @@ MESSAGE_RULES = {
         "no more than 20 items allowed [json-pointer:/blocks/0/column_settings]",
     ),
 }
-VIEW_RULES = {
+VIEW_RULES: dict[str, Rule[Json]] = {
     "action_id once a block": Rule(
         modal(PAGING_GOOD),
         modal(PAGING_BAD),
@@ -291,7 +293,7 @@ def test_every_view_method_checks(client: WebClient, standin: SlackStandIn) -> N
         ),
     }
     for method, call in calls.items():
-        refused = refusal(lambda call=call: call(PAGING_BAD))  # type: ignore[misc]
+        refused = refusal(partial(call, PAGING_BAD))
         assert refused["error"] == "invalid_arguments", method
         assert refused["response_metadata"]["messages"] == expected, method
         assert call(PAGING_GOOD)["ok"], method

@@ -8,13 +8,14 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import pytest
 from slack_sdk import WebClient
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from tests.slack.socket_mode import SocketModeServer
+from tests.slack.socket_mode import Link, SocketModeServer
 from tests.slack.standin import SlackStandIn
 
 TIMEOUT = 10.0
@@ -116,12 +117,20 @@ def test_slack_asks_for_a_new_connection_or_drops_it(standin: SlackStandIn) -> N
         with connect(new_url(standin)) as app:
             receive(app)
             link = side.links[-1]
-            until(lambda link=link: link.greeted)
+            until(partial(greeted, link))
             side.drop(reset=reset)
             with pytest.raises(ConnectionClosed):
                 app.recv(timeout=TIMEOUT)
-            until(lambda link=link: not link.is_open)
+            until(partial(closed, link))
     assert len(side.links) == 4 and side.open_links() == []
+
+
+def greeted(link: Link) -> bool:
+    return link.greeted
+
+
+def closed(link: Link) -> bool:
+    return not link.is_open
 
 
 def until(condition: Callable[[], bool]) -> None:

@@ -280,7 +280,8 @@ def test_datetimes_come_back_aware_utc(database: Database) -> None:
     with database.read() as s:
         got = queries.get_round(s, "T1", r.id)
         assert got is not None
-        stamps = [got.interview_at, got.due_at, got.created_at, got.role.created_at]
+        stamps: list[datetime | None] = [got.interview_at, got.due_at, got.created_at]
+        stamps += [got.role.created_at]
         stamps += [got.panelists[0].added_at, got.panelists[0].removed_at]
         for stamp in filter(None, stamps):
             assert stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0), stamp

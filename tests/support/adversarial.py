@@ -132,9 +132,9 @@ class Audit:
             user = self.url_users.get(url, "?")
             audience = frozenset({user})
             if body.get("replace_original") or body.get("response_type") == "in_channel":
-                channel, _ = standin._response_urls.get(url, (None, None))
-                if channel:
-                    audience = audience | self.members(channel)
+                where, _ = standin._response_urls.get(url, (None, None))
+                if where:
+                    audience = audience | self.members(where)
             found.append(Shown(f"response to {user}", audience, body))
         return found
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -114,7 +115,7 @@ class Players:
                 h,
                 user,
                 ids.FEEDBACK,
-                lambda message=message: h.click(user, message, ids.GIVE_FEEDBACK),  # type: ignore[misc]
+                partial(h.click, user, message, ids.GIVE_FEEDBACK),
                 self.settle,
             )
             reply = h.driver.view_submission(user, view, h.feedback_values(view, evidence=marker))

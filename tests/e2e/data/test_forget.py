@@ -279,7 +279,7 @@ def test_old_digests_naming_the_candidate_are_erased_with_them(harness: Harness)
     with h.standin._lock:  # the digest naming Ada, as the bot posted it
         posted = h.standin._store_bot_message(HIRING, {"text": "Digest"})["ts"]
     with h.db.transaction() as session:
-        started = session.scalar(select(Round.created_at).where(Round.id == ada))
+        started = session.execute(select(Round.created_at).where(Round.id == ada)).scalar_one()
         for key, text in (
             ("digest:ada", "Finished: *Ada Lovelace* — 3.2"),
             ("digest:adam", "Finished: *Ada Lovelacey* — 2.0"),

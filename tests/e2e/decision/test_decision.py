@@ -8,6 +8,7 @@ a late edit, and two decision modals submitted at once are decided by the databa
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -42,6 +43,10 @@ RATIONALE_AGAINST = (
 def said(node: object) -> str:
     """Every string in a message or view, one per line."""
     return "\n".join(strings_in(node))
+
+
+def responses_since(h: Harness, seen: int) -> list[dict[str, Any]]:
+    return h.standin.responses[seen:]
 
 
 def summary_of(h: Harness) -> dict[str, Any]:
@@ -144,7 +149,7 @@ def test_a_decision_against_the_aggregate_then_changed(harness: Harness) -> None
     for user in (ANA, DEE):
         seen = len(h.standin.responses)
         assert h.click(user, summary, "record_decision").status == 200
-        told = h.wait_for(lambda seen=seen: h.standin.responses[seen:], "the refusal")
+        told = h.wait_for(partial(responses_since, h, seen), "the refusal")
         assert "Only the organizer, <@UORG>, can record the decision" in told[0]["text"]
         assert told[0]["response_type"] == "ephemeral"
         assert modal_named(h.standin.open_view_for(user), "panel_decision") is None

@@ -7,6 +7,7 @@ exports show each team only its own candidates. (Both teams use the same role na
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 import pytest
@@ -44,6 +45,15 @@ def state_of(h: Harness, team_id: str) -> dict[str, Any]:
             "outbox": rows(Outbox, "key", "status", "generation"),
             "due_work": rows(DueWork, "key", "status", "due_at"),
         }
+
+
+def comparisons(h: Harness) -> list[dict[str, Any]]:
+    """The role comparisons posted in the team's hiring channel."""
+    return [
+        m
+        for m in h.standin.messages_in(h.team.hiring)
+        if str(m.get("text", "")).startswith("Comparison for")
+    ]
 
 
 def told(h: Harness, before: int) -> str:
@@ -139,7 +149,7 @@ def test_status_home_compare_and_export_show_only_the_own_team(
         status = h.driver.command(h.team.org, "status")
         assert own in status.body and foreign not in status.body
         assert h.driver.event({"type": "app_home_opened", "user": h.team.org}).status == 200
-        home = h.wait_for(lambda h=h: h.standin.home_views.get(h.team.org), "the Home tab")
+        home = h.wait_for(partial(h.standin.home_views.get, h.team.org), "the Home tab")
         assert own in str(home["blocks"]) and foreign not in str(home["blocks"])
 
     # Both panels finish; each team compares and exports "Staff Engineer".
@@ -150,16 +160,9 @@ def test_status_home_compare_and_export_show_only_the_own_team(
     for h, other in ((a, b), (b, a)):
         own, foreign = mine[h.team.team_id], mine[other.team.team_id]
         h.driver.command(h.team.org, "compare Staff Engineer", channel_id=h.team.hiring)
-        compared = h.wait_for(
-            lambda h=h: [
-                m
-                for m in h.standin.messages_in(h.team.hiring)
-                if str(m.get("text", "")).startswith("Comparison for")
-            ],
-            "the comparison",
-        )
+        compared = h.wait_for(partial(comparisons, h), "the comparison")
         assert own in str(compared[0]["blocks"]) and foreign not in str(compared[0]["blocks"])
         h.driver.command(h.team.org, "export Staff Engineer", channel_id=h.team.hiring)
-        [export] = h.wait_for(lambda h=h: h.standin.files_in(h.team.org), "the export")
+        [export] = h.wait_for(partial(h.standin.files_in, h.team.org), "the export")
         content = export["content"].decode()
         assert own in content and foreign not in content

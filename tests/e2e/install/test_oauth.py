@@ -294,7 +294,7 @@ def test_app_uninstalled_deletes_the_teams_tokens_and_keeps_its_data(
     h.standin.revoke_tokens(TEAM_B.team_id)  # Slack revokes first, then tells the app
     assert b.driver.event({"type": "app_uninstalled"}).status == 200
     gone = h.wait_for(
-        lambda: (w := workspace(h.db, TEAM_B)) and w.uninstalled_at, "the uninstall stamp"
+        lambda: w.uninstalled_at if (w := workspace(h.db, TEAM_B)) else None, "the uninstall stamp"
     )
     assert abs(gone - h.clock()) < timedelta(seconds=10)
     assert stored_bot_tokens(h.db, TEAM_B) == [] and installation_tokens(h.db, TEAM_B) == []
@@ -342,7 +342,9 @@ def test_tokens_revoked_for_the_bot_is_an_uninstall_for_users_is_not(
     assert b.driver.event(revoked_bot).status == 200
     h.wait_for(lambda: stored_bot_tokens(h.db, TEAM_B) == [], "B's bot tokens gone")
     assert installation_tokens(h.db, TEAM_B) == [None]  # the installer stays, tokenless
-    row = h.wait_for(lambda: (w := workspace(h.db, TEAM_B)) and w.uninstalled_at and w, "stamp")
+    row = h.wait_for(
+        lambda: w if (w := workspace(h.db, TEAM_B)) and w.uninstalled_at else None, "stamp"
+    )
     assert row.uninstalled_at is not None
     b.driver.command(TEAM_B.org, "status")
     assert "no longer available" in h.standin.responses[-1]["text"]

@@ -75,6 +75,7 @@ def running_bot(tmp_path: Path) -> Iterator[tuple[str, SlackStandIn]]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+        assert process.stderr is not None  # a pipe, read if it fails to start
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 30

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from storage.db import Database, make_engine
 from storage.migrate import current_revision, downgrade, head_revision, upgrade
 from storage.models import Outbox, WorkState
-from tests.slack.driver import SlackDriver
+from tests.slack.driver import Reply, SlackDriver
 from tests.slack.standin import SlackStandIn
 from tests.support.clock import Clock
 from tests.support.harness import ORG, PANEL, SIGNING_SECRET, Harness, seed_workspace
@@ -110,7 +110,7 @@ def check_serving(bot: Bot, url: str, standin: SlackStandIn, metrics_dir: Path) 
     # multiprocess directory; send until both workers have answered some.
     driver = SlackDriver(url, SIGNING_SECRET, standin)
     workers = ready_workers(bot)
-    replies = []
+    replies: list[Reply] = []
     with ThreadPoolExecutor(max_workers=8) as senders:
         while counting_workers(metrics_dir) != workers and len(replies) < 400:
             replies += senders.map(lambda _: driver.command(ORG, "status"), range(20))

@@ -12,6 +12,7 @@ import re
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,11 @@ SLACK_ACK_SECONDS = 3.0
 # How long the bot may take to start and connect, or to connect again, on a busy machine.
 CONNECT_STALL_SECONDS = 60.0
 RUNNING = "running in Socket Mode: connected to Slack"
+
+
+def announced_count(h: Harness, n: int) -> bool:
+    """The announcement counts `n` of the panel's 3 submissions."""
+    return f"{n} of 3 submitted" in str((h.announcement() or {}).get("blocks"))
 
 
 @dataclass
@@ -166,11 +172,7 @@ def test_a_whole_round(socket_bot: SocketBot) -> None:
     for n, user in enumerate(PANEL, start=1):
         reply = h.give_feedback(user, ratings=(3, 3, 4 if user == CY else 3, 2, 3))
         assert reply.json()["response_action"] == "update", reply.body
-        h.wait_for(
-            lambda n=n: f"{n} of 3 submitted" in str((h.announcement() or {}).get("blocks")),
-            f"{n} of 3 on the announcement",
-            timeout=30,
-        )
+        h.wait_for(partial(announced_count, h, n), f"{n} of 3 on the announcement", timeout=30)
     summary = h.wait_for(lambda: h.thread(), "the summary", timeout=60)[0]
     assert "Panel summary: Ada Lovelace" in str(summary["blocks"])
     clicks = [e for e in s.socket.envelopes if e.payload.get("type") == "block_actions"]

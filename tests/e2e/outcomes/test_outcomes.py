@@ -131,7 +131,8 @@ def test_outcome_then_check_ins_at_6_and_12_months(harness: Harness) -> None:
         "rating": {"value": V.radio("3")},
         "note": {"value": V.text(NOTE)},
     }
-    missing = {**values, "rating": {"value": V.radio(None)}}
+    unselected = {"type": "radio_buttons", "selected_option": None}
+    missing = {**values, "rating": {"value": unselected}}
     assert answer(h, ORG, dms[0], missing).json()["errors"] == {
         "rating": "Rate how they are doing against the role."
     }

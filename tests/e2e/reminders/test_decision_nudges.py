@@ -56,7 +56,7 @@ def digest_now(h: Harness) -> str:
     before = len(digests())
     h.driver.command(ORG, "digest now", channel_id=HIRING)
     h.tick()
-    posted = h.wait_for(lambda: len(digests()) > before and digests(), "a new digest")
+    posted = h.wait_for(lambda: digests() if len(digests()) > before else None, "a new digest")
     return "\n".join(b["text"]["text"] for b in posted[-1]["blocks"] if b.get("type") == "section")
 
 

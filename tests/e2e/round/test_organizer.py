@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from tests.slack.state import V
 from tests.support.harness import ANA, BEN, CY, DEE, ORG, Harness, has_button, modal_named
 from tests.support.rows import status_of
+
+
+def responses_are(h: Harness, n: int) -> bool:
+    return len(h.standin.responses) == n
 
 
 def open_panelists_modal(h: Harness) -> dict[str, Any]:
@@ -39,7 +44,7 @@ def test_others_are_refused_the_organizer_controls(harness: Harness) -> None:
     announcement = harness.announcement() or {}
     for n, action in enumerate(("close_round", "cancel_round", "edit_panelists"), start=1):
         harness.click(ANA, announcement, action)
-        harness.wait_for(lambda n=n: len(harness.standin.responses) == n, f"refusal {n}")
+        harness.wait_for(partial(responses_are, harness, n), f"refusal {n}")
         assert "Only the organizer" in harness.standin.responses[-1]["text"]
     assert status_of(harness.db, round_id) == "open"
     assert harness.thread() == []

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from tests.support.harness import ANA, CY, HIRING, PANEL, Harness, has_button
+
+
+def announced_count(h: Harness, n: int) -> bool:
+    """The announcement counts `n` of the panel's 3 submissions."""
+    return f"{n} of 3 submitted" in str((h.announcement() or {}).get("blocks"))
 
 
 def test_whole_round(harness: Harness) -> None:
@@ -21,10 +28,7 @@ def test_whole_round(harness: Harness) -> None:
         reply = h.give_feedback(user, ratings=(3, 3, 4 if user == CY else 3, 2, 3))
         assert reply.status == 200, reply.body
         assert reply.json()["response_action"] == "update"
-        h.wait_for(
-            lambda n=n: f"{n} of 3 submitted" in str((h.announcement() or {}).get("blocks")),
-            f"{n} of 3 on the announcement",
-        )
+        h.wait_for(partial(announced_count, h, n), f"{n} of 3 on the announcement")
         if n < 3:
             assert h.thread() == []  # sealed: no summary yet
             assert "mean" not in str((h.announcement() or {})["blocks"])
