@@ -24,28 +24,28 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.codec import ComparePage, encode
 from bot.domain.panel import Status
 from bot.domain.work_kinds import snooze_key
 from bot.views import ids
 from storage.models import Decision, DueWork, Feedback, Outbox, Panelist, Round
-from tests.slack.driver import Reply, SlackDriver
-from tests.slack.state import V, full_state_values
+from tests.slack.driver import Reply
+from tests.slack.state import V
 from tests.support import outcome_permissions as op
 from tests.support.adversarial import Audit
 from tests.support.decision_form import decision_values
 from tests.support.finished_rounds import seed_finished_rounds
-from tests.support.harness import ANA, BEN, CY, DEE, HIRING, ORG, OUTSIDER, Harness, modal_named
+from tests.support.harness import ANA, BEN, CY, DEE, ORG, OUTSIDER, Harness, modal_named
+from tests.support.permission_world import FOREIGN, FOREIGN_TEAM, World
 from tests.support.reliability import Outcome, record
 from tests.support.rows import database_name
-from tests.support.slack_requests import click_payload, command_fields, post_form
 from tests.support.texts import strings_in
 
 pytestmark = pytest.mark.reliability
 
-FOREIGN_TEAM, FOREIGN = "T0002", "UFOREIGN"
+
 ROLES = {
     "organizer": ORG,
     "panelist": ANA,
@@ -93,54 +93,6 @@ ALLOWED: dict[str, set[str]] = {
     "see the role's validity": ORGANIZER,
 }
 FINISHED_CANDIDATE = "Finn Finished"
-
-
-@dataclass
-class World:
-    h: Harness
-    settle: Callable[[], None]
-    audit: Audit
-    round_id: int  # open; panel ANA, BEN, CY
-    finished_id: int  # complete, in the hiring channel
-    role_id: int
-    views: dict[str, dict[str, Any]]  # modals opened by their rightful people, to forge
-
-    def driver(self, user: str) -> SlackDriver:
-        return self.h.driver.for_team(FOREIGN_TEAM) if user == FOREIGN else self.h.driver
-
-    def announcement(self) -> dict[str, Any]:
-        return self.h.standin.messages_in(HIRING)[0]
-
-    def click(self, user: str, action_id: str, value: str) -> Reply:
-        driver = self.driver(user)
-        with self.audit.acting(user):
-            payload = click_payload(self.h, user, action_id, value, message=self.announcement())
-        payload["team"] = {"id": driver.team_id, "domain": driver.team_domain}
-        payload["user"]["team_id"] = driver.team_id
-        return driver.post_payload(payload)
-
-    def command(self, user: str, text: str) -> Reply:
-        with self.audit.acting(user):
-            fields = command_fields(self.h, user, text, HIRING)
-        fields["team_id"] = self.driver(user).team_id
-        return post_form(self.h, fields)
-
-    def submit(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
-        driver = self.driver(user)
-        payload = driver._interaction(user, "view_submission")
-        current = self.h.standin.views[view["id"]]
-        payload["view"] = self.h.standin.view_payload(
-            view["id"], full_state_values(current["blocks"], values)
-        )
-        payload["response_urls"] = []
-        return driver.post_payload(payload)
-
-    def count(self, model: Any, *where: Any) -> int:
-        with self.h.db.read() as session:
-            return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-
-    def opened(self, user: str, callback_id: str, before: str | None) -> bool:
-        return self.h.fresh_modal(user, callback_id, before) is not None
 
 
 def build_world(h: Harness) -> World:

@@ -1,10 +1,11 @@
-"""The outcome actions of the permission matrix (tests/campaigns/test_permissions.py): their setups
-and how to tell each happened. `w` is that module's World: a finished round of Finn
-Finished, here decided Advance, hired, and his 6-month check-in asked of the organizer."""
+"""The outcome actions of the permission matrix (tests/campaigns/test_permissions.py): their
+setups and how to tell each happened. `w` is its World (tests/support/permission_world.py):
+a finished round of Finn Finished, here decided Advance, hired, and his 6-month check-in
+asked of the organizer."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -15,9 +16,7 @@ from tests.slack.driver import Reply
 from tests.slack.state import V
 from tests.support.finished_outcomes import hire
 from tests.support.harness import ORG, modal_named
-
-if TYPE_CHECKING:  # the World imports this module
-    from tests.campaigns.test_permissions import World
+from tests.support.permission_world import World
 
 
 def advanced(w: World) -> None:
