@@ -171,12 +171,12 @@ def _criterion_line(stats: CriterionStats, submitted: int) -> str:
     return f"*{escape(stats.name)}* — {spread} · {rated}{flag}{veto}{thin}"
 
 
-def ratings_table(snap: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBlock:
-    head = ["Panelist", *(c.name for c in snap.rubric.criteria), "Recommendation"]
+def ratings_table(snapshot: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBlock:
+    head = ["Panelist", *(c.name for c in snapshot.rubric.criteria), "Recommendation"]
     rows = [[RawTextObject(text=h) for h in head]]
     for f in feedback:
         cells = [f.display_name]
-        for c in snap.rubric.criteria:
+        for c in snapshot.rubric.criteria:
             rating = f.draft.rating_for(c.key)
             cells.append(str(rating.rating) if rating else "–")
         cells.append(SCALE.get(f.draft.recommendation, "–"))
