@@ -141,9 +141,9 @@ def to_csv(rows: Iterable[Mapping[str, Cell]]) -> str:
     return out.getvalue()
 
 
-def _panelist(snap: RoundSnapshot, feedback: PanelistFeedback) -> dict[str, Any]:
+def _panelist(snapshot: RoundSnapshot, feedback: PanelistFeedback) -> dict[str, Any]:
     ratings = []
-    for criterion in snap.rubric.criteria:
+    for criterion in snapshot.rubric.criteria:
         rating = feedback.draft.rating_for(criterion.key)
         ratings.append(
             {

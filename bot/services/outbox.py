@@ -36,87 +36,87 @@ class OutboxWriter:
         self.now = now
 
     # -- a round's living messages -------------------------------------------------------
-    def round_started(self, snap: RoundSnapshot) -> None:
+    def round_started(self, snapshot: RoundSnapshot) -> None:
         self._once(
-            announce_key(snap.id),
+            announce_key(snapshot.id),
             OutboxKind.ANNOUNCE,
-            snap,
-            channel_id=snap.channel_id,
-            label=f"the panel announcement for {snap.candidate_name}",
+            snapshot,
+            channel_id=snapshot.channel_id,
+            label=f"the panel announcement for {snapshot.candidate_name}",
         )
-        self.briefs(snap, [p.user_id for p in snap.panelists])
+        self.briefs(snapshot, [p.user_id for p in snapshot.panelists])
 
-    def briefs(self, snap: RoundSnapshot, user_ids: Iterable[str]) -> None:
+    def briefs(self, snapshot: RoundSnapshot, user_ids: Iterable[str]) -> None:
         for user_id in user_ids:
             self._once(
-                brief_key(snap.id, user_id),
+                brief_key(snapshot.id, user_id),
                 OutboxKind.BRIEF,
-                snap,
+                snapshot,
                 user_id=user_id,
-                label=f"the panel brief for {snap.candidate_name}",
+                label=f"the panel brief for {snapshot.candidate_name}",
             )
 
     def round_changed(
-        self, snap: RoundSnapshot, *, summary_claimed: bool, briefs_of: Iterable[str] = ()
+        self, snapshot: RoundSnapshot, *, summary_claimed: bool, briefs_of: Iterable[str] = ()
     ) -> None:
         """The announcement shows the new progress; the summary is posted by the change
         that claimed it, or refreshed after later edits; affected briefs are refreshed."""
-        what = snap.candidate_name
+        what = snapshot.candidate_name
         self._refresh(
-            announcement_key(snap.id),
+            announcement_key(snapshot.id),
             OutboxKind.ANNOUNCEMENT,
-            snap,
-            channel_id=snap.channel_id,
+            snapshot,
+            channel_id=snapshot.channel_id,
             label=f"the update of the panel announcement for {what}",
         )
         if summary_claimed:
             self._once(
-                summary_key(snap.id),
+                summary_key(snapshot.id),
                 OutboxKind.SUMMARY,
-                snap,
-                channel_id=snap.channel_id,
+                snapshot,
+                channel_id=snapshot.channel_id,
                 label=f"the panel summary for {what}",
             )
-        elif not snap.sealed:
+        elif not snapshot.sealed:
             self._refresh(
-                summary_refresh_key(snap.id),
+                summary_refresh_key(snapshot.id),
                 OutboxKind.SUMMARY_REFRESH,
-                snap,
-                channel_id=snap.channel_id,
+                snapshot,
+                channel_id=snapshot.channel_id,
                 label=f"the update of the panel summary for {what}",
             )
         for user_id in dict.fromkeys(briefs_of):
             self._refresh(
-                brief_refresh_key(snap.id, user_id),
+                brief_refresh_key(snapshot.id, user_id),
                 OutboxKind.BRIEF_REFRESH,
-                snap,
+                snapshot,
                 user_id=user_id,
                 label=f"the update of the panel brief for {what}",
             )
 
     # -- reminders -----------------------------------------------------------------------
     def reminder(
-        self, key: str, kind: OutboxKind, snap: RoundSnapshot, user_id: str, number: int
+        self, key: str, kind: OutboxKind, snapshot: RoundSnapshot, user_id: str, number: int
     ) -> None:
         self._once(
             key,
             kind,
-            snap,
+            snapshot,
             user_id=user_id,
-            label=f"a feedback reminder for {snap.candidate_name}",
+            label=f"a feedback reminder for {snapshot.candidate_name}",
             payload={"n": number},
         )
 
     # -- the decision ----------------------------------------------------------------------
-    def decision(self, snap: RoundSnapshot, version: int) -> None:
+    def decision(self, snapshot: RoundSnapshot, version: int) -> None:
         """Post this version of the decision in the summary's thread (rendered at delivery
         from the stored version)."""
         self._once(
-            decision_key(snap.id, version),
+            decision_key(snapshot.id, version),
             OutboxKind.DECISION,
-            snap,
-            channel_id=snap.channel_id,
-            label=f"the decision on {snap.candidate_name}",
+            snapshot,
+            channel_id=snapshot.channel_id,
+            label=f"the decision on {snapshot.candidate_name}",
             payload={"version": version},
         )
 
@@ -192,7 +192,7 @@ class OutboxWriter:
         self,
         key: str,
         kind: OutboxKind,
-        snap: RoundSnapshot,
+        snapshot: RoundSnapshot,
         label: str,
         payload: dict[str, Any] | None = None,
         **fields: Any,
@@ -203,8 +203,8 @@ class OutboxWriter:
             "kind": kind,
             "due_at": self.now,
             "created_at": self.now,
-            "round_id": snap.id,
-            "notify_user_id": snap.organizer_id,
+            "round_id": snapshot.id,
+            "notify_user_id": snapshot.organizer_id,
             "payload": {"label": label, **(payload or {})},
             **fields,
         }
@@ -213,15 +213,15 @@ class OutboxWriter:
         self,
         key: str,
         kind: OutboxKind,
-        snap: RoundSnapshot,
+        snapshot: RoundSnapshot,
         *,
         label: str,
         payload: dict[str, Any] | None = None,
         **fields: Any,
     ) -> None:
-        add_once(self.session, Outbox, **self._row(key, kind, snap, label, payload, **fields))
+        add_once(self.session, Outbox, **self._row(key, kind, snapshot, label, payload, **fields))
 
     def _refresh(
-        self, key: str, kind: OutboxKind, snap: RoundSnapshot, *, label: str, **fields: Any
+        self, key: str, kind: OutboxKind, snapshot: RoundSnapshot, *, label: str, **fields: Any
     ) -> None:
-        add_or_rearm(self.session, **self._row(key, kind, snap, label, **fields))
+        add_or_rearm(self.session, **self._row(key, kind, snapshot, label, **fields))

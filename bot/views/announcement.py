@@ -12,32 +12,34 @@ from bot.views import ids
 from bot.views.common import Message, actions, button, context, header, md, message
 
 
-def candidate_line(r: RoundSnapshot) -> str:
-    name = escape(r.candidate_name)
-    if r.profile_link:
+def candidate_line(snapshot: RoundSnapshot) -> str:
+    name = escape(snapshot.candidate_name)
+    if snapshot.profile_link:
         # The link is validated as http(s) and escaped; the label is the escaped name.
-        name = f"<{escape(r.profile_link)}|{name}>"
-    return f"*{name}* for *{escape(r.role_name)}*"
+        name = f"<{escape(snapshot.profile_link)}|{name}>"
+    return f"*{name}* for *{escape(snapshot.role_name)}*"
 
 
-def progress_line(r: RoundSnapshot) -> str:
-    done = ", ".join(mention(p.user_id) for p in r.panelists if p.submitted) or "nobody yet"
-    return f"*{r.submitted_count} of {len(r.panelists)} submitted* · in: {done}"
+def progress_line(snapshot: RoundSnapshot) -> str:
+    done = ", ".join(mention(p.user_id) for p in snapshot.panelists if p.submitted) or "nobody yet"
+    return f"*{snapshot.submitted_count} of {len(snapshot.panelists)} submitted* · in: {done}"
 
 
-def decision_button(r: RoundSnapshot) -> ButtonElement:
+def decision_button(snapshot: RoundSnapshot) -> ButtonElement:
     """On the summary (and the organizer's nudge): record it, or change it once recorded."""
-    if r.decision:
-        return button("Change decision", ids.RECORD_DECISION, encode(RoundRef(r.id)))
-    return button("Record decision", ids.RECORD_DECISION, encode(RoundRef(r.id)), style="primary")
+    if snapshot.decision:
+        return button("Change decision", ids.RECORD_DECISION, encode(RoundRef(snapshot.id)))
+    return button(
+        "Record decision", ids.RECORD_DECISION, encode(RoundRef(snapshot.id)), style="primary"
+    )
 
 
-def decision_line(r: RoundSnapshot) -> str | None:
+def decision_line(snapshot: RoundSnapshot) -> str | None:
     """The announcement's line about the decision, once there is one."""
-    if not r.decision:
+    if not snapshot.decision:
         return None
-    when = f" · {date_token(r.decided_at)}" if r.decided_at else ""
-    return f":scales: *Decision:* {escape(outcome_label(r.decision))}{when} — see the thread"
+    when = f" · {date_token(snapshot.decided_at)}" if snapshot.decided_at else ""
+    return f":scales: *Decision:* {escape(outcome_label(snapshot.decision))}{when} — see the thread"
 
 
 STATUS_LINE = {
@@ -49,48 +51,50 @@ STATUS_LINE = {
 }
 
 
-def announcement(r: RoundSnapshot) -> Message:
+def announcement(snapshot: RoundSnapshot) -> Message:
     blocks: list[Block] = [
-        header(f"Second-round panel: {r.candidate_name}"),
-        md(candidate_line(r)),
+        header(f"Second-round panel: {snapshot.candidate_name}"),
+        md(candidate_line(snapshot)),
         md(
-            f"*Interview:* {date_token(r.interview_at)}\n"
-            f"*Feedback due:* {date_token(r.due_at)}\n"
-            f"*Organizer:* {mention(r.organizer_id)}\n"
-            f"*Panel:* {', '.join(mention(p.user_id) for p in r.panelists)}"
+            f"*Interview:* {date_token(snapshot.interview_at)}\n"
+            f"*Feedback due:* {date_token(snapshot.due_at)}\n"
+            f"*Organizer:* {mention(snapshot.organizer_id)}\n"
+            f"*Panel:* {', '.join(mention(p.user_id) for p in snapshot.panelists)}"
         ),
-        md(progress_line(r)),
-        context(STATUS_LINE.get(r.status, r.status)),
+        md(progress_line(snapshot)),
+        context(STATUS_LINE.get(snapshot.status, snapshot.status)),
     ]
-    if decided := decision_line(r):
+    if decided := decision_line(snapshot):
         blocks.append(md(decided))
-    if r.status == Status.OPEN:
-        blocks.append(organizer_controls(r))
-    elif r.status == Status.COMPLETE:
-        blocks.append(actions(button("Close round", ids.CLOSE_ROUND, encode(RoundRef(r.id)))))
+    if snapshot.status == Status.OPEN:
+        blocks.append(organizer_controls(snapshot))
+    elif snapshot.status == Status.COMPLETE:
+        blocks.append(
+            actions(button("Close round", ids.CLOSE_ROUND, encode(RoundRef(snapshot.id))))
+        )
     text = (
-        f"Panel for {escape(r.candidate_name)} ({escape(r.role_name)}): "
-        f"{r.submitted_count} of {len(r.panelists)} submitted"
+        f"Panel for {escape(snapshot.candidate_name)} ({escape(snapshot.role_name)}): "
+        f"{snapshot.submitted_count} of {len(snapshot.panelists)} submitted"
     )
     return message(text, blocks)
 
 
-def organizer_controls(r: RoundSnapshot) -> Block:
-    close = button("Close now", ids.CLOSE_ROUND, encode(RoundRef(r.id)))
+def organizer_controls(snapshot: RoundSnapshot) -> Block:
+    close = button("Close now", ids.CLOSE_ROUND, encode(RoundRef(snapshot.id)))
     close.confirm = ConfirmObject(
         title="Close this round?",
         text="The summary is posted with the feedback that is in; missing panelists are listed.",
         confirm="Close now",
         deny="Keep open",
     )
-    cancel = button("Cancel round", ids.CANCEL_ROUND, encode(RoundRef(r.id)), style="danger")
+    cancel = button("Cancel round", ids.CANCEL_ROUND, encode(RoundRef(snapshot.id)), style="danger")
     cancel.confirm = ConfirmObject(
         title="Cancel this round?",
         text="Panelists are told no feedback is needed. Feedback given so far stays sealed.",
         confirm="Cancel round",
         deny="Keep it",
     )
-    buttons = [button("Add / remove panelist", ids.EDIT_PANELISTS, encode(RoundRef(r.id)))]
-    if r.focus_assigned and r.submitted_count == 0:  # fixed once feedback comes in
-        buttons.append(button("Focus areas", ids.FOCUS_AREAS, encode(RoundRef(r.id))))
+    buttons = [button("Add / remove panelist", ids.EDIT_PANELISTS, encode(RoundRef(snapshot.id)))]
+    if snapshot.focus_assigned and snapshot.submitted_count == 0:  # fixed once feedback comes in
+        buttons.append(button("Focus areas", ids.FOCUS_AREAS, encode(RoundRef(snapshot.id))))
     return actions(*buttons, close, cancel)

@@ -14,25 +14,29 @@ from bot.views.common import Message, actions, bullet_list, button, context, hea
 BRIEF_TIME_FORMAT = "{date_long_pretty} at {time}"
 
 
-def brief(r: RoundSnapshot, user_id: str) -> Message:
+def brief(snapshot: RoundSnapshot, user_id: str) -> Message:
     blocks: list[Block] = [
-        header(f"You're on the panel for {r.candidate_name}"),
+        header(f"You're on the panel for {snapshot.candidate_name}"),
         md(
-            f"{candidate_line(r)}\n*When:* {date_token(r.interview_at, BRIEF_TIME_FORMAT)} "
-            f"(your time)\n*Feedback due:* {date_token(r.due_at, BRIEF_TIME_FORMAT)}\n"
-            f"*Organizer:* {mention(r.organizer_id)}"
+            f"{candidate_line(snapshot)}\n"
+            f"*When:* {date_token(snapshot.interview_at, BRIEF_TIME_FORMAT)} (your time)\n"
+            f"*Feedback due:* {date_token(snapshot.due_at, BRIEF_TIME_FORMAT)}\n"
+            f"*Organizer:* {mention(snapshot.organizer_id)}"
         ),
-        md("*What to probe*\n" + bullet_list(_probes(r, user_id))),
+        md("*What to probe*\n" + bullet_list(_probes(snapshot, user_id))),
     ]
-    if r.questions:
+    if snapshot.questions:
         blocks.append(
-            md("*Round-1 doubts to clarify*\n" + bullet_list([escape(q) for _, q in r.questions]))
+            md(
+                "*Round-1 doubts to clarify*\n"
+                + bullet_list([escape(q) for _, q in snapshot.questions])
+            )
         )
-    blocks.append(brief_footer(r, user_id))
-    if r.accepting_feedback:
+    blocks.append(brief_footer(snapshot, user_id))
+    if snapshot.accepting_feedback:
         focus = (
             "Rate your focus criteria; the others you may rate or mark Not assessed. "
-            if r.focus_assigned
+            if snapshot.focus_assigned
             else ""
         )
         blocks.append(
@@ -41,32 +45,38 @@ def brief(r: RoundSnapshot, user_id: str) -> Message:
                 "needs evidence. Nobody sees your feedback until the whole panel has submitted."
             )
         )
-    return message(f"You're on the interview panel for {escape(r.candidate_name)}", blocks)
+    return message(f"You're on the interview panel for {escape(snapshot.candidate_name)}", blocks)
 
 
-def _probes(r: RoundSnapshot, user_id: str) -> list[str]:
+def _probes(snapshot: RoundSnapshot, user_id: str) -> list[str]:
     """Every criterion with what to probe; the panelist's focus areas first, marked."""
-    focus = r.focus_of(user_id) if r.focus_assigned and r.has_panelist(user_id) else ()
-    mine = [c for c in r.rubric.criteria if c.key in focus]
-    others = [c for c in r.rubric.criteria if c.key not in focus]
+    focus = (
+        snapshot.focus_of(user_id)
+        if snapshot.focus_assigned and snapshot.has_panelist(user_id)
+        else ()
+    )
+    mine = [c for c in snapshot.rubric.criteria if c.key in focus]
+    others = [c for c in snapshot.rubric.criteria if c.key not in focus]
     return [f"*{escape(c.name)}* (your focus) — {escape(c.probe)}" for c in mine] + [
         f"*{escape(c.name)}* — {escape(c.probe)}" for c in others
     ]
 
 
-def brief_footer(r: RoundSnapshot, user_id: str) -> Block:
-    if r.status == Status.CANCELLED:
+def brief_footer(snapshot: RoundSnapshot, user_id: str) -> Block:
+    if snapshot.status == Status.CANCELLED:
         return md(":no_entry_sign: This round was cancelled; no feedback is needed.")
-    if not r.has_panelist(user_id):
+    if not snapshot.has_panelist(user_id):
         return md("You are no longer on this panel; no feedback is needed.")
-    if r.status == Status.CLOSED:
-        state = "submitted" if r.submitted(user_id) else "not submitted"
+    if snapshot.status == Status.CLOSED:
+        state = "submitted" if snapshot.submitted(user_id) else "not submitted"
         return md(f":lock: This round is closed (your feedback: {state}).")
-    return actions(feedback_button(r, r.submitted(user_id)))
+    return actions(feedback_button(snapshot, snapshot.submitted(user_id)))
 
 
-def feedback_button(r: RoundSnapshot, submitted: bool) -> ButtonElement:
+def feedback_button(snapshot: RoundSnapshot, submitted: bool) -> ButtonElement:
     """Give feedback, or edit it once given: the same action either way."""
     if submitted:
-        return button("Edit my feedback", ids.GIVE_FEEDBACK, encode(RoundRef(r.id)))
-    return button("Give feedback", ids.GIVE_FEEDBACK, encode(RoundRef(r.id)), style="primary")
+        return button("Edit my feedback", ids.GIVE_FEEDBACK, encode(RoundRef(snapshot.id)))
+    return button(
+        "Give feedback", ids.GIVE_FEEDBACK, encode(RoundRef(snapshot.id)), style="primary"
+    )

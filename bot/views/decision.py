@@ -55,33 +55,33 @@ VERSIONS_SHOWN = 20  # the latest ones; a modal holds 100 blocks
 
 
 def decision_modal(
-    r: RoundSnapshot, s: PanelSummary, versions: Sequence[DecisionVersion]
+    snapshot: RoundSnapshot, summary: PanelSummary, versions: Sequence[DecisionVersion]
 ) -> dict[str, Any]:
     latest = versions[-1] if versions else None
     blocks: list[Block] = [
-        md(candidate_line(r)),
+        md(candidate_line(snapshot)),
         md(
-            f"*Overall {score(s.overall)} / 4* from {s.submitted} of {len(r.panelists)} "
-            f"panelists\n*Recommendations:* {tally_line(s)}"
+            f"*Overall {score(summary.overall)} / 4* from {summary.submitted} "
+            f"of {len(snapshot.panelists)} panelists\n*Recommendations:* {tally_line(summary)}"
         ),
     ]
     for outcome in (Outcome.ADVANCE, Outcome.REJECT):
-        if reasons := against_aggregate(outcome, s):
+        if reasons := against_aggregate(outcome, summary):
             blocks.append(
                 md(
                     f":warning: *{outcome.label}* would go against the panel's aggregate: "
                     f"{escape('; '.join(reasons))}. To decide so, "
-                    f"{escape(engage_rule(r.rubric))}."
+                    f"{escape(engage_rule(snapshot.rubric))}."
                 )
             )
-    blocks += [md(t) for t in follow_up_texts(s)]
+    blocks += [md(t) for t in follow_up_texts(summary)]
     if versions:
         shown = versions[-VERSIONS_SHOWN:]
         earlier = len(versions) - len(shown)
         tail = f"…and {earlier} earlier (every version is in the thread)" if earlier else None
         lines = [_version_line(v) for v in shown]
         blocks += [md(t) for t in pack_sections("*Decided so far*", lines, tail)]
-    blocks += [DividerBlock(), *_inputs(r, latest)]
+    blocks += [DividerBlock(), *_inputs(snapshot, latest)]
     blocks.append(
         context(
             "Recording the decision closes the round: feedback can no longer change and "
@@ -89,14 +89,16 @@ def decision_modal(
         )
     )
     title = "Change decision" if latest else "Record decision"
-    metadata = DecisionMeta(round=r.id, version=len(versions))
+    metadata = DecisionMeta(round=snapshot.id, version=len(versions))
     return modal(ids.DECISION, title, blocks, submit="Record", metadata=metadata)
 
 
-def _inputs(r: RoundSnapshot, latest: DecisionVersion | None) -> list[Block]:
-    participants = list(latest.participants) if latest else [r.organizer_id]
+def _inputs(snapshot: RoundSnapshot, latest: DecisionVersion | None) -> list[Block]:
+    participants = list(latest.participants) if latest else [snapshot.organizer_id]
     if not latest:
-        participants += [p.user_id for p in r.panelists if p.user_id != r.organizer_id]
+        participants += [
+            p.user_id for p in snapshot.panelists if p.user_id != snapshot.organizer_id
+        ]
     inputs: list[Block] = [
         InputBlock(
             block_id="outcome",
@@ -141,13 +143,13 @@ def _option(outcome: Outcome) -> Option:
     return Option(value=outcome.value, text=PlainTextObject(text=outcome.label))
 
 
-def _version_line(v: DecisionVersion) -> str:
+def _version_line(decision: DecisionVersion) -> str:
     line = (
-        f"• v{v.version} *{v.outcome.label}* · {mention(v.decided_by)} · "
-        f"{date_token(v.decided_at)} — {escape(truncate(v.rationale, VERSION_SHOWN))}"
+        f"• v{decision.version} *{decision.outcome.label}* · {mention(decision.decided_by)} · "
+        f"{date_token(decision.decided_at)} — {escape(truncate(decision.rationale, VERSION_SHOWN))}"
     )
-    if v.change_reason:
-        line += f"\n   _changed because:_ {escape(truncate(v.change_reason, VERSION_SHOWN))}"
+    if decision.change_reason:
+        line += f"\n   _changed because:_ {escape(truncate(decision.change_reason, VERSION_SHOWN))}"
     return line
 
 
@@ -162,49 +164,50 @@ def parse_decision(values: StateValues) -> DecisionForm:
 
 
 def decision_message(
-    r: RoundSnapshot,
-    v: DecisionVersion,
+    snapshot: RoundSnapshot,
+    decision: DecisionVersion,
     previous: DecisionVersion | None,
-    s: PanelSummary,
+    summary: PanelSummary,
 ) -> Message:
     """One version, posted in the summary's thread."""
     head = (
-        f":scales: *Decision on {escape(r.candidate_name)}: {v.outcome.label}* — "
-        f"recorded by {mention(v.decided_by)} {date_token(v.decided_at)}"
+        f":scales: *Decision on {escape(snapshot.candidate_name)}: {decision.outcome.label}* — "
+        f"recorded by {mention(decision.decided_by)} {date_token(decision.decided_at)}"
     )
     if previous is not None:
-        reason = escape(v.change_reason or "")
+        reason = escape(decision.change_reason or "")
         head += f"\n*Changed* from {previous.outcome.label} (version {previous.version}): {reason}"
     blocks: list[Block] = [
         md(head),
-        md(f"*Rationale*\n{escape(v.rationale)}"),
-        md("*Debrief:* " + (", ".join(mention(u) for u in v.participants) or "—")),
+        md(f"*Rationale*\n{escape(decision.rationale)}"),
+        md("*Debrief:* " + (", ".join(mention(u) for u in decision.participants) or "—")),
     ]
-    if reasons := against_aggregate(v.outcome, s):
+    if reasons := against_aggregate(decision.outcome, summary):
         blocks.append(
             context(
                 f":warning: Against the panel's aggregate ({escape('; '.join(reasons))}); "
                 "the rationale says why."
             )
         )
-    if v.outcome == Outcome.ADVANCE:
+    if decision.outcome == Outcome.ADVANCE:
         # Only the organizer can open it; what they record is never shown here.
-        blocks.append(actions(record_outcome_button(r.id)))
-    blocks.append(context(f"Version {v.version}. Every version of the decision stays here."))
-    text = f"Decision on {escape(r.candidate_name)}: {v.outcome.label}"
+        blocks.append(actions(record_outcome_button(snapshot.id)))
+    blocks.append(context(f"Version {decision.version}. Every version of the decision stays here."))
+    text = f"Decision on {escape(snapshot.candidate_name)}: {decision.outcome.label}"
     return message(text, blocks)
 
 
 def decision_recorded_modal(
-    r: RoundSnapshot, v: DecisionVersion, follow_ups: int = 0
+    snapshot: RoundSnapshot, decision: DecisionVersion, follow_ups: int = 0
 ) -> dict[str, Any]:
-    changed = "changed to" if v.version > 1 else "recorded:"
+    changed = "changed to" if decision.version > 1 else "recorded:"
     text = (
-        f"Decision on *{escape(r.candidate_name)}* {changed} *{v.outcome.label}*. It is "
-        "posted in the summary's thread and shown on the announcement. The round is closed: "
-        "feedback can no longer change, and reminders have stopped."
+        f"Decision on *{escape(snapshot.candidate_name)}* {changed} "
+        f"*{decision.outcome.label}*. It is posted in the summary's thread and shown on the "
+        "announcement. The round is closed: feedback can no longer change, and reminders "
+        "have stopped."
     )
-    if follow_ups and v.version == 1:
+    if follow_ups and decision.version == 1:
         what = "question" if follow_ups == 1 else f"{follow_ups} questions"
         text += (
             f"\n\nThe candidate's {what} needing a follow-up "
@@ -213,30 +216,33 @@ def decision_recorded_modal(
     return notice_modal("Decision recorded", text)
 
 
-def follow_ups_message(r: RoundSnapshot, s: PanelSummary, v: DecisionVersion) -> Message:
+def follow_ups_message(
+    snapshot: RoundSnapshot, summary: PanelSummary, decision: DecisionVersion
+) -> Message:
     """To the organizer once the decision is recorded: what the candidate still needs an
     answer to, as a checklist to close the loop."""
     intro = (
-        f"You recorded *{v.outcome.label}* for {candidate_line(r)}. The panel noted questions "
-        "from the candidate that still need an answer: get back to them."
+        f"You recorded *{decision.outcome.label}* for {candidate_line(snapshot)}. "
+        "The panel noted questions from the candidate that still need an answer: get back to them."
     )
     blocks: list[Block] = [md(intro)]
-    blocks += [md(t) for t in pack_sections("*Follow-ups*", follow_up_lines(s, bullet="☐"))]
+    blocks += [md(t) for t in pack_sections("*Follow-ups*", follow_up_lines(summary, bullet="☐"))]
     blocks.append(context("Who noted each question is named, so you know whom to ask."))
-    n = len(s.follow_ups)
+    n = len(summary.follow_ups)
     text = (
-        f"Follow-ups for {escape(r.candidate_name)}: {n} question{'' if n == 1 else 's'} to answer"
+        f"Follow-ups for {escape(snapshot.candidate_name)}: "
+        f"{n} question{'' if n == 1 else 's'} to answer"
     )
     return message(text, blocks)
 
 
-def decision_nudge_message(r: RoundSnapshot, finished_at: datetime) -> Message:
+def decision_nudge_message(snapshot: RoundSnapshot, finished_at: datetime) -> Message:
     """To the organizer of a finished round with no decision, once a business day."""
     text = (
-        f"The panel on {candidate_line(r)} finished {date_token(finished_at)} and no decision "
-        "is recorded yet. After the debrief, record it: Advance, Another interview, Hold or "
-        "Reject, and why."
+        f"The panel on {candidate_line(snapshot)} finished {date_token(finished_at)} "
+        "and no decision is recorded yet. After the debrief, record it: Advance, Another "
+        "interview, Hold or Reject, and why."
     )
-    blocks: list[Block] = [md(text), actions(decision_button(r))]
+    blocks: list[Block] = [md(text), actions(decision_button(snapshot))]
     blocks.append(context("You'll be reminded each working day until the decision is in."))
-    return message(f"No decision yet on {escape(r.candidate_name)}", blocks)
+    return message(f"No decision yet on {escape(snapshot.candidate_name)}", blocks)

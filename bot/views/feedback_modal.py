@@ -44,28 +44,28 @@ NOT_ASSESSED = "na"
 
 
 def feedback_modal(
-    r: RoundSnapshot, existing: FeedbackDraft | None = None, user_id: str | None = None
+    snapshot: RoundSnapshot, existing: FeedbackDraft | None = None, user_id: str | None = None
 ) -> dict[str, Any]:
     """`user_id`: whose modal it is; their focus criteria come first and must be rated, the
     others may be marked Not assessed (without focus areas, every criterion is required)."""
-    focus = r.focus_of(user_id) if user_id and r.focus_assigned else ()
+    focus = snapshot.focus_of(user_id) if user_id and snapshot.focus_assigned else ()
     blocks: list[Block | dict[str, Any]] = [
-        md(f"*{escape(r.candidate_name)}* · {escape(r.role_name)}"),
+        md(f"*{escape(snapshot.candidate_name)}* · {escape(snapshot.role_name)}"),
         context(
             "Rate what you observed: 1 Strong no · 2 No · 3 Yes · 4 Strong yes (no neutral). "
             "A Strong yes or Strong no needs evidence. Sealed until the whole panel submits."
         ),
     ]
     if focus:
-        names = ", ".join(c.name for c in r.rubric.criteria if c.key in focus)
+        names = ", ".join(c.name for c in snapshot.rubric.criteria if c.key in focus)
         blocks.append(
             md(
                 f"*Your focus:* {escape(names)}. Rate these first. The other criteria: rate "
                 "what you observed, or mark them *Not assessed*."
             )
         )
-    ordered = [c for c in r.rubric.criteria if c.key in focus] + [
-        c for c in r.rubric.criteria if c.key not in focus
+    ordered = [c for c in snapshot.rubric.criteria if c.key in focus] + [
+        c for c in snapshot.rubric.criteria if c.key not in focus
     ]
     for criterion in ordered:
         given = existing.rating_for(criterion.key) if existing else None
@@ -76,10 +76,10 @@ def feedback_modal(
             ]
         else:
             blocks += _criterion_inputs(criterion, given, optional, assessed=existing is None)
-    if r.questions:
+    if snapshot.questions:
         blocks += [DividerBlock(), md("*Round-1 doubts*")]
         answers = {a.question_id: a for a in existing.question_answers} if existing else {}
-        for question_id, text in r.questions:
+        for question_id, text in snapshot.questions:
             blocks += _question_inputs(question_id, text, answers.get(question_id))
     blocks += [
         DividerBlock(),
@@ -128,12 +128,14 @@ def feedback_modal(
         ),
     ]
     title = "Edit feedback" if existing else "Feedback"
-    return modal(ids.FEEDBACK, title, blocks, submit="Submit", metadata=RoundMeta(round=r.id))
+    return modal(
+        ids.FEEDBACK, title, blocks, submit="Submit", metadata=RoundMeta(round=snapshot.id)
+    )
 
 
-def feedback_saved_modal(r: RoundSnapshot) -> dict[str, Any]:
-    if r.status == Status.OPEN:
-        waiting = len(r.missing)
+def feedback_saved_modal(snapshot: RoundSnapshot) -> dict[str, Any]:
+    if snapshot.status == Status.OPEN:
+        waiting = len(snapshot.missing)
         text = (
             "Thanks — your feedback is in. It stays sealed until the whole panel has "
             f"submitted ({waiting} still to go). You can edit it from your DM until the "
@@ -260,10 +262,10 @@ def read_feedback(values: StateValues) -> FeedbackDraft:
     )
 
 
-def parse_feedback(r: RoundSnapshot, values: StateValues) -> FeedbackDraft:
-    """The modal of round `r` read back: its criteria and questions only."""
-    criteria = [c.key for c in r.rubric.criteria]
-    return kept_for(read_feedback(values), criteria, [q for q, _ in r.questions])
+def parse_feedback(snapshot: RoundSnapshot, values: StateValues) -> FeedbackDraft:
+    """The modal of round `snapshot` read back: its criteria and questions only."""
+    criteria = [c.key for c in snapshot.rubric.criteria]
+    return kept_for(read_feedback(values), criteria, [q for q, _ in snapshot.questions])
 
 
 def _scale_value(raw: str) -> int:

@@ -25,29 +25,29 @@ def criterion_names(rubric: Rubric, keys: tuple[str, ...]) -> list[str]:
     return [c.name for c in rubric.criteria if c.key in keys]
 
 
-def focus_lines(r: RoundSnapshot) -> list[str]:
+def focus_lines(snapshot: RoundSnapshot) -> list[str]:
     """One line per panelist: who focuses on what (mrkdwn, escaped)."""
     return [
-        f"• {escape(p.name)}: {escape(', '.join(criterion_names(r.rubric, p.focus)))}"
-        for p in r.panelists
+        f"• {escape(p.name)}: {escape(', '.join(criterion_names(snapshot.rubric, p.focus)))}"
+        for p in snapshot.panelists
         if p.focus
     ]
 
 
-def focus_modal(r: RoundSnapshot) -> dict[str, Any]:
+def focus_modal(snapshot: RoundSnapshot) -> dict[str, Any]:
     options = {
         c.key: Option(value=c.key, text=truncate(c.name, OPTION_TEXT_MAX))
-        for c in r.rubric.criteria
+        for c in snapshot.rubric.criteria
     }
     blocks: list[Block] = [
-        md(candidate_line(r)),
+        md(candidate_line(snapshot)),
         context(
-            f"Each criterion needs {needed(len(r.panelists))} panelists focusing on it. "
+            f"Each criterion needs {needed(len(snapshot.panelists))} panelists focusing on it. "
             "Panelists must rate their focus criteria; the others they may rate or mark "
             "Not assessed. You can change this until the first feedback comes in."
         ),
     ]
-    for p in r.panelists:
+    for p in snapshot.panelists:
         blocks.append(
             InputBlock(
                 block_id=f"focus:{p.user_id}",
@@ -59,7 +59,9 @@ def focus_modal(r: RoundSnapshot) -> dict[str, Any]:
                 ),
             )
         )
-    return modal(ids.FOCUS, "Focus areas", blocks, submit="Save", metadata=RoundMeta(round=r.id))
+    return modal(
+        ids.FOCUS, "Focus areas", blocks, submit="Save", metadata=RoundMeta(round=snapshot.id)
+    )
 
 
 def parse_focus(values: StateValues) -> dict[str, list[str]]:
@@ -74,8 +76,8 @@ def parse_focus(values: StateValues) -> dict[str, list[str]]:
     }
 
 
-def focus_saved_modal(r: RoundSnapshot) -> dict[str, Any]:
+def focus_saved_modal(snapshot: RoundSnapshot) -> dict[str, Any]:
     text = "Focus areas saved. Each panelist's brief now lists theirs first:\n" + "\n".join(
-        focus_lines(r)
+        focus_lines(snapshot)
     )
     return notice_modal("Focus areas saved", text)

@@ -16,18 +16,20 @@ from bot.views.common import actions, button, context, md, modal, notice_modal
 from bot.views.summary import engagement_note
 
 
-def notes_modal(r: RoundSnapshot, feedback: list[PanelistFeedback], page: int) -> dict[str, Any]:
+def notes_modal(
+    snapshot: RoundSnapshot, feedback: list[PanelistFeedback], page: int
+) -> dict[str, Any]:
     if not feedback:
         return notice_modal("Panel notes", "No feedback was submitted for this round.")
     page = max(0, min(page, len(feedback) - 1))
     f = feedback[page]
-    questions = dict(r.questions)
+    questions = dict(snapshot.questions)
     blocks: list[Block] = [
-        md(f"*{escape(r.candidate_name)}* · {escape(r.role_name)}"),
+        md(f"*{escape(snapshot.candidate_name)}* · {escape(snapshot.role_name)}"),
         md(f"*{escape(f.display_name)}* — recommendation *{scale_label(f.draft.recommendation)}*"),
         DividerBlock(),
     ]
-    for criterion in r.rubric.criteria:
+    for criterion in snapshot.rubric.criteria:
         rating = f.draft.rating_for(criterion.key)
         if rating is None:
             blocks.append(md(f"*{escape(criterion.name)}* — not assessed"))
@@ -47,12 +49,20 @@ def notes_modal(r: RoundSnapshot, feedback: list[PanelistFeedback], page: int) -
     nav = []
     if page > 0:
         nav.append(
-            button("◀ Previous", ids.NOTES_PAGE_PREV, encode(NotesPage(round=r.id, page=page - 1)))
+            button(
+                "◀ Previous",
+                ids.NOTES_PAGE_PREV,
+                encode(NotesPage(round=snapshot.id, page=page - 1)),
+            )
         )
     if page < len(feedback) - 1:
         nav.append(
-            button("Next ▶", ids.NOTES_PAGE_NEXT, encode(NotesPage(round=r.id, page=page + 1)))
+            button(
+                "Next ▶", ids.NOTES_PAGE_NEXT, encode(NotesPage(round=snapshot.id, page=page + 1))
+            )
         )
     if nav:
         blocks.append(actions(*nav))
-    return modal(ids.NOTES, "Panel notes", blocks, close="Close", metadata=RoundMeta(round=r.id))
+    return modal(
+        ids.NOTES, "Panel notes", blocks, close="Close", metadata=RoundMeta(round=snapshot.id)
+    )

@@ -58,10 +58,10 @@ def day_text(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def outcome_modal(r: RoundSnapshot, existing: RecordedOutcome | None) -> dict[str, Any]:
+def outcome_modal(snapshot: RoundSnapshot, existing: RecordedOutcome | None) -> dict[str, Any]:
     options = {o: Option(value=o.value, label=o.label) for o in Offer}
     blocks: list[Block] = [
-        md(f"{candidate_line(r)}: what happened after the decision to advance?"),
+        md(f"{candidate_line(snapshot)}: what happened after the decision to advance?"),
         InputBlock(
             block_id="offer",
             label="The offer",
@@ -88,31 +88,35 @@ def outcome_modal(r: RoundSnapshot, existing: RecordedOutcome | None) -> dict[st
             "`/panel validity`, which tells whether the panels' ratings predict how hires do."
         ),
     ]
-    return modal(ids.OUTCOME, "Outcome", blocks, submit="Save", metadata=RoundMeta(round=r.id))
+    return modal(
+        ids.OUTCOME, "Outcome", blocks, submit="Save", metadata=RoundMeta(round=snapshot.id)
+    )
 
 
 def parse_outcome(values: StateValues) -> OutcomeForm:
     return OutcomeForm(offer_of(selected(values, "offer")), date_value(values, "start_date"))
 
 
-def outcome_saved_modal(r: RoundSnapshot, o: RecordedOutcome) -> dict[str, Any]:
-    text = f"*{escape(r.candidate_name)}*: {o.offer.label}."
-    if o.offer == Offer.ACCEPTED and o.start_date:
+def outcome_saved_modal(snapshot: RoundSnapshot, outcome: RecordedOutcome) -> dict[str, Any]:
+    text = f"*{escape(snapshot.candidate_name)}*: {outcome.offer.label}."
+    if outcome.offer == Offer.ACCEPTED and outcome.start_date:
         text += (
-            f" Starting {day_text(o.start_date)}: Panelbot will ask you in a DM, 6 and 12 "
+            f" Starting {day_text(outcome.start_date)}: Panelbot will ask you in a DM, 6 and 12 "
             "months after that, how they are doing."
         )
     return notice_modal("Outcome saved", text)
 
 
-def check_in_message(r: RoundSnapshot, months: int, start: date, asked_by: str | None) -> Message:
+def check_in_message(
+    snapshot: RoundSnapshot, months: int, start: date, asked_by: str | None
+) -> Message:
     """To the organizer (or whom they named), `months` after the hire's start."""
     who = f"{mention(asked_by)} named you to answer this. " if asked_by else ""
     text = (
-        f"{who}{candidate_line(r)} started {day_text(start)}: {months} months on, are they "
+        f"{who}{candidate_line(snapshot)} started {day_text(start)}: {months} months on, are they "
         "still with the company, and how are they doing against the role?"
     )
-    value = encode(CheckIn(round=r.id, months=months))
+    value = encode(CheckIn(round=snapshot.id, months=months))
     blocks: list[Block] = [
         md(text),
         actions(
@@ -124,12 +128,12 @@ def check_in_message(r: RoundSnapshot, months: int, start: date, asked_by: str |
             "tells whether the panels' ratings predict how people do."
         ),
     ]
-    return message(f"{months}-month check-in: {escape(r.candidate_name)}", blocks)
+    return message(f"{months}-month check-in: {escape(snapshot.candidate_name)}", blocks)
 
 
-def check_in_modal(r: RoundSnapshot, months: int) -> dict[str, Any]:
+def check_in_modal(snapshot: RoundSnapshot, months: int) -> dict[str, Any]:
     blocks: list[Block] = [
-        md(f"{candidate_line(r)}, {months} months after the start."),
+        md(f"{candidate_line(snapshot)}, {months} months after the start."),
         InputBlock(
             block_id="still_there",
             label="Still with the company?",
@@ -155,7 +159,7 @@ def check_in_modal(r: RoundSnapshot, months: int) -> dict[str, Any]:
         f"{months}-month check-in",
         blocks,
         submit="Save",
-        metadata=CheckInMeta(round=r.id, months=months),
+        metadata=CheckInMeta(round=snapshot.id, months=months),
     )
 
 
@@ -169,16 +173,16 @@ def parse_check_in(values: StateValues) -> CheckInForm:
     )
 
 
-def check_in_saved_modal(r: RoundSnapshot, months: int) -> dict[str, Any]:
+def check_in_saved_modal(snapshot: RoundSnapshot, months: int) -> dict[str, Any]:
     return notice_modal(
         "Check-in saved",
-        f"Thank you: the {months}-month check-in on *{escape(r.candidate_name)}* is saved.",
+        f"Thank you: the {months}-month check-in on *{escape(snapshot.candidate_name)}* is saved.",
     )
 
 
-def delegate_modal(r: RoundSnapshot, months: int) -> dict[str, Any]:
+def delegate_modal(snapshot: RoundSnapshot, months: int) -> dict[str, Any]:
     blocks: list[Block] = [
-        md(f"Who should answer the {months}-month check-in on {candidate_line(r)}?"),
+        md(f"Who should answer the {months}-month check-in on {candidate_line(snapshot)}?"),
         InputBlock(
             block_id="delegate",
             label="Ask instead",
@@ -190,13 +194,13 @@ def delegate_modal(r: RoundSnapshot, months: int) -> dict[str, Any]:
         "Not my report",
         blocks,
         submit="Ask them",
-        metadata=CheckInMeta(round=r.id, months=months),
+        metadata=CheckInMeta(round=snapshot.id, months=months),
     )
 
 
-def delegated_modal(r: RoundSnapshot, months: int, user: str) -> dict[str, Any]:
+def delegated_modal(snapshot: RoundSnapshot, months: int, user: str) -> dict[str, Any]:
     return notice_modal(
         "Asked",
         f"{mention(user)} is asked the {months}-month check-in on "
-        f"*{escape(r.candidate_name)}* in a DM.",
+        f"*{escape(snapshot.candidate_name)}* in a DM.",
     )

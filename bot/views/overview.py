@@ -19,23 +19,26 @@ from bot.views.common import Message, button, context, header, md, message
 MAX_ITEMS_PER_GROUP = 10
 
 
-def _round_line(r: RoundSnapshot) -> str:
-    return f"*{escape(r.candidate_name)}* · {escape(r.role_name)} · {date_token(r.interview_at)}"
+def _round_line(snapshot: RoundSnapshot) -> str:
+    return (
+        f"*{escape(snapshot.candidate_name)}* · {escape(snapshot.role_name)} · "
+        f"{date_token(snapshot.interview_at)}"
+    )
 
 
-def _progress(r: RoundSnapshot) -> str:
-    if r.status == Status.COMPLETE:
+def _progress(snapshot: RoundSnapshot) -> str:
+    if snapshot.status == Status.COMPLETE:
         return "complete — summary posted"
-    missing = ", ".join(mention(p.user_id) for p in r.missing)
+    missing = ", ".join(mention(p.user_id) for p in snapshot.missing)
     waiting = f" · waiting for {missing}" if missing else ""
-    return f"{r.submitted_count} of {len(r.panelists)} submitted{waiting}"
+    return f"{snapshot.submitted_count} of {len(snapshot.panelists)} submitted{waiting}"
 
 
-def overview_blocks(o: Overview) -> list[Block]:
+def overview_blocks(overview: Overview) -> list[Block]:
     blocks: list[Block] = []
-    if o.owed:
-        blocks.append(md(f"*Waiting for your feedback ({len(o.owed)})*"))
-        for r in o.owed[:MAX_ITEMS_PER_GROUP]:
+    if overview.owed:
+        blocks.append(md(f"*Waiting for your feedback ({len(overview.owed)})*"))
+        for r in overview.owed[:MAX_ITEMS_PER_GROUP]:
             blocks.append(
                 md(
                     f"{_round_line(r)}\nDue {date_token(r.due_at)}",
@@ -44,26 +47,26 @@ def overview_blocks(o: Overview) -> list[Block]:
             )
     else:
         blocks.append(md(":white_check_mark: You owe no feedback."))
-    if o.editable:
+    if overview.editable:
         blocks.append(md("*Your submitted feedback* (editable until the round closes)"))
-        for r in o.editable[:MAX_ITEMS_PER_GROUP]:
+        for r in overview.editable[:MAX_ITEMS_PER_GROUP]:
             blocks.append(md(_round_line(r), accessory=feedback_button(r, submitted=True)))
-    if o.organized:
-        blocks.append(md(f"*Rounds you organize ({len(o.organized)})*"))
-        for r in o.organized[:MAX_ITEMS_PER_GROUP]:
+    if overview.organized:
+        blocks.append(md(f"*Rounds you organize ({len(overview.organized)})*"))
+        for r in overview.organized[:MAX_ITEMS_PER_GROUP]:
             blocks.append(md(f"{_round_line(r)}\n{_progress(r)} · in <#{r.channel_id}>"))
-    if o.awaiting_decision:
-        blocks.append(md(f"*Awaiting your decision ({len(o.awaiting_decision)})*"))
-        for r in o.awaiting_decision[:MAX_ITEMS_PER_GROUP]:
+    if overview.awaiting_decision:
+        blocks.append(md(f"*Awaiting your decision ({len(overview.awaiting_decision)})*"))
+        for r in overview.awaiting_decision[:MAX_ITEMS_PER_GROUP]:
             blocks.append(
                 md(
                     f"{_round_line(r)}\nSummary in <#{r.channel_id}>",
                     accessory=decision_button(r),
                 )
             )
-    if o.decided:
+    if overview.decided:
         blocks.append(md("*Decided recently*"))
-        for r in o.decided[:MAX_ITEMS_PER_GROUP]:
+        for r in overview.decided[:MAX_ITEMS_PER_GROUP]:
             when = f" · {date_token(r.decided_at)}" if r.decided_at else ""
             blocks.append(
                 md(
@@ -71,29 +74,35 @@ def overview_blocks(o: Overview) -> list[Block]:
                     accessory=decision_button(r),
                 )
             )
-    groups = (o.owed, o.editable, o.organized, o.awaiting_decision, o.decided)
+    groups = (
+        overview.owed,
+        overview.editable,
+        overview.organized,
+        overview.awaiting_decision,
+        overview.decided,
+    )
     hidden = sum(max(0, len(g) - MAX_ITEMS_PER_GROUP) for g in groups)
     if hidden:
         blocks.append(context(f"…and {hidden} more."))
     return blocks
 
 
-def status_message(o: Overview) -> Message:
+def status_message(overview: Overview) -> Message:
     blocks: list[Block] = (
-        overview_blocks(o)
-        if o.anything
+        overview_blocks(overview)
+        if overview.anything
         else [md("You have no open panels. Start one with `/panel new`.")]
     )
-    return message(f"You owe feedback on {len(o.owed)} panel(s).", blocks)
+    return message(f"You owe feedback on {len(overview.owed)} panel(s).", blocks)
 
 
-def home_view(o: Overview) -> dict[str, Any]:
+def home_view(overview: Overview) -> dict[str, Any]:
     blocks: list[Block] = [
         header("Panelbot"),
         context("Second-round panels: structured feedback, sealed until the panel is complete."),
         md(" ", accessory=button("Start a panel", ids.OPEN_NEW_PANEL, "new", style="primary")),
         DividerBlock(),
-        *overview_blocks(o),
+        *overview_blocks(overview),
     ]
     result: dict[str, Any] = View(type="home", blocks=blocks).to_dict()
     return result

@@ -14,15 +14,15 @@ from bot.views import ids
 from bot.views.common import context, md, modal
 
 
-def panelists_modal(r: RoundSnapshot) -> dict[str, Any]:
+def panelists_modal(snapshot: RoundSnapshot) -> dict[str, Any]:
     blocks = [
-        md(f"*{escape(r.candidate_name)}* · {escape(r.role_name)}"),
+        md(f"*{escape(snapshot.candidate_name)}* · {escape(snapshot.role_name)}"),
         InputBlock(
             block_id="panelists",
             label="Panelists",
             element=UserMultiSelectElement(
                 action_id="value",
-                initial_users=[p.user_id for p in r.panelists],
+                initial_users=[p.user_id for p in snapshot.panelists],
                 max_selected_items=rules.MAX_PANELISTS,
             ),
         ),
@@ -31,4 +31,6 @@ def panelists_modal(r: RoundSnapshot) -> dict[str, Any]:
             "feedback they gave is left out of the summary."
         ),
     ]
-    return modal(ids.PANELISTS, "Panelists", blocks, submit="Save", metadata=RoundMeta(round=r.id))
+    return modal(
+        ids.PANELISTS, "Panelists", blocks, submit="Save", metadata=RoundMeta(round=snapshot.id)
+    )

@@ -26,75 +26,82 @@ WHAT_MAX = 300
 _MENTION = re.compile(r"<[#@][A-Z0-9]+>")
 
 
-def _name(r: RoundSnapshot) -> str:
-    return escape(r.candidate_name)
+def _name(snapshot: RoundSnapshot) -> str:
+    return escape(snapshot.candidate_name)
 
 
 def _mentions(user_ids: list[str]) -> str:
     return name_list([mention(u) for u in user_ids], MENTIONS_SHOWN)
 
 
-def nudge_message(r: RoundSnapshot, user_id: str, n: int) -> Message:
-    """The reminder to a panelist who owes feedback; `n` counts the nudges so far."""
+def nudge_message(snapshot: RoundSnapshot, user_id: str, nudges: int) -> Message:
+    """The reminder to a panelist who owes feedback; `nudges` counts the nudges so far."""
     blocks: list[Block] = [
         md(
-            f"Your feedback on {candidate_line(r)} is due {date_token(r.due_at)}.\n"
-            f"The interview was {date_token(r.interview_at, BRIEF_TIME_FORMAT)}."
+            f"Your feedback on {candidate_line(snapshot)} is due {date_token(snapshot.due_at)}.\n"
+            f"The interview was {date_token(snapshot.interview_at, BRIEF_TIME_FORMAT)}."
         )
     ]
-    if r.status == Status.OPEN and r.has_panelist(user_id) and not r.submitted(user_id):
-        not_attended = button("I didn't attend", ids.NUDGE_NOT_ATTENDED, encode(RoundRef(r.id)))
+    if (
+        snapshot.status == Status.OPEN
+        and snapshot.has_panelist(user_id)
+        and not snapshot.submitted(user_id)
+    ):
+        not_attended = button(
+            "I didn't attend", ids.NUDGE_NOT_ATTENDED, encode(RoundRef(snapshot.id))
+        )
         not_attended.confirm = ConfirmObject(
             title="You didn't attend?",
             text=PlainTextObject(
                 text=f"This removes you from the panel for "
-                f"{truncate(r.candidate_name, CONFIRM_NAME_MAX)} and tells the organizer."
+                f"{truncate(snapshot.candidate_name, CONFIRM_NAME_MAX)} and tells the organizer."
             ),
             confirm="Remove me",
             deny="Go back",
         )
-        snooze = button(SNOOZE_LABEL, ids.NUDGE_SNOOZE, encode(Snooze(round=r.id, n=n)))
-        blocks.append(actions(feedback_button(r, False), not_attended, snooze))
+        snooze = button(SNOOZE_LABEL, ids.NUDGE_SNOOZE, encode(Snooze(round=snapshot.id, n=nudges)))
+        blocks.append(actions(feedback_button(snapshot, False), not_attended, snooze))
         blocks.append(context("It takes a few minutes; nobody sees it until the panel is done."))
     else:
-        blocks.append(brief_footer(r, user_id))
-    return message(f"Reminder: your feedback on {_name(r)} is due", blocks)
+        blocks.append(brief_footer(snapshot, user_id))
+    return message(f"Reminder: your feedback on {_name(snapshot)} is due", blocks)
 
 
-def pre_interview_message(r: RoundSnapshot) -> Message:
+def pre_interview_message(snapshot: RoundSnapshot) -> Message:
     """The heads-up 30 minutes before the interview."""
     blocks: list[Block] = [
-        header(f"Interview soon: {r.candidate_name}"),
+        header(f"Interview soon: {snapshot.candidate_name}"),
         md(
-            f"{candidate_line(r)}\n*When:* {date_token(r.interview_at, BRIEF_TIME_FORMAT)}\n"
-            f"*Feedback due:* {date_token(r.due_at)}"
+            f"{candidate_line(snapshot)}\n"
+            f"*When:* {date_token(snapshot.interview_at, BRIEF_TIME_FORMAT)}\n"
+            f"*Feedback due:* {date_token(snapshot.due_at)}"
         ),
     ]
-    if r.questions:
-        doubts = [Line(f"• {escape(q)}") for _, q in r.questions]
+    if snapshot.questions:
+        doubts = [Line(f"• {escape(q)}") for _, q in snapshot.questions]
         blocks += [md(t) for t in pack_lines("*Round-1 doubts to probe*", doubts, max_blocks=5)]
     else:
         blocks.append(md("*Round-1 doubts to probe*\nNo round-1 doubts were recorded."))
-    probes = [Line(f"• *{escape(c.name)}*: {escape(c.probe)}") for c in r.rubric.criteria]
+    probes = [Line(f"• *{escape(c.name)}*: {escape(c.probe)}") for c in snapshot.rubric.criteria]
     blocks += [md(t) for t in pack_lines("*What to probe*", probes, max_blocks=5)]
-    return message(f"Your interview with {_name(r)} starts soon", blocks)
+    return message(f"Your interview with {_name(snapshot)} starts soon", blocks)
 
 
-def _escalation_text(r: RoundSnapshot) -> str:
-    missing = [p.user_id for p in r.missing]
+def _escalation_text(snapshot: RoundSnapshot) -> str:
+    missing = [p.user_id for p in snapshot.missing]
     still = (
         f"still missing from: {_mentions(missing)}"
         if missing
         else "everyone on the panel has now submitted"
     )
     return (
-        f"Feedback on {candidate_line(r)} was due {date_token(r.due_at)}; {still}.\n"
-        f"*{r.submitted_count} of {len(r.panelists)} submitted*"
+        f"Feedback on {candidate_line(snapshot)} was due {date_token(snapshot.due_at)}; {still}.\n"
+        f"*{snapshot.submitted_count} of {len(snapshot.panelists)} submitted*"
     )
 
 
-def _close_button(r: RoundSnapshot) -> ButtonElement:
-    close = button("Close now", ids.CLOSE_ROUND, encode(RoundRef(r.id)), style="danger")
+def _close_button(snapshot: RoundSnapshot) -> ButtonElement:
+    close = button("Close now", ids.CLOSE_ROUND, encode(RoundRef(snapshot.id)), style="danger")
     close.confirm = ConfirmObject(
         title="Close this round now?",
         text="The summary will be partial: it is posted with the feedback that is in, and "
@@ -105,55 +112,57 @@ def _close_button(r: RoundSnapshot) -> ButtonElement:
     return close
 
 
-def escalation_message(r: RoundSnapshot) -> Message:
+def escalation_message(snapshot: RoundSnapshot) -> Message:
     """To the organizer once the due time has passed and feedback is missing."""
-    blocks: list[Block] = [md(_escalation_text(r))]
-    if r.status == Status.OPEN:
-        buttons = [_close_button(r)]
-        if r.missing:
-            buttons.insert(0, button("Nudge them now", ids.NUDGE_NOW, encode(RoundRef(r.id))))
+    blocks: list[Block] = [md(_escalation_text(snapshot))]
+    if snapshot.status == Status.OPEN:
+        buttons = [_close_button(snapshot)]
+        if snapshot.missing:
+            buttons.insert(
+                0, button("Nudge them now", ids.NUDGE_NOW, encode(RoundRef(snapshot.id)))
+            )
         blocks.append(actions(*buttons))
-    return message(f"Feedback on {_name(r)} is overdue", blocks)
+    return message(f"Feedback on {_name(snapshot)} is overdue", blocks)
 
 
-def escalation_done_message(r: RoundSnapshot, nudged: list[str]) -> Message:
+def escalation_done_message(snapshot: RoundSnapshot, nudged: list[str]) -> Message:
     """The escalation after "Nudge them now": who was nudged, and Close now while open."""
     done = f"Nudged {_mentions(nudged)}." if nudged else "Nobody was left to nudge."
-    blocks: list[Block] = [md(_escalation_text(r)), context(done)]
-    if r.status == Status.OPEN:
-        blocks.append(actions(_close_button(r)))
-    return message(f"Feedback on {_name(r)} is overdue", blocks)
+    blocks: list[Block] = [md(_escalation_text(snapshot)), context(done)]
+    if snapshot.status == Status.OPEN:
+        blocks.append(actions(_close_button(snapshot)))
+    return message(f"Feedback on {_name(snapshot)} is overdue", blocks)
 
 
-def not_attended_notice(r: RoundSnapshot, user_id: str) -> Message:
+def not_attended_notice(snapshot: RoundSnapshot, user_id: str) -> Message:
     """To the organizer, when a panelist says they weren't there."""
     text = (
-        f"{mention(user_id)} says they didn't attend the interview with {candidate_line(r)} "
+        f"{mention(user_id)} says they didn't attend the interview with {candidate_line(snapshot)} "
         "and was removed from the panel."
     )
-    return message(f"A panelist left the panel for {_name(r)}", [md(text)])
+    return message(f"A panelist left the panel for {_name(snapshot)}", [md(text)])
 
 
-def not_attended_reply(r: RoundSnapshot) -> Message:
+def not_attended_reply(snapshot: RoundSnapshot) -> Message:
     """Replaces the nudge for the panelist who didn't attend."""
     text = (
-        f"Removed you from the panel for {candidate_line(r)}; "
-        f"{mention(r.organizer_id)} has been told."
+        f"Removed you from the panel for {candidate_line(snapshot)}; "
+        f"{mention(snapshot.organizer_id)} has been told."
     )
-    return message(f"Removed you from the panel for {_name(r)}", [md(text)])
+    return message(f"Removed you from the panel for {_name(snapshot)}", [md(text)])
 
 
-def snoozed_reply(r: RoundSnapshot, until: datetime) -> Message:
+def snoozed_reply(snapshot: RoundSnapshot, until: datetime) -> Message:
     """Replaces the nudge after Snooze; the feedback button stays."""
     blocks: list[Block] = [
         md(
-            f"Your feedback on {candidate_line(r)} is due {date_token(r.due_at)}.\n"
+            f"Your feedback on {candidate_line(snapshot)} is due {date_token(snapshot.due_at)}.\n"
             f"I'll remind you again {date_token(until)}."
         )
     ]
-    if r.accepting_feedback:
-        blocks.append(actions(feedback_button(r, False)))
-    return message(f"I'll remind you again about {_name(r)}", blocks)
+    if snapshot.accepting_feedback:
+        blocks.append(actions(feedback_button(snapshot, False)))
+    return message(f"I'll remind you again about {_name(snapshot)}", blocks)
 
 
 INVITE_HINT = (

@@ -52,45 +52,53 @@ def tally_line(summary: PanelSummary) -> str:
     return " · ".join(f"{SCALE[n]} {summary.tally[n]}" for n in (4, 3, 2, 1))
 
 
-def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFeedback]) -> Message:
-    blocks: list[Block] = [header(f"Panel summary: {r.candidate_name}"), md(candidate_line(r))]
-    if r.partial:
-        missing = ", ".join(mention(p.user_id) for p in r.missing)
+def summary_message(
+    snapshot: RoundSnapshot, summary: PanelSummary, feedback: list[PanelistFeedback]
+) -> Message:
+    blocks: list[Block] = [
+        header(f"Panel summary: {snapshot.candidate_name}"),
+        md(candidate_line(snapshot)),
+    ]
+    if snapshot.partial:
+        missing = ", ".join(mention(p.user_id) for p in snapshot.missing)
         blocks.append(
             md(
                 ":warning: *Partial:* closed before everyone submitted. "
                 f"No feedback from {missing}."
             )
         )
-    split = "  :warning: *split recommendation*" if s.recommendation_disagreement else ""
+    split = "  :warning: *split recommendation*" if summary.recommendation_disagreement else ""
     # The debrief's agenda, in its order: the aggregate; where the panel disagreed and who
     # to hear from; any Strong no and whose evidence it is; the doubts still open; what to
     # get back to the candidate about. The evidence itself stays behind See all notes.
     blocks.append(
         md(
-            f"*Overall {score(s.overall)} / 4* from {s.submitted} of {len(r.panelists)} "
-            f"panelists\n*Recommendations:* {tally_line(s)}{split}"
+            f"*Overall {score(summary.overall)} / 4* from {summary.submitted} "
+            f"of {len(snapshot.panelists)} panelists\n"
+            f"*Recommendations:* {tally_line(summary)}{split}"
         )
     )
-    blocks += [md(t) for t in _disagreement_texts(s)]
-    if strong_no := _strong_no_text(s):
+    blocks += [md(t) for t in _disagreement_texts(summary)]
+    if strong_no := _strong_no_text(summary):
         blocks.append(md(strong_no))
-    if r.questions:
-        blocks.append(md(_questions_text(s)))
-    blocks += [md(t) for t in follow_up_texts(s)]
-    lines = [_criterion_line(c, s.submitted) for c in s.criteria]
+    if snapshot.questions:
+        blocks.append(md(_questions_text(summary)))
+    blocks += [md(t) for t in follow_up_texts(summary)]
+    lines = [_criterion_line(c, summary.submitted) for c in summary.criteria]
     blocks.append(md("*Per criterion*\n" + bullet_list(lines)))
     if feedback:
-        blocks.append(ratings_table(r, feedback))
-    blocks += _candidate_questions(s)
+        blocks.append(ratings_table(snapshot, feedback))
+    blocks += _candidate_questions(summary)
     blocks.append(
         actions(
-            button("See all notes", ids.SEE_NOTES, encode(RoundRef(r.id))),
-            button("Compare with other candidates", ids.COMPARE_ROLE, encode(RoundRef(r.id))),
-            decision_button(r),
+            button("See all notes", ids.SEE_NOTES, encode(RoundRef(snapshot.id))),
+            button(
+                "Compare with other candidates", ids.COMPARE_ROLE, encode(RoundRef(snapshot.id))
+            ),
+            decision_button(snapshot),
         )
     )
-    state = "Closed" if r.status == Status.CLOSED else "Complete"
+    state = "Closed" if snapshot.status == Status.CLOSED else "Complete"
     blocks.append(
         context(
             f"{state}. Every criterion weighs the same in the overall score; one left not "
@@ -99,8 +107,8 @@ def summary_message(r: RoundSnapshot, s: PanelSummary, feedback: list[PanelistFe
         )
     )
     text = (
-        f"Panel summary for {escape(r.candidate_name)}: overall {score(s.overall)} / 4, "
-        f"{tally_line(s)}"
+        f"Panel summary for {escape(snapshot.candidate_name)}: "
+        f"overall {score(summary.overall)} / 4, {tally_line(summary)}"
     )
     return message(text, blocks)
 
@@ -163,12 +171,12 @@ def _criterion_line(stats: CriterionStats, submitted: int) -> str:
     return f"*{escape(stats.name)}* — {spread} · {rated}{flag}{veto}{thin}"
 
 
-def ratings_table(snap: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBlock:
-    head = ["Panelist", *(c.name for c in snap.rubric.criteria), "Recommendation"]
+def ratings_table(snapshot: RoundSnapshot, feedback: list[PanelistFeedback]) -> TableBlock:
+    head = ["Panelist", *(c.name for c in snapshot.rubric.criteria), "Recommendation"]
     rows = [[RawTextObject(text=h) for h in head]]
     for f in feedback:
         cells = [f.display_name]
-        for c in snap.rubric.criteria:
+        for c in snapshot.rubric.criteria:
             rating = f.draft.rating_for(c.key)
             cells.append(str(rating.rating) if rating else "–")
         cells.append(SCALE.get(f.draft.recommendation, "–"))
