@@ -38,18 +38,22 @@ $(MADE):
 	fi
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
 	touch $@
+
+# uv (from PyPI, into the venv) installs what pyproject.toml asks for: the dev tools in about
+# 5 s where pip took 40-50 s, most of a fresh clone's install time.
+INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
 
 # What `panelbot` needs to run, and no more.
 $(RUNTIME): pyproject.toml $(MADE)
-	$(BIN)/pip install --quiet -e .
+	$(INSTALL) -e .
 	touch $@
 
-# The development tools too: pytest, ruff, mypy, … One pip run installs both (resolving and
+# The development tools too: pytest, ruff, mypy, … One run installs both (resolving and
 # building the package once), and so the runtime's stamp is made here too.
 $(DEV): pyproject.toml $(MADE)
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(INSTALL) -e '.[dev]'
 	touch $(RUNTIME) $@
 
 # The venv for a server: `panelbot` and its runtime dependencies.
