@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.domain.feedback import PanelistFeedback, draft_from_data
@@ -43,19 +43,34 @@ COLUMNS = (
 )
 
 
+# Built once: constructing a statement (coercing every id of an IN list, its cache key)
+# cost about as much as running it, paid per statement of every digest (docs/performance.md).
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_PANELS = (
+    select(Panelist.round_id, Panelist.user_id, Panelist.display_name, Panelist.focus)
+    .where(Panelist.round_id.in_(_IDS), Panelist.removed_at.is_(None))
+    .order_by(Panelist.id)
+)
+_QUESTIONS = (
+    select(Question.round_id, Question.id, Question.text)
+    .where(Question.round_id.in_(_IDS))
+    .order_by(Question.position)
+)
+_SUBMITTED = select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(_IDS))
+_FEEDBACK = (
+    select(Feedback.round_id, Feedback.user_id, Feedback.answers, Feedback.revision)
+    .where(Feedback.round_id.in_(_IDS))
+    .order_by(Feedback.id)
+)
+
+
 def snapshots(session: Session, rounds: Select[Round]) -> list[RoundSnapshot]:
     """The snapshots of the rounds `rounds` selects, in its order."""
     found, panels, questions = _rounds(session, rounds, COLUMNS)
     if not found:
         return []
-    submitted = {
-        (f.round_id, f.user_id)
-        for f in session.execute(
-            select(Feedback.round_id, Feedback.user_id).where(
-                Feedback.round_id.in_([row.id for row in found])
-            )
-        )
-    }
+    ids = [row.id for row in found]
+    submitted = {(f.round_id, f.user_id) for f in session.execute(_SUBMITTED, {"ids": ids})}
     return [_snapshot(row, panels[row.id], questions[row.id], submitted) for row in found]
 
 
@@ -76,11 +91,7 @@ def snapshots_with_feedback(session: Session, rounds: Select[Round]) -> list[Wit
     if not found:
         return []
     given: dict[int, dict[str, Any]] = defaultdict(dict)
-    for f in session.execute(
-        select(Feedback.round_id, Feedback.user_id, Feedback.answers, Feedback.revision)
-        .where(Feedback.round_id.in_([row.id for row in found]))
-        .order_by(Feedback.id)
-    ):
+    for f in session.execute(_FEEDBACK, {"ids": [row.id for row in found]}):
         given[f.round_id][f.user_id] = f
     result = []
     for row in found:
@@ -115,17 +126,9 @@ def _rounds(
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if not ids:
         return found, panels, questions
-    for p in session.execute(
-        select(Panelist.round_id, Panelist.user_id, Panelist.display_name, Panelist.focus)
-        .where(Panelist.round_id.in_(ids), Panelist.removed_at.is_(None))
-        .order_by(Panelist.id)
-    ):
+    for p in session.execute(_PANELS, {"ids": ids}):
         panels[p.round_id].append(p)
-    for q in session.execute(
-        select(Question.round_id, Question.id, Question.text)
-        .where(Question.round_id.in_(ids))
-        .order_by(Question.position)
-    ):
+    for q in session.execute(_QUESTIONS, {"ids": ids}):
         questions[q.round_id].append((q.id, q.text))
     return found, panels, questions
 
