@@ -582,7 +582,8 @@ def _sql(runs: list[Run]) -> str:
 
 
 def _statements_note(sizes: list[SizeResult]) -> str:
-    """Which sizes took how many statements (selectinload: one query per 500 parents)."""
+    """Which sizes took how many statements (the same at every size, since the plain-row
+    reads; selectinload had added one query per 500 parents)."""
     by_count: dict[int, list[int]] = {}
     for x in sizes:
         by_count.setdefault(x.plain[0].statements, []).append(x.role.size)
@@ -593,8 +594,8 @@ def _statements_note(sizes: list[SizeResult]) -> str:
     note = "; ".join(parts)
     if len(by_count) > 1:
         note += (
-            " (selectinload loads panelists and questions 500 parents per query, so each "
-            "adds one query per further 500 candidates; the feedback is one IN query)"
+            " (not constant: each read should be one statement whatever the number of "
+            "rounds, tests/storage/test_constant_reads.py)"
         )
     return f"SQL: {note}"
 
@@ -647,7 +648,7 @@ def report(r: BackendResult, repeats: int, candidates: int) -> tuple[float, floa
         )
     print(table(headers, rows))
     print(
-        "panels/build/render: medians of finished_panels (reads + ORM objects + snapshots + "
+        "panels/build/render: medians of finished_panels (plain-row reads + snapshots + "
         "drafts), build_comparison, comparison_message; bare fetch: best Core fetch of the "
         "rounds (+ role name), panelists, questions and feedback rows, 4 statements; ratio: "
         f"total ÷ bare, summed over the {repeats} interleaved runs; "
@@ -759,7 +760,7 @@ def main(argv: list[str] | None = None) -> None:
         type=_sizes,
         default=[50, 100, 250, 501],
         help="candidates of the other compared roles, comma-separated (501: one past "
-        "selectinload's batch of 500)",
+        "the 500 parents per query selectinload batched by, before the plain-row reads)",
     )
     parser.add_argument("--other-roles", type=int, default=2, help="roles only calibration reads")
     parser.add_argument("--other-rounds", type=int, default=300, help="rounds per other role")

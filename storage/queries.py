@@ -178,14 +178,14 @@ def submitted_users(session: Session, round_ids: Sequence[int]) -> set[tuple[int
 
 
 def rounds_in_channel(
-    session: Session,
     team_id: str,
     channel_id: str,
     statuses: Sequence[str],
     *,
     finished_after: datetime | None = None,
-) -> Sequence[Round]:
-    """A hiring channel's rounds in these statuses, with panel and questions loaded."""
+) -> Select[Round]:
+    """A hiring channel's rounds in these statuses, by id: a statement for
+    bot.services.snapshot_rows, which reads them as plain rows."""
     query = (
         select(Round)
         .where(
@@ -193,12 +193,11 @@ def rounds_in_channel(
             Round.channel_id == channel_id,
             Round.status.in_(statuses),
         )
-        .options(selectinload(Round.panelists), selectinload(Round.questions))
         .order_by(Round.id)
     )
     if finished_after is not None:
         query = query.where(func.coalesce(Round.completed_at, Round.closed_at) > finished_after)
-    return session.scalars(query).all()
+    return query
 
 
 def feedback_for_rounds(

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from bot.domain.panel import Status
 from storage.models import Feedback, Panelist, RatingRow, Role, RoleRubric, Round
@@ -61,21 +61,19 @@ def add_rubric_version(
     session.flush()
 
 
-def finished_rounds(
-    session: Session, team_id: str, role_id: int, since: datetime | None = None
-) -> Sequence[Round]:
-    """The role's complete and closed rounds, panel and questions loaded."""
+def finished_rounds(team_id: str, role_id: int, since: datetime | None = None) -> Select[Round]:
+    """The role's complete and closed rounds, by id: a statement for
+    bot.services.snapshot_rows, which reads them as plain rows."""
     query = (
         select(Round)
         .where(
             Round.team_id == team_id, Round.role_id == role_id, Round.status.in_(Status.FINISHED)
         )
-        .options(selectinload(Round.panelists), selectinload(Round.questions))
         .order_by(Round.id)
     )
     if since is not None:
         query = query.where(func.coalesce(Round.completed_at, Round.closed_at) >= since)
-    return session.scalars(query).all()
+    return query
 
 
 def hiring_channel(session: Session, team_id: str, role_id: int) -> str | None:

@@ -85,11 +85,12 @@ def _row(
         means = {c.key: c.mean for c in summary.criteria}
     else:
         means = {}
+        by_key = [(f.draft.ratings_by_key(), calibration.get(f.user_id)) for f in feedback]
         for criterion in rubric.criteria:
             ratings = [
-                adjusted(r.rating, calibration.get(f.user_id))
-                for f in feedback
-                if (r := f.draft.rating_for(criterion.key)) is not None
+                adjusted(r.rating, interviewer)
+                for found, interviewer in by_key
+                if (r := found.get(criterion.key)) is not None
             ]
             means[criterion.key] = fmean(ratings) if ratings else None
     present = [m for m in means.values() if m is not None]

@@ -70,6 +70,13 @@ class FeedbackDraft:
     def rating_for(self, criterion_key: str) -> Rating | None:
         return next((r for r in self.ratings if r.criterion_key == criterion_key), None)
 
+    def ratings_by_key(self) -> dict[str, Rating]:
+        """rating_for of every key rated, at once (the first rating of a key, as there)."""
+        found: dict[str, Rating] = {}
+        for r in self.ratings:
+            found.setdefault(r.criterion_key, r)
+        return found
+
 
 def kept_for(
     draft: FeedbackDraft, criterion_keys: Sequence[str], question_ids: Sequence[int]

@@ -102,11 +102,12 @@ class PanelSummary:
 
 def criterion_stats(rubric: Rubric, feedback: list[PanelistFeedback]) -> tuple[CriterionStats, ...]:
     stats = []
+    by_key = [(f.display_name, f.draft.ratings_by_key()) for f in feedback]
     for criterion in rubric.criteria:
         rated = [
-            (f.display_name, r.rating)
-            for f in feedback
-            if (r := f.draft.rating_for(criterion.key)) is not None
+            (name, r.rating)
+            for name, found in by_key
+            if (r := found.get(criterion.key)) is not None
         ]
         ratings = [rating for _, rating in rated]
         stats.append(

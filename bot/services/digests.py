@@ -15,14 +15,14 @@ from bot.domain.schedule import DigestCommand, DigestRule, describe, digest_peri
 from bot.domain.stats import summarize
 from bot.domain.work_kinds import DueKind, digest_key, digest_now_key
 from bot.errors import NotAllowed
+from bot.services import snapshot_rows
 from bot.services.context import Resources
 from bot.services.due_writer import DueWorkWriter
 from bot.services.outbox import OutboxWriter
 from bot.services.rounds import channel_error
-from bot.services.snapshots import snapshots_with_feedback
 from bot.views.digest import digest_message
 from storage import queries
-from storage.models import DigestSchedule, DueWork, Round, WorkState
+from storage.models import DigestSchedule, DueWork, WorkState
 from storage.work import cancel_pending
 
 # Candidates finished longer ago than this drop out of the per-role ranking.
@@ -32,30 +32,31 @@ RANKING_WINDOW = timedelta(days=180)
 def compose(
     session: Session, team_id: str, channel_id: str, since: datetime | None, now: datetime
 ) -> Digest:
-    """The channel's digest: nine statements for up to 500 rounds in a status (the
-    relationship loader then batches by 500), never one per round."""
-    open_rounds = queries.rounds_in_channel(session, team_id, channel_id, [Status.OPEN])
-    finished_rows = queries.rounds_in_channel(
-        session,
-        team_id,
-        channel_id,
-        [Status.COMPLETE, Status.CLOSED],
-        finished_after=now - RANKING_WINDOW,
+    """The channel's digest: nine statements whatever the number of rounds, read as plain
+    rows (bot.services.snapshot_rows; docs/performance.md)."""
+    open_snaps = snapshot_rows.snapshots(
+        session, queries.rounds_in_channel(team_id, channel_id, [Status.OPEN])
     )
-    open_snaps = [snap for snap, _ in snapshots_with_feedback(session, team_id, open_rounds)]
-    first_decided = queries.first_decisions(session, team_id, [r.id for r in finished_rows])
+    finished_rows = snapshot_rows.snapshots_with_feedback(
+        session,
+        queries.rounds_in_channel(
+            team_id,
+            channel_id,
+            [Status.COMPLETE, Status.CLOSED],
+            finished_after=now - RANKING_WINDOW,
+        ),
+    )
+    first_decided = queries.first_decisions(
+        session, team_id, [r.snapshot.id for r in finished_rows]
+    )
     finished = [
         FinishedRound(
-            snap,
-            summarize(snap.rubric, feedback, list(snap.questions)),
-            _finished_at(rnd),
-            first_decided.get(rnd.id),
+            r.snapshot,
+            summarize(r.snapshot.rubric, r.feedback, list(r.snapshot.questions)),
+            r.finished_at,
+            first_decided.get(r.snapshot.id),
         )
-        for rnd, (snap, feedback) in zip(
-            finished_rows,
-            snapshots_with_feedback(session, team_id, finished_rows),
-            strict=True,
-        )
+        for r in finished_rows
     ]
     return build_digest(channel_id, now, since, open_snaps, finished)
 
@@ -154,10 +155,6 @@ class DigestService:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _finished_at(rnd: Round) -> datetime:
-    return rnd.completed_at or rnd.closed_at or rnd.created_at
-
-
 def _schedule(session: Session, team_id: str, channel_id: str) -> DigestSchedule | None:
     return session.scalars(
         select(DigestSchedule).where(

@@ -10,34 +10,33 @@ from sqlalchemy.orm import Session
 from bot.domain.calibration import Interviewer, Rated, calibrate
 from bot.domain.comparison import FinishedPanel
 from bot.domain.decision import DecisionVersion
-from bot.services.snapshots import decision_version, snapshots_with_feedback
+from bot.services import snapshot_rows
+from bot.services.snapshots import decision_version
 from storage import outcome_queries, queries, role_queries
-from storage.models import Round
-
-
-def finished_at(rnd: Round) -> datetime:
-    return rnd.completed_at or rnd.closed_at or rnd.created_at
 
 
 def finished_panels(
     session: Session, team_id: str, role_id: int, since: datetime | None = None
 ) -> list[FinishedPanel]:
-    rounds = role_queries.finished_rounds(session, team_id, role_id, since)
+    """Seven queries, whatever the number of rounds; plain rows, no ORM objects (the
+    comparison reads every feedback of the role: docs/performance.md)."""
+    rounds = snapshot_rows.snapshots_with_feedback(
+        session, role_queries.finished_rounds(team_id, role_id, since)
+    )
+    ids = [r.snapshot.id for r in rounds]
     decisions: dict[int, list[DecisionVersion]] = {}
-    for row in queries.decisions_for_rounds(session, team_id, [r.id for r in rounds]):
+    for row in queries.decisions_for_rounds(session, team_id, ids):
         decisions.setdefault(row.round_id, []).append(decision_version(row))
-    outcomes = outcome_queries.outcomes_of_rounds(session, team_id, [r.id for r in rounds])
+    outcomes = outcome_queries.outcomes_of_rounds(session, team_id, ids)
     return [
         FinishedPanel(
-            snap,
-            tuple(feedback),
-            finished_at(rnd),
-            tuple(decisions.get(rnd.id, ())),
-            outcomes.get(rnd.id),
+            r.snapshot,
+            tuple(r.feedback),
+            r.finished_at,
+            tuple(decisions.get(r.snapshot.id, ())),
+            outcomes.get(r.snapshot.id),
         )
-        for rnd, (snap, feedback) in zip(
-            rounds, snapshots_with_feedback(session, team_id, rounds), strict=True
-        )
+        for r in rounds
     ]
 
 

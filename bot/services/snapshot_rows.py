@@ -4,17 +4,22 @@
 (a Round, its Role, every Panelist and Question, loaded with selectinload), the ORM's work
 per row and per query was most of its CPU (bench/load.py, docs/performance.md). Here the
 same statements select only the columns a snapshot shows, and the panel, the questions and
-who has submitted are read for all the rounds at once: four queries, whatever the number."""
+who has submitted are read for all the rounds at once: four queries, whatever the number.
+`snapshots_with_feedback` does the same for the comparison and the digest, with the
+feedback itself in place of who has submitted (bench/compare.py, bench/digest.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.domain.feedback import PanelistFeedback, draft_from_data
 from bot.domain.panel import PanelistState, RoundSnapshot
 from bot.domain.rubric import Rubric
 from storage.models import Feedback, Panelist, Question, Role, Round
@@ -38,35 +43,94 @@ COLUMNS = (
 )
 
 
+# Built once: constructing a statement (coercing every id of an IN list, its cache key)
+# cost about as much as running it, paid per statement of every digest (docs/performance.md).
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_PANELS = (
+    select(Panelist.round_id, Panelist.user_id, Panelist.display_name, Panelist.focus)
+    .where(Panelist.round_id.in_(_IDS), Panelist.removed_at.is_(None))
+    .order_by(Panelist.id)
+)
+_QUESTIONS = (
+    select(Question.round_id, Question.id, Question.text)
+    .where(Question.round_id.in_(_IDS))
+    .order_by(Question.position)
+)
+_SUBMITTED = select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(_IDS))
+_FEEDBACK = (
+    select(Feedback.round_id, Feedback.user_id, Feedback.answers, Feedback.revision)
+    .where(Feedback.round_id.in_(_IDS))
+    .order_by(Feedback.id)
+)
+
+
 def snapshots(session: Session, rounds: Select[Round]) -> list[RoundSnapshot]:
     """The snapshots of the rounds `rounds` selects, in its order."""
+    found, panels, questions = _rounds(session, rounds, COLUMNS)
+    if not found:
+        return []
+    ids = [row.id for row in found]
+    submitted = {(f.round_id, f.user_id) for f in session.execute(_SUBMITTED, {"ids": ids})}
+    return [_snapshot(row, panels[row.id], questions[row.id], submitted) for row in found]
+
+
+@dataclass(frozen=True)
+class WithFeedback:
+    """A round's snapshot, its active panelists' feedback in panel order, when it finished."""
+
+    snapshot: RoundSnapshot
+    feedback: list[PanelistFeedback]
+    finished_at: datetime  # completed, else closed, else created
+
+
+def snapshots_with_feedback(session: Session, rounds: Select[Round]) -> list[WithFeedback]:
+    """The rounds `rounds` selects, in its order, with their feedback (removed panelists'
+    left out): four queries, whatever the number of rounds."""
+    columns = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
+    found, panels, questions = _rounds(session, rounds, columns)
+    if not found:
+        return []
+    given: dict[int, dict[str, Any]] = defaultdict(dict)
+    for f in session.execute(_FEEDBACK, {"ids": [row.id for row in found]}):
+        given[f.round_id][f.user_id] = f
+    result = []
+    for row in found:
+        rows = given.get(row.id, {})
+        panel = panels[row.id]
+        submitted = {(row.id, user_id) for user_id in rows}
+        feedback = [
+            PanelistFeedback(
+                p.user_id,
+                p.display_name,
+                draft_from_data(rows[p.user_id].answers),
+                rows[p.user_id].revision,
+            )
+            for p in panel
+            if p.user_id in rows
+        ]
+        finished_at = row.completed_at or row.closed_at or row.created_at
+        snap = _snapshot(row, panel, questions[row.id], submitted)
+        result.append(WithFeedback(snap, feedback, finished_at))
+    return result
+
+
+def _rounds(
+    session: Session, rounds: Select[Round], columns: Sequence[Any]
+) -> tuple[Sequence[Any], dict[int, list[Any]], dict[int, list[tuple[int, str]]]]:
+    """The rounds' rows, their active panelists and their questions (three queries)."""
     found = session.execute(
-        rounds.with_only_columns(*COLUMNS).join_from(Round, Role, Role.id == Round.role_id)
+        rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id)
     ).all()
     ids = [row.id for row in found]
-    if not ids:
-        return []
     panels: dict[int, list[Any]] = defaultdict(list)
-    for p in session.execute(
-        select(Panelist.round_id, Panelist.user_id, Panelist.display_name, Panelist.focus)
-        .where(Panelist.round_id.in_(ids), Panelist.removed_at.is_(None))
-        .order_by(Panelist.id)
-    ):
-        panels[p.round_id].append(p)
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for q in session.execute(
-        select(Question.round_id, Question.id, Question.text)
-        .where(Question.round_id.in_(ids))
-        .order_by(Question.position)
-    ):
+    if not ids:
+        return found, panels, questions
+    for p in session.execute(_PANELS, {"ids": ids}):
+        panels[p.round_id].append(p)
+    for q in session.execute(_QUESTIONS, {"ids": ids}):
         questions[q.round_id].append((q.id, q.text))
-    submitted = {
-        (row.round_id, row.user_id)
-        for row in session.execute(
-            select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(ids))
-        )
-    }
-    return [_snapshot(row, panels[row.id], questions[row.id], submitted) for row in found]
+    return found, panels, questions
 
 
 def _snapshot(

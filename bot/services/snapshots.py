@@ -54,16 +54,6 @@ def snapshot_with_feedback(
     return _with_feedback(rnd, queries.feedback_for_round(session, rnd.team_id, rnd.id))
 
 
-def snapshots_with_feedback(
-    session: Session, team_id: str, rounds: Sequence[Round]
-) -> list[tuple[RoundSnapshot, list[PanelistFeedback]]]:
-    """The same for many rounds, with one query of the feedback rows for all of them."""
-    by_round: dict[int, list[Feedback]] = {}
-    for row in queries.feedback_for_rounds(session, team_id, [r.id for r in rounds]):
-        by_round.setdefault(row.round_id, []).append(row)
-    return [_with_feedback(rnd, by_round.get(rnd.id, [])) for rnd in rounds]
-
-
 def _with_feedback(
     rnd: Round, feedback_rows: Sequence[Feedback]
 ) -> tuple[RoundSnapshot, list[PanelistFeedback]]:
