@@ -5,11 +5,7 @@ generation; and a refresh another instance holds when a change arrives is still 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-
-from sqlalchemy import event
 
 from bot.services import Services
 from bot.services.dispatcher import Dispatcher
@@ -20,28 +16,13 @@ from tests.slack.standin import SlackStandIn
 from tests.support.clock import Clock
 from tests.support.outbox_rounds import change_round, row, start_round
 from tests.support.round_rows import HIRING
+from tests.support.statements import reads_rounds, statements_sent
 
 
 def change(db: Database, clock: Clock, round_id: int, **values: Any) -> str:
     """A change of the round that refreshes its announcement and its first panelist's
     brief, as a submission does; returns that panelist."""
     return change_round(db, clock, round_id, brief_of_first=True, **values)
-
-
-@contextmanager
-def round_reads(db: Database) -> Iterator[list[str]]:
-    """The SELECTs of the rounds table sent while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM rounds" in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def delivered(services: Services, database: Database, standin: SlackStandIn, c: Any) -> int:
@@ -76,7 +57,7 @@ def test_the_rows_of_one_claim_read_their_round_once(
 ) -> None:
     round_id = delivered(services, database, standin, clock)
     change(database, clock, round_id, candidate_name="Grace Hopper")
-    with round_reads(database) as reads:
+    with statements_sent(database, keep=reads_rounds) as reads:
         stats = services.dispatcher.deliver_round(round_id)
     assert stats.sent == 2
     assert len(reads) == 1, reads

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bot.domain.calibration import Rated
 from bot.domain.validity import (
@@ -28,6 +27,7 @@ from tests.support.cli import run_cli
 from tests.support.finished_outcomes import AGAINST as AGAINST_KEY
 from tests.support.finished_outcomes import seed_role_with_outcomes
 from tests.support.harness import ANA, HIRING, ORG, Harness
+from tests.support.statements import statements_sent
 from tests.support.texts import strings_in
 
 ADMIN = "UADMIN"
@@ -100,20 +100,10 @@ def test_only_organizers_and_admins(harness: Harness) -> None:
 @pytest.mark.parametrize("rounds", [60, 300])
 def test_a_constant_number_of_queries(database: Database, rounds: int) -> None:
     seeded = seed_role_with_outcomes(database, rounds, rounds // 4)
-    statements: list[str] = []
-
-    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip()[:8].upper().startswith(("BEGIN", "COMMIT", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", seen)
-    try:
-        with database.read() as session:
-            role = role_queries.role(session, TEAM, seeded.role_id)
-            assert role is not None
-            found = role_validity(session, TEAM, role)
-    finally:
-        event.remove(database.engine, "before_cursor_execute", seen)
+    with statements_sent(database) as statements, database.read() as session:
+        role = role_queries.role(session, TEAM, seeded.role_id)
+        assert role is not None
+        found = role_validity(session, TEAM, role)
     assert len(statements) == 6, statements  # the role, then role_validity's five
     assert found.table.rounds == rounds
     assert found.table.with_outcome[OutcomeKind.PERF_12M] == rounds // 4
