@@ -38,22 +38,23 @@ $(MADE):
 	fi
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check uv
+	$(BIN)/pip install --quiet --disable-pip-version-check uv || echo 'uv not installed: pip installs instead'
 	touch $@
 
 # uv (from PyPI, into the venv) installs what pyproject.toml asks for: the dev tools in about
-# 5 s where pip took 40-50 s, most of a fresh clone's install time.
-INSTALL := $(BIN)/uv pip install --quiet --python $(BIN)/python
+# 5 s where pip took 40-50 s, most of a fresh clone's install time. uv reads none of pip's
+# configuration (a mirror, find-links, a company CA), so where it cannot install, pip does.
+INSTALL = $(BIN)/uv pip install --quiet --python $(BIN)/python $(1) || $(BIN)/pip install --quiet $(1)
 
 # What `panelbot` needs to run, and no more.
 $(RUNTIME): pyproject.toml $(MADE)
-	$(INSTALL) -e .
+	$(call INSTALL,-e .)
 	touch $@
 
 # The development tools too: pytest, ruff, mypy, … One run installs both (resolving and
 # building the package once), and so the runtime's stamp is made here too.
 $(DEV): pyproject.toml $(MADE)
-	$(INSTALL) -e '.[dev]'
+	$(call INSTALL,-e '.[dev]')
 	touch $(RUNTIME) $@
 
 # The venv for a server: `panelbot` and its runtime dependencies.
