@@ -4,12 +4,14 @@ hire's check-in DM opens its modal ("Answer") or the one naming who should answe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.codec import CheckIn, CheckInMeta
+from bot.domain.panel import RoundSnapshot
 from bot.services import Services
 from bot.services.touched import Touched
 from bot.views import ids
@@ -36,6 +38,9 @@ from handlers.payload import (
 )
 from handlers.responses import guarded
 
+# A modal about one check-in: the round and how many months after the start.
+CheckInModal = Callable[[RoundSnapshot, int], dict[str, Any]]
+
 
 def open_outcome(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
     ack()
@@ -53,15 +58,20 @@ def save_outcome(ack: Ack, body: dict[str, Any], client: WebClient, *, services:
     ack(response_action="update", view=outcome_saved_modal(saved.round, saved.outcome))
 
 
-def open_check_in(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
+def _open_for_check_in(
+    ack: Ack, body: dict[str, Any], client: WebClient, services: Services, modal: CheckInModal
+) -> None:
+    """Both buttons of a check-in DM (Answer, Not my report any more) open a modal about it."""
     ack()
     check_in = clicked(body, CheckIn)
     found = services.outcomes.open_check_in(
         team_id(body), user_id(body), check_in.round, check_in.months
     )
-    client.views_open(
-        trigger_id=trigger_id(body), view=check_in_modal(found.round, check_in.months)
-    )
+    client.views_open(trigger_id=trigger_id(body), view=modal(found.round, check_in.months))
+
+
+def open_check_in(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
+    _open_for_check_in(ack, body, client, services, check_in_modal)
 
 
 def save_check_in(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
@@ -78,14 +88,7 @@ def save_check_in(ack: Ack, body: dict[str, Any], client: WebClient, *, services
 
 
 def open_delegate(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:
-    ack()
-    check_in = clicked(body, CheckIn)
-    found = services.outcomes.open_check_in(
-        team_id(body), user_id(body), check_in.round, check_in.months
-    )
-    client.views_open(
-        trigger_id=trigger_id(body), view=delegate_modal(found.round, check_in.months)
-    )
+    _open_for_check_in(ack, body, client, services, delegate_modal)
 
 
 def save_delegate(
