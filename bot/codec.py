@@ -19,7 +19,7 @@ from typing import Annotated, ClassVar, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, RootModel, ValidationError
 
-from bot.domain.outcome import CHECK_IN_MONTHS
+from bot.domain.outcome import CHECK_IN_MONTHS, NO_SUCH_CHECK_IN
 from bot.domain.rules import ID_MAX, whole_number
 from bot.errors import NotFound
 
@@ -29,7 +29,6 @@ OPTION_VALUE_MAX = 150
 METADATA_MAX = 3000
 
 COMPARISON_OUT_OF_DATE = "That comparison is out of date; run /panel compare again."
-NO_SUCH_CHECK_IN = "There is no such check-in."
 
 
 def _id(raw: object) -> int:

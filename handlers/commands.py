@@ -112,13 +112,12 @@ VERBS: dict[Verb, VerbListener] = {
 def panel(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, *, services: Services
 ) -> Touched | None:
-    word, _, rest = command_text(body).strip().partition(" ")
-    word = word.lower() or Verb.NEW
+    word, rest = ids.split_command(command_text(body))
     if word not in VERBS:
         reply = unknown_command_message(word)
         ack(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
         return None
-    return VERBS[Verb(word)](Command(ack, body, client, respond, rest.strip()), services)
+    return VERBS[Verb(word)](Command(ack, body, client, respond, rest), services)
 
 
 def start_panel(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Services) -> None:

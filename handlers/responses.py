@@ -50,11 +50,10 @@ def bound(listener: Listener, services: Services) -> BoltListener:
     """`listener` as Bolt calls it: the services given, and what it touched delivered after
     it returns (by then it has acked), from this one place. Bolt reads the arguments to
     inject from `listener` itself (functools.wraps)."""
-    takes_services = "services" in inspect.signature(listener).parameters
 
     @functools.wraps(listener)
     def run(**kwargs: Any) -> None:
-        touched = listener(**kwargs, services=services) if takes_services else listener(**kwargs)
+        touched = listener(**kwargs, services=services)
         if touched is not None:
             deliver(services, touched)
 

@@ -14,6 +14,7 @@ from bot.domain.rules import blank
 from bot.domain.schedule import zone
 
 CHECK_IN_MONTHS = (6, 12)
+NO_SUCH_CHECK_IN = "There is no such check-in."
 NOTE_MAX = 1000
 # The check-in is asked at this local time of the organizer's on the day it falls due.
 ASK_AT = time(10, 0)

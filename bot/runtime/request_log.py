@@ -61,7 +61,7 @@ def request_type(body: dict[str, Any]) -> str:
     if shapes.is_slash_command(body):
         if body.get("command") != ids.COMMAND:
             return f"command:{OTHER}"
-        verb = (str(body.get("text") or "").split() or ["new"])[0].lower()
+        verb, _ = ids.split_command(str(body.get("text") or ""))
         return f"command:{_known(verb, COMMAND_VERBS)}"
     if shapes.is_block_actions(body):
         action = shapes.to_action(body) or {}

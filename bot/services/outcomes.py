@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot.domain.decision import Outcome
 from bot.domain.outcome import (
     CHECK_IN_MONTHS,
+    NO_SUCH_CHECK_IN,
     CheckInForm,
     Offer,
     OutcomeForm,
@@ -219,7 +220,7 @@ def _advanced_round(
 def _asked(session: Session, rnd: Round, months: int, user_id: str) -> CheckIn:
     row = check_in_row(session, rnd.id, months)
     if row is None:
-        raise NotFound("There is no such check-in.")
+        raise NotFound(NO_SUCH_CHECK_IN)
     if row.asked_user != user_id:
         raise NotAllowed(f"This check-in is asked of <@{row.asked_user}>.")
     return row

@@ -22,6 +22,15 @@ class Verb(StrEnum):
     FORGET = "forget"
 
 
+def split_command(text: str) -> tuple[str, str]:
+    """`/panel <verb> <rest>` → (verb, rest): the verb lower-cased (NEW when there is none),
+    split off at any whitespace. The handler and the request log both read it so, so a
+    request is counted under the verb that answered it."""
+    words = text.split(maxsplit=1)
+    verb = words[0].lower() if words else Verb.NEW
+    return verb, words[1].strip() if len(words) > 1 else ""
+
+
 SHORTCUT_NEW_PANEL = "start_panel"
 
 # Modals (view callback ids)
