@@ -47,19 +47,18 @@ def test_a_current_database_is_current_and_an_older_one_is_not(database: Databas
 
 def test_readiness_on_a_current_database_does_not_import_alembic(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'panelbot.db'}"
+    migrated = "from storage.db import make_engine; from storage.migrate import upgrade; "
+    migrated += f"upgrade(make_engine({url!r}))"
+    subprocess.run([sys.executable, "-c", migrated], cwd=ROOT, check=True)
+    # A fresh interpreter: nothing of storage.migrate or alembic is loaded before the check.
     probe = textwrap.dedent(
         f"""
         import sys
         from storage.db import make_engine
-        from storage.migrate import upgrade
-
-        engine = make_engine({url!r})
-        upgrade(engine)
-        for name in [m for m in sys.modules if m == "alembic" or m.startswith("alembic.")]:
-            del sys.modules[name]
         import storage.migrate as migrate
         import bot.runtime.serve, bot.runtime.app  # what a worker has loaded
 
+        engine = make_engine({url!r})
         assert migrate.readiness_problem(engine) is None
         assert migrate.database_problem(engine) is None
         loaded = sorted(m for m in sys.modules if m == "alembic" or m.startswith("alembic."))

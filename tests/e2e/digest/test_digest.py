@@ -320,10 +320,11 @@ def test_digest_now_posts_once_even_when_retried(harness: Harness) -> None:
 
     body = urlencode(command_fields(h, ORG, "digest now"))
     form = "application/x-www-form-urlencoded"
+    before = len(h.standin.responses)
     first = h.driver.post(body, form)
     assert first.status == 200, first.body
-    h.wait_for(lambda: h.standin.responses, "the reply")
-    assert h.standin.responses[0]["text"] == "Posting the digest now."
+    h.wait_for(lambda: h.standin.responses[before:], "the reply")
+    assert h.standin.responses[before]["text"] == "Posting the digest now."
     posted = h.wait_for(lambda: digests(h), "the digest, right after the ack")
     assert len(posted) == 1
     assert "thread_ts" not in posted[0]

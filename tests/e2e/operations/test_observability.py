@@ -310,6 +310,7 @@ def test_one_log_line_per_request_and_no_feedback_text_or_token(
     assert retried.status == 200
     assert h.driver.post(command_body("status"), FORM, secret="not-the-secret").status == 401
 
+    h.settle()  # what the requests' listeners log after the ack is checked too
     output = debug_json_logs.getvalue()
     lines = [json.loads(line) for line in output.splitlines()]  # every line is one object
     assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)

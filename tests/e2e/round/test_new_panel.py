@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -109,7 +108,7 @@ def test_retried_submission_starts_one_round(harness: Harness) -> None:
     again = harness.driver.post_payload(payload)
     assert first.json()["response_action"] == again.json()["response_action"] == "update"
     harness.wait_for(harness.announcement, "announcement")
-    time.sleep(0.3)  # give a wrongly-started second round time to show itself
+    harness.settle()  # a wrongly-started second round would have shown itself by now
     assert rounds_stored(harness) == 1
     assert len(harness.standin.messages_in(HIRING)) == 1
     assert len(harness.standin.messages_in(f"D{ANA}")) == 1
