@@ -139,22 +139,11 @@ def rounds_for_user_query(team_id: str, user_id: str, limit: int = 25) -> Select
     )
 
 
-def organized_after_summary(
-    session: Session, team_id: str, user_id: str, decided_since: datetime, limit: int = 25
-) -> Sequence[Round]:
-    """Finished rounds the user organizes that await a decision, or were decided since
-    `decided_since`; the most recent first."""
-    return session.scalars(
-        organized_after_summary_query(team_id, user_id, decided_since, limit).options(
-            selectinload(Round.panelists), selectinload(Round.questions)
-        )
-    ).all()
-
-
 def organized_after_summary_query(
     team_id: str, user_id: str, decided_since: datetime, limit: int = 25
 ) -> Select[Round]:
-    """`organized_after_summary` as a statement."""
+    """Finished rounds the user organizes that await a decision, or were decided since
+    `decided_since`; the most recent first."""
     return (
         select(Round)
         .where(
@@ -166,15 +155,6 @@ def organized_after_summary_query(
         .order_by(func.coalesce(Round.decided_at, Round.closed_at, Round.completed_at).desc())
         .limit(limit)
     )
-
-
-def submitted_users(session: Session, round_ids: Sequence[int]) -> set[tuple[int, str]]:
-    if not round_ids:
-        return set()
-    rows = session.execute(
-        select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(round_ids))
-    )
-    return {(r, u) for r, u in rows}
 
 
 def rounds_in_channel(
@@ -198,18 +178,6 @@ def rounds_in_channel(
     if finished_after is not None:
         query = query.where(func.coalesce(Round.completed_at, Round.closed_at) > finished_after)
     return query
-
-
-def feedback_for_rounds(
-    session: Session, team_id: str, round_ids: Sequence[int]
-) -> Sequence[Feedback]:
-    if not round_ids:
-        return []
-    return session.scalars(
-        select(Feedback)
-        .where(Feedback.team_id == team_id, Feedback.round_id.in_(round_ids))
-        .order_by(Feedback.id)
-    ).all()
 
 
 def open_rounds(session: Session, team_id: str) -> Sequence[Round]:

@@ -135,9 +135,12 @@ class Dispatcher:
     ) -> DispatchStats:
         """Deliver due rows (matching `only`) until none are left or `budget` seconds pass."""
         stats = DispatchStats()
-        self.loop.drain(
-            lambda row_id, token: self._deliver(row_id, token, stats), budget=budget, only=only
-        )
+        try:
+            self.loop.drain(
+                lambda row_id, token: self._deliver(row_id, token, stats), budget=budget, only=only
+            )
+        finally:  # a claim's rounds (candidates' feedback) are not kept past its delivery
+            self._local.__dict__.pop("rounds", None)
         return stats
 
     def deliver_round(self, round_id: int) -> DispatchStats:
