@@ -21,13 +21,13 @@ from urllib.parse import quote
 
 from bench import blockkit_samples as s
 from bot.domain.comparison import Comparison
+from bot.domain.message import Message
 from bot.domain.overview import Overview
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.views import ids
 from bot.views.announcement import announcement
 from bot.views.brief import brief
 from bot.views.calibration import calibration_message
-from bot.views.common import Message
 from bot.views.comparison import comparison_message
 from bot.views.decision import (
     decision_message,

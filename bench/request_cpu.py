@@ -30,6 +30,7 @@ from bot.services.context import Leases, Resources
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
 from bot.views.feedback_modal import feedback_modal, read_feedback
+from bot.views.renderer import BlockKitRenderer
 from storage.db import Database
 from tests.slack.standin import SlackStandIn
 from tests.support.round_rows import TEAM
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         resources = Resources(
             db=db,
             slack=SlackGateway(one_client(people)),
+            render=BlockKitRenderer(),
             now=lambda: datetime.now(UTC),
             leases=Leases(),
         )

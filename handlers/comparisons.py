@@ -10,13 +10,13 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.codec import ComparePage, RoleChoice
+from bot.domain.message import Message
 from bot.services import Services
 from bot.services.comparisons import CompareRequest, RolePick
 from bot.services.touched import Touched
 from bot.text import escape
 from bot.views import ids
 from bot.views.calibration import calibration_message
-from bot.views.common import Message
 from bot.views.comparison import comparison_message
 from bot.views.role_picker import role_picker
 from handlers.payload import (

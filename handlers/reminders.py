@@ -9,10 +9,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.codec import Snooze
+from bot.domain.message import Message
 from bot.services import Services
 from bot.services.touched import Touched
 from bot.views import ids
-from bot.views.common import Message
 from bot.views.reminders import escalation_done_message, not_attended_reply, snoozed_reply
 from handlers.payload import clicked, clicked_round, team_id, user_id
 from handlers.responses import guarded

@@ -27,6 +27,7 @@ from bot.services.context import Leases, Resources, utc_now
 from bot.slack.gateway import SlackGateway
 from bot.slack.installation_store import OAuthApp, RotatingInstallationStore, state_store
 from bot.slack.tokens import FixedToken, InstalledTokens, NoTokens, TeamClients, TokenSource
+from bot.views.renderer import BlockKitRenderer
 from handlers import register_all
 from handlers.installs import oauth_callbacks
 from storage.db import Database
@@ -61,6 +62,7 @@ def build_services(
     resources = Resources(
         db=db,
         slack=SlackGateway(people),
+        render=BlockKitRenderer(),
         now=now,
         leases=leases,
         retention=timedelta(days=settings.retention_days),

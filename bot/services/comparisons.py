@@ -15,6 +15,7 @@ from bot.domain.calibration import Interviewer, Rated, agreement, calibrate
 from bot.domain.comparison import Comparison, build_comparison, compared_rubric
 from bot.domain.evidence import NudgeCounts, nudge_counts
 from bot.domain.export import export_rows, to_csv, to_json
+from bot.domain.message import PICKER_MAX, Message
 from bot.domain.rubric import Rubric
 from bot.domain.timeliness import Submission, Timeliness, interviewer_timeliness
 from bot.domain.work_kinds import OutboxKind, compare_key, export_key, heatmap_key
@@ -23,9 +24,6 @@ from bot.services.context import Resources
 from bot.services.outbox import OutboxWriter
 from bot.services.role_data import calibration, finished_panels, rated
 from bot.text import escape
-from bot.views.common import Message
-from bot.views.comparison import comparison_message
-from bot.views.role_picker import PICKER_MAX
 from storage import evidence_queries, queries, role_queries
 from storage.models import Outbox, Role
 from storage.work import repeat_key
@@ -128,7 +126,7 @@ class ComparisonService:
         `request_id` (the trigger_id) is the same when Slack or a proxy resends a request."""
         compared = self.compare(team_id, user_id, request)
         request = compared.request
-        message = comparison_message(compared.comparison, 0, request.state)
+        message = self.resources.render.comparison_message(compared.comparison, 0, request.state)
         now = self.resources.now()
         with self.resources.db.transaction() as session:
             # Keyed by who asked and what it shows, so a retried or double-clicked request

@@ -1,4 +1,5 @@
-"""What every service needs: the database, Slack, and a clock (tests move it)."""
+"""What every service needs: the database, Slack, the renderer of its messages, and a clock
+(tests move it)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.services.rendering import Renderer
 from bot.slack.gateway import SlackGateway
 from storage.db import Database
 
@@ -30,11 +32,14 @@ class Leases:
 
 @dataclass
 class Resources:
-    """What every service is built on: the database, Slack, the clock, and the
-    deployment's lease lengths, retention period and note-hashing key."""
+    """What every service is built on: the database, Slack, the renderer of the messages
+    services queue themselves (the views' BlockKitRenderer, given by whoever builds this:
+    the runtime, a test, a bench), the clock, and the deployment's lease lengths, retention
+    period and note-hashing key."""
 
     db: Database
     slack: SlackGateway
+    render: Renderer
     now: Callable[[], datetime] = field(default=utc_now)
     leases: Leases = field(default_factory=Leases)
     # How long finished rounds, and an uninstalled workspace's data, are kept (RETENTION_DAYS).

@@ -22,7 +22,6 @@ from bot.services.snapshots import (
     snapshot,
     snapshot_with_feedback,
 )
-from bot.views.decision import follow_ups_message
 from storage import queries
 from storage.models import Decision, DueWork, Round
 from storage.work import cancel_pending
@@ -124,7 +123,7 @@ class DecisionService:
                 if row.version == 1 and context.summary.follow_ups:
                     out.post(
                         follow_ups_key(rnd.id),
-                        follow_ups_message(after, context.summary, version),
+                        self.resources.render.follow_ups_message(after, context.summary, version),
                         label=f"the follow-ups for {after.candidate_name}",
                         user_id=after.organizer_id,
                         round_id=rnd.id,

@@ -12,19 +12,14 @@ from sqlalchemy.orm import Session
 from bot.codec import CompareState, decode
 from bot.domain.export import export_rows, to_csv
 from bot.domain.feedback import PanelistFeedback
+from bot.domain.message import Message
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.stats import summarize
 from bot.domain.work_kinds import OutboxKind, announce_key, brief_key, summary_key
 from bot.services.comparisons import CompareRequest, load_comparison
+from bot.services.rendering import Renderer
 from bot.services.role_data import finished_panels
 from bot.services.snapshots import decision_versions, snapshot_with_feedback
-from bot.views.announcement import announcement
-from bot.views.brief import brief
-from bot.views.common import Message
-from bot.views.comparison_heatmap import comparison_heatmap
-from bot.views.decision import decision_message
-from bot.views.reminders import nudge_message, pre_interview_message
-from bot.views.summary import summary_message
 from storage import queries, role_queries
 from storage.models import Outbox, Panelist, Round, WorkState
 
@@ -91,9 +86,14 @@ class CurrentRound:
     rnd: Round
 
 
-def plan(session: Session, row: Outbox, rounds: dict[int, CurrentRound] | None = None) -> Plan:
-    """`rounds`: the state of rounds read earlier for the same claim, by id; a round read
-    here is added to it."""
+def plan(
+    session: Session,
+    row: Outbox,
+    render: Renderer,
+    rounds: dict[int, CurrentRound] | None = None,
+) -> Plan:
+    """`render` draws the messages and pictures; `rounds`: the state of rounds read earlier
+    for the same claim, by id; a round read here is added to it."""
     if row.kind == OutboxKind.POST:
         return Post(
             row.channel_id,
@@ -103,7 +103,7 @@ def plan(session: Session, row: Outbox, rounds: dict[int, CurrentRound] | None =
     if row.kind == OutboxKind.DELETE:
         return Delete(str(row.payload["channel"]), str(row.payload["ts"]))
     if row.kind in FILE_PLANNERS:
-        return FILE_PLANNERS[row.kind](session, row)
+        return FILE_PLANNERS[row.kind](session, row, render)
     rounds = {} if rounds is None else rounds
     loaded = rounds.get(row.round_id or 0)
     if loaded is None:
@@ -111,7 +111,7 @@ def plan(session: Session, row: Outbox, rounds: dict[int, CurrentRound] | None =
         if rnd is None:
             return Skip("the round is gone")
         loaded = rounds[rnd.id] = CurrentRound(*snapshot_with_feedback(session, rnd), rnd)
-    return PLANNERS[row.kind](session, row, loaded)
+    return PLANNERS[row.kind](session, row, loaded, render)
 
 
 # The messages whose ts `record` keeps on their round (or its panelist).
@@ -142,30 +142,34 @@ def record(session: Session, row: Outbox, channel: str, ts: str) -> None:
 
 
 # -- one planner per kind ----------------------------------------------------------------
-def _announce(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+def _announce(session: Session, row: Outbox, current: CurrentRound, render: Renderer) -> Plan:
     if current.snap.announcement_ts:
         return Skip("already announced")
-    return Post(current.snap.channel_id, None, announcement(current.snap))
+    return Post(current.snap.channel_id, None, render.announcement(current.snap))
 
 
-def _refresh_announcement(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+def _refresh_announcement(
+    session: Session, row: Outbox, current: CurrentRound, render: Renderer
+) -> Plan:
     if not current.snap.announcement_ts:
         return _waiting_for(session, row, announce_key(current.snap.id))
-    return Edit(current.snap.channel_id, current.snap.announcement_ts, announcement(current.snap))
+    return Edit(
+        current.snap.channel_id, current.snap.announcement_ts, render.announcement(current.snap)
+    )
 
 
-def _brief(session: Session, row: Outbox, current: CurrentRound) -> Plan:
-    return Post(None, row.user_id, brief(current.snap, row.user_id or ""))
+def _brief(session: Session, row: Outbox, current: CurrentRound, render: Renderer) -> Plan:
+    return Post(None, row.user_id, render.brief(current.snap, row.user_id or ""))
 
 
-def _refresh_brief(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+def _refresh_brief(session: Session, row: Outbox, current: CurrentRound, render: Renderer) -> Plan:
     dm = next((p for p in current.rnd.panelists if p.user_id == row.user_id), None)
     if dm is None or not (dm.dm_channel and dm.dm_ts):
         return _waiting_for(session, row, brief_key(current.snap.id, row.user_id or ""))
-    return Edit(dm.dm_channel, dm.dm_ts, brief(current.snap, dm.user_id))
+    return Edit(dm.dm_channel, dm.dm_ts, render.brief(current.snap, dm.user_id))
 
 
-def _summary(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+def _summary(session: Session, row: Outbox, current: CurrentRound, render: Renderer) -> Plan:
     if current.snap.summary_ts:
         return Skip("already posted")
     if not current.snap.announcement_ts:
@@ -176,18 +180,20 @@ def _summary(session: Session, row: Outbox, current: CurrentRound) -> Plan:
     return Post(
         current.snap.channel_id,
         None,
-        _summary_message(current),
+        _summary_message(current, render),
         thread_ts=current.snap.announcement_ts,
     )
 
 
-def _refresh_summary(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+def _refresh_summary(
+    session: Session, row: Outbox, current: CurrentRound, render: Renderer
+) -> Plan:
     if not current.snap.summary_ts:
         return _waiting_for(session, row, summary_key(current.snap.id))
-    return Edit(current.snap.channel_id, current.snap.summary_ts, _summary_message(current))
+    return Edit(current.snap.channel_id, current.snap.summary_ts, _summary_message(current, render))
 
 
-def _nudge(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+def _nudge(session: Session, row: Outbox, current: CurrentRound, render: Renderer) -> Plan:
     user_id = row.user_id or ""
     if current.snap.status != Status.OPEN:
         return Skip(f"the round is {current.snap.status}")
@@ -196,11 +202,13 @@ def _nudge(session: Session, row: Outbox, current: CurrentRound) -> Plan:
     if current.snap.submitted(user_id):
         return Skip("feedback already given")
     if row.kind == OutboxKind.PRE_INTERVIEW:
-        return Post(None, user_id, pre_interview_message(current.snap))
-    return Post(None, user_id, nudge_message(current.snap, user_id, int(row.payload.get("n", 0))))
+        return Post(None, user_id, render.pre_interview_message(current.snap))
+    return Post(
+        None, user_id, render.nudge_message(current.snap, user_id, int(row.payload.get("n", 0)))
+    )
 
 
-def _decision(session: Session, row: Outbox, current: CurrentRound) -> Plan:
+def _decision(session: Session, row: Outbox, current: CurrentRound, render: Renderer) -> Plan:
     """A version of the decision, in the summary's thread (the announcement's, which the
     summary is in; the summary's own when the announcement never made it)."""
     versions = decision_versions(session, current.rnd)
@@ -216,11 +224,11 @@ def _decision(session: Session, row: Outbox, current: CurrentRound) -> Plan:
     i = found[0]
     previous = versions[i - 1] if i > 0 else None
     stats = summarize(current.snap.rubric, current.feedback, list(current.snap.questions))
-    message = decision_message(current.snap, versions[i], previous, stats)
+    message = render.decision_message(current.snap, versions[i], previous, stats)
     return Post(current.snap.channel_id, None, message, thread_ts=thread)
 
 
-PLANNERS: dict[OutboxKind, Callable[[Session, Outbox, CurrentRound], Plan]] = {
+PLANNERS: dict[OutboxKind, Callable[[Session, Outbox, CurrentRound, Renderer], Plan]] = {
     OutboxKind.ANNOUNCE: _announce,
     OutboxKind.ANNOUNCEMENT: _refresh_announcement,
     OutboxKind.BRIEF: _brief,
@@ -233,7 +241,7 @@ PLANNERS: dict[OutboxKind, Callable[[Session, Outbox, CurrentRound], Plan]] = {
 }
 
 
-def _heatmap(session: Session, row: Outbox) -> Plan:
+def _heatmap(session: Session, row: Outbox, render: Renderer) -> Plan:
     request = CompareRequest.from_state(decode(CompareState, row.payload.get("state")))
     role = role_queries.role(session, row.team_id, request.role_id)
     if role is None:
@@ -246,11 +254,11 @@ def _heatmap(session: Session, row: Outbox) -> Plan:
         None,
         "comparison.png",
         f"{role.name}: candidates × criteria",
-        comparison_heatmap(comparison),
+        render.comparison_heatmap(comparison),
     )
 
 
-def _export(session: Session, row: Outbox) -> Plan:
+def _export(session: Session, row: Outbox, render: Renderer) -> Plan:
     role = role_queries.role(session, row.team_id, int(row.payload.get("role_id") or 0))
     if role is None:
         return Skip("the role is gone")
@@ -265,9 +273,8 @@ def _export(session: Session, row: Outbox) -> Plan:
     )
 
 
-def _validity_chart(session: Session, row: Outbox) -> Plan:
+def _validity_chart(session: Session, row: Outbox, render: Renderer) -> Plan:
     from bot.services.validity import role_validity  # the report needs scipy: only here
-    from bot.views.validity_chart import validity_png
 
     role = role_queries.role(session, row.team_id, int(row.payload.get("role_id") or 0))
     if role is None:
@@ -278,11 +285,11 @@ def _validity_chart(session: Session, row: Outbox) -> Plan:
         row.user_id,
         "validity.png",
         f"{role.name}: do the ratings predict outcomes?",
-        validity_png(role.name, found.table),
+        render.validity_png(role.name, found.table),
     )
 
 
-FILE_PLANNERS: dict[OutboxKind, Callable[[Session, Outbox], Plan]] = {
+FILE_PLANNERS: dict[OutboxKind, Callable[[Session, Outbox, Renderer], Plan]] = {
     OutboxKind.HEATMAP: _heatmap,
     OutboxKind.EXPORT: _export,
     OutboxKind.VALIDITY_CHART: _validity_chart,
@@ -301,9 +308,9 @@ def _waiting_for(session: Session, row: Outbox, key: str) -> Plan:
     return Skip(f"{key} is {status or 'missing'}")
 
 
-def _summary_message(current: CurrentRound) -> Message:
+def _summary_message(current: CurrentRound, render: Renderer) -> Message:
     stats = summarize(current.snap.rubric, current.feedback, list(current.snap.questions))
-    return summary_message(current.snap, stats, current.feedback)
+    return render.summary_message(current.snap, stats, current.feedback)
 
 
 def _set_round(session: Session, row: Outbox, **values: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.domain.digest import Digest, FinishedRound, build_digest
+from bot.domain.message import Message
 from bot.domain.panel import Status
 from bot.domain.schedule import DigestCommand, DigestRule, describe, digest_period, next_digest_at
 from bot.domain.stats import summarize
@@ -19,8 +20,8 @@ from bot.services import snapshot_rows
 from bot.services.context import Resources
 from bot.services.due_writer import DueWorkWriter
 from bot.services.outbox import OutboxWriter
+from bot.services.rendering import Renderer
 from bot.services.rounds import channel_error
-from bot.views.digest import digest_message
 from storage import queries
 from storage.models import DigestSchedule, DueWork, WorkState
 from storage.work import cancel_pending
@@ -61,7 +62,9 @@ def compose(
     return build_digest(channel_id, now, since, open_snaps, finished)
 
 
-def run_digest(session: Session, team_id: str, channel_id: str, key: str, now: datetime) -> str:
+def run_digest(
+    session: Session, team_id: str, channel_id: str, key: str, now: datetime, render: Renderer
+) -> str:
     """Post the channel's scheduled digest (unless empty) and schedule the next one."""
     schedule = _schedule(session, team_id, channel_id)
     if schedule is None:
@@ -69,7 +72,7 @@ def run_digest(session: Session, team_id: str, channel_id: str, key: str, now: d
     digest = compose(session, team_id, channel_id, schedule.last_digest_at, now)
     note = "empty, not posted" if digest.empty else ""
     if not digest.empty:
-        _enqueue(session, schedule, key, digest, now)
+        _enqueue(session, schedule, key, render.digest_message(digest), now)
     schedule.last_digest_at = now
     _schedule_next(session, schedule, now)
     return note
@@ -121,7 +124,8 @@ class DigestService:
             if digest.empty:
                 return DigestReply("Nothing to report: no rounds in flight or finished since.")
             owner = schedule or _owner(team_id, channel_id, user_id)
-            _enqueue(session, owner, digest_now_key(channel_id, request_id), digest, now)
+            message = self.resources.render.digest_message(digest)
+            _enqueue(session, owner, digest_now_key(channel_id, request_id), message, now)
             if schedule is not None:
                 schedule.last_digest_at = now
             return DigestReply("Posting the digest now.")
@@ -219,11 +223,11 @@ def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:
 
 
 def _enqueue(
-    session: Session, schedule: DigestSchedule, key: str, digest: Digest, now: datetime
+    session: Session, schedule: DigestSchedule, key: str, message: Message, now: datetime
 ) -> None:
     OutboxWriter(session, schedule.team_id, now).post(
         key,
-        digest_message(digest),
+        message,
         label="the hiring digest",
         channel_id=schedule.channel_id,
         notify_user_id=schedule.created_by,

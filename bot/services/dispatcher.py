@@ -32,7 +32,6 @@ from bot.services.outbox import OutboxWriter
 from bot.services.work_loop import WorkLoop
 from bot.slack.errors import TOKEN_ERRORS, TRY_LATER_ERRORS, SlackError
 from bot.slack.tokens import TeamClients, TeamNotInstalled
-from bot.views.reminders import undeliverable_notice
 from storage.models import Outbox, WorkState
 from storage.work import finish, leased
 
@@ -175,7 +174,10 @@ class Dispatcher:
             claimed = Claimed(rows[0], token, rows[0].generation)
             try:
                 step: deliveries.Plan | Retry = deliveries.plan(
-                    session, claimed.row, claim_rounds.usable(claimed.row)
+                    session,
+                    claimed.row,
+                    self.resources.render,
+                    claim_rounds.usable(claimed.row),
                 )
             except SQLAlchemyError:
                 # The database failed under the rendering (a restart, a cut connection):
@@ -356,7 +358,9 @@ class Dispatcher:
                 target = f"<#{row.channel_id}>" if row.channel_id else f"<@{row.user_id}>"
                 OutboxWriter(session, row.team_id, now).post(
                     undeliverable_key(row.id),
-                    undeliverable_notice(str(row.payload.get("label")), target, outcome.error),
+                    self.resources.render.undeliverable_notice(
+                        str(row.payload.get("label")), target, outcome.error
+                    ),
                     label="a note about a message that could not be delivered",
                     user_id=row.notify_user_id,
                     round_id=row.round_id,

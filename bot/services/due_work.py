@@ -28,10 +28,9 @@ from bot.services.reminder_schedule import (
     next_regular_nudge,
     schedule_round,
 )
+from bot.services.rendering import Renderer
 from bot.services.snapshots import snapshot
 from bot.services.work_loop import WorkLoop
-from bot.views.decision import decision_nudge_message
-from bot.views.reminders import escalation_message
 from storage import queries
 from storage.models import DueWork, Outbox, WorkState
 from storage.work import finish, leased
@@ -61,7 +60,7 @@ class Done:
 
 
 Outcome = Later | Done
-Handler = Callable[[Session, DueWork, datetime], Outcome]
+Handler = Callable[[Session, DueWork, datetime, Renderer], Outcome]
 
 
 class DueWorkRunner:
@@ -104,7 +103,7 @@ class DueWorkRunner:
                 if not rows:
                     return
                 row = rows[0]
-                outcome = HANDLERS[row.kind](session, row, now)
+                outcome = HANDLERS[row.kind](session, row, now, self.resources.render)
                 if isinstance(outcome, Later):
                     kept = finish(session, DueWork, row.id, token, due_at=outcome.at)
                 else:
@@ -137,7 +136,7 @@ class DueWorkRunner:
                 )
 
 
-def _nudge(session: Session, row: DueWork, now: datetime) -> Outcome:
+def _nudge(session: Session, row: DueWork, now: datetime, render: Renderer) -> Outcome:
     rnd = queries.get_round(session, row.team_id, row.round_id or 0)
     if rnd is None or rnd.status != Status.OPEN:
         return Done("round no longer open")
@@ -184,7 +183,7 @@ def _nudged_since(session: Session, row: DueWork, since: datetime) -> bool:
     )
 
 
-def _pre_interview(session: Session, row: DueWork, now: datetime) -> Outcome:
+def _pre_interview(session: Session, row: DueWork, now: datetime, render: Renderer) -> Outcome:
     rnd = queries.get_round(session, row.team_id, row.round_id or 0)
     if rnd is None or rnd.status != Status.OPEN or now >= rnd.interview_at:
         return Done("too late or not needed")
@@ -197,7 +196,7 @@ def _pre_interview(session: Session, row: DueWork, now: datetime) -> Outcome:
     return Done()
 
 
-def _escalate(session: Session, row: DueWork, now: datetime) -> Outcome:
+def _escalate(session: Session, row: DueWork, now: datetime, render: Renderer) -> Outcome:
     rnd = queries.get_round(session, row.team_id, row.round_id or 0)
     if rnd is None or rnd.status != Status.OPEN:
         return Done("round no longer open")
@@ -206,7 +205,7 @@ def _escalate(session: Session, row: DueWork, now: datetime) -> Outcome:
         return Done("nobody is late")
     OutboxWriter(session, row.team_id, now).post(
         row.key,
-        escalation_message(snap),
+        render.escalation_message(snap),
         label=f"the late-feedback note for {snap.candidate_name}",
         user_id=snap.organizer_id,
         round_id=snap.id,
@@ -214,11 +213,11 @@ def _escalate(session: Session, row: DueWork, now: datetime) -> Outcome:
     return Done()
 
 
-def _digest(session: Session, row: DueWork, now: datetime) -> Outcome:
-    return Done(run_digest(session, row.team_id, row.channel_id or "", row.key, now))
+def _digest(session: Session, row: DueWork, now: datetime, render: Renderer) -> Outcome:
+    return Done(run_digest(session, row.team_id, row.channel_id or "", row.key, now, render))
 
 
-def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
+def _decide(session: Session, row: DueWork, now: datetime, render: Renderer) -> Outcome:
     """Remind the organizer of a finished round that no decision is recorded yet, in their
     working hours, then again the next business day."""
     rnd = queries.get_round(session, row.team_id, row.round_id or 0)
@@ -233,7 +232,7 @@ def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
     finished = rnd.completed_at or rnd.closed_at or now
     OutboxWriter(session, row.team_id, now).post(
         row.key,
-        decision_nudge_message(snap, finished),
+        render.decision_nudge_message(snap, finished),
         label=f"the reminder to decide on {snap.candidate_name}",
         user_id=snap.organizer_id,
         round_id=snap.id,
@@ -244,9 +243,9 @@ def _decide(session: Session, row: DueWork, now: datetime) -> Outcome:
     return Done()
 
 
-def _check_in(session: Session, row: DueWork, now: datetime) -> Outcome:
+def _check_in(session: Session, row: DueWork, now: datetime, render: Renderer) -> Outcome:
     """A hire's check-in at 6 or 12 months, asked in the organizer's working hours."""
-    found = ask_check_in(session, row, now)
+    found = ask_check_in(session, row, now, render)
     if isinstance(found, datetime):
         return Later(found)
     return Done(found or "")

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.domain.message import Message
 from bot.domain.panel import RoundSnapshot
 from bot.domain.work_kinds import (
     OutboxKind,
@@ -22,7 +23,6 @@ from bot.domain.work_kinds import (
     summary_key,
     summary_refresh_key,
 )
-from bot.views.common import Message
 from storage.models import Outbox
 from storage.work import add_once, add_or_rearm
 

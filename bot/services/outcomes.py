@@ -34,8 +34,8 @@ from bot.services.context import Resources
 from bot.services.due_writer import DueWorkWriter
 from bot.services.lifecycle import find_round
 from bot.services.outbox import OutboxWriter
+from bot.services.rendering import Renderer
 from bot.services.snapshots import snapshot
-from bot.views.outcome import check_in_message
 from storage import queries
 from storage.models import DueWork, Round
 from storage.outcome_models import CheckIn, RoundOutcomeRow
@@ -158,7 +158,9 @@ class OutcomeService:
             if outcome is not None and outcome.start_date is not None:
                 OutboxWriter(session, team_id, now).post(
                     check_in_ask_key(rnd.id, months, to),
-                    check_in_message(snap, months, outcome.start_date, user_id),
+                    self.resources.render.check_in_message(
+                        snap, months, outcome.start_date, user_id
+                    ),
                     label=f"the {months}-month check-in on {snap.candidate_name}",
                     user_id=to,
                     round_id=rnd.id,
@@ -166,7 +168,9 @@ class OutcomeService:
             return CheckInContext(snap, months)
 
 
-def ask_check_in(session: Session, row: DueWork, now: datetime) -> datetime | str | None:
+def ask_check_in(
+    session: Session, row: DueWork, now: datetime, render: Renderer
+) -> datetime | str | None:
     """The due check-in: None when asked now, a time when it must wait (quiet hours), or
     why it is not asked at all."""
     rnd = queries.get_round(session, row.team_id, row.round_id or 0)
@@ -196,7 +200,7 @@ def ask_check_in(session: Session, row: DueWork, now: datetime) -> datetime | st
     snap = snapshot(session, rnd)
     OutboxWriter(session, row.team_id, now).post(
         check_in_ask_key(rnd.id, months, check_in.asked_user),
-        check_in_message(snap, months, outcome.start_date, check_in.delegated_by),
+        render.check_in_message(snap, months, outcome.start_date, check_in.delegated_by),
         label=f"the {months}-month check-in on {snap.candidate_name}",
         user_id=check_in.asked_user,
         round_id=rnd.id,

@@ -19,7 +19,6 @@ from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.outbox import OutboxWriter
 from bot.services.rounds import Changed
 from bot.services.snapshots import snapshot
-from bot.views.reminders import not_attended_notice
 from storage.models import Round
 
 SNOOZE = timedelta(hours=2)
@@ -76,7 +75,7 @@ class ReminderService:
             out.round_changed(snap, summary_claimed=claimed, briefs_of=[user_id])
             out.post(
                 not_attended_key(round_id, user_id),
-                not_attended_notice(snap, user_id),
+                self.resources.render.not_attended_notice(snap, user_id),
                 label=f"the note that a panelist didn't attend ({snap.candidate_name})",
                 user_id=rnd.organizer_id,
                 round_id=round_id,

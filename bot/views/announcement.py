@@ -6,10 +6,11 @@ from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject
 
 from bot.codec import RoundRef, encode
 from bot.domain.decision import outcome_label
+from bot.domain.message import Message
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
-from bot.views.common import Message, actions, button, context, header, md, message
+from bot.views.common import actions, button, context, header, md, message
 
 
 def candidate_line(snapshot: RoundSnapshot) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.codec import RoundRef, encode
+from bot.domain.message import Message
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
 from bot.views.announcement import candidate_line
-from bot.views.common import Message, actions, bullet_list, button, context, header, md, message
+from bot.views.common import actions, bullet_list, button, context, header, md, message
 
 BRIEF_TIME_FORMAT = "{date_long_pretty} at {time}"
 

@@ -15,9 +15,10 @@ from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
 from bot.domain.calibration import MIN_ROUNDS, Interviewer
 from bot.domain.evidence import NudgeCounts
+from bot.domain.message import Message
 from bot.domain.timeliness import Timeliness, duration_text
 from bot.text import escape, truncate
-from bot.views.common import Message, context, header, md, message
+from bot.views.common import context, header, md, message
 from bot.views.comparison import (
     NO_SCORE,
     ROWS_PER_PAGE,

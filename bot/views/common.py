@@ -4,7 +4,6 @@ limits are checked when a view is rendered (to_dict validates)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
@@ -22,6 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.codec import encode_metadata
+from bot.domain.message import Message
 from bot.text import truncate
 from bot.views import ids
 
@@ -31,14 +31,6 @@ SECTION_TEXT_MAX = 3000
 HEADER_MAX = 150
 MODAL_TITLE_MAX = 24
 INPUT_LABEL_MAX = 2000
-
-
-@dataclass(frozen=True)
-class Message:
-    """A rendered message: fallback text (notifications, screen readers) and blocks."""
-
-    text: str
-    blocks: list[dict[str, Any]]
 
 
 def message(text: str, blocks: list[Block]) -> Message:

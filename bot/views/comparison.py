@@ -20,13 +20,13 @@ from bot.codec import BUTTON_VALUE_MAX, ComparePage, CompareState, encode
 from bot.domain.calibration import MIN_ROUNDS
 from bot.domain.comparison import CandidateRow, Comparison
 from bot.domain.decision import Outcome
+from bot.domain.message import Message
 from bot.domain.rubric import Rubric
 from bot.domain.themes import ThemeCount
 from bot.text import escape, mention, truncate
 from bot.views import ids
 from bot.views.common import (
     SECTION_TEXT_MAX,
-    Message,
     actions,
     button,
     context,

@@ -30,13 +30,13 @@ from bot.domain.decision import (
     engage_rule,
     outcome_of,
 )
+from bot.domain.message import Message
 from bot.domain.panel import RoundSnapshot
 from bot.domain.stats import PanelSummary
 from bot.text import date_token, escape, mention, truncate
 from bot.views import ids
 from bot.views.announcement import candidate_line, decision_button
 from bot.views.common import (
-    Message,
     actions,
     context,
     md,

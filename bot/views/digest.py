@@ -10,18 +10,11 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.decision import outcome_label
 from bot.domain.digest import Digest, FinishedRound, RoleRanking, flags
+from bot.domain.message import Message
 from bot.domain.panel import RoundSnapshot
 from bot.domain.timeliness import RolePace, duration_text
 from bot.text import date_token, escape, mention, truncate
-from bot.views.common import (
-    MESSAGE_BLOCKS_MAX,
-    Message,
-    context,
-    header,
-    md,
-    message,
-    pack_sections,
-)
+from bot.views.common import MESSAGE_BLOCKS_MAX, context, header, md, message, pack_sections
 
 # Slack also rejects a message whose blocks hold too much text in total
 # (msg_blocks_too_long, undocumented, reported near 12,000 characters): stay well below.

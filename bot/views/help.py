@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
+from bot.domain.message import Message
 from bot.text import escape, truncate
-from bot.views.common import Message, context, md, message
+from bot.views.common import context, md, message
 
 HELP = """*Panelbot runs second-round interview panels.*
 • `/panel new [candidate name]` — start a panel: candidate, role, round-1 doubts, panelists, \

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.codec import CheckIn, CheckInMeta, RoundMeta, RoundRef, encode
+from bot.domain.message import Message
 from bot.domain.outcome import (
     NOTE_MAX,
     PERFORMANCE,
@@ -32,17 +33,7 @@ from bot.domain.rules import whole_number
 from bot.text import escape, mention
 from bot.views import ids
 from bot.views.announcement import candidate_line
-from bot.views.common import (
-    Message,
-    actions,
-    button,
-    context,
-    md,
-    message,
-    modal,
-    notice_modal,
-    text_input,
-)
+from bot.views.common import actions, button, context, md, message, modal, notice_modal, text_input
 from bot.views.state import StateValues, date_value, selected, text_value
 
 STILL_THERE = {"yes": "Yes, still with us", "no": "No, they have left"}

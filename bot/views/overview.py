@@ -8,13 +8,14 @@ from slack_sdk.models.blocks import Block, DividerBlock
 from slack_sdk.models.views import View
 
 from bot.domain.decision import outcome_label
+from bot.domain.message import Message
 from bot.domain.overview import Overview
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
 from bot.views.announcement import decision_button
 from bot.views.brief import feedback_button
-from bot.views.common import Message, button, context, header, md, message
+from bot.views.common import button, context, header, md, message
 
 MAX_ITEMS_PER_GROUP = 10
 

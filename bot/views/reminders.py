@@ -9,13 +9,14 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject, PlainTextObject
 
 from bot.codec import RoundRef, Snooze, encode
+from bot.domain.message import Message
 from bot.domain.panel import RoundSnapshot, Status
 from bot.slack.errors import SlackError
 from bot.text import date_token, escape, mention, truncate
 from bot.views import ids
 from bot.views.announcement import candidate_line
 from bot.views.brief import BRIEF_TIME_FORMAT, brief_footer, feedback_button
-from bot.views.common import Message, actions, button, context, header, md, message
+from bot.views.common import actions, button, context, header, md, message
 from bot.views.digest import Line, name_list, pack_lines
 
 SNOOZE_LABEL = "Snooze 2 h"

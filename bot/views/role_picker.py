@@ -5,10 +5,9 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ActionsBlock, Option, StaticSelectElement
 
 from bot.codec import OPTION_VALUE_MAX, RoleChoice, encode
+from bot.domain.message import PICKER_MAX, Message
 from bot.text import escape, truncate
-from bot.views.common import Message, md, message
-
-PICKER_MAX = 100  # Slack's limit for a static select
+from bot.views.common import md, message
 
 
 def role_picker(

@@ -7,6 +7,7 @@ from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
 from bot.codec import RoundRef, encode
 from bot.domain.feedback import Engagement, PanelistFeedback
+from bot.domain.message import Message
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SCALE
 from bot.domain.rules import MIN_RATERS_PER_CRITERION
@@ -16,7 +17,6 @@ from bot.views import ids
 from bot.views.announcement import candidate_line, decision_button
 from bot.views.common import (
     SECTION_TEXT_MAX,
-    Message,
     actions,
     bullet_list,
     button,

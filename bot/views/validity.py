@@ -9,9 +9,10 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block, RawTextObject, TableBlock
 
+from bot.domain.message import Message
 from bot.domain.validity import AGAINST, MIN_PAIRS, Correlation, OutcomeKind, ValidityTable
 from bot.text import escape, truncate
-from bot.views.common import Message, context, md, message
+from bot.views.common import context, md, message
 
 NAME_SHOWN = 60
 NO_ALPHA = "—"

@@ -31,6 +31,7 @@ from bot.services import Services
 from bot.services.context import Leases, Resources
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
+from bot.views.renderer import BlockKitRenderer
 from storage.db import Database
 from storage.models import DueWork, Outbox, WorkState
 from tests.conftest import DATABASES, empty_postgres
@@ -105,7 +106,11 @@ def build_instances(dbs: list[Database], standin: SlackStandIn, clock: Clock) ->
         people = WebClient(base_url=standin.api_url, token=standin.token)
         client = CountingClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
         resources = Resources(
-            db=db, slack=SlackGateway(one_client(people)), now=clock, leases=Leases()
+            db=db,
+            slack=SlackGateway(one_client(people)),
+            render=BlockKitRenderer(),
+            now=clock,
+            leases=Leases(),
         )
         services = Services.build(resources, one_client(client))
         instances.append(Instance(f"instance-{i}", db, services, client))

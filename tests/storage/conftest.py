@@ -12,6 +12,7 @@ from bot.services import Services
 from bot.services.context import Leases, Resources
 from bot.slack.gateway import SlackGateway
 from bot.slack.tokens import one_client
+from bot.views.renderer import BlockKitRenderer
 from storage.db import Database
 from tests.slack.standin import SlackStandIn
 from tests.support.clock import Clock, frozen_clock
@@ -34,6 +35,10 @@ def services(database: Database, standin: SlackStandIn, clock: Clock) -> Service
     people = WebClient(base_url=standin.api_url, token=standin.token)
     dispatch = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
     resources = Resources(
-        db=database, slack=SlackGateway(one_client(people)), now=clock, leases=Leases()
+        db=database,
+        slack=SlackGateway(one_client(people)),
+        render=BlockKitRenderer(),
+        now=clock,
+        leases=Leases(),
     )
     return Services.build(resources, one_client(dispatch))

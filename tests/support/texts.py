@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.views.common import Message
+from bot.domain.message import Message
 
 # What a person may type to ping everyone, someone, or hide a link behind a word.
 EVIL = "<!channel> <@U123> <https://evil.example|click> & more"

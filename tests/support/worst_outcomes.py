@@ -11,11 +11,11 @@ from typing import Any
 from bot.domain import decision as rules
 from bot.domain.calibration import Rated
 from bot.domain.decision import DecisionVersion, Outcome
+from bot.domain.message import Message
 from bot.domain.outcome import Offer, RecordedOutcome
 from bot.domain.panel import RoundSnapshot
 from bot.domain.stats import summarize
 from bot.domain.validity import RoundOutcome, validity_table
-from bot.views.common import Message
 from bot.views.decision import (
     decision_message,
     decision_modal,

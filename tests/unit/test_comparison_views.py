@@ -12,13 +12,14 @@ import pytest
 from bot.codec import ComparePage, CompareState, encode
 from bot.domain.calibration import Interviewer
 from bot.domain.evidence import NudgeCounts
+from bot.domain.message import Message
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
 from bot.domain.rules import ID_MAX
 from bot.domain.themes import ThemeCount
 from bot.domain.timeliness import Timeliness
 from bot.views import ids
 from bot.views.calibration import calibration_message, leniency_text
-from bot.views.common import SECTION_TEXT_MAX, Message
+from bot.views.common import SECTION_TEXT_MAX
 from bot.views.comparison import (
     ROWS_PER_PAGE,
     STATE_MAX,

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from bot.domain.message import Message
 from bot.domain.overview import Overview
 from bot.domain.panel import Status
 from bot.domain.stats import summarize
 from bot.views.announcement import announcement
 from bot.views.brief import brief
-from bot.views.common import Message
 from bot.views.feedback_modal import feedback_modal, parse_feedback
 from bot.views.help import help_message
 from bot.views.new_panel import new_panel_modal, panel_started_modal, parse_new_panel

@@ -13,10 +13,11 @@ import pytest
 from bot.codec import Snooze, encode
 from bot.domain import rules
 from bot.domain.digest import Digest, build_digest, flags
+from bot.domain.message import Message
 from bot.domain.panel import PanelistState, Status
 from bot.domain.rubric import SECOND_INTERVIEW
 from bot.views import ids
-from bot.views.common import SECTION_TEXT_MAX, Message
+from bot.views.common import SECTION_TEXT_MAX
 from bot.views.digest import DIGEST_TEXT_BUDGET, digest_message
 from bot.views.reminders import (
     DEACTIVATED_HINT,

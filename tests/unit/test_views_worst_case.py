@@ -28,6 +28,7 @@ from bot.domain import rules
 from bot.domain.calibration import Interviewer
 from bot.domain.digest import build_digest
 from bot.domain.erasure import ErasableRound, Erased, ErasurePlan
+from bot.domain.message import Message
 from bot.domain.overview import Overview
 from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW
@@ -36,7 +37,7 @@ from bot.views import ids
 from bot.views.announcement import announcement
 from bot.views.brief import brief
 from bot.views.calibration import calibration_message
-from bot.views.common import Message, notice_modal
+from bot.views.common import notice_modal
 from bot.views.comparison import ROWS_PER_PAGE, STATE_MAX, comparison_message, pages
 from bot.views.digest import digest_message
 from bot.views.feedback_modal import feedback_modal, feedback_saved_modal

@@ -19,13 +19,13 @@ import pytest
 import yaml
 from sqlalchemy import select, update
 
+from bot.domain.message import Message
 from bot.runtime.app import build_services
 from bot.runtime.settings import Settings, SettingsError, load_settings
 from bot.services import Services
 from bot.services.dispatcher import NOT_INSTALLED
 from bot.services.outbox import OutboxWriter
 from bot.slack.manifest import bot_scopes
-from bot.views.common import Message
 from storage.db import Database
 from storage.models import (
     SLACK_BOTS,
