@@ -28,10 +28,6 @@ from sqlalchemy import func, select
 
 from bot.domain.work_kinds import OutboxKind
 from bot.services import Services
-from bot.services.context import Leases, Resources
-from bot.slack.gateway import SlackGateway
-from bot.slack.tokens import one_client
-from bot.views.renderer import BlockKitRenderer
 from storage.db import Database
 from storage.models import DueWork, Outbox, WorkState
 from tests.conftest import DATABASES, empty_postgres
@@ -46,6 +42,7 @@ from tests.support.seeding import (
     pending,
     seed_due_nudges,
 )
+from tests.support.standin_services import standin_services
 
 NUDGES = trials(300, 1000)
 INSTANCES = 3
@@ -103,16 +100,8 @@ def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[D
 def build_instances(dbs: list[Database], standin: SlackStandIn, clock: Clock) -> list[Instance]:
     instances = []
     for i, db in enumerate(dbs):
-        people = WebClient(base_url=standin.api_url, token=standin.token)
         client = CountingClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-        resources = Resources(
-            db=db,
-            slack=SlackGateway(one_client(people)),
-            render=BlockKitRenderer(),
-            now=clock,
-            leases=Leases(),
-        )
-        services = Services.build(resources, one_client(client))
+        services = standin_services(db, standin, clock, client)
         instances.append(Instance(f"instance-{i}", db, services, client))
     return instances
 
