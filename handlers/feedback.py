@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.codec import NotesPage
 from bot.services import Services
 from bot.services.touched import Touched
+from bot.slack.errors import SlackError
 from bot.views import ids
 from bot.views.feedback_modal import feedback_modal, feedback_saved_modal, read_feedback
 from bot.views.notes import notes_modal
@@ -69,7 +70,7 @@ def notes_page(ack: Ack, body: dict[str, Any], client: WebClient, *, services: S
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=notes)
     except SlackApiError as exc:
-        if exc.response.get("error") != "not_found":
+        if exc.response.get("error") != SlackError.NOT_FOUND:
             raise
         # The modal was closed before the page turned: there is nothing left to show.
         log.info("notes_page: the notes modal is gone (%s)", view["id"])

@@ -29,6 +29,7 @@ from bot.errors import (
 )
 from bot.services import Services
 from bot.services.touched import Touched
+from bot.slack.errors import SlackError
 from bot.views.common import notice_modal
 from handlers.payload import request_id
 
@@ -122,8 +123,8 @@ def _already_answered(exc: Exception) -> bool:
     or a click on a modal another click has since changed. Telling them that something
     went wrong would be false, and a replayed shortcut would DM it each time."""
     return isinstance(exc, SlackApiError) and exc.response.get("error") in (
-        "exchanged_trigger_id",
-        "hash_conflict",
+        SlackError.EXCHANGED_TRIGGER_ID,
+        SlackError.HASH_CONFLICT,
     )
 
 
@@ -147,8 +148,8 @@ def _window_gone(exc: Exception) -> bool:
     """The trigger_id to open a modal with expired (a slow answer), or Slack does not know
     it (a forged request)."""
     return isinstance(exc, SlackApiError) and exc.response.get("error") in (
-        "expired_trigger_id",
-        "invalid_trigger_id",
+        SlackError.EXPIRED_TRIGGER_ID,
+        SlackError.INVALID_TRIGGER_ID,
     )
 
 

@@ -4,15 +4,13 @@ and every id starting at 1 again."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from storage.db import Database
 from storage.models import Base, DueWork, Outbox, Panelist, Round
 from tests.conftest import empty_postgres
-from tests.support.seeding import seed_due_nudges
+from tests.support.seeding import WEDNESDAY_NOON, seed_due_nudges
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
@@ -30,7 +28,7 @@ def test_leaves_no_row_and_restarts_every_id(postgres_engine: Engine, postgres_u
     db = Database.from_url(postgres_url)
     try:
         for into in ("due_work", "outbox"):  # rounds, panelists, roles, due work, outbox
-            seed_due_nudges(db, 12, now=datetime.now(UTC), per_round=4, into=into)
+            seed_due_nudges(db, 12, now=WEDNESDAY_NOON, per_round=4, into=into)
         assert sum(row_counts(postgres_engine).values()) > 0
 
         empty_postgres(postgres_engine)
@@ -41,7 +39,7 @@ def test_leaves_no_row_and_restarts_every_id(postgres_engine: Engine, postgres_u
                 text("SELECT sequencename FROM pg_sequences WHERE last_value IS NOT NULL")
             ).all()
         assert used == []  # each hands out its start value next
-        seed_due_nudges(db, 4, now=datetime.now(UTC), per_round=4, into="outbox")
+        seed_due_nudges(db, 4, now=WEDNESDAY_NOON, per_round=4, into="outbox")
         with db.read() as session:
             for model in (Round, Panelist, DueWork, Outbox):
                 assert session.scalar(select(func.min(model.id))) == 1, model
