@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
+from bot.domain.decision import Outcome
 from bot.domain.evidence import NudgeOutcome
 from bot.domain.panel import Status
 from bot.domain.work_kinds import DueKind, OutboxKind
@@ -106,7 +107,7 @@ class Round(Base):
     # The latest decision (every version is a Decision row), kept here too so the lists
     # that show it (announcement, Home, digest, comparison) need no query per round; both
     # are written in the one transaction that records a version.
-    decision: Mapped[str | None] = mapped_column(String(24))
+    decision: Mapped[Outcome | None] = mapped_column(EnumString(Outcome, 24))
     decided_at: Mapped[datetime | None]
 
     role: Mapped[Role] = relationship(lazy="joined")
@@ -218,7 +219,9 @@ class EvidenceFlag(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     criterion_key: Mapped[str] = mapped_column(String(64))
     rule: Mapped[str] = mapped_column(String(32))
-    outcome: Mapped[str] = mapped_column(String(8), default=NudgeOutcome.PENDING)
+    outcome: Mapped[NudgeOutcome] = mapped_column(
+        EnumString(NudgeOutcome, 8), default=NudgeOutcome.PENDING
+    )
     note_hash: Mapped[str | None] = mapped_column(String(64))
     view_id: Mapped[str | None] = mapped_column(String(64))
     shown_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -250,7 +253,7 @@ class Decision(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
-    outcome: Mapped[str] = mapped_column(String(24))  # bot.domain.decision.Outcome
+    outcome: Mapped[Outcome] = mapped_column(EnumString(Outcome, 24))
     rationale: Mapped[str] = mapped_column(String(3000))
     change_reason: Mapped[str | None] = mapped_column(String(1000))  # versions 2, 3, …
     participants: Mapped[list[str]] = mapped_column(JSON)  # who took part in the debrief

@@ -93,7 +93,7 @@ class DecisionService:
                     team_id=team_id,
                     round_id=rnd.id,
                     version=len(context.versions) + 1,
-                    outcome=form.outcome.value,
+                    outcome=form.outcome,
                     rationale=form.rationale,
                     change_reason=(form.change_reason or None) if context.versions else None,
                     participants=list(form.participants),
@@ -102,7 +102,7 @@ class DecisionService:
                     source_view_id=view_id,
                 )
                 session.add(row)
-                rnd.decision = form.outcome.value
+                rnd.decision = form.outcome
                 rnd.decided_at = now
                 if rnd.status == Status.COMPLETE:  # deciding closes the round
                     rnd.status = Status.CLOSED
