@@ -177,11 +177,11 @@ def count_themes(asked: Iterable[tuple[int, str]]) -> tuple[ThemeCount, ...]:
             for theme in themes_of(question):
                 t = found.setdefault(theme, _Theme())
                 t.candidates.add(round_id)
-                norm = " ".join(question.casefold().split())
-                short = len(question) <= EXAMPLE_MAX
-                if len(t.examples) < EXAMPLES and short and norm not in t.seen:
-                    t.seen.add(norm)
-                    t.examples.append(question)
+                if len(t.examples) < EXAMPLES and len(question) <= EXAMPLE_MAX:
+                    norm = " ".join(question.casefold().split())
+                    if norm not in t.seen:
+                        t.seen.add(norm)
+                        t.examples.append(question)
     counts = [
         ThemeCount(theme=theme, candidates=len(t.candidates), examples=tuple(t.examples))
         for theme, t in found.items()

@@ -160,11 +160,12 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
     if not found:
         return []
     ids = {"ids": [row.id for row in found]}
+    connection = session.connection()  # Core: plain rows, without the ORM's result layer
     given: dict[int, dict[str, Any]] = defaultdict(dict)
-    for f in session.execute(_ANSWERS, ids):
+    for f in connection.execute(_ANSWERS, ids):
         given[f.round_id][f.user_id] = f
     criteria: dict[int, dict[str, CriterionFigures]] = defaultdict(dict)
-    for round_id, key, count, total, low, high, *by_value in session.execute(_CRITERIA, ids):
+    for round_id, key, count, total, low, high, *by_value in connection.execute(_CRITERIA, ids):
         criteria[round_id][key] = CriterionFigures(count, total, low, high, tuple(by_value))
     result = []
     rubrics = _Rubrics()
@@ -181,7 +182,7 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
                 continue
             rec = mine.recommendation
             recommendations[rec] = recommendations.get(rec, 0) + 1
-            doubts, candidate_questions = answer_parts(mine.answers)
+            doubts, candidate_questions = answer_parts(mine.answers, doubts=bool(questions[row.id]))
             answers += [(int(a["id"]), a["resolution"]) for a in doubts]
             asked.append(candidate_questions)
         snap = _snapshot(row, panel, questions[row.id], submitted, rubrics[row.rubric])
@@ -204,28 +205,30 @@ _KEYS = ('"questions": ', '"candidate_questions": ')
 _DECODER = json.JSONDecoder()
 
 
-def answer_parts(text: str) -> tuple[list[dict[str, Any]], str]:
+def answer_parts(text: str, *, doubts: bool = True) -> tuple[list[dict[str, Any]], str]:
     """The round-1 doubts' answers and what the candidate asked, of a draft stored as JSON
     text (draft_to_data), as draft_from_data reads them. Only these two values are decoded:
     decoding every draft whole (each rating's evidence) was most of a comparison's time
     (docs/performance.md). Text written otherwise (another separator, a key missing) is
-    decoded whole."""
-    values = []
-    for key in _KEYS:
+    decoded whole. `doubts` False: the round has none, no answer is decoded (none given)."""
+    values: list[Any] = []
+    for key in _KEYS if doubts else _KEYS[1:]:
         # The last occurrence, as json.loads keeps the last of a repeated key.
         at = text.rfind(key)
         if at < 0:
             data = json.loads(text)
             return data.get("questions", []), data.get("candidate_questions", "")
         values.append(_DECODER.raw_decode(text, at + len(key))[0])
-    return values[0], values[1]
+    return (values[0] if doubts else []), values[-1]
 
 
 def _rounds(
     session: Session, rounds: Select[Round], columns: Sequence[Any]
 ) -> tuple[Sequence[Any], dict[int, list[Any]], dict[int, list[tuple[int, str]]]]:
     """The rounds' rows, their active panelists and their questions (three queries)."""
-    found = session.execute(
+    # Core: plain rows, without the ORM's result layer (a share of the comparison's time).
+    connection = session.connection()
+    found = connection.execute(
         rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id)
     ).all()
     ids = [row.id for row in found]
@@ -233,9 +236,9 @@ def _rounds(
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if not ids:
         return found, panels, questions
-    for p in session.execute(_PANELS, {"ids": ids}):
+    for p in connection.execute(_PANELS, {"ids": ids}):
         panels[p.round_id].append(p)
-    for q in session.execute(_QUESTIONS, {"ids": ids}):
+    for q in connection.execute(_QUESTIONS, {"ids": ids}):
         questions[q.round_id].append((q.id, q.text))
     return found, panels, questions
 

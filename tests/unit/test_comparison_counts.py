@@ -54,6 +54,7 @@ def test_answer_parts_is_what_json_decodes(asked: str, note: str) -> None:
     for text in (json.dumps(draft_to_data(draft(asked, note))),):
         data = json.loads(text)
         assert answer_parts(text) == (data["questions"], data["candidate_questions"])
+        assert answer_parts(text, doubts=False) == ([], data["candidate_questions"])
 
 
 def test_answer_parts_of_other_text_decodes_it_whole() -> None:
