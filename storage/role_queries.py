@@ -99,7 +99,9 @@ def finished_feedback(session: Session, team_id: str, role_id: int | None = None
     panelist's feedback on the team's finished rounds (of one role, when given): what
     calibration and validity read. Plain columns, not the answers JSON: numbers only."""
     of_role = [Round.role_id == role_id] if role_id is not None else []
-    return session.execute(
+    # Core, not the ORM's result layer: this and finished_ratings read the workspace's
+    # whole history (160,000 rating rows in bench.compare), and plain rows are what they are.
+    return session.connection().execute(
         select(Feedback.id, Feedback.round_id, Role.name, Feedback.user_id, Feedback.recommendation)
         .join(Round, Round.id == Feedback.round_id)
         .join(Role, Role.id == Round.role_id)
@@ -138,7 +140,7 @@ def finished_submissions(session: Session, team_id: str) -> Sequence[Any]:
 def finished_ratings(session: Session, team_id: str, role_id: int | None = None) -> Sequence[Any]:
     """(feedback id, criterion key, rating) of the same feedback: the normalised ratings."""
     of_role = [Round.role_id == role_id] if role_id is not None else []
-    return session.execute(
+    return session.connection().execute(
         select(RatingRow.feedback_id, RatingRow.criterion_key, RatingRow.rating)
         .join(Feedback, Feedback.id == RatingRow.feedback_id)
         .join(Round, Round.id == Feedback.round_id)
