@@ -5,8 +5,8 @@ panelists who all gave feedback on the role's own 8-criterion rubric, smaller ro
 50, 100, 250 and 501 candidates (the statement count by size) and two more roles of 300
 rounds (calibration reads the whole workspace). Then, on a temporary SQLite file and a
 PostgreSQL database of its own, measures the comparison as the service does it
-(finished_panels + build_comparison + comparison_message), the calibrated one (+
-calibration), the heatmap, and a bare Core fetch of the same rows for comparison.
+(compared_panels + compare_panels + comparison_message), the calibrated one (+ rated and
+calibrate), the heatmap, and a bare Core fetch of the same rows for comparison.
 
     .venv/bin/python -m bench.compare            # the sizes (500 × 10 × 8)
     .venv/bin/python -m bench.compare --quick    # a small smoke run
@@ -38,8 +38,8 @@ from bench.common import (
     reset_sequence,
     table,
 )
-from bot.domain.calibration import MIN_ROUNDS
-from bot.domain.comparison import Comparison, build_comparison
+from bot.domain.calibration import MIN_ROUNDS, calibrate
+from bot.domain.comparison import Comparison, compare_panels
 from bot.domain.feedback import (
     Engagement,
     FeedbackDraft,
@@ -52,7 +52,7 @@ from bot.domain.panel import Status
 from bot.domain.rubric import Rubric
 from bot.domain.rubric_rules import CriterionDraft, build_rubric
 from bot.services.comparisons import CompareRequest
-from bot.services.role_data import calibration, finished_panels
+from bot.services.role_data import calibration, compared_panels, rated
 from bot.views.comparison import ROWS_PER_PAGE, TEXT_BUDGET, comparison_message, text_size
 from bot.views.comparison_heatmap import comparison_heatmap
 from bot.views.heatmap import MAX_ROWS
@@ -312,11 +312,12 @@ def compare(db: Database, counter: StatementCounter, role: SeededRole, *, calibr
     before = counter.count
     t0 = time.perf_counter()
     with db.read() as session:  # as load_comparison (sort_by None: by overall score)
-        panels = finished_panels(session, TEAM, role.id)
+        panels = compared_panels(session, TEAM, role.id)
         t1 = time.perf_counter()
-        interviewers = calibration(session, TEAM) if calibrated else None
+        facts = rated(session, TEAM) if calibrated else []
+        interviewers = calibrate(facts) if calibrated else None
         t2 = time.perf_counter()
-        comparison = build_comparison(role.name, panels, calibration=interviewers)
+        comparison = compare_panels(role.name, panels, calibration=interviewers, rated=facts)
     t3 = time.perf_counter()
     message = comparison_message(comparison, 0, request.state)
     t4 = time.perf_counter()
@@ -610,7 +611,7 @@ def report(r: BackendResult, repeats: int, candidates: int) -> tuple[float, floa
     )
     main = next(x for x in r.sizes if x.role.size == candidates)
     print(
-        f"\n(a) comparison as the service builds it: finished_panels + build_comparison + "
+        f"\n(a) comparison as the service builds it: compared_panels + compare_panels + "
         f"comparison_message (page 1), best / median of {repeats} runs, ms"
     )
     headers = [
@@ -648,16 +649,16 @@ def report(r: BackendResult, repeats: int, candidates: int) -> tuple[float, floa
         )
     print(table(headers, rows))
     print(
-        "panels/build/render: medians of finished_panels (plain-row reads + snapshots + "
-        "drafts), build_comparison, comparison_message; bare fetch: best Core fetch of the "
-        "rounds (+ role name), panelists, questions and feedback rows, 4 statements; ratio: "
+        "panels/build/render: medians of compared_panels (plain-row reads, ratings counted "
+        "in SQL, snapshots), compare_panels, comparison_message; bare fetch: best Core fetch "
+        "of the rounds (+ role name), panelists, questions and feedback rows, 4 statements; ratio: "
         f"total ÷ bare, summed over the {repeats} interleaved runs; "
         f"{ROWS_PER_PAGE} candidates per page, text budget {TEXT_BUDGET:,}"
     )
     print(_statements_note(r.sizes))
 
     print(
-        "\n(b) calibrated comparison: + calibration(session, team), which reads every "
+        "\n(b) calibrated comparison: + calibrate(rated(session, team)), which reads every "
         f"finished round's feedback of the workspace ({s['feedback']:,} rows); best / median "
         f"of {repeats} runs for {main.role.size} candidates, one run for the other sizes, ms"
     )
@@ -700,13 +701,14 @@ def report(r: BackendResult, repeats: int, candidates: int) -> tuple[float, floa
         f"leniency, {as_rated} left as rated (fewer than {MIN_ROUNDS} rounds)"
     )
 
-    print(
-        f"\n(c) heatmap of the {main.role.size} candidates: comparison_heatmap(c) "
-        f"(at most {MAX_ROWS} rows drawn), ms"
-    )
-    headers = ["candidates", "rows drawn", "best", "median", "PNG KiB"]
-    row = [main.role.size, min(main.role.size, MAX_ROWS), *_best_median(main.heatmap)]
-    print(table(headers, [[*row, f"{main.png_bytes / 1024:.0f}"]]))
+    if main.heatmap:  # none with --heatmaps 0
+        print(
+            f"\n(c) heatmap of the {main.role.size} candidates: comparison_heatmap(c) "
+            f"(at most {MAX_ROWS} rows drawn), ms"
+        )
+        headers = ["candidates", "rows drawn", "best", "median", "PNG KiB"]
+        row = [main.role.size, min(main.role.size, MAX_ROWS), *_best_median(main.heatmap)]
+        print(table(headers, [[*row, f"{main.png_bytes / 1024:.0f}"]]))
 
     plain_ratio = sum(run.total_s for run in main.plain) / sum(main.bare)
     calibrated_ratio = sum(run.total_s for run in main.calibrated) / sum(main.bare_calibrated)
@@ -718,22 +720,23 @@ def report(r: BackendResult, repeats: int, candidates: int) -> tuple[float, floa
     bare, bare_calibrated = median(main.bare), median(main.bare_calibrated)
     panels = step(main.plain, "panels_s")
     calibration_s = step(main.calibrated, "calibration_s")
+    reads_alone = bare_calibrated - bare
     headers = ["step", "ms", "× bare"]
     rows = [
         ["bare fetch: rounds, panelists, questions, feedback", ms(bare), "1.0×"],
-        ["finished_panels()", ms(panels), f"{panels / bare:.1f}×"],
-        ["build_comparison()", ms(step(main.plain, "build_s")), ""],
+        ["compared_panels()", ms(panels), f"{panels / bare:.1f}×"],
+        ["compare_panels()", ms(step(main.plain, "build_s")), ""],
         ["comparison_message()", ms(step(main.plain, "render_s")), ""],
         ["comparison, total", ms(step(main.plain, "total_s")), f"{plain_ratio:.1f}×"],
         ["bare fetch + calibration's reads", ms(bare_calibrated), "1.0×"],
-        ["  calibration's reads alone", ms(bare_calibrated - bare), ""],
-        ["calibration()", ms(calibration_s), f"{calibration_s / (bare_calibrated - bare):.1f}×"],
+        ["  calibration's reads alone", ms(reads_alone), ""],
+        ["calibrate(rated())", ms(calibration_s), f"{calibration_s / reads_alone:.1f}×"],
         ["calibrated comparison, total", ms(step(main.calibrated, "total_s")), ""],
     ]
     rows[-1][-1] = f"{calibrated_ratio:.1f}×"
     print(table(headers, rows))
     print(
-        "× bare: the comparison totals are summed over the interleaved runs; calibration() is "
+        "× bare: the comparison totals are summed over the interleaved runs; calibrate(rated()) is "
         "against its reads alone (bare fetch + reads − bare fetch)"
     )
     for problem in r.problems:

@@ -99,22 +99,30 @@ def finished_feedback(session: Session, team_id: str, role_id: int | None = None
     panelist's feedback on the team's finished rounds (of one role, when given): what
     calibration and validity read. Plain columns, not the answers JSON: numbers only."""
     of_role = [Round.role_id == role_id] if role_id is not None else []
-    return session.execute(
-        select(Feedback.id, Feedback.round_id, Role.name, Feedback.user_id, Feedback.recommendation)
-        .join(Round, Round.id == Feedback.round_id)
-        .join(Role, Role.id == Round.role_id)
-        .join(
-            Panelist,
-            (Panelist.round_id == Feedback.round_id) & (Panelist.user_id == Feedback.user_id),
+    # Core, not the ORM's result layer: this and finished_ratings read the workspace's
+    # whole history (160,000 rating rows in bench.compare), and plain rows are what they are.
+    return (
+        session.connection()
+        .execute(
+            select(
+                Feedback.id, Feedback.round_id, Role.name, Feedback.user_id, Feedback.recommendation
+            )
+            .join(Round, Round.id == Feedback.round_id)
+            .join(Role, Role.id == Round.role_id)
+            .join(
+                Panelist,
+                (Panelist.round_id == Feedback.round_id) & (Panelist.user_id == Feedback.user_id),
+            )
+            .where(
+                Feedback.team_id == team_id,
+                Round.status.in_(Status.FINISHED),
+                Panelist.removed_at.is_(None),
+                *of_role,
+            )
+            .order_by(Feedback.round_id, Feedback.id)
         )
-        .where(
-            Feedback.team_id == team_id,
-            Round.status.in_(Status.FINISHED),
-            Panelist.removed_at.is_(None),
-            *of_role,
-        )
-        .order_by(Feedback.round_id, Feedback.id)
-    ).all()
+        .all()
+    )
 
 
 def finished_submissions(session: Session, team_id: str) -> Sequence[Any]:
@@ -138,12 +146,16 @@ def finished_submissions(session: Session, team_id: str) -> Sequence[Any]:
 def finished_ratings(session: Session, team_id: str, role_id: int | None = None) -> Sequence[Any]:
     """(feedback id, criterion key, rating) of the same feedback: the normalised ratings."""
     of_role = [Round.role_id == role_id] if role_id is not None else []
-    return session.execute(
-        select(RatingRow.feedback_id, RatingRow.criterion_key, RatingRow.rating)
-        .join(Feedback, Feedback.id == RatingRow.feedback_id)
-        .join(Round, Round.id == Feedback.round_id)
-        .where(RatingRow.team_id == team_id, Round.status.in_(Status.FINISHED), *of_role)
-    ).all()
+    return (
+        session.connection()
+        .execute(
+            select(RatingRow.feedback_id, RatingRow.criterion_key, RatingRow.rating)
+            .join(Feedback, Feedback.id == RatingRow.feedback_id)
+            .join(Round, Round.id == Feedback.round_id)
+            .where(RatingRow.team_id == team_id, Round.status.in_(Status.FINISHED), *of_role)
+        )
+        .all()
+    )
 
 
 def display_names(session: Session, team_id: str, user_ids: Sequence[str]) -> dict[str, str]:

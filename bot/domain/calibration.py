@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
@@ -143,26 +143,34 @@ def _units(rated: Iterable[Rated]) -> dict[Unit, dict[str, int]]:
 
 
 def _alpha(units: dict[Unit, dict[str, int]]) -> float | None:
-    if not any(len(by_rater) >= 2 for by_rater in units.values()):
+    scale = range(SCALE_MIN, SCALE_MAX + 1)
+    if any(rating not in scale for by_rater in units.values() for rating in by_rater.values()):
+        return None  # krippendorff rejects values off the domain
+    values = list(scale)
+    return agreement_of_counts(
+        {unit: tuple(list(by.values()).count(v) for v in values) for unit, by in units.items()}
+    )
+
+
+def agreement_of_counts(counts: Mapping[Unit, Sequence[int]]) -> float | None:
+    """Krippendorff's alpha (ordinal) from how many raters gave each value of the scale
+    (SCALE_MIN first) to each unit: all alpha depends on, so a comparison can count the
+    ratings in the database instead of reading them. The caller returns None itself when a
+    rating is off the scale. Units are taken in sorted order, as the ratings would be."""
+    if not any(sum(by_value) >= 2 for by_value in counts.values()):
         return None
     # Imported here, where a statistic is made: numpy and krippendorff are tens of MB and
     # most of a second to load, and a worker answering Slack never needs them otherwise.
     import krippendorff
     import numpy as np
 
-    raters = {
-        user_id: i for i, user_id in enumerate(sorted({u for by in units.values() for u in by}))
-    }
-    # Fill only the ratings that exist: most interviewers rate few of the units.
-    data = np.full((len(raters), len(units)), math.nan)
-    for column, unit in enumerate(sorted(units)):
-        for user_id, rating in units[unit].items():
-            data[raters[user_id], column] = rating
+    # The same integer table krippendorff makes from a raters × units matrix of ratings.
+    table = np.array([counts[unit] for unit in sorted(counts)], dtype=np.int_)
     try:
         with np.errstate(all="ignore"):
             value = float(
                 krippendorff.alpha(
-                    reliability_data=data,
+                    value_counts=table,
                     level_of_measurement="ordinal",
                     value_domain=list(range(SCALE_MIN, SCALE_MAX + 1)),
                 )

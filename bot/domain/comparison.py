@@ -3,18 +3,19 @@ interviewer's leniency. Pure: no Slack, no database."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from statistics import fmean
 
-from bot.domain.calibration import Interviewer, Rated, adjusted, agreement
+from bot.domain.calibration import Interviewer, Rated, adjusted, agreement_of_counts
 from bot.domain.decision import DecisionVersion
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.outcome import OutcomeFacts
 from bot.domain.panel import RoundSnapshot
+from bot.domain.panel_figures import PanelFigures, figures_of
 from bot.domain.rubric import BUILT_IN_RUBRICS, DEFAULT_RUBRIC_KEY, Rubric
-from bot.domain.stats import summarize
+from bot.domain.stats import spread_disagreement
 from bot.domain.themes import ThemeCount, count_themes
 
 
@@ -77,32 +78,42 @@ def rated_of(panel: FinishedPanel) -> list[Rated]:
 
 
 def _row(
-    panel: FinishedPanel, rubric: Rubric, calibration: dict[str, Interviewer] | None
+    panel: PanelFigures,
+    rubric: Rubric,
+    calibration: dict[str, Interviewer] | None,
+    rated: Sequence[Rated],
 ) -> CandidateRow:
-    feedback = list(panel.feedback)
-    summary = summarize(rubric, feedback, list(panel.round.questions))
     if calibration is None:
-        means = {c.key: c.mean for c in summary.criteria}
+        means = {
+            c.key: (f.mean if (f := panel.criteria.get(c.key)) is not None else None)
+            for c in rubric.criteria
+        }
     else:
         means = {}
-        by_key = [(f.draft.ratings_by_key(), calibration.get(f.user_id)) for f in feedback]
         for criterion in rubric.criteria:
+            # fmean sums with fsum, exactly: the order of the panelists does not matter.
             ratings = [
-                adjusted(r.rating, interviewer)
-                for found, interviewer in by_key
-                if (r := found.get(criterion.key)) is not None
+                adjusted(rating, calibration.get(r.user_id))
+                for r in rated
+                if (rating := r.ratings.get(criterion.key)) is not None
             ]
             means[criterion.key] = fmean(ratings) if ratings else None
     present = [m for m in means.values() if m is not None]
+    recs = panel.recommendations
     return CandidateRow(
         round=panel.round,
         overall=fmean(present) if present else None,
         means=means,
-        tally=summary.tally,
-        disagreements=tuple(c.key for c in summary.flagged),
-        split_recommendation=summary.recommendation_disagreement,
-        strong_no=bool(summary.strong_no_from),
-        unresolved=len(summary.open_questions),
+        tally={rating: recs.get(rating, 0) for rating in (4, 3, 2, 1)},
+        disagreements=tuple(
+            c.key
+            for c in rubric.criteria
+            if (f := panel.criteria.get(c.key)) is not None and f.disagreement
+        ),
+        split_recommendation=bool(recs)
+        and spread_disagreement(sum(recs.values()), min(recs), max(recs)),
+        strong_no=recs.get(1, 0) > 0,
+        unresolved=panel.unresolved,
         partial=panel.round.partial,
         finished_at=panel.finished_at,
         decision=panel.round.decision,
@@ -114,8 +125,8 @@ _TIE_DIGITS = 9
 
 
 def _ranked(
-    rows: list[tuple[CandidateRow, FinishedPanel]], sort_by: str | None
-) -> list[tuple[CandidateRow, FinishedPanel]]:
+    rows: list[tuple[CandidateRow, PanelFigures]], sort_by: str | None
+) -> list[tuple[CandidateRow, PanelFigures]]:
     def score(row: CandidateRow) -> tuple[bool, float]:
         value = row.overall if sort_by is None else row.means.get(sort_by)
         return (value is None, 0.0 if value is None else -round(value, _TIE_DIGITS))
@@ -128,7 +139,7 @@ def _ranked(
     return ordered
 
 
-def compared_rubric(panels: Sequence[FinishedPanel]) -> Rubric:
+def compared_rubric(panels: Sequence[FinishedPanel | PanelFigures]) -> Rubric:
     """The rubric a comparison is on: that of the most recently finished panel."""
     return max(panels, key=lambda p: (p.finished_at, p.round.id)).round.rubric
 
@@ -140,28 +151,55 @@ def build_comparison(
     sort_by: str | None = None,
     calibration: dict[str, Interviewer] | None = None,
 ) -> Comparison:
+    """compare_panels of panels whose feedback is at hand."""
+    return compare_panels(
+        role_name,
+        [figures_of(p.round, p.feedback, p.finished_at) for p in panels],
+        sort_by=sort_by,
+        calibration=calibration,
+        rated=[r for p in panels for r in rated_of(p)] if calibration is not None else (),
+    )
+
+
+def compare_panels(
+    role_name: str,
+    panels: Sequence[PanelFigures],
+    *,
+    sort_by: str | None = None,
+    calibration: dict[str, Interviewer] | None = None,
+    rated: Iterable[Rated] = (),
+) -> Comparison:
     """The role's candidates side by side on the rubric of its most recently finished panel.
 
     Like with like: panels rated on another rubric, or another version of it, are left out
     and counted in `other_rubric_rounds`. With `calibration`, every mean is of ratings
-    adjusted for their interviewer's leniency (`calibration.adjusted`); disagreements are
-    always judged on the ratings as given. With no panel at all, the comparison is empty,
-    on the built-in default rubric. Raises ValueError when `sort_by` is not a criterion key
-    of the compared rubric.
+    adjusted for their interviewer's leniency (`calibration.adjusted`), which takes each
+    panelist's ratings: `rated` holds them (for the compared rounds at least; calibration's
+    own facts do); disagreements are always judged on the ratings as given. With no panel at
+    all, the comparison is empty, on the built-in default rubric. Raises ValueError when
+    `sort_by` is not a criterion key of the compared rubric.
     """
     rubric = compared_rubric(panels) if panels else BUILT_IN_RUBRICS[DEFAULT_RUBRIC_KEY]
     if sort_by is not None and rubric.criterion(sort_by) is None:
         raise ValueError(f"{sort_by!r} is not a criterion of rubric {rubric.key!r}")
     compared = [p for p in panels if p.round.rubric.identity == rubric.identity]
-    ranked = _ranked([(_row(p, rubric, calibration), p) for p in compared], sort_by)
+    by_round: dict[int, list[Rated]] = {}
+    if calibration is not None:
+        ids = {p.round.id for p in compared}
+        for r in rated:
+            if r.round_id in ids:
+                by_round.setdefault(r.round_id, []).append(r)
+    rows = [(_row(p, rubric, calibration, by_round.get(p.round.id, [])), p) for p in compared]
+    ranked = _ranked(rows, sort_by)
 
     calibrated: tuple[str, ...] = ()
     uncalibrated: tuple[str, ...] = ()
     if calibration is not None:
-        users = sorted({f.user_id for p in compared for f in p.feedback})
+        users = sorted({user for p in compared for user in p.submitters})
         calibrated = tuple(u for u in users if (i := calibration.get(u)) and i.calibrated)
         uncalibrated = tuple(u for u in users if u not in calibrated)
 
+    units = {(p.round.id, key): f for p in compared for key, f in p.criteria.items()}
     return Comparison(
         role_name=role_name,
         rubric=rubric,
@@ -171,8 +209,8 @@ def build_comparison(
         calibrated_interviewers=calibrated,
         uncalibrated_interviewers=uncalibrated,
         other_rubric_rounds=len(panels) - len(compared),
-        themes=count_themes(
-            (p.round.id, f.draft.candidate_questions) for _, p in ranked for f in p.feedback
-        ),
-        agreement=agreement(r for p in compared for r in rated_of(p)),
+        themes=count_themes((p.round.id, asked) for _, p in ranked for asked in p.asked),
+        agreement=None
+        if not all(f.in_scale for f in units.values())
+        else agreement_of_counts({unit: f.by_value for unit, f in units.items()}),
     )

@@ -16,9 +16,13 @@ def is_disagreement(ratings: list[int]) -> bool:
     """A spread of 2+ points, or yes-side and no-side votes together, is worth a debrief."""
     if len(ratings) < 2:
         return False
-    spread = max(ratings) - min(ratings)
-    mixed = any(r <= 2 for r in ratings) and any(r >= 3 for r in ratings)
-    return spread >= DISAGREEMENT_SPREAD or mixed
+    return spread_disagreement(len(ratings), min(ratings), max(ratings))
+
+
+def spread_disagreement(count: int, low: int, high: int) -> bool:
+    """is_disagreement of `count` ratings from `low` to `high`: a yes-side and a no-side
+    vote together is the lowest at most 2 and the highest at least 3."""
+    return count >= 2 and (high - low >= DISAGREEMENT_SPREAD or (low <= 2 and high >= 3))
 
 
 @dataclass(frozen=True)

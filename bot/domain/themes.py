@@ -111,15 +111,23 @@ THEMES: dict[str, tuple[str, ...]] = {
 ORDER: tuple[str, ...] = (*THEMES, OTHER)
 
 
-def _pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
+def _pattern(keywords: tuple[str, ...], flags: int = re.IGNORECASE) -> re.Pattern[str]:
     # A word start before the keyword, nothing required after it: whole words and prefixes.
     alternatives = "|".join(
         r"\s+".join(re.escape(part) for part in k.split()) for k in sorted(keywords, key=len)
     )
-    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?:{alternatives})", flags)
 
 
 _PATTERNS: dict[str, re.Pattern[str]] = {theme: _pattern(kw) for theme, kw in THEMES.items()}
+# The same, case-sensitive, for ASCII text lowered first: Unicode case-insensitive matching
+# made themes_of most of a comparison's theme counting (docs/performance.md). Equivalent on
+# ASCII text when every keyword is lower-case ASCII (else not used).
+_LOWER_PATTERNS: dict[str, re.Pattern[str]] | None = (
+    {theme: _pattern(kw, 0) for theme, kw in THEMES.items()}
+    if all(k.isascii() and k == k.lower() for kw in THEMES.values() for k in kw)
+    else None
+)
 # A question ends at a line break or right after a question mark.
 _SPLIT = re.compile(r"(?<=\?)|\r?\n")
 _BULLET = re.compile(r"^[\s\-*•·]+")
@@ -127,7 +135,11 @@ _BULLET = re.compile(r"^[\s\-*•·]+")
 
 def themes_of(text: str) -> set[str]:
     """Every theme the text touches; {"other"} when it touches none (or is blank)."""
-    found = {theme for theme, pattern in _PATTERNS.items() if pattern.search(text)}
+    if _LOWER_PATTERNS is not None and text.isascii():
+        lowered = text.lower()
+        found = {theme for theme, pattern in _LOWER_PATTERNS.items() if pattern.search(lowered)}
+    else:
+        found = {theme for theme, pattern in _PATTERNS.items() if pattern.search(text)}
     return found or {OTHER}
 
 
@@ -165,11 +177,11 @@ def count_themes(asked: Iterable[tuple[int, str]]) -> tuple[ThemeCount, ...]:
             for theme in themes_of(question):
                 t = found.setdefault(theme, _Theme())
                 t.candidates.add(round_id)
-                norm = " ".join(question.casefold().split())
-                short = len(question) <= EXAMPLE_MAX
-                if len(t.examples) < EXAMPLES and short and norm not in t.seen:
-                    t.seen.add(norm)
-                    t.examples.append(question)
+                if len(t.examples) < EXAMPLES and len(question) <= EXAMPLE_MAX:
+                    norm = " ".join(question.casefold().split())
+                    if norm not in t.seen:
+                        t.seen.add(norm)
+                        t.examples.append(question)
     counts = [
         ThemeCount(theme=theme, candidates=len(t.candidates), examples=tuple(t.examples))
         for theme, t in found.items()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.codec import CompareState, encode
 from bot.domain.calibration import Interviewer, Rated, agreement, calibrate
-from bot.domain.comparison import Comparison, build_comparison, compared_rubric
+from bot.domain.comparison import Comparison, compare_panels, compared_rubric
 from bot.domain.evidence import NudgeCounts, nudge_counts
 from bot.domain.export import export_rows, to_csv, to_json
 from bot.domain.message import PICKER_MAX, Message
@@ -22,7 +22,7 @@ from bot.domain.work_kinds import OutboxKind, compare_key, export_key, heatmap_k
 from bot.errors import InvalidCommand, NotAllowed, NotFound
 from bot.services.context import Resources
 from bot.services.outbox import OutboxWriter
-from bot.services.role_data import calibration, finished_panels, rated
+from bot.services.role_data import compared_panels, finished_panels, rated
 from bot.text import escape
 from storage import evidence_queries, queries, role_queries
 from storage.models import Outbox, Role
@@ -52,10 +52,15 @@ def load_comparison(
 ) -> tuple[Comparison, CompareRequest]:
     """The comparison the request asks for, and the request with its criterion resolved
     to a key (what the table, its buttons and the heatmap all use)."""
-    panels = finished_panels(session, team_id, role.id)
-    interviewers = calibration(session, team_id) if request.calibrated else None
+    panels = compared_panels(session, team_id, role.id)
+    # Calibration reads every panelist's ratings of the workspace: the calibrated means
+    # take the compared rounds' from there.
+    facts = rated(session, team_id) if request.calibrated else []
+    interviewers = calibrate(facts) if request.calibrated else None
     sort_by = _criterion_key(compared_rubric(panels), request.sort_by) if panels else None
-    comparison = build_comparison(role.name, panels, sort_by=sort_by, calibration=interviewers)
+    comparison = compare_panels(
+        role.name, panels, sort_by=sort_by, calibration=interviewers, rated=facts
+    )
     return comparison, replace(request, sort_by=sort_by)
 
 

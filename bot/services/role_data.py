@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.domain.calibration import Interviewer, Rated, calibrate
 from bot.domain.comparison import FinishedPanel
 from bot.domain.decision import DecisionVersion
+from bot.domain.panel_figures import PanelFigures
 from bot.services import snapshot_rows
 from bot.services.snapshots import decision_version
 from storage import outcome_queries, queries, role_queries
@@ -38,6 +39,15 @@ def finished_panels(
         )
         for r in rounds
     ]
+
+
+def compared_panels(session: Session, team_id: str, role_id: int) -> list[PanelFigures]:
+    """The role's finished panels as its comparison reads them: five queries, whatever the
+    number of rounds, with the ratings counted by the database instead of decoded from every
+    draft (docs/performance.md). What the exports need whole is finished_panels'."""
+    return snapshot_rows.snapshots_with_figures(
+        session, role_queries.finished_rounds(team_id, role_id)
+    )
 
 
 def rated(session: Session, team_id: str, role_id: int | None = None) -> list[Rated]:

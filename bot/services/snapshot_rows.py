@@ -10,19 +10,21 @@ feedback itself in place of who has submitted (bench/compare.py, bench/digest.py
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, Select, Text, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.feedback import PanelistFeedback, draft_from_data
 from bot.domain.panel import PanelistState, RoundSnapshot
+from bot.domain.panel_figures import SCALE, CriterionFigures, PanelFigures, open_doubts
 from bot.domain.rubric import Rubric
-from storage.models import Feedback, Panelist, Question, Role, Round
+from storage.models import Feedback, Panelist, Question, RatingRow, Role, Round
 
 COLUMNS = (
     Round.id,
@@ -34,7 +36,8 @@ COLUMNS = (
     Round.channel_id,
     Round.interview_at,
     Round.due_at,
-    Round.rubric,
+    # As text: a role's rounds share a few rubric versions, decoded once each (_Rubrics).
+    cast(Round.rubric, Text).label("rubric"),
     Round.status,
     Round.announcement_ts,
     Round.summary_ts,
@@ -62,6 +65,34 @@ _FEEDBACK = (
     .where(Feedback.round_id.in_(_IDS))
     .order_by(Feedback.id)
 )
+# The comparison's: the feedback's numbers and its answers as stored (text, decoded only in
+# part: answer_parts), and each criterion's ratings counted per round, of active panelists.
+_ANSWERS = select(
+    Feedback.round_id,
+    Feedback.user_id,
+    Feedback.recommendation,
+    cast(Feedback.answers, Text).label("answers"),
+).where(Feedback.round_id.in_(_IDS))
+_CRITERIA = (
+    select(
+        Feedback.round_id,
+        RatingRow.criterion_key,
+        func.count(),
+        func.sum(RatingRow.rating),
+        func.min(RatingRow.rating),
+        func.max(RatingRow.rating),
+        *(func.count(case((RatingRow.rating == value, 1))) for value in SCALE),
+    )
+    .join(RatingRow, RatingRow.feedback_id == Feedback.id)
+    .join(
+        Panelist,
+        (Panelist.round_id == Feedback.round_id)
+        & (Panelist.user_id == Feedback.user_id)
+        & Panelist.removed_at.is_(None),
+    )
+    .where(Feedback.round_id.in_(_IDS))
+    .group_by(Feedback.round_id, RatingRow.criterion_key)
+)
 
 
 def snapshots(session: Session, rounds: Select[Round]) -> list[RoundSnapshot]:
@@ -71,7 +102,11 @@ def snapshots(session: Session, rounds: Select[Round]) -> list[RoundSnapshot]:
         return []
     ids = [row.id for row in found]
     submitted = {(f.round_id, f.user_id) for f in session.execute(_SUBMITTED, {"ids": ids})}
-    return [_snapshot(row, panels[row.id], questions[row.id], submitted) for row in found]
+    rubrics = _Rubrics()
+    return [
+        _snapshot(row, panels[row.id], questions[row.id], submitted, rubrics[row.rubric])
+        for row in found
+    ]
 
 
 @dataclass(frozen=True)
@@ -94,6 +129,7 @@ def snapshots_with_feedback(session: Session, rounds: Select[Round]) -> list[Wit
     for f in session.execute(_FEEDBACK, {"ids": [row.id for row in found]}):
         given[f.round_id][f.user_id] = f
     result = []
+    rubrics = _Rubrics()
     for row in found:
         rows = given.get(row.id, {})
         panel = panels[row.id]
@@ -109,16 +145,90 @@ def snapshots_with_feedback(session: Session, rounds: Select[Round]) -> list[Wit
             if p.user_id in rows
         ]
         finished_at = row.completed_at or row.closed_at or row.created_at
-        snap = _snapshot(row, panel, questions[row.id], submitted)
+        snap = _snapshot(row, panel, questions[row.id], submitted, rubrics[row.rubric])
         result.append(WithFeedback(snap, feedback, finished_at))
     return result
+
+
+def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[PanelFigures]:
+    """The rounds `rounds` selects, in its order, as a comparison sees them (removed
+    panelists' feedback left out): five queries, whatever the number of rounds. The
+    criteria are counted by the database; of the answers only the doubts' resolutions and
+    what the candidate asked are decoded."""
+    columns = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
+    found, panels, questions = _rounds(session, rounds, columns)
+    if not found:
+        return []
+    ids = {"ids": [row.id for row in found]}
+    connection = session.connection()  # Core: plain rows, without the ORM's result layer
+    given: dict[int, dict[str, Any]] = defaultdict(dict)
+    for f in connection.execute(_ANSWERS, ids):
+        given[f.round_id][f.user_id] = f
+    criteria: dict[int, dict[str, CriterionFigures]] = defaultdict(dict)
+    for round_id, key, count, total, low, high, *by_value in connection.execute(_CRITERIA, ids):
+        criteria[round_id][key] = CriterionFigures(count, total, low, high, tuple(by_value))
+    result = []
+    rubrics = _Rubrics()
+    for row in found:
+        rows = given.get(row.id, {})
+        panel = panels[row.id]
+        submitted = {(row.id, user_id) for user_id in rows}
+        recommendations: dict[int, int] = {}
+        answers: list[tuple[int, str]] = []
+        asked = []
+        for p in panel:
+            mine = rows.get(p.user_id)
+            if mine is None:
+                continue
+            rec = mine.recommendation
+            recommendations[rec] = recommendations.get(rec, 0) + 1
+            doubts, candidate_questions = answer_parts(mine.answers, doubts=bool(questions[row.id]))
+            answers += [(int(a["id"]), a["resolution"]) for a in doubts]
+            asked.append(candidate_questions)
+        snap = _snapshot(row, panel, questions[row.id], submitted, rubrics[row.rubric])
+        result.append(
+            PanelFigures(
+                round=snap,
+                finished_at=row.completed_at or row.closed_at or row.created_at,
+                criteria=criteria.get(row.id, {}),
+                recommendations=recommendations,
+                unresolved=open_doubts((q for q, _ in snap.questions), answers),
+                asked=tuple(asked),
+            )
+        )
+    return result
+
+
+# A top-level key of the answers as json.dumps writes it. Inside a JSON string every quote
+# is escaped, so this cannot match within one; no nested object has these keys.
+_KEYS = ('"questions": ', '"candidate_questions": ')
+_DECODER = json.JSONDecoder()
+
+
+def answer_parts(text: str, *, doubts: bool = True) -> tuple[list[dict[str, Any]], str]:
+    """The round-1 doubts' answers and what the candidate asked, of a draft stored as JSON
+    text (draft_to_data), as draft_from_data reads them. Only these two values are decoded:
+    decoding every draft whole (each rating's evidence) was most of a comparison's time
+    (docs/performance.md). Text written otherwise (another separator, a key missing) is
+    decoded whole. `doubts` False: the round has none, no answer is decoded (none given)."""
+    values: list[Any] = []
+    for key in _KEYS if doubts else _KEYS[1:]:
+        # The last occurrence, as json.loads keeps the last of a repeated key.
+        at = text.rfind(key)
+        if at < 0:
+            data = json.loads(text)
+            return data.get("questions", []), data.get("candidate_questions", "")
+        values.append(_DECODER.raw_decode(text, at + len(key))[0])
+    return (values[0] if doubts else []), values[-1]
 
 
 def _rounds(
     session: Session, rounds: Select[Round], columns: Sequence[Any]
 ) -> tuple[Sequence[Any], dict[int, list[Any]], dict[int, list[tuple[int, str]]]]:
     """The rounds' rows, their active panelists and their questions (three queries)."""
-    found = session.execute(
+    # Core: plain rows, without the ORM's result layer (a share of the comparison's time).
+    connection = session.connection()
+    found = connection.execute(
         rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id)
     ).all()
     ids = [row.id for row in found]
@@ -126,11 +236,20 @@ def _rounds(
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if not ids:
         return found, panels, questions
-    for p in session.execute(_PANELS, {"ids": ids}):
+    for p in connection.execute(_PANELS, {"ids": ids}):
         panels[p.round_id].append(p)
-    for q in session.execute(_QUESTIONS, {"ids": ids}):
+    for q in connection.execute(_QUESTIONS, {"ids": ids}):
         questions[q.round_id].append((q.id, q.text))
     return found, panels, questions
+
+
+class _Rubrics(dict[str, Rubric]):
+    """Rubrics by their stored text, decoded once per read: a role's or a channel's rounds
+    share a few versions, and Rubric.from_data per round was a share of the digest's time."""
+
+    def __missing__(self, text: str) -> Rubric:
+        rubric = self[text] = Rubric.from_data(json.loads(text))
+        return rubric
 
 
 def _snapshot(
@@ -138,6 +257,7 @@ def _snapshot(
     panel: Sequence[Any],
     questions: list[tuple[int, str]],
     submitted: set[tuple[int, str]],
+    rubric: Rubric,
 ) -> RoundSnapshot:
     return RoundSnapshot(
         id=row.id,
@@ -149,7 +269,7 @@ def _snapshot(
         channel_id=row.channel_id,
         interview_at=row.interview_at,
         due_at=row.due_at,
-        rubric=Rubric.from_data(row.rubric),
+        rubric=rubric,
         status=row.status,
         questions=tuple(questions),
         panelists=tuple(

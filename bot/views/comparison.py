@@ -205,8 +205,16 @@ def comparison_message(comparison: Comparison, page: int, state: CompareState) -
     levels = [(t, _CELL_LEVELS[0]) for t in _THEME_LEVELS]
     levels += [(_THEME_LEVELS[-1], cells) for cells in _CELL_LEVELS[1:]]
 
+    # The first levels shrink only the themes: their table is the same, built once.
+    tables: dict[_Cells, TableBlock] = {}
+
+    def table(cells: _Cells) -> TableBlock:
+        if cells not in tables:
+            tables[cells] = _table(comparison.rubric, shown, cells)
+        return tables[cells]
+
     def render(level: tuple[_Themes, _Cells]) -> list[Block]:
-        return _blocks(comparison, page, shown, state, *level)
+        return _blocks(comparison, page, shown, state, *level, table)
 
     blocks = fit(render, levels, TEXT_BUDGET)
     if comparison.rows:
@@ -227,6 +235,7 @@ def _blocks(
     state: CompareState,
     themes: _Themes,
     cells: _Cells,
+    table: Callable[[_Cells], TableBlock] | None = None,  # the table of these cells, if kept
 ) -> list[Block]:
     blocks: list[Block] = [
         header(f"Compare: {comparison.role_name}"),
@@ -246,7 +255,7 @@ def _blocks(
     if not shown:
         blocks.append(md("No finished rounds on this rubric to compare yet."))
     else:
-        blocks.append(_table(comparison.rubric, shown, cells))
+        blocks.append(table(cells) if table else _table(comparison.rubric, shown, cells))
         legend = "SY strong yes · Y yes · N no · SN strong no"
         partial = ""
         if any(row.partial for row in shown):

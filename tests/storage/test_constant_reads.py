@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 
 from bot.domain.panel import Status
+from bot.services.comparisons import CompareRequest, load_comparison
 from bot.services.digests import compose
-from bot.services.role_data import calibration, finished_panels
+from bot.services.role_data import finished_panels
+from storage import role_queries
 from storage.db import Database
 from tests.support.finished_rounds import BASE, seed_finished_rounds
 from tests.support.round_rows import HIRING, TEAM
@@ -23,13 +25,27 @@ SIZES = [3, 501]
 @pytest.mark.parametrize("rounds", SIZES)
 def test_the_comparison_reads_in_constant_statements(database: Database, rounds: int) -> None:
     role_id = seed_finished_rounds(database, rounds).role_id
+    with database.read() as session:
+        role = role_queries.role(session, TEAM, role_id)
+    assert role is not None
+    request = CompareRequest(role_id, calibrated=True)
+    with statements_sent(database) as statements, database.read() as session:
+        comparison, _ = load_comparison(session, TEAM, role, request)
+    assert len(comparison.rows) == rounds
+    assert all(sum(row.tally.values()) == 3 for row in comparison.rows)
+    # rounds, panelists, questions, feedback, criterion counts; then calibration's
+    # feedback and ratings
+    assert len(statements) == 7, statements
+
+
+@pytest.mark.parametrize("rounds", SIZES)
+def test_the_export_reads_in_constant_statements(database: Database, rounds: int) -> None:
+    role_id = seed_finished_rounds(database, rounds).role_id
     with statements_sent(database) as statements, database.read() as session:
         panels = finished_panels(session, TEAM, role_id)
-        calibration(session, TEAM)
     assert len(panels) == rounds and all(len(p.feedback) == 3 for p in panels)
-    # rounds, panelists, questions, feedback, decisions, outcomes and check-ins; then
-    # calibration's feedback and ratings
-    assert len(statements) == 9, statements
+    # rounds, panelists, questions, feedback, decisions, outcomes and check-ins
+    assert len(statements) == 7, statements
 
 
 @pytest.mark.parametrize("rounds", SIZES)

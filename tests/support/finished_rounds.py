@@ -16,12 +16,27 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from bot.domain.feedback import Engagement, FeedbackDraft, Rating, draft_to_data
+from bot.domain.feedback import (
+    Engagement,
+    FeedbackDraft,
+    QuestionAnswer,
+    Rating,
+    Resolution,
+    draft_to_data,
+)
 from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW, Rubric
 from storage import queries
 from storage.db import Database
-from storage.models import Feedback, FeedbackRevision, Panelist, RatingRow, RoleRubric, Round
+from storage.models import (
+    Feedback,
+    FeedbackRevision,
+    Panelist,
+    Question,
+    RatingRow,
+    RoleRubric,
+    Round,
+)
 from tests.support.clock import TEST_START
 from tests.support.round_rows import HIRING, ORGANIZER, TEAM, Seeded, round_row
 
@@ -31,8 +46,11 @@ NAMES = {"UANA": "Ana Tanaka", "UBEN": "Ben Miller", "UCY": "Cy Weber", "UDEE": 
 # TEST_START or later), so those are the role's newest rounds.
 BASE = TEST_START - timedelta(days=60)
 
-# (round number, panelist) → one rating for every criterion, or criterion key → rating.
+# (round number, panelist) → one rating for every criterion, or criterion key → rating
+# (a criterion left out is left unrated).
 Ratings = Callable[[int, str], int | Mapping[str, int]]
+# (round number, panelist, doubt position) → their answer to that round-1 doubt, or None.
+Resolutions = Callable[[int, str, int], Resolution | None]
 
 
 def seed_finished_rounds(
@@ -51,12 +69,16 @@ def seed_finished_rounds(
     candidate: Callable[[int], str] = lambda n: f"Candidate {n + 1:03d}",
     finished_at: Callable[[int], datetime] = lambda n: BASE + timedelta(hours=n),
     status: str = Status.COMPLETE,
-    asked: str = "",
+    asked: str | Callable[[int, str], str] = "",
+    doubts: int = 0,
+    resolution: Resolutions = lambda n, user, position: None,
 ) -> Seeded:
     """`count` finished rounds of `role` (created when new) in `channel`, numbered 0…count-1
     for the callables: each round's panel is `panel`, of whom `submitted(n)` (default: all)
     gave feedback. A COMPLETE round is `completed_at` its finish time, a CLOSED one
-    `closed_at` it (closed early: give fewer submitters)."""
+    `closed_at` it (closed early: give fewer submitters). Each round has `doubts` round-1
+    doubts, which each submitter answers as `resolution` says; `asked` is what the candidate
+    asked, the same for everyone or per (round number, panelist)."""
     batch = uuid.uuid4().hex[:8]
     with db.transaction() as session:
         role_id = queries.ensure_role(session, team, role).id
@@ -94,13 +116,43 @@ def seed_finished_rounds(
                 for user in panel
             ],
         )
+        question_ids = {
+            round_id: list(
+                session.scalars(
+                    insert(Question).returning(Question.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "team_id": team,
+                            "round_id": round_id,
+                            "position": position,
+                            "text": f"Doubt {position + 1}",
+                        }
+                        for position in range(doubts)
+                    ],
+                )
+            )
+            if doubts
+            else []
+            for round_id in round_ids
+        }
         given = [
             (n, round_id, user)
             for n, round_id in enumerate(round_ids)
             for user in (panel if submitted is None else submitted(n))
         ]
         drafts = [
-            _draft(rubric, ratings(n, user), recommendation(n, user), asked) for n, _, user in given
+            _draft(
+                rubric,
+                ratings(n, user),
+                recommendation(n, user),
+                asked if isinstance(asked, str) else asked(n, user),
+                tuple(
+                    QuestionAnswer(question_id, found)
+                    for position, question_id in enumerate(question_ids[round_id])
+                    if (found := resolution(n, user, position)) is not None
+                ),
+            )
+            for n, round_id, user in given
         ]
         feedback_ids = []
         if given:
@@ -122,19 +174,18 @@ def seed_finished_rounds(
                     ],
                 )
             )
-            session.execute(
-                insert(RatingRow),
-                [
-                    {
-                        "team_id": team,
-                        "feedback_id": feedback_id,
-                        "criterion_key": r.criterion_key,
-                        "rating": r.rating,
-                    }
-                    for feedback_id, draft in zip(feedback_ids, drafts, strict=True)
-                    for r in draft.ratings
-                ],
-            )
+            rating_rows = [
+                {
+                    "team_id": team,
+                    "feedback_id": feedback_id,
+                    "criterion_key": r.criterion_key,
+                    "rating": r.rating,
+                }
+                for feedback_id, draft in zip(feedback_ids, drafts, strict=True)
+                for r in draft.ratings
+            ]
+            if rating_rows:
+                session.execute(insert(RatingRow), rating_rows)
             session.execute(
                 insert(FeedbackRevision),
                 [
@@ -182,17 +233,23 @@ def _round_row(
 
 
 def _draft(
-    rubric: Rubric, given: int | Mapping[str, int], recommendation: int, asked: str
+    rubric: Rubric,
+    given: int | Mapping[str, int],
+    recommendation: int,
+    asked: str,
+    answers: tuple[QuestionAnswer, ...],
 ) -> FeedbackDraft:
-    def rating_of(key: str) -> int:
-        return given if isinstance(given, int) else given[key]
+    def rating_of(key: str) -> int | None:
+        return given if isinstance(given, int) else given.get(key)
 
     return FeedbackDraft(
         ratings=tuple(
-            Rating(c.key, rating_of(c.key), f"Seen in the interview ({c.name}).")
+            Rating(c.key, rating, f"Seen in the interview ({c.name}).")
             for c in rubric.criteria
+            if (rating := rating_of(c.key)) is not None
         ),
         recommendation=recommendation,
+        question_answers=answers,
         candidate_questions=asked,
         engagement=Engagement.HIGH,
     )

@@ -1,0 +1,135 @@
+"""What the comparison computes from counts instead of every draft is what it computed from
+the drafts: answer_parts against json.loads, the lowered-ASCII theme patterns against the
+case-insensitive ones, alpha from value counts against alpha from a raters × units
+matrix, a criterion's figures against hand-computed values."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+
+from bot.domain import themes
+from bot.domain.calibration import Rated, agreement
+from bot.domain.feedback import (
+    Asked,
+    Engagement,
+    FeedbackDraft,
+    QuestionAnswer,
+    Rating,
+    Resolution,
+    draft_to_data,
+)
+from bot.domain.panel_figures import CriterionFigures, open_doubts
+from bot.services.snapshot_rows import answer_parts
+from tests.unit.test_comparison import rated
+
+TRICKY = (
+    'He said "questions": "none", then \\"candidate_questions\\": x',
+    '"questions": [1, 2]',
+    "Ünïcödé — “quotes” \\ back\\slash\n\ttab",
+    "",
+)
+
+
+def draft(asked: str, note: str) -> FeedbackDraft:
+    return FeedbackDraft(
+        ratings=(Rating("a", 3, f"evidence {note}"), Rating("b", 1, note)),
+        recommendation=2,
+        question_answers=(
+            QuestionAnswer(7, Resolution.RESOLVED, note),
+            QuestionAnswer(8, Resolution.PARTLY, ""),
+        ),
+        candidate_questions=asked,
+        engagement=Engagement.HIGH,
+        asked=Asked.FOLLOW_UP,
+    )
+
+
+@pytest.mark.parametrize("asked", TRICKY)
+@pytest.mark.parametrize("note", TRICKY)
+def test_answer_parts_is_what_json_decodes(asked: str, note: str) -> None:
+    for text in (json.dumps(draft_to_data(draft(asked, note))),):
+        data = json.loads(text)
+        assert answer_parts(text) == (data["questions"], data["candidate_questions"])
+        assert answer_parts(text, doubts=False) == ([], data["candidate_questions"])
+
+
+def test_answer_parts_of_other_text_decodes_it_whole() -> None:
+    data = draft_to_data(draft("What is the pay?", "n"))
+    compact = json.dumps(data, separators=(",", ":"))
+    assert answer_parts(compact) == (data["questions"], data["candidate_questions"])
+    assert answer_parts(json.dumps({"ratings": [], "recommendation": 3})) == ([], "")
+
+
+def test_a_criterion_s_figures() -> None:
+    f = CriterionFigures.of([1, 4, 4])
+    assert (f.count, f.total, f.low, f.high, f.by_value) == (3, 9, 1, 4, (1, 0, 0, 2))
+    assert f.mean == 3.0 and f.disagreement and f.in_scale
+    assert not CriterionFigures.of([3, 4]).disagreement  # same side, spread 1
+    assert CriterionFigures.of([2, 3]).disagreement  # a no and a yes
+    assert not CriterionFigures.of([1]).disagreement
+    assert not CriterionFigures.of([5, 3]).in_scale
+    # fmean of ints is the correctly rounded quotient, as total / count is
+    assert CriterionFigures.of([1, 1, 2]).mean == 4 / 3
+
+
+def test_open_doubts() -> None:
+    resolved, partly = Resolution.RESOLVED, Resolution.PARTLY
+    # 1: all resolved · 2: one partly · 3: nobody answered · 4 is not the round's
+    answers = [(1, resolved), (1, resolved), (2, resolved), (2, partly), (4, partly)]
+    assert open_doubts([1, 2, 3], answers) == 2
+
+
+def test_lowered_theme_patterns_match_as_the_case_insensitive_ones() -> None:
+    rng = random.Random(15)
+    keywords = [k for kw in themes.THEMES.values() for k in kw]
+    words = [*keywords, "Salary", "PROMOTIONS", "co-Worker", "ON CALL", "x", "?", "\n", "_pay"]
+    assert themes._LOWER_PATTERNS is not None  # every keyword is lower-case ASCII
+    for _ in range(2000):
+        text = rng.choice(("", "-", "_", " ", "(")).join(
+            rng.choice(words).upper() if rng.random() < 0.3 else rng.choice(words)
+            for _ in range(rng.randint(0, 6))
+        )
+        slow = {t for t, p in themes._PATTERNS.items() if p.search(text)} or {themes.OTHER}
+        assert themes.themes_of(text) == slow, text
+    # Not ASCII: the case-insensitive patterns, where the long s is an s (lower() keeps it).
+    assert themes.themes_of("Équipe ſalary") == {"pay"}
+
+
+def _alpha_from_matrix(rated: dict[tuple[int, str], dict[str, int]]) -> float | None:
+    """The alpha as calibration computed it before value counts: a raters × units matrix."""
+    import krippendorff
+    import numpy as np
+
+    raters = sorted({u for by in rated.values() for u in by})
+    data = np.full((len(raters), len(rated)), math.nan)
+    for column, unit in enumerate(sorted(rated)):
+        for user, rating in rated[unit].items():
+            data[raters.index(user), column] = rating
+    with np.errstate(all="ignore"):
+        value = float(
+            krippendorff.alpha(
+                reliability_data=data, level_of_measurement="ordinal", value_domain=[1, 2, 3, 4]
+            )
+        )
+    return value if math.isfinite(value) else None
+
+
+def test_alpha_from_counts_is_alpha_from_the_ratings() -> None:
+    rng = random.Random(7)
+    for _ in range(40):
+        facts: list[Rated] = []
+        units: dict[tuple[int, str], dict[str, int]] = {}
+        for round_id in range(rng.randint(1, 30)):
+            for user in rng.sample(["A", "B", "C", "D", "E"], rng.randint(1, 4)):
+                given = {k: rng.randint(1, 4) for k in "ab" if rng.random() < 0.9}
+                facts.append(rated(round_id, user, given, 3))
+                for k, rating in given.items():
+                    units.setdefault((round_id, k), {})[f"U{user}"] = rating
+        expected = None
+        if any(len(by) >= 2 for by in units.values()):
+            expected = _alpha_from_matrix(units)
+        assert agreement(facts) == expected
