@@ -10,7 +10,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.domain.digest import Digest, FinishedRound, build_digest
-from bot.domain.panel import Status
 from bot.domain.schedule import DigestCommand, DigestRule, describe, digest_period, next_digest_at
 from bot.domain.stats import summarize
 from bot.domain.work_kinds import DueKind, digest_key, digest_now_key
@@ -32,33 +31,23 @@ RANKING_WINDOW = timedelta(days=180)
 def compose(
     session: Session, team_id: str, channel_id: str, since: datetime | None, now: datetime
 ) -> Digest:
-    """The channel's digest: nine statements whatever the number of rounds, read as plain
+    """The channel's digest: four statements whatever the number of rounds, read as plain
     rows (bot.services.snapshot_rows; docs/performance.md)."""
-    open_snaps = snapshot_rows.snapshots(
-        session, queries.rounds_in_channel(team_id, channel_id, [Status.OPEN])
-    )
-    finished_rows = snapshot_rows.snapshots_with_feedback(
+    rows = snapshot_rows.open_and_finished(
         session,
-        queries.rounds_in_channel(
-            team_id,
-            channel_id,
-            [Status.COMPLETE, Status.CLOSED],
-            finished_after=now - RANKING_WINDOW,
-        ),
-    )
-    first_decided = queries.first_decisions(
-        session, team_id, [r.snapshot.id for r in finished_rows]
+        queries.DIGEST_ROUNDS,
+        {"team_id": team_id, "channel_id": channel_id, "finished_after": now - RANKING_WINDOW},
     )
     finished = [
         FinishedRound(
             r.snapshot,
             summarize(r.snapshot.rubric, r.feedback, list(r.snapshot.questions)),
             r.finished_at,
-            first_decided.get(r.snapshot.id),
+            rows.first_decided.get(r.snapshot.id),
         )
-        for r in finished_rows
+        for r in rows.finished
     ]
-    return build_digest(channel_id, now, since, open_snaps, finished)
+    return build_digest(channel_id, now, since, rows.open, finished)
 
 
 def run_digest(session: Session, team_id: str, channel_id: str, key: str, now: datetime) -> str:

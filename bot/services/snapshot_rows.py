@@ -10,18 +10,21 @@ feedback itself in place of who has submitted (bench/compare.py, bench/digest.py
 
 from __future__ import annotations
 
+import functools
+import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, select
+from sqlalchemy import BindParameter, Select, Text, bindparam, case, cast, select
 from sqlalchemy.orm import Session
 
 from bot.domain.feedback import PanelistFeedback, draft_from_data
-from bot.domain.panel import PanelistState, RoundSnapshot
+from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import Rubric
+from storage import queries
 from storage.models import Feedback, Panelist, Question, Role, Round
 
 COLUMNS = (
@@ -34,7 +37,9 @@ COLUMNS = (
     Round.channel_id,
     Round.interview_at,
     Round.due_at,
-    Round.rubric,
+    # As stored (text): a channel's or a role's rounds share a few rubrics, each parsed once
+    # (_rubric) instead of once per round.
+    cast(Round.rubric, Text).label("rubric"),
     Round.status,
     Round.announcement_ts,
     Round.summary_ts,
@@ -59,6 +64,20 @@ _QUESTIONS = (
 _SUBMITTED = select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(_IDS))
 _FEEDBACK = (
     select(Feedback.round_id, Feedback.user_id, Feedback.answers, Feedback.revision)
+    .where(Feedback.round_id.in_(_IDS))
+    .order_by(Feedback.id)
+)
+# Who has submitted to every round, and the answers to the finished ones only (`answered`):
+# the digest shows no open round's answers, and their JSON was most of the reading.
+_FEEDBACK_OF_FINISHED = (
+    select(
+        Feedback.round_id,
+        Feedback.user_id,
+        Feedback.revision,
+        case(
+            (Feedback.round_id.in_(bindparam("answered", expanding=True)), Feedback.answers)
+        ).label("answers"),
+    )
     .where(Feedback.round_id.in_(_IDS))
     .order_by(Feedback.id)
 )
@@ -93,33 +112,80 @@ def snapshots_with_feedback(session: Session, rounds: Select[Round]) -> list[Wit
     given: dict[int, dict[str, Any]] = defaultdict(dict)
     for f in session.execute(_FEEDBACK, {"ids": [row.id for row in found]}):
         given[f.round_id][f.user_id] = f
-    result = []
+    return [
+        _with_feedback(row, panels[row.id], questions[row.id], given.get(row.id, {}))
+        for row in found
+    ]
+
+
+def _with_feedback(
+    row: Any, panel: Sequence[Any], questions: list[tuple[int, str]], given: dict[str, Any]
+) -> WithFeedback:
+    """`given`: the round's feedback rows by user id."""
+    submitted = {(row.id, user_id) for user_id in given}
+    feedback = [
+        PanelistFeedback(
+            p.user_id,
+            p.display_name,
+            draft_from_data(given[p.user_id].answers),
+            given[p.user_id].revision,
+        )
+        for p in panel
+        if p.user_id in given
+    ]
+    finished_at = row.completed_at or row.closed_at or row.created_at
+    return WithFeedback(_snapshot(row, panel, questions, submitted), feedback, finished_at)
+
+
+@dataclass(frozen=True)
+class OpenAndFinished:
+    """A channel's rounds for its digest, each in the order the statement gave."""
+
+    open: list[RoundSnapshot]  # as `snapshots` reads them: who has submitted, no answers
+    finished: list[WithFeedback]  # complete or closed, as `snapshots_with_feedback` reads them
+    first_decided: dict[int, datetime]  # finished round id → its decision's first version
+
+
+def open_and_finished(
+    session: Session, rounds: Select[Round], params: Mapping[str, Any]
+) -> OpenAndFinished:
+    """The open and finished rounds `rounds` selects (run with `params`; it offers a
+    `first_decided_at` column: queries.DIGEST_ROUNDS): four statements whatever their
+    number, the feedback's answers read for the finished rounds only."""
+    columns = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
+    found, panels, questions = _rounds(
+        session, rounds, (*columns, queries.FIRST_DECIDED_AT), params
+    )
+    result = OpenAndFinished([], [], {})
+    if not found:
+        return result
+    finished_ids = [row.id for row in found if row.status in Status.FINISHED]
+    given: dict[int, dict[str, Any]] = defaultdict(dict)
+    ids = {"ids": [row.id for row in found], "answered": finished_ids}
+    for f in session.execute(_FEEDBACK_OF_FINISHED, ids):
+        given[f.round_id][f.user_id] = f
     for row in found:
-        rows = given.get(row.id, {})
-        panel = panels[row.id]
-        submitted = {(row.id, user_id) for user_id in rows}
-        feedback = [
-            PanelistFeedback(
-                p.user_id,
-                p.display_name,
-                draft_from_data(rows[p.user_id].answers),
-                rows[p.user_id].revision,
-            )
-            for p in panel
-            if p.user_id in rows
-        ]
-        finished_at = row.completed_at or row.closed_at or row.created_at
-        snap = _snapshot(row, panel, questions[row.id], submitted)
-        result.append(WithFeedback(snap, feedback, finished_at))
+        if row.status == Status.OPEN:
+            submitted = {(row.id, user_id) for user_id in given.get(row.id, {})}
+            result.open.append(_snapshot(row, panels[row.id], questions[row.id], submitted))
+        elif row.status in Status.FINISHED:
+            rows = given.get(row.id, {})
+            result.finished.append(_with_feedback(row, panels[row.id], questions[row.id], rows))
+            if row.first_decided_at is not None:
+                result.first_decided[row.id] = row.first_decided_at
     return result
 
 
 def _rounds(
-    session: Session, rounds: Select[Round], columns: Sequence[Any]
+    session: Session,
+    rounds: Select[Round],
+    columns: Sequence[Any],
+    params: Mapping[str, Any] | None = None,
 ) -> tuple[Sequence[Any], dict[int, list[Any]], dict[int, list[tuple[int, str]]]]:
     """The rounds' rows, their active panelists and their questions (three queries)."""
     found = session.execute(
-        rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id)
+        rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id),
+        params,
     ).all()
     ids = [row.id for row in found]
     panels: dict[int, list[Any]] = defaultdict(list)
@@ -131,6 +197,12 @@ def _rounds(
     for q in session.execute(_QUESTIONS, {"ids": ids}):
         questions[q.round_id].append((q.id, q.text))
     return found, panels, questions
+
+
+@functools.lru_cache(maxsize=256)
+def _rubric(stored: str) -> Rubric:
+    """Rubrics are immutable, so the rounds that store the same one share its parse."""
+    return Rubric.from_data(json.loads(stored))
 
 
 def _snapshot(
@@ -149,7 +221,7 @@ def _snapshot(
         channel_id=row.channel_id,
         interview_at=row.interview_at,
         due_at=row.due_at,
-        rubric=Rubric.from_data(row.rubric),
+        rubric=_rubric(row.rubric),
         status=row.status,
         questions=tuple(questions),
         panelists=tuple(
