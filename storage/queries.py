@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.domain.panel import Status
@@ -158,28 +158,24 @@ def organized_after_summary_query(
 
 
 # A hiring channel's rounds for its digest: the open ones, and those finished (complete or
-# closed) after `finished_after`, by id; with when each one's decision was first recorded
-# (version 1; None if undecided). A statement for bot.services.snapshot_rows, built once
-# with its values bound at execution (`team_id`, `channel_id`, `finished_after`): building
-# it per call cost about as much as running it (docs/performance.md).
+# closed) after `finished_after`. Its values are bound at execution (`team_id`, `channel_id`,
+# `finished_after`), so the statements that read with it are built once
+# (bot/services/snapshot_rows.py): building them per call cost about as much as running them.
+DIGEST_ROUNDS = and_(
+    Round.team_id == bindparam("team_id"),
+    Round.channel_id == bindparam("channel_id"),
+    Round.status.in_([Status.OPEN, *Status.FINISHED]),
+    or_(
+        Round.status == Status.OPEN,
+        func.coalesce(Round.completed_at, Round.closed_at) > bindparam("finished_after"),
+    ),
+)
+# When a round's decision was first recorded (its version 1); None if undecided.
 FIRST_DECIDED_AT = (
     select(Decision.decided_at)
     .where(Decision.round_id == Round.id, Decision.team_id == Round.team_id, Decision.version == 1)
     .scalar_subquery()
     .label("first_decided_at")
-)
-DIGEST_ROUNDS = (
-    select(Round)
-    .where(
-        Round.team_id == bindparam("team_id"),
-        Round.channel_id == bindparam("channel_id"),
-        Round.status.in_([Status.OPEN, *Status.FINISHED]),
-        or_(
-            Round.status == Status.OPEN,
-            func.coalesce(Round.completed_at, Round.closed_at) > bindparam("finished_after"),
-        ),
-    )
-    .order_by(Round.id)
 )
 
 

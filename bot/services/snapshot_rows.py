@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, Text, bindparam, case, cast, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Executable,
+    Select,
+    Text,
+    bindparam,
+    case,
+    cast,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from bot.domain.feedback import PanelistFeedback, draft_from_data
@@ -51,33 +61,19 @@ COLUMNS = (
 # Built once: constructing a statement (coercing every id of an IN list, its cache key)
 # cost about as much as running it, paid per statement of every digest (docs/performance.md).
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_PANEL_COLUMNS = (Panelist.round_id, Panelist.user_id, Panelist.display_name, Panelist.focus)
+_QUESTION_COLUMNS = (Question.round_id, Question.id, Question.text)
 _PANELS = (
-    select(Panelist.round_id, Panelist.user_id, Panelist.display_name, Panelist.focus)
+    select(*_PANEL_COLUMNS)
     .where(Panelist.round_id.in_(_IDS), Panelist.removed_at.is_(None))
     .order_by(Panelist.id)
 )
 _QUESTIONS = (
-    select(Question.round_id, Question.id, Question.text)
-    .where(Question.round_id.in_(_IDS))
-    .order_by(Question.position)
+    select(*_QUESTION_COLUMNS).where(Question.round_id.in_(_IDS)).order_by(Question.position)
 )
 _SUBMITTED = select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(_IDS))
 _FEEDBACK = (
     select(Feedback.round_id, Feedback.user_id, Feedback.answers, Feedback.revision)
-    .where(Feedback.round_id.in_(_IDS))
-    .order_by(Feedback.id)
-)
-# Who has submitted to every round, and the answers to the finished ones only (`answered`):
-# the digest shows no open round's answers, and their JSON was most of the reading.
-_FEEDBACK_OF_FINISHED = (
-    select(
-        Feedback.round_id,
-        Feedback.user_id,
-        Feedback.revision,
-        case(
-            (Feedback.round_id.in_(bindparam("answered", expanding=True)), Feedback.answers)
-        ).label("answers"),
-    )
     .where(Feedback.round_id.in_(_IDS))
     .order_by(Feedback.id)
 )
@@ -139,7 +135,7 @@ def _with_feedback(
 
 @dataclass(frozen=True)
 class OpenAndFinished:
-    """A channel's rounds for its digest, each in the order the statement gave."""
+    """Rounds for a digest, each list in id order."""
 
     open: list[RoundSnapshot]  # as `snapshots` reads them: who has submitted, no answers
     finished: list[WithFeedback]  # complete or closed, as `snapshots_with_feedback` reads them
@@ -147,45 +143,78 @@ class OpenAndFinished:
 
 
 def open_and_finished(
-    session: Session, rounds: Select[Round], params: Mapping[str, Any]
+    session: Session, where: ColumnElement[bool], params: Mapping[str, Any]
 ) -> OpenAndFinished:
-    """The open and finished rounds `rounds` selects (run with `params`; it offers a
-    `first_decided_at` column: queries.DIGEST_ROUNDS): four statements whatever their
-    number, the feedback's answers read for the finished rounds only."""
-    columns = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
-    found, panels, questions = _rounds(
-        session, rounds, (*columns, queries.FIRST_DECIDED_AT), params
-    )
+    """The open and finished rounds `where` selects (its values bound by `params`, e.g.
+    queries.DIGEST_ROUNDS): four statements whatever their number, the feedback's answers
+    read for the finished rounds only (a digest shows none of an open round's)."""
+    rounds, panel_rows, question_rows, feedback_rows = _reads_of(where)
+    connection = session.connection()
+    found = connection.execute(rounds, params).all()
     result = OpenAndFinished([], [], {})
     if not found:
         return result
-    finished_ids = [row.id for row in found if row.status in Status.FINISHED]
+    panels: dict[int, list[Any]] = defaultdict(list)
+    for p in connection.execute(panel_rows, params):
+        panels[p.round_id].append(p)
+    questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for q in connection.execute(question_rows, params):
+        questions[q.round_id].append((q.id, q.text))
     given: dict[int, dict[str, Any]] = defaultdict(dict)
-    ids = {"ids": [row.id for row in found], "answered": finished_ids}
-    for f in session.execute(_FEEDBACK_OF_FINISHED, ids):
+    for f in connection.execute(feedback_rows, params):
         given[f.round_id][f.user_id] = f
     for row in found:
+        rows = given.get(row.id, {})
         if row.status == Status.OPEN:
-            submitted = {(row.id, user_id) for user_id in given.get(row.id, {})}
+            submitted = {(row.id, user_id) for user_id in rows}
             result.open.append(_snapshot(row, panels[row.id], questions[row.id], submitted))
         elif row.status in Status.FINISHED:
-            rows = given.get(row.id, {})
             result.finished.append(_with_feedback(row, panels[row.id], questions[row.id], rows))
             if row.first_decided_at is not None:
                 result.first_decided[row.id] = row.first_decided_at
     return result
 
 
+@functools.cache
+def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Executable, Executable]:
+    """`open_and_finished`'s statements, built once per criterion: each joins the rounds
+    instead of listing their ids, so its text never changes and PostgreSQL's driver
+    prepares it (an IN list of ids is a new text at each length; docs/performance.md)."""
+    columns = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
+    rounds = (
+        select(*columns, queries.FIRST_DECIDED_AT)
+        .join_from(Round, Role, Role.id == Round.role_id)
+        .where(where)
+        .order_by(Round.id)
+    )
+    panels = (
+        select(*_PANEL_COLUMNS)
+        .join_from(Panelist, Round, Round.id == Panelist.round_id)
+        .where(where, Panelist.removed_at.is_(None))
+        .order_by(Panelist.id)
+    )
+    questions = (
+        select(*_QUESTION_COLUMNS)
+        .join_from(Question, Round, Round.id == Question.round_id)
+        .where(where)
+        .order_by(Question.position)
+    )
+    answers = case((Round.status != Status.OPEN, Feedback.answers)).label("answers")
+    feedback = (
+        select(Feedback.round_id, Feedback.user_id, Feedback.revision, answers)
+        .join_from(Feedback, Round, Round.id == Feedback.round_id)
+        .where(where)
+        .order_by(Feedback.id)
+    )
+    return rounds, panels, questions, feedback
+
+
 def _rounds(
-    session: Session,
-    rounds: Select[Round],
-    columns: Sequence[Any],
-    params: Mapping[str, Any] | None = None,
+    session: Session, rounds: Select[Round], columns: Sequence[Any]
 ) -> tuple[Sequence[Any], dict[int, list[Any]], dict[int, list[tuple[int, str]]]]:
     """The rounds' rows, their active panelists and their questions (three queries)."""
     found = session.execute(
-        rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id),
-        params,
+        rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id)
     ).all()
     ids = [row.id for row in found]
     panels: dict[int, list[Any]] = defaultdict(list)
