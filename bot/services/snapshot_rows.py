@@ -149,19 +149,20 @@ def open_and_finished(
     queries.DIGEST_ROUNDS): four statements whatever their number, the feedback's answers
     read for the finished rounds only (a digest shows none of an open round's)."""
     rounds, panel_rows, question_rows, feedback_rows = _reads_of(where)
-    connection = session.connection()
+    connection = session.connection()  # Core rows: no ORM work per row
+    # .all(): iterating a result fetches row by row, and psycopg's fetchone is costly.
     found = connection.execute(rounds, params).all()
     result = OpenAndFinished([], [], {})
     if not found:
         return result
     panels: dict[int, list[Any]] = defaultdict(list)
-    for p in connection.execute(panel_rows, params):
+    for p in connection.execute(panel_rows, params).all():
         panels[p.round_id].append(p)
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for q in connection.execute(question_rows, params):
+    for q in connection.execute(question_rows, params).all():
         questions[q.round_id].append((q.id, q.text))
     given: dict[int, dict[str, Any]] = defaultdict(dict)
-    for f in connection.execute(feedback_rows, params):
+    for f in connection.execute(feedback_rows, params).all():
         given[f.round_id][f.user_id] = f
     for row in found:
         rows = given.get(row.id, {})
