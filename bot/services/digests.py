@@ -179,22 +179,19 @@ def _schedule_next(session: Session, schedule: DigestSchedule, now: datetime) ->
     """The next period's digest; a period already digested (the time was moved later on
     the same day) is skipped, never posted twice."""
     rule = _rule(schedule)
-    at = next_digest_at(rule, schedule.tz, now)
-    while session.scalar(
-        select(DueWork.id).where(
+    at = now
+    while True:
+        at = next_digest_at(rule, schedule.tz, at)
+        period = digest_period(rule, schedule.tz, at)
+        done = select(DueWork.id).where(
             DueWork.team_id == schedule.team_id,
-            DueWork.key == _digest_key(schedule, rule, at),
+            DueWork.key == digest_key(schedule.channel_id, period),
             DueWork.status == WorkState.DONE,
         )
-    ):
-        at = next_digest_at(rule, schedule.tz, at)
-    period = digest_period(rule, schedule.tz, at)
+        if session.scalar(done) is None:
+            break
     DueWorkWriter(session, schedule.team_id).digest(schedule.channel_id, period, at)
     return at
-
-
-def _digest_key(schedule: DigestSchedule, rule: DigestRule, at: datetime) -> str:
-    return digest_key(schedule.channel_id, digest_period(rule, schedule.tz, at))
 
 
 def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:

@@ -5,15 +5,17 @@
 per row and per query was most of its CPU (bench/load.py, docs/performance.md). Here the
 same statements select only the columns a snapshot shows, and the panel, the questions and
 who has submitted are read for all the rounds at once: four queries, whatever the number.
-`snapshots_with_feedback` does the same for the comparison and the digest, with the
-feedback itself in place of who has submitted (bench/compare.py, bench/digest.py)."""
+`snapshots_with_feedback` does the same for the comparison, with the feedback itself in
+place of who has submitted (bench/compare.py); `open_and_finished` reads a digest's open and
+finished rounds together, its statements joining the rounds instead of listing their ids
+(bench/digest.py)."""
 
 from __future__ import annotations
 
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,8 +34,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.domain.feedback import PanelistFeedback, draft_from_data
-from bot.domain.panel import PanelistState, RoundSnapshot, Status
+from bot.domain.panel import RoundSnapshot, Status
 from bot.domain.rubric import Rubric
+from bot.services.snapshots import snapshot_of
 from storage import queries
 from storage.models import Feedback, Panelist, Question, Role, Round
 
@@ -85,8 +88,10 @@ def snapshots(session: Session, rounds: Select[Round]) -> list[RoundSnapshot]:
     if not found:
         return []
     ids = [row.id for row in found]
-    submitted = {(f.round_id, f.user_id) for f in session.execute(_SUBMITTED, {"ids": ids})}
-    return [_snapshot(row, panels[row.id], questions[row.id], submitted) for row in found]
+    submitted: dict[int, set[str]] = defaultdict(set)
+    for f in session.execute(_SUBMITTED, {"ids": ids}):
+        submitted[f.round_id].add(f.user_id)
+    return [_snapshot(row, panels[row.id], questions[row.id], submitted[row.id]) for row in found]
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,6 @@ def _with_feedback(
     row: Any, panel: Sequence[Any], questions: list[tuple[int, str]], given: dict[str, Any]
 ) -> WithFeedback:
     """`given`: the round's feedback rows by user id."""
-    submitted = {(row.id, user_id) for user_id in given}
     feedback = [
         PanelistFeedback(
             p.user_id,
@@ -130,7 +134,7 @@ def _with_feedback(
         if p.user_id in given
     ]
     finished_at = row.completed_at or row.closed_at or row.created_at
-    return WithFeedback(_snapshot(row, panel, questions, submitted), feedback, finished_at)
+    return WithFeedback(_snapshot(row, panel, questions, given), feedback, finished_at)
 
 
 @dataclass(frozen=True)
@@ -167,8 +171,7 @@ def open_and_finished(
     for row in found:
         rows = given.get(row.id, {})
         if row.status == Status.OPEN:
-            submitted = {(row.id, user_id) for user_id in rows}
-            result.open.append(_snapshot(row, panels[row.id], questions[row.id], submitted))
+            result.open.append(_snapshot(row, panels[row.id], questions[row.id], rows))
         elif row.status in Status.FINISHED:
             result.finished.append(_with_feedback(row, panels[row.id], questions[row.id], rows))
             if row.first_decided_at is not None:
@@ -236,32 +239,6 @@ def _rubric(stored: str) -> Rubric:
 
 
 def _snapshot(
-    row: Any,
-    panel: Sequence[Any],
-    questions: list[tuple[int, str]],
-    submitted: set[tuple[int, str]],
+    row: Any, panel: Sequence[Any], questions: list[tuple[int, str]], submitted: Container[str]
 ) -> RoundSnapshot:
-    return RoundSnapshot(
-        id=row.id,
-        team_id=row.team_id,
-        candidate_name=row.candidate_name,
-        profile_link=row.profile_link,
-        role_name=row.role_name,
-        organizer_id=row.organizer_id,
-        channel_id=row.channel_id,
-        interview_at=row.interview_at,
-        due_at=row.due_at,
-        rubric=_rubric(row.rubric),
-        status=row.status,
-        questions=tuple(questions),
-        panelists=tuple(
-            PanelistState(
-                p.user_id, p.display_name, (row.id, p.user_id) in submitted, tuple(p.focus or ())
-            )
-            for p in panel
-        ),
-        announcement_ts=row.announcement_ts,
-        summary_ts=row.summary_ts,
-        decision=row.decision,
-        decided_at=row.decided_at,
-    )
+    return snapshot_of(row, row.role_name, _rubric(row.rubric), panel, questions, submitted)
