@@ -181,7 +181,8 @@ def open_and_finished(
 
 @functools.cache
 def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Executable, Executable]:
-    """`open_and_finished`'s statements, built once per criterion: each joins the rounds
+    """`open_and_finished`'s statements, built once per criterion (a module-level one: the
+    cache holds each criterion it is given): each joins the rounds
     instead of listing their ids, so its text never changes and PostgreSQL's driver
     prepares it (an IN list of ids is a new text at each length; docs/performance.md)."""
     columns = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
