@@ -289,7 +289,8 @@ def _read(engine: Engine) -> Connection:
 
 
 def _channel_rounds(team_id: str, channel_id: str, now: datetime) -> list[Any]:
-    """The two Core selects mirroring compose's rounds_in_channel calls."""
+    """The channel's open rounds and its finished ones in the ranking window, as two Core
+    selects (compose reads both in one: queries.DIGEST_ROUNDS)."""
     rounds = Round.__table__
     where = (rounds.c.team_id == team_id) & (rounds.c.channel_id == channel_id)
     finished_after = now - RANKING_WINDOW

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.domain.panel import Status
@@ -157,27 +157,26 @@ def organized_after_summary_query(
     )
 
 
-def rounds_in_channel(
-    team_id: str,
-    channel_id: str,
-    statuses: Sequence[str],
-    *,
-    finished_after: datetime | None = None,
-) -> Select[Round]:
-    """A hiring channel's rounds in these statuses, by id: a statement for
-    bot.services.snapshot_rows, which reads them as plain rows."""
-    query = (
-        select(Round)
-        .where(
-            Round.team_id == team_id,
-            Round.channel_id == channel_id,
-            Round.status.in_(statuses),
-        )
-        .order_by(Round.id)
-    )
-    if finished_after is not None:
-        query = query.where(func.coalesce(Round.completed_at, Round.closed_at) > finished_after)
-    return query
+# A hiring channel's rounds for its digest: the open ones, and those finished (complete or
+# closed) after `finished_after`. Its values are bound at execution (`team_id`, `channel_id`,
+# `finished_after`), so the statements that read with it are built once
+# (bot/services/snapshot_rows.py): building them per call cost about as much as running them.
+DIGEST_ROUNDS = and_(
+    Round.team_id == bindparam("team_id"),
+    Round.channel_id == bindparam("channel_id"),
+    Round.status.in_([Status.OPEN, *Status.FINISHED]),
+    or_(
+        Round.status == Status.OPEN,
+        func.coalesce(Round.completed_at, Round.closed_at) > bindparam("finished_after"),
+    ),
+)
+# When a round's decision was first recorded (its version 1); None if undecided.
+FIRST_DECIDED_AT = (
+    select(Decision.decided_at)
+    .where(Decision.round_id == Round.id, Decision.team_id == Round.team_id, Decision.version == 1)
+    .scalar_subquery()
+    .label("first_decided_at")
+)
 
 
 def open_rounds(session: Session, team_id: str) -> Sequence[Round]:
@@ -226,17 +225,3 @@ def decisions_for_rounds(
         .where(Decision.team_id == team_id, Decision.round_id.in_(round_ids))
         .order_by(Decision.round_id, Decision.version)
     ).all()
-
-
-def first_decisions(
-    session: Session, team_id: str, round_ids: Sequence[int]
-) -> dict[int, datetime]:
-    """Round id → when its decision was first recorded (version 1)."""
-    if not round_ids:
-        return {}
-    rows = session.execute(
-        select(Decision.round_id, Decision.decided_at).where(
-            Decision.team_id == team_id, Decision.round_id.in_(round_ids), Decision.version == 1
-        )
-    )
-    return {round_id: decided_at for round_id, decided_at in rows}

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from bot.domain.digest import Digest, FinishedRound, build_digest
 from bot.domain.message import Message
-from bot.domain.panel import Status
 from bot.domain.schedule import DigestCommand, DigestRule, describe, digest_period, next_digest_at
 from bot.domain.stats import summarize
 from bot.domain.work_kinds import DueKind, digest_key, digest_now_key
@@ -33,33 +32,23 @@ RANKING_WINDOW = timedelta(days=180)
 def compose(
     session: Session, team_id: str, channel_id: str, since: datetime | None, now: datetime
 ) -> Digest:
-    """The channel's digest: nine statements whatever the number of rounds, read as plain
+    """The channel's digest: four statements whatever the number of rounds, read as plain
     rows (bot.services.snapshot_rows; docs/performance.md)."""
-    open_snaps = snapshot_rows.snapshots(
-        session, queries.rounds_in_channel(team_id, channel_id, [Status.OPEN])
-    )
-    finished_rows = snapshot_rows.snapshots_with_feedback(
+    rows = snapshot_rows.open_and_finished(
         session,
-        queries.rounds_in_channel(
-            team_id,
-            channel_id,
-            [Status.COMPLETE, Status.CLOSED],
-            finished_after=now - RANKING_WINDOW,
-        ),
-    )
-    first_decided = queries.first_decisions(
-        session, team_id, [r.snapshot.id for r in finished_rows]
+        queries.DIGEST_ROUNDS,
+        {"team_id": team_id, "channel_id": channel_id, "finished_after": now - RANKING_WINDOW},
     )
     finished = [
         FinishedRound(
             r.snapshot,
             summarize(r.snapshot.rubric, r.feedback, list(r.snapshot.questions)),
             r.finished_at,
-            first_decided.get(r.snapshot.id),
+            rows.first_decided.get(r.snapshot.id),
         )
-        for r in finished_rows
+        for r in rows.finished
     ]
-    return build_digest(channel_id, now, since, open_snaps, finished)
+    return build_digest(channel_id, now, since, rows.open, finished)
 
 
 def run_digest(
@@ -194,22 +183,19 @@ def _schedule_next(session: Session, schedule: DigestSchedule, now: datetime) ->
     """The next period's digest; a period already digested (the time was moved later on
     the same day) is skipped, never posted twice."""
     rule = _rule(schedule)
-    at = next_digest_at(rule, schedule.tz, now)
-    while session.scalar(
-        select(DueWork.id).where(
+    at = now
+    while True:
+        at = next_digest_at(rule, schedule.tz, at)
+        period = digest_period(rule, schedule.tz, at)
+        done = select(DueWork.id).where(
             DueWork.team_id == schedule.team_id,
-            DueWork.key == _digest_key(schedule, rule, at),
+            DueWork.key == digest_key(schedule.channel_id, period),
             DueWork.status == WorkState.DONE,
         )
-    ):
-        at = next_digest_at(rule, schedule.tz, at)
-    period = digest_period(rule, schedule.tz, at)
+        if session.scalar(done) is None:
+            break
     DueWorkWriter(session, schedule.team_id).digest(schedule.channel_id, period, at)
     return at
-
-
-def _digest_key(schedule: DigestSchedule, rule: DigestRule, at: datetime) -> str:
-    return digest_key(schedule.channel_id, digest_period(rule, schedule.tz, at))
 
 
 def _cancel_scheduled(session: Session, team_id: str, channel_id: str) -> None:

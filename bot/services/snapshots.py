@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,28 +22,48 @@ def snapshot(
     if submitted is None:
         assert session is not None, "pass the session or who has submitted"
         submitted = {f.user_id for f in queries.feedback_for_round(session, rnd.team_id, rnd.id)}
+    return snapshot_of(
+        rnd,
+        rnd.role.name,
+        Rubric.from_data(rnd.rubric),
+        [p for p in rnd.panelists if p.active],
+        [(q.id, q.text) for q in rnd.questions],
+        submitted,
+    )
+
+
+def snapshot_of(
+    row: Any,
+    role_name: str,
+    rubric: Rubric,
+    panel: Iterable[Any],
+    questions: Iterable[tuple[int, str]],
+    submitted: Container[str],
+) -> RoundSnapshot:
+    """The one place a snapshot is put together: `row` is a Round, or a plain row of its
+    columns (bot/services/snapshot_rows.py); `panel` its active panelists (user_id,
+    display_name, focus); `submitted` the user ids who have given feedback."""
     return RoundSnapshot(
-        id=rnd.id,
-        team_id=rnd.team_id,
-        candidate_name=rnd.candidate_name,
-        profile_link=rnd.profile_link,
-        role_name=rnd.role.name,
-        organizer_id=rnd.organizer_id,
-        channel_id=rnd.channel_id,
-        interview_at=rnd.interview_at,
-        due_at=rnd.due_at,
-        rubric=Rubric.from_data(rnd.rubric),
-        status=rnd.status,
-        questions=tuple((q.id, q.text) for q in rnd.questions),
+        id=row.id,
+        team_id=row.team_id,
+        candidate_name=row.candidate_name,
+        profile_link=row.profile_link,
+        role_name=role_name,
+        organizer_id=row.organizer_id,
+        channel_id=row.channel_id,
+        interview_at=row.interview_at,
+        due_at=row.due_at,
+        rubric=rubric,
+        status=row.status,
+        questions=tuple(questions),
         panelists=tuple(
             PanelistState(p.user_id, p.display_name, p.user_id in submitted, tuple(p.focus or ()))
-            for p in rnd.panelists
-            if p.active
+            for p in panel
         ),
-        announcement_ts=rnd.announcement_ts,
-        summary_ts=rnd.summary_ts,
-        decision=rnd.decision,
-        decided_at=rnd.decided_at,
+        announcement_ts=row.announcement_ts,
+        summary_ts=row.summary_ts,
+        decision=row.decision,
+        decided_at=row.decided_at,
     )
 
 
