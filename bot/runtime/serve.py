@@ -11,6 +11,7 @@ directory for multiprocess mode must be in the environment before that first imp
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import logging
 import os
@@ -102,6 +103,11 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         raise Refusal(problem)
     start_once(settings)
     limit_malloc_arenas()
+    # What the master holds now (the modules prepared for the workers) goes to the garbage
+    # collector's permanent generation: a worker's collections then never walk it, so they
+    # do not write to its pages, which stay shared with the master instead of being copied
+    # into each worker (docs/performance.md).
+    gc.freeze()
     master = os.getpid()
     try:
         PanelbotServer(settings, options).run()
@@ -137,14 +143,29 @@ def start_once(settings: Settings) -> None:
     build the app as a worker will, and schedule the reminders of rounds started before
     reminders existed (idempotent across instances). Refusal when it cannot start.
 
-    The master only imports what a worker runs (the workers then share those pages and boot
-    without importing); the work itself runs in a child process forked for it. Adopting
+    The master only prepares what a worker runs (prepare_for_workers); the work itself runs
+    in a child process forked for it. Adopting
     rounds reads every open round without reminders (3,000 in bench/load.py), and the heap
     that took stayed resident in the master once freed, and so in every worker forked from
     it: 37 MB a worker (docs/performance.md)."""
+    from sqlalchemy import make_url
+
+    prepare_for_workers()
+    in_child(lambda: _start_once(settings), settings)
+    # The URL is known good now (the child opened it): the driver too, once for all.
+    make_url(settings.database_url).get_dialect().import_dbapi()
+
+
+def prepare_for_workers() -> None:
+    """What every worker would otherwise do at its boot and can be done without a connection
+    or a thread: import the modules it runs and configure the ORM's mappers. Done once in
+    the master, it is shared by every worker (less PSS), and a worker forked to replace one
+    answers sooner."""
+    from sqlalchemy.orm import configure_mappers
+
     for module in WORKER_MODULES:
         importlib.import_module(module)
-    in_child(lambda: _start_once(settings), settings)
+    configure_mappers()
 
 
 def _start_once(settings: Settings) -> None:
