@@ -47,7 +47,7 @@ import aiohttp
 from sqlalchemy import bindparam, update
 
 from bench.common import percentile, postgres_database
-from bench.load_probe import CpuMeter, ready_after_fork, rss_mb, workers_of
+from bench.load_probe import CpuMeter, Memory, memory_mb, ready_after_fork, workers_of
 from bench.load_report import costs, footprint_table, report, verdict
 from storage.db import Database
 from storage.models import Panelist, Round
@@ -412,7 +412,8 @@ KINDS = ("status", "click", "submit")
 class Footprint:
     app: str
     workers: int
-    rss_mb: list[float]  # each worker's, after the warm-up and the closed loops
+    memory: list[Memory]  # each worker's, after the warm-up and the closed loops
+    master: Memory  # gunicorn's master, then
     ready_s: float = float("nan")  # a replacement worker, from its fork to its first answer
 
 
@@ -434,7 +435,9 @@ def measure_app(
         assert run.cpu is not None
         run.cpu.stop()
         runs.append(run)
-    footprint = Footprint(app, workers, [rss_mb(pid) for pid in workers_of(master)])
+    footprint = Footprint(
+        app, workers, [memory_mb(pid) for pid in workers_of(master)], memory_mb(master)
+    )
     for rate in plan.rates:
         run = Run(app, workers, f"{rate:g}/s")
         asyncio.run(open_loop(url, workload, run, plan.open_seconds, rate, modal))

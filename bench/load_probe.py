@@ -47,11 +47,29 @@ def own_cpu_seconds() -> float:
     return times.user + times.system
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+@dataclass(frozen=True)
+class Memory:
+    """A process's memory in MB. RSS counts every page it maps that is in memory, including
+    those it shares with gunicorn's master and the other workers (the modules the master
+    imported before the fork); PSS divides each shared page by the number of processes
+    sharing it (the workers' PSS add up to what they cost together); USS is its own pages
+    alone, what stopping it would give back."""
+
+    rss: float
+    pss: float
+    uss: float
+
+
+def memory_mb(pid: int) -> Memory:
+    fields: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+            name, value = line.split(":", 1)
+            fields[name] = int(value.split()[0])  # kB
+    except OSError:
+        return Memory(float("nan"), float("nan"), float("nan"))
+    uss = fields["Private_Clean"] + fields["Private_Dirty"]
+    return Memory(fields["Rss"] / 1024, fields["Pss"] / 1024, uss / 1024)
 
 
 def started_at(pid: int) -> float:

@@ -105,16 +105,25 @@ def costs(runs: list[Run]) -> str:
 
 
 def footprint_table(footprints: list[Footprint]) -> str:
+    """Each worker's RSS, PSS and USS (bench/load_probe.Memory), and the master's."""
+
+    def each(values: list[float]) -> str:
+        return " / ".join(f"{mb:.0f}" for mb in values)
+
     rows = [
         [
             f.app,
             f.workers,
-            " / ".join(f"{mb:.0f}" for mb in f.rss_mb),
+            each([m.rss for m in f.memory]),
+            each([m.pss for m in f.memory]),
+            each([m.uss for m in f.memory]),
+            f"{f.master.rss:.0f} / {f.master.pss:.0f}",
             "–" if math.isnan(f.ready_s) else f"{f.ready_s:.2f}",
         ]
         for f in footprints
     ]
-    return table(["app", "workers", "RSS per worker MB", "ready after fork s"], rows)
+    headers = ["app", "workers", "RSS per worker MB", "PSS", "USS", "master RSS / PSS"]
+    return table([*headers, "ready after fork s"], rows)
 
 
 def verdict(runs: list[Run], footprints: list[Footprint]) -> list[str]:
@@ -143,7 +152,7 @@ def verdict(runs: list[Run], footprints: list[Footprint]) -> list[str]:
     for f in footprints:
         if f.app != "panelbot":
             continue
-        rss = max(f.rss_mb, default=math.nan)
+        rss = max((m.rss for m in f.memory), default=math.nan)
         mark = "met" if rss <= RSS_TARGET_MB else "MISSED"
         lines.append(
             f"{f.workers} workers: RSS {rss:.0f} MB a worker (target ≤ {RSS_TARGET_MB}): {mark}"

@@ -11,6 +11,8 @@ directory for multiprocess mode must be in the environment before that first imp
 from __future__ import annotations
 
 import ctypes
+import gc
+import importlib
 import logging
 import os
 import shutil
@@ -27,7 +29,7 @@ from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 from gunicorn.glogging import Logger as GunicornLogger  # type: ignore[import-untyped]
 
 from bot.runtime.settings import Settings
-from bot.runtime.startup import Refusal, open_database, port_problem, verify_bot_token
+from bot.runtime.startup import Refusal, explain, open_database, port_problem, verify_bot_token
 
 if TYPE_CHECKING:
     from bot.runtime.scheduler import Ticker
@@ -37,6 +39,14 @@ log = logging.getLogger("panelbot.serve")
 M_ARENA_MAX = -8  # mallopt's parameter number (glibc's malloc.h)
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 WsgiApp = Callable[..., Iterable[bytes]]
+# What start_worker imports: the master imports it once, the workers share it.
+WORKER_MODULES = (
+    "bot.runtime.app",
+    "bot.runtime.http_server",
+    "bot.runtime.scheduler",
+    "storage.db",
+    "storage.migrate",
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,11 @@ def serve(settings: Settings, options: ServeOptions) -> int:
         raise Refusal(problem)
     start_once(settings)
     limit_malloc_arenas()
+    # What the master holds now (the modules prepared for the workers) goes to the garbage
+    # collector's permanent generation: a worker's collections then never walk it, so they
+    # do not write to its pages, which stay shared with the master instead of being copied
+    # into each worker (docs/performance.md).
+    gc.freeze()
     master = os.getpid()
     try:
         PanelbotServer(settings, options).run()
@@ -126,8 +141,34 @@ def start_once(settings: Settings) -> None:
     database (it never migrates: upgrading is the release step, `panelbot db upgrade`, once
     for all instances), check the token with Slack (recording its workspace as installed),
     build the app as a worker will, and schedule the reminders of rounds started before
-    reminders existed (idempotent across instances). Refusal when it cannot start. The app
-    and the connections are dropped: workers build their own after the fork."""
+    reminders existed (idempotent across instances). Refusal when it cannot start.
+
+    The master only prepares what a worker runs (prepare_for_workers); the work itself runs
+    in a child process forked for it. Adopting
+    rounds reads every open round without reminders (3,000 in bench/load.py), and the heap
+    that took stayed resident in the master once freed, and so in every worker forked from
+    it: 37 MB a worker (docs/performance.md)."""
+    from sqlalchemy import make_url
+
+    prepare_for_workers()
+    in_child(lambda: _start_once(settings), settings)
+    # The URL is known good now (the child opened it): the driver too, once for all.
+    make_url(settings.database_url).get_dialect().import_dbapi()
+
+
+def prepare_for_workers() -> None:
+    """What every worker would otherwise do at its boot and can be done without a connection
+    or a thread: import the modules it runs and configure the ORM's mappers. Done once in
+    the master, it is shared by every worker (less PSS), and a worker forked to replace one
+    answers sooner."""
+    from sqlalchemy.orm import configure_mappers
+
+    for module in WORKER_MODULES:
+        importlib.import_module(module)
+    configure_mappers()
+
+
+def _start_once(settings: Settings) -> None:
     from bot.runtime.app import build_app, build_services, record_workspace
 
     db = open_database(settings)
@@ -138,9 +179,54 @@ def start_once(settings: Settings) -> None:
         build_app(settings, services, verify_token=False)
         adopted = services.due_work.adopt_unscheduled_rounds()
     finally:
-        db.dispose()  # no connection may cross the fork into the workers
+        db.dispose()
     if adopted:
         log.info("scheduled reminders for %s open rounds started before reminders existed", adopted)
+
+
+def _verdict(work: Callable[[], None], settings: Settings) -> tuple[str, int]:
+    """The line to refuse with ("" if none) and the exit status of the child's work."""
+    try:
+        work()
+    except Refusal as exc:
+        return str(exc), 2
+    except Exception as exc:
+        logging.getLogger("panelbot").debug("unexpected failure", exc_info=True)
+        return explain(exc, settings), 2
+    except BaseException:  # Ctrl-C reaches the master too, which stops
+        return "", 1
+    return "", 0
+
+
+def in_child(work: Callable[[], None], settings: Settings) -> None:
+    """Run `work` in a forked child process and wait for it: what it allocates goes when the
+    child exits. Its failure comes back as a Refusal with the line the CLI would have printed
+    had it run here; none of its connections or threads can outlive it."""
+    read, write = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:
+        code = 1
+        try:  # the child never returns, whatever happens here
+            os.close(read)
+            message, code = _verdict(work, settings)
+            os.write(write, message.encode())
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as verdict:
+        message = verdict.read().decode()
+    _, status = os.waitpid(child, 0)
+    if message:
+        raise Refusal(message)
+    if status != 0:
+        raise Refusal(
+            "the checks before the start failed "
+            f"(exit status {os.waitstatus_to_exitcode(status)}); see the log above."
+        )
 
 
 # -- gunicorn ------------------------------------------------------------------------------
