@@ -19,12 +19,19 @@ def lock_round(session: Session, team_id: str, round_id: int) -> Round | None:
     PostgreSQL: SELECT … FOR UPDATE. SQLite: SQLAlchemy drops FOR UPDATE, but our write
     transactions start with BEGIN IMMEDIATE (storage.db), which already serializes writers.
     """
-    return session.scalars(
-        select(Round)
-        .where(Round.id == round_id, Round.team_id == team_id)
-        .with_for_update(of=Round)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    # The panel and the questions joined in, as in get_round: every change of a round reads
+    # them, and two lazy loads were two more statements in each submission.
+    return (
+        session.scalars(
+            select(Round)
+            .where(Round.id == round_id, Round.team_id == team_id)
+            .options(joinedload(Round.panelists), joinedload(Round.questions))
+            .with_for_update(of=Round)
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
+    )
 
 
 def get_round(session: Session, team_id: str, round_id: int) -> Round | None:
@@ -81,23 +88,6 @@ def feedback_of(session: Session, team_id: str, round_id: int, user_id: str) -> 
             Feedback.user_id == user_id,
         )
     ).one_or_none()
-
-
-def pending_count(session: Session, round_id: int) -> int:
-    """Active panelists who have not submitted."""
-    submitted = select(Feedback.user_id).where(Feedback.round_id == round_id)
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Panelist)
-            .where(
-                Panelist.round_id == round_id,
-                Panelist.removed_at.is_(None),
-                Panelist.user_id.not_in(submitted),
-            )
-        )
-        or 0
-    )
 
 
 def claim_summary(session: Session, round_id: int, now: datetime, **changes: object) -> bool:

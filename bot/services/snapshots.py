@@ -20,7 +20,7 @@ def snapshot(
     """`submitted` (who has given feedback) is read from the session when not given."""
     if submitted is None:
         assert session is not None, "pass the session or who has submitted"
-        submitted = {f.user_id for f in queries.feedback_for_round(session, rnd.team_id, rnd.id)}
+        submitted = submitted_by(session, rnd)
     return RoundSnapshot(
         id=rnd.id,
         team_id=rnd.team_id,
@@ -44,6 +44,11 @@ def snapshot(
         decision=rnd.decision,
         decided_at=rnd.decided_at,
     )
+
+
+def submitted_by(session: Session, rnd: Round) -> set[str]:
+    """Who has given feedback on the round (removed panelists too)."""
+    return {f.user_id for f in queries.feedback_for_round(session, rnd.team_id, rnd.id)}
 
 
 def snapshot_with_feedback(
