@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -162,25 +162,36 @@ def claim(
 
 def leased(session: Session, model: WorkModel, ids: Sequence[int], owner: str) -> list[Any]:
     """The rows among `ids` still leased to `owner`, in id order."""
-    return list(
-        session.scalars(
-            select(model)
-            .where(model.id.in_(ids), model.lease_owner == owner)
-            .order_by(model.id)
-            .execution_options(populate_existing=True)
+    return list(session.scalars(_leased(model), {"ids": list(ids), "owner": owner}))
+
+
+@functools.cache
+def _leased(model: WorkModel) -> Any:
+    # Built once per model: every outbox row delivered and every due-work row runs it.
+    return (
+        select(model)
+        .where(
+            model.id.in_(bindparam("ids", expanding=True)), model.lease_owner == bindparam("owner")
         )
+        .order_by(model.id)
+        .execution_options(populate_existing=True)
     )
 
 
-def finish(session: Session, model: WorkModel, row_id: int, owner: str, **values: Any) -> bool:
-    """Give up the lease and set `values`; False when the lease was no longer ours."""
-    result = session.execute(
+def finish(
+    session: Session, model: WorkModel, row_id: int, owner: str, **values: Any
+) -> WorkState | None:
+    """Give up the lease and set `values`; the row's status then (a value may decide it, as
+    the dispatcher's does: pending again when a newer change re-armed the row meanwhile),
+    or None when the lease was no longer ours."""
+    status = session.scalar(
         update(model)
         .where(model.id == row_id, model.lease_owner == owner)
         .values(lease_owner=None, lease_until=None, **values)
+        .returning(model.status)
         .execution_options(synchronize_session=False)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return None if status is None else WorkState(status)
 
 
 def release_all(session: Session, model: WorkModel, ids: Sequence[int], owner: str) -> None:
