@@ -19,7 +19,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import ColumnElement, case
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -228,7 +228,7 @@ class Dispatcher:
                 **_final(claimed, WorkState.SENT, now),
                 result_channel=channel,
                 result_ts=ts,
-                attempts=Outbox.attempts + 1,
+                count_attempt=True,
                 last_error=None,
             )
             again = status == WorkState.PENDING  # re-armed: the newer state goes out too
@@ -378,14 +378,10 @@ class Dispatcher:
             values["last_error"] = values["last_error"][:300]
         with self.resources.db.transaction() as session:
             status = finish(session, Outbox, claimed.row.id, claimed.token, **values)
-        return status == WorkState.PENDING and "due_at" not in values
+        return status == WorkState.PENDING and "unless_rearmed" in values
 
 
 def _final(claimed: Claimed, status: WorkState, now: datetime) -> dict[str, Any]:
     """Values that end a row, unless a newer change re-armed it while we worked on it:
-    then it stays pending and is rendered again from the newer state."""
-    current = Outbox.generation == claimed.generation
-    return {
-        "status": case((current, status), else_=WorkState.PENDING),
-        "finished_at": case((current, now), else_=None),
-    }
+    then it stays pending and is rendered again from the newer state (storage.work.finish)."""
+    return {"status": status, "finished_at": now, "unless_rearmed": claimed.generation}

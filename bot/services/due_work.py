@@ -136,7 +136,7 @@ class DueWorkRunner:
                     row_id,
                     token,
                     due_at=now + RETRY_AFTER_ERROR,
-                    attempts=DueWork.attempts + 1,
+                    count_attempt=True,
                     last_error=f"{type(exc).__name__} (error id {error_id})",
                 )
         return again
