@@ -206,7 +206,8 @@ def finish(
     statement = _finish(model, tuple(sorted(values)), unless_rearmed is not None, count_attempt)
     params = {f"v_{key}": value for key, value in values.items()}
     found = session.connection().execute(
-        statement, {"row_id": row_id, "owner": owner, "rendered_generation": unless_rearmed, **params}
+        statement,
+        {"row_id": row_id, "owner": owner, "rendered_generation": unless_rearmed, **params},
     )
     status = found.scalar()
     return None if status is None else WorkState(status)
