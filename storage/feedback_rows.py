@@ -2,8 +2,8 @@
 a revision, as Core statements built once.
 
 Through the ORM's unit of work (a Feedback, a RatingRow per criterion, a FeedbackRevision,
-the flush deciding their order) these three inserts cost more CPU than the rest of the
-submission's transaction (bench/request_cpu.py, docs/performance.md). The caller holds the
+the flush deciding their order) these three inserts were a fifth of a submission's CPU
+(bench/request_cpu.py, docs/performance.md). The caller holds the
 round's row lock, so nothing else writes this panelist's feedback meanwhile."""
 
 from __future__ import annotations

@@ -37,7 +37,8 @@ class WorkLoop:
     ) -> None:
         """Hand due rows (matching `only`) with their lease token to `handle` until none
         are left, `budget` seconds pass or `stopping` is set. `handle` says whether it left
-        the row due again at once (a newer change re-armed it while it was ours).
+        work due at once: the row (a newer change re-armed it while it was ours) or a new
+        one (a notice the handling enqueued).
 
         A claim of fewer rows than the batch took every row that was due: unless one was
         left due again, there is nothing to claim, and the claim that would come back empty
