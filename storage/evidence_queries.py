@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.domain.evidence import NudgeOutcome
@@ -33,15 +33,19 @@ def save_workspace_rules(
 
 def pending_flags(session: Session, round_id: int, user_id: str) -> Sequence[EvidenceFlag]:
     """The nudges this panelist has yet to answer on this round (the round row is locked)."""
-    return session.scalars(
-        select(EvidenceFlag)
-        .where(
-            EvidenceFlag.round_id == round_id,
-            EvidenceFlag.user_id == user_id,
-            EvidenceFlag.outcome == NudgeOutcome.PENDING,
-        )
-        .order_by(EvidenceFlag.id)
-    ).all()
+    return session.scalars(_PENDING_FLAGS, {"round_id": round_id, "user_id": user_id}).all()
+
+
+# Built once: every feedback submission runs it.
+_PENDING_FLAGS = (
+    select(EvidenceFlag)
+    .where(
+        EvidenceFlag.round_id == bindparam("round_id"),
+        EvidenceFlag.user_id == bindparam("user_id"),
+        EvidenceFlag.outcome == NudgeOutcome.PENDING,
+    )
+    .order_by(EvidenceFlag.id)
+)
 
 
 def answered_flags(session: Session, team_id: str) -> Sequence[Any]:

@@ -12,34 +12,37 @@ from bot.domain.panel import Status
 from storage.models import Decision, DueWork, Feedback, Panelist, Role, Round
 from storage.work import dialect_insert
 
+# The statements every request on a round runs, built once with their values as
+# parameters: built afresh (the where clause coerced, the joinedload options, the cache key
+# computed) they cost about a third of what running them does (bench/request_cpu.py,
+# docs/performance.md). One query with the panel and the questions joined in: a round has
+# at most a dozen of each, and a profile of bench/load.py showed the two extra selectin
+# (or lazy) queries as a tenth of the bot's CPU.
+_ROUND = (
+    select(Round)
+    .where(Round.id == bindparam("round_id"), Round.team_id == bindparam("team_id"))
+    .options(joinedload(Round.panelists), joinedload(Round.questions))
+)
+# PostgreSQL: SELECT … FOR UPDATE OF rounds. SQLite: SQLAlchemy drops FOR UPDATE, but our
+# write transactions start with BEGIN IMMEDIATE (storage.db), which already serializes writers.
+_LOCKED_ROUND = _ROUND.with_for_update(of=Round).execution_options(populate_existing=True)
+_ROUND_FEEDBACK = (
+    select(Feedback)
+    .where(Feedback.team_id == bindparam("team_id"), Feedback.round_id == bindparam("round_id"))
+    .order_by(Feedback.id)
+)
+
 
 def lock_round(session: Session, team_id: str, round_id: int) -> Round | None:
-    """The round row, locked for the rest of the transaction.
-
-    PostgreSQL: SELECT … FOR UPDATE. SQLite: SQLAlchemy drops FOR UPDATE, but our write
-    transactions start with BEGIN IMMEDIATE (storage.db), which already serializes writers.
-    """
-    return session.scalars(
-        select(Round)
-        .where(Round.id == round_id, Round.team_id == team_id)
-        .with_for_update(of=Round)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    """The round row (its panel and questions loaded), locked for the rest of the
+    transaction."""
+    found = session.scalars(_LOCKED_ROUND, {"round_id": round_id, "team_id": team_id})
+    return found.unique().one_or_none()
 
 
 def get_round(session: Session, team_id: str, round_id: int) -> Round | None:
-    # One query with the panel and the questions joined in: a round has at most a dozen of
-    # each, and a profile of bench/load.py showed the two extra selectin queries (run for
-    # every outbox row delivered) as a tenth of the bot's CPU.
-    return (
-        session.scalars(
-            select(Round)
-            .where(Round.id == round_id, Round.team_id == team_id)
-            .options(joinedload(Round.panelists), joinedload(Round.questions))
-        )
-        .unique()
-        .one_or_none()
-    )
+    found = session.scalars(_ROUND, {"round_id": round_id, "team_id": team_id})
+    return found.unique().one_or_none()
 
 
 def round_by_source_view(session: Session, team_id: str, view_id: str) -> Round | None:
@@ -66,11 +69,7 @@ def roles(session: Session, team_id: str, limit: int = 100) -> Sequence[Role]:
 
 
 def feedback_for_round(session: Session, team_id: str, round_id: int) -> Sequence[Feedback]:
-    return session.scalars(
-        select(Feedback)
-        .where(Feedback.team_id == team_id, Feedback.round_id == round_id)
-        .order_by(Feedback.id)
-    ).all()
+    return session.scalars(_ROUND_FEEDBACK, {"team_id": team_id, "round_id": round_id}).all()
 
 
 def feedback_of(session: Session, team_id: str, round_id: int, user_id: str) -> Feedback | None:
@@ -81,23 +80,6 @@ def feedback_of(session: Session, team_id: str, round_id: int, user_id: str) -> 
             Feedback.user_id == user_id,
         )
     ).one_or_none()
-
-
-def pending_count(session: Session, round_id: int) -> int:
-    """Active panelists who have not submitted."""
-    submitted = select(Feedback.user_id).where(Feedback.round_id == round_id)
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Panelist)
-            .where(
-                Panelist.round_id == round_id,
-                Panelist.removed_at.is_(None),
-                Panelist.user_id.not_in(submitted),
-            )
-        )
-        or 0
-    )
 
 
 def claim_summary(session: Session, round_id: int, now: datetime, **changes: object) -> bool:

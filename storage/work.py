@@ -15,7 +15,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    case,
+    literal_column,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -162,25 +172,68 @@ def claim(
 
 def leased(session: Session, model: WorkModel, ids: Sequence[int], owner: str) -> list[Any]:
     """The rows among `ids` still leased to `owner`, in id order."""
-    return list(
-        session.scalars(
-            select(model)
-            .where(model.id.in_(ids), model.lease_owner == owner)
-            .order_by(model.id)
-            .execution_options(populate_existing=True)
+    return list(session.scalars(_leased(model), {"ids": list(ids), "owner": owner}))
+
+
+@functools.cache
+def _leased(model: WorkModel) -> Any:
+    # Built once per model: every outbox row delivered and every due-work row runs it.
+    return (
+        select(model)
+        .where(
+            model.id.in_(bindparam("ids", expanding=True)), model.lease_owner == bindparam("owner")
         )
+        .order_by(model.id)
+        .execution_options(populate_existing=True)
     )
 
 
-def finish(session: Session, model: WorkModel, row_id: int, owner: str, **values: Any) -> bool:
-    """Give up the lease and set `values`; False when the lease was no longer ours."""
-    result = session.execute(
-        update(model)
-        .where(model.id == row_id, model.lease_owner == owner)
-        .values(lease_owner=None, lease_until=None, **values)
-        .execution_options(synchronize_session=False)
+def finish(
+    session: Session,
+    model: WorkModel,
+    row_id: int,
+    owner: str,
+    *,
+    unless_rearmed: int | None = None,
+    count_attempt: bool = False,
+    **values: Any,
+) -> WorkState | None:
+    """Give up the lease and set `values`; `count_attempt` adds one to the row's attempts.
+    `unless_rearmed`: the generation the work was done for. If a newer change re-armed the
+    row meanwhile, its `status` and `finished_at` are left pending and unset, and it is
+    rendered again from the newer state. Returns the row's status then, or None when the
+    lease was no longer ours."""
+    statement = _finish(model, tuple(sorted(values)), unless_rearmed is not None, count_attempt)
+    params = {f"v_{key}": value for key, value in values.items()}
+    found = session.connection().execute(
+        statement,
+        {"row_id": row_id, "owner": owner, "rendered_generation": unless_rearmed, **params},
     )
-    return bool(getattr(result, "rowcount", 0))
+    status = found.scalar()
+    return None if status is None else WorkState(status)
+
+
+@functools.cache
+def _finish(model: WorkModel, keys: tuple[str, ...], guarded: bool, count_attempt: bool) -> Any:
+    """finish's UPDATE for one shape of values, built once: every outbox row delivered and
+    every due-work row ends with one, and building it (each value coerced, the cache key)
+    cost about as much as running it (docs/performance.md)."""
+    table = _table(model)
+    sets: dict[str, Any] = {key: bindparam(f"v_{key}", type_=table.c[key].type) for key in keys}
+    if guarded:
+        current = table.c.generation == bindparam("rendered_generation")
+        if "status" in sets:
+            sets["status"] = case((current, sets["status"]), else_=WorkState.PENDING.value)
+        if "finished_at" in sets:
+            sets["finished_at"] = case((current, sets["finished_at"]), else_=null())
+    if count_attempt:
+        sets["attempts"] = table.c.attempts + 1
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.lease_owner == bindparam("owner"))
+        .values(lease_owner=None, lease_until=None, **sets)
+        .returning(table.c.status)
+    )
 
 
 def release_all(session: Session, model: WorkModel, ids: Sequence[int], owner: str) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.domain.work_kinds import OutboxKind
@@ -26,6 +26,15 @@ from storage.models import Outbox
 
 REFRESHES = frozenset(
     {OutboxKind.ANNOUNCEMENT, OutboxKind.BRIEF_REFRESH, OutboxKind.SUMMARY_REFRESH}
+)
+
+
+# Built once: run by every claim the dispatcher delivers.
+_LEASED_TO = (
+    select(Outbox)
+    .where(Outbox.lease_owner == bindparam("token"))
+    .order_by(Outbox.id)
+    .execution_options(populate_existing=True)
 )
 
 
@@ -38,14 +47,7 @@ class ClaimRounds:
     @classmethod
     def start(cls, session: Session, token: str) -> tuple[ClaimRounds, list[Outbox]]:
         """Every row still leased to this claim, in id order, and a cache for their rounds."""
-        rows = list(
-            session.scalars(
-                select(Outbox)
-                .where(Outbox.lease_owner == token)
-                .order_by(Outbox.id)
-                .execution_options(populate_existing=True)
-            )
-        )
+        rows = list(session.scalars(_LEASED_TO, {"token": token}))
         return cls(token, {row.id: row.generation for row in rows}), rows
 
     def usable(self, row: Outbox) -> dict[int, CurrentRound]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import ColumnElement, case, select
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -166,11 +166,12 @@ class Dispatcher:
             return DispatchStats()
 
     # -- one row ---------------------------------------------------------------------------
-    def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> None:
+    def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> bool:
+        """Whether the row is pending again at once: a newer change re-armed it meanwhile."""
         with self.resources.db.read() as session:
             claim_rounds, rows = self._claim_rounds(session, row_id, token)
             if not rows:
-                return  # the lease ran out and someone else has it
+                return False  # the lease ran out and someone else has it
             claimed = Claimed(rows[0], token, rows[0].generation)
             try:
                 step: deliveries.Plan | Retry = deliveries.plan(
@@ -188,41 +189,40 @@ class Dispatcher:
                 log.exception("could not render outbox row %s (error id %s)", row_id, error_id)
                 step = Retry(timedelta(0), f"render error {error_id}")
         if isinstance(step, Retry):
-            self._retry_or_give_up(claimed, step, stats)
-        elif isinstance(step, Skip):
+            return self._retry_or_give_up(claimed, step, stats)
+        if isinstance(step, Skip):
             now = self.resources.now()
-            self._finish(claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=step.reason)
             stats.skipped += 1
-        elif isinstance(step, Wait):
-            self._finish(claimed, due_at=self.resources.now() + WAIT_FOR_PREREQUISITE)
+            return self._finish(
+                claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=step.reason
+            )
+        if isinstance(step, Wait):
             stats.waiting += 1
-        else:
-            self._send_and_record(claimed, step, stats)
+            return self._finish(claimed, due_at=self.resources.now() + WAIT_FOR_PREREQUISITE)
+        return self._send_and_record(claimed, step, stats)
 
     def _send_and_record(
         self, claimed: Claimed, step: Post | Edit | Upload | Delete, stats: DispatchStats
-    ) -> None:
+    ) -> bool:
         client = self._client_for(claimed, stats)
         if client is None:
-            return
+            return False
         try:
             channel, ts = self._send(client, step)
         except Exception as exc:
             outcome = classify(exc)
             stats.errors[outcome.error] = stats.errors.get(outcome.error, 0) + 1
             if isinstance(outcome, Refused) and outcome.error in TOKEN_ERRORS:
-                self._token_refused(claimed, client.token, outcome, stats)
-            elif isinstance(outcome, Refused):
-                self._refused(claimed, outcome, stats)
-            else:
-                self._retry_or_give_up(claimed, outcome, stats)
-            return
+                return self._token_refused(claimed, client.token, outcome, stats)
+            if isinstance(outcome, Refused):
+                return self._refused(claimed, outcome, stats)
+            return self._retry_or_give_up(claimed, outcome, stats)
         if claimed.row.kind in deliveries.RECORDED_ON_ROUND:
             self._local.rounds.forget(claimed.row.round_id)  # its ts is about to change
         now = self.resources.now()
         with self.resources.db.transaction() as session:
             deliveries.lock_recorded_round(session, claimed.row)
-            if finish(
+            status = finish(
                 session,
                 Outbox,
                 claimed.row.id,
@@ -230,17 +230,21 @@ class Dispatcher:
                 **_final(claimed, WorkState.SENT, now),
                 result_channel=channel,
                 result_ts=ts,
-                attempts=Outbox.attempts + 1,
+                count_attempt=True,
                 last_error=None,
-            ):
+            )
+            again = status == WorkState.PENDING  # re-armed: the newer state goes out too
+            if status:
                 deliveries.record(session, claimed.row, channel, ts)
             elif isinstance(step, Post) and session.get(Outbox, claimed.row.id) is None:
                 # The row's round was erased (/panel forget) while this message was on its
-                # way: the message goes too.
+                # way: the message goes too, right away.
                 OutboxWriter(session, claimed.row.team_id, now).delete_message(channel, ts)
+                again = True
             else:
                 log.warning("outbox row %s was sent after its lease ran out", claimed.row.id)
         stats.sent += 1
+        return again
 
     def _send(self, client: WebClient, step: Post | Edit | Upload | Delete) -> tuple[str, str]:
         """Make the Slack calls; (channel, ts) of the message, or the file's id."""
@@ -280,7 +284,8 @@ class Dispatcher:
 
     # -- the team's token ---------------------------------------------------------------
     def _client_for(self, claimed: Claimed, stats: DispatchStats) -> WebClient | None:
-        """The row's team's client, or None once the row is settled without one."""
+        """The row's team's client, or None once the row is settled without one (then
+        without a newer change pending: a missing token skips it too)."""
         try:
             return self.clients.for_team(claimed.row.team_id)
         except TeamNotInstalled:
@@ -292,7 +297,7 @@ class Dispatcher:
 
     def _token_refused(
         self, claimed: Claimed, used: str | None, outcome: Refused, stats: DispatchStats
-    ) -> None:
+    ) -> bool:
         """Ask the store again: no token (uninstalled) skips the row; a newer one (rotated,
         reinstalled) or an expired one (rotated on the next try) retries; the same token
         again no longer works, and nobody in the team can be told: the row fails quietly."""
@@ -301,48 +306,47 @@ class Dispatcher:
         try:
             fresh = self.clients.tokens.bot_token(team_id)
         except TeamNotInstalled:
-            self._not_installed(claimed, stats)
-            return
+            return self._not_installed(claimed, stats)
         except Exception as exc:
             fresh = f"unknown ({exc!r})"
         if fresh != used or outcome.error == SlackError.TOKEN_EXPIRED:
-            self._retry_or_give_up(claimed, Retry(timedelta(0), outcome.error), stats)
-            return
+            return self._retry_or_give_up(claimed, Retry(timedelta(0), outcome.error), stats)
         log.warning("team %s: Slack refused its token (%s)", team_id, outcome.error)
-        self._finish(
+        stats.failed += 1
+        return self._finish(
             claimed,
             **_final(claimed, WorkState.FAILED, self.resources.now()),
             attempts=claimed.row.attempts + 1,
             last_error=f"{outcome.error}: Slack no longer accepts this workspace's token",
         )
-        stats.failed += 1
 
-    def _not_installed(self, claimed: Claimed, stats: DispatchStats) -> None:
+    def _not_installed(self, claimed: Claimed, stats: DispatchStats) -> bool:
         now = self.resources.now()
-        self._finish(claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=NOT_INSTALLED)
         stats.skipped += 1
+        return self._finish(
+            claimed, **_final(claimed, WorkState.SKIPPED, now), last_error=NOT_INSTALLED
+        )
 
-    def _retry_or_give_up(self, claimed: Claimed, outcome: Retry, stats: DispatchStats) -> None:
+    def _retry_or_give_up(self, claimed: Claimed, outcome: Retry, stats: DispatchStats) -> bool:
         now = self.resources.now()
         row = claimed.row
         if now - row.created_at > GIVE_UP_AFTER:
-            self._refused(claimed, Refused(f"gave up retrying: {outcome.error}"), stats)
-            return
+            return self._refused(claimed, Refused(f"gave up retrying: {outcome.error}"), stats)
         stats.retried += 1
-        self._finish(
+        return self._finish(
             claimed,
             due_at=now + backoff(row.attempts + 1, outcome.after),
             attempts=row.attempts + 1,
             last_error=outcome.error,
         )
 
-    def _refused(self, claimed: Claimed, outcome: Refused, stats: DispatchStats) -> None:
+    def _refused(self, claimed: Claimed, outcome: Refused, stats: DispatchStats) -> bool:
         """Mark the row failed and, in the same transaction, tell whoever should know."""
         now = self.resources.now()
         row = claimed.row
         log.warning("outbox row %s (%s) refused by Slack: %s", row.id, row.key, outcome.error)
         with self.resources.db.transaction() as session:
-            if not finish(
+            status = finish(
                 session,
                 Outbox,
                 row.id,
@@ -350,10 +354,11 @@ class Dispatcher:
                 **_final(claimed, WorkState.FAILED, now),
                 attempts=row.attempts + 1,
                 last_error=outcome.error[:300],
-            ):
-                return
-            if _rearmed(session, claimed):
-                return  # a newer version is pending; it gets its own try
+            )
+            if status is None:
+                return False
+            if status == WorkState.PENDING:
+                return True  # a newer version re-armed it; it gets its own try
             if row.notify_user_id and row.notify_user_id != row.user_id:
                 target = f"<#{row.channel_id}>" if row.channel_id else f"<@{row.user_id}>"
                 OutboxWriter(session, row.team_id, now).post(
@@ -365,25 +370,22 @@ class Dispatcher:
                     user_id=row.notify_user_id,
                     round_id=row.round_id,
                 )
+                stats.failed += 1
+                return True  # the notice is due now
         stats.failed += 1
+        return False
 
-    def _finish(self, claimed: Claimed, **values: Any) -> None:
+    def _finish(self, claimed: Claimed, **values: Any) -> bool:
+        """Finish the row with `values`; whether it is pending again at once (re-armed
+        meanwhile, when `values` are `_final`'s)."""
         if isinstance(values.get("last_error"), str):
             values["last_error"] = values["last_error"][:300]
         with self.resources.db.transaction() as session:
-            finish(session, Outbox, claimed.row.id, claimed.token, **values)
-
-
-def _rearmed(session: Session, claimed: Claimed) -> bool:
-    current = session.scalar(select(Outbox.generation).where(Outbox.id == claimed.row.id))
-    return current != claimed.generation
+            status = finish(session, Outbox, claimed.row.id, claimed.token, **values)
+        return status == WorkState.PENDING and "unless_rearmed" in values
 
 
 def _final(claimed: Claimed, status: WorkState, now: datetime) -> dict[str, Any]:
     """Values that end a row, unless a newer change re-armed it while we worked on it:
-    then it stays pending and is rendered again from the newer state."""
-    current = Outbox.generation == claimed.generation
-    return {
-        "status": case((current, status), else_=WorkState.PENDING),
-        "finished_at": case((current, now), else_=None),
-    }
+    then it stays pending and is rendered again from the newer state (storage.work.finish)."""
+    return {"status": status, "finished_at": now, "unless_rearmed": claimed.generation}

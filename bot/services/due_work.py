@@ -95,17 +95,21 @@ class DueWorkRunner:
         self.loop.drain(self._handle, budget=budget, only=only)
         return self.handled - before
 
-    def _handle(self, row_id: int, token: str) -> None:
+    def _handle(self, row_id: int, token: str) -> bool:
+        """Whether the row is due again at once (WorkLoop.drain): only when its handler put
+        it off to a moment already past."""
         now = self.resources.now()
+        again = False
         try:
             with self.resources.db.transaction() as session:
                 rows = leased(session, DueWork, [row_id], token)
                 if not rows:
-                    return
+                    return False
                 row = rows[0]
                 outcome = HANDLERS[row.kind](session, row, now, self.resources.render)
                 if isinstance(outcome, Later):
                     kept = finish(session, DueWork, row.id, token, due_at=outcome.at)
+                    again = outcome.at <= now
                 else:
                     kept = finish(
                         session,
@@ -131,9 +135,10 @@ class DueWorkRunner:
                     row_id,
                     token,
                     due_at=now + RETRY_AFTER_ERROR,
-                    attempts=DueWork.attempts + 1,
+                    count_attempt=True,
                     last_error=f"{type(exc).__name__} (error id {error_id})",
                 )
+        return again
 
 
 def _nudge(session: Session, row: DueWork, now: datetime, render: Renderer) -> Outcome:

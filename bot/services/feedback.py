@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -25,7 +24,8 @@ from bot.services.outbox import OutboxWriter
 from bot.services.rounds import Changed
 from bot.services.snapshots import snapshot, snapshot_with_feedback
 from storage import queries
-from storage.models import Feedback, FeedbackRevision, RatingRow, Round
+from storage.feedback_rows import save_feedback
+from storage.models import Feedback, Round
 
 NOT_ON_PANEL = "Only this round's panelists can give feedback on it, and you're not on the panel."
 
@@ -66,7 +66,10 @@ class FeedbackService:
             # The round row is locked first: two last submissions then run one after the
             # other, and only the second one sees the panel complete.
             rnd = _panel_round(session, team_id, user_id, round_id, lock=True)
-            before = snapshot(session, rnd)
+            # The feedback rows read once, under the lock: who has submitted (the snapshots
+            # before and after, completion) and this panelist's own.
+            given = {f.user_id: f for f in queries.feedback_for_round(session, team_id, round_id)}
+            before = snapshot(None, rnd, set(given))
             criteria = [c.key for c in before.rubric.criteria]
             draft = kept_for(form, criteria, [q for q, _ in before.questions])
             errors = rules.feedback_errors(
@@ -77,7 +80,7 @@ class FeedbackService:
             )
             if errors:
                 raise InvalidInput(errors)
-            mine = queries.feedback_of(session, team_id, round_id, user_id)
+            mine = given.get(user_id)
             saved = draft_from_data(mine.answers) if mine is not None else None
             nudged = nudge(
                 session,
@@ -91,7 +94,7 @@ class FeedbackService:
                 now=now,
             )
             if not nudged:
-                return _save(session, rnd, before, user_id, mine, draft, now)
+                return _save(session, rnd, before, user_id, mine, draft, now, set(given))
         # Raised after the commit: what was shown is kept, and answers the next submission.
         raise InvalidInput(nudged)
 
@@ -130,57 +133,26 @@ def _save(
     mine: Feedback | None,
     draft: FeedbackDraft,
     now: datetime,
+    submitted: set[str],
 ) -> Submitted:
     data = draft_to_data(draft)
     if mine is not None and mine.answers == data:
         return Submitted(before, changed=False, revision=mine.revision)
-    mine = _store(session, rnd, user_id, mine, draft, data, now)
-    claimed = complete_if_all_in(session, rnd, now)
-    after = snapshot(session, rnd)
+    revision = save_feedback(
+        session,
+        rnd.team_id,
+        rnd.id,
+        user_id,
+        mine,
+        data,
+        draft.recommendation,
+        [(r.criterion_key, r.rating) for r in draft.ratings],
+        now,
+    )
+    submitted = {*submitted, user_id}
+    claimed = complete_if_all_in(session, rnd, now, submitted)
+    after = snapshot(None, rnd, submitted)
     OutboxWriter(session, rnd.team_id, now).round_changed(
         after, summary_claimed=claimed, briefs_of=[user_id]
     )
-    return Submitted(after, summary_claimed=claimed, revision=mine.revision)
-
-
-def _store(
-    session: Session,
-    rnd: Round,
-    user_id: str,
-    mine: Feedback | None,
-    draft: FeedbackDraft,
-    data: dict[str, Any],
-    now: datetime,
-) -> Feedback:
-    if mine is None:
-        # When they first submitted, by the service's clock (timeliness reads it).
-        mine = Feedback(
-            team_id=rnd.team_id, round_id=rnd.id, user_id=user_id, revision=0, submitted_at=now
-        )
-        session.add(mine)
-    mine.revision += 1
-    mine.answers = data
-    mine.recommendation = draft.recommendation
-    mine.updated_at = now
-    # Update rows in place: replacing the collection would insert before it deletes and
-    # trip the (feedback, criterion) unique constraint.
-    rows = {row.criterion_key: row for row in mine.ratings}
-    for rating in draft.ratings:
-        row = rows.pop(rating.criterion_key, None)
-        if row is None:
-            mine.ratings.append(
-                RatingRow(
-                    team_id=rnd.team_id, criterion_key=rating.criterion_key, rating=rating.rating
-                )
-            )
-        else:
-            row.rating = rating.rating
-    for stale in rows.values():
-        mine.ratings.remove(stale)
-    session.flush()
-    session.add(
-        FeedbackRevision(
-            team_id=rnd.team_id, feedback_id=mine.id, revision=mine.revision, answers=data
-        )
-    )
-    return mine
+    return Submitted(after, summary_claimed=claimed, revision=revision)

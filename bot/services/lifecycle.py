@@ -3,6 +3,7 @@ once everyone on the panel has submitted."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -23,10 +24,16 @@ def find_round(session: Session, team_id: str, round_id: int, *, lock: bool) -> 
     return rnd
 
 
-def complete_if_all_in(session: Session, rnd: Round, now: datetime) -> bool:
-    """With the round row locked: when no active panelist is missing, complete the round and
-    claim its summary. True for the one transaction that claimed it."""
-    if rnd.status != Status.OPEN or queries.pending_count(session, rnd.id) > 0:
+def complete_if_all_in(
+    session: Session, rnd: Round, now: datetime, submitted: Collection[str]
+) -> bool:
+    """With the round row locked, and `submitted` (who has given feedback) read under that
+    lock: when no active panelist is missing, complete the round and claim its summary.
+    True for the one transaction that claimed it. Every change of a panel or of feedback
+    locks the round first, so what was read under the lock is still so."""
+    if rnd.status != Status.OPEN or any(
+        p.active and p.user_id not in submitted for p in rnd.panelists
+    ):
         return False
     claimed = claim_summary(session, rnd, now)
     rnd.status = Status.COMPLETE

@@ -18,7 +18,7 @@ from bot.services.due_writer import DueWorkWriter
 from bot.services.lifecycle import complete_if_all_in, find_round
 from bot.services.outbox import OutboxWriter
 from bot.services.rounds import Changed
-from bot.services.snapshots import snapshot
+from bot.services.snapshots import snapshot, submitted_by
 from storage.models import Round
 
 SNOOZE = timedelta(hours=2)
@@ -61,16 +61,16 @@ class ReminderService:
                 return Changed(snapshot(session, rnd), removed=())
             if rnd.status != Status.OPEN:
                 raise RoundNotOpen(f"This round is already {rnd.status}; nothing to change.")
-            snap = snapshot(session, rnd)
-            if snap.submitted(user_id):
+            submitted = submitted_by(session, rnd)
+            if user_id in submitted:
                 raise NotAllowed(
                     "You've already given feedback on this candidate, so you did attend. "
                     f"Ask <@{rnd.organizer_id}> if you should be taken off the panel."
                 )
             mine.removed_at = now
             session.flush()
-            claimed = complete_if_all_in(session, rnd, now)
-            snap = snapshot(session, rnd)
+            claimed = complete_if_all_in(session, rnd, now, submitted)
+            snap = snapshot(None, rnd, submitted)
             out = OutboxWriter(session, team_id, now)
             out.round_changed(snap, summary_claimed=claimed, briefs_of=[user_id])
             out.post(

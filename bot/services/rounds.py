@@ -19,7 +19,7 @@ from bot.services.context import Resources
 from bot.services.lifecycle import claim_summary, complete_if_all_in, find_round
 from bot.services.outbox import OutboxWriter
 from bot.services.reminder_schedule import schedule_round
-from bot.services.snapshots import snapshot
+from bot.services.snapshots import snapshot, submitted_by
 from bot.slack.gateway import ChannelAccess, SlackGateway
 from storage import queries, role_queries
 from storage.models import Panelist, Question, Round
@@ -233,9 +233,10 @@ class RoundService:
                 by_user[uid].removed_at = now
             refocused = complete_focus(rnd)
             session.flush()
-            claimed = complete_if_all_in(session, rnd, now)
+            submitted = submitted_by(session, rnd)
+            claimed = complete_if_all_in(session, rnd, now, submitted)
             added_ids = [f.user_id for f in added]
-            snap = snapshot(session, rnd)
+            snap = snapshot(None, rnd, submitted)
             OutboxWriter(session, team_id, now).briefs(snap, added_ids)
             schedule_round(session, rnd, added_ids, now)
             # Those back on the panel already have a brief: it is refreshed, not resent.

@@ -7,9 +7,9 @@ same statements select only the columns a snapshot shows, and the panel, the que
 who has submitted are read for all the rounds at once: four queries, whatever the number.
 `snapshots_with_feedback` does the same with the feedback itself in place of who has
 submitted (the heatmap, exports); `snapshots_with_figures` gives the comparison each
-criterion's ratings counted by the database (bench/compare.py); `open_and_finished` reads a digest's open and
-finished rounds together, its statements joining the rounds instead of listing their ids
-(bench/digest.py)."""
+criterion's ratings counted by the database (bench/compare.py); `open_and_finished` reads
+a digest's open and finished rounds together, its statements joining the rounds instead of
+listing their ids (bench/digest.py)."""
 
 from __future__ import annotations
 

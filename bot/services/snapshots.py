@@ -21,7 +21,7 @@ def snapshot(
     """`submitted` (who has given feedback) is read from the session when not given."""
     if submitted is None:
         assert session is not None, "pass the session or who has submitted"
-        submitted = {f.user_id for f in queries.feedback_for_round(session, rnd.team_id, rnd.id)}
+        submitted = submitted_by(session, rnd)
     return snapshot_of(
         rnd,
         rnd.role.name,
@@ -65,6 +65,11 @@ def snapshot_of(
         decision=row.decision,
         decided_at=row.decided_at,
     )
+
+
+def submitted_by(session: Session, rnd: Round) -> set[str]:
+    """Who has given feedback on the round (removed panelists too)."""
+    return {f.user_id for f in queries.feedback_for_round(session, rnd.team_id, rnd.id)}
 
 
 def snapshot_with_feedback(

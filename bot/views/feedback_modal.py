@@ -81,7 +81,35 @@ def feedback_modal(
         answers = {a.question_id: a for a in existing.question_answers} if existing else {}
         for question_id, text in snapshot.questions:
             blocks += _question_inputs(question_id, text, answers.get(question_id))
-    blocks += [
+    if existing is None:
+        blocks += [json.loads(b) for b in _unanswered_closing_inputs()]
+    else:
+        blocks += _closing_inputs(existing)
+    title = "Edit feedback" if existing else "Feedback"
+    return modal(
+        ids.FEEDBACK, title, blocks, submit="Submit", metadata=RoundMeta(round=snapshot.id)
+    )
+
+
+def feedback_saved_modal(snapshot: RoundSnapshot) -> dict[str, Any]:
+    if snapshot.status == Status.OPEN:
+        waiting = len(snapshot.missing)
+        text = (
+            "Thanks — your feedback is in. It stays sealed until the whole panel has "
+            f"submitted ({waiting} still to go). You can edit it from your DM until the "
+            "round closes."
+        )
+    else:
+        text = (
+            "Thanks — the panel is complete, so the summary in the hiring channel now "
+            "shows your feedback. You can edit it from your DM until the round closes."
+        )
+    return notice_modal("Feedback saved", text)
+
+
+def _closing_inputs(existing: FeedbackDraft | None) -> list[Block]:
+    """What the candidate asked, and the overall recommendation."""
+    return [
         DividerBlock(),
         text_input(
             "candidate_questions",
@@ -127,26 +155,13 @@ def feedback_modal(
             ),
         ),
     ]
-    title = "Edit feedback" if existing else "Feedback"
-    return modal(
-        ids.FEEDBACK, title, blocks, submit="Submit", metadata=RoundMeta(round=snapshot.id)
-    )
 
 
-def feedback_saved_modal(snapshot: RoundSnapshot) -> dict[str, Any]:
-    if snapshot.status == Status.OPEN:
-        waiting = len(snapshot.missing)
-        text = (
-            "Thanks — your feedback is in. It stays sealed until the whole panel has "
-            f"submitted ({waiting} still to go). You can edit it from your DM until the "
-            "round closes."
-        )
-    else:
-        text = (
-            "Thanks — the panel is complete, so the summary in the hiring channel now "
-            "shows your feedback. You can edit it from your DM until the round closes."
-        )
-    return notice_modal("Feedback saved", text)
+@functools.cache
+def _unanswered_closing_inputs() -> tuple[str, ...]:
+    """`_closing_inputs` of a first submission, as Block Kit JSON: the same in every first
+    modal, so built once, like `_unrated_inputs`."""
+    return tuple(json.dumps(block.to_dict()) for block in _closing_inputs(None))
 
 
 @functools.lru_cache(maxsize=1024)

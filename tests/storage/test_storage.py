@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW
+from bot.services.lifecycle import complete_if_all_in
+from bot.services.snapshots import submitted_by
 from storage import queries
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database, make_engine
 from storage.migrate import alembic_config, current_revision, is_current, upgrade
@@ -302,10 +304,16 @@ def test_naive_datetimes_are_refused(database: Database) -> None:
         s.scalar(select(Round.id).where(Round.due_at < naive))
 
 
-# 7. pending_count
+# 7. Completion: the active panelists without feedback, read under the round's lock
 
 
-def test_pending_count_counts_active_panelists_without_feedback(database: Database) -> None:
+def test_a_round_completes_when_no_active_panelist_is_missing(database: Database) -> None:
+    def complete(rid: int) -> bool:
+        with database.transaction() as s:
+            locked = queries.lock_round(s, "T1", rid)
+            assert locked is not None
+            return complete_if_all_in(s, locked, NOW, submitted_by(s, locked))
+
     with database.transaction() as s:
         r, other = add_round(s, view="V1"), add_round(s, view="V2")
         for user in ("U1", "U2", "U3"):
@@ -313,15 +321,24 @@ def test_pending_count_counts_active_panelists_without_feedback(database: Databa
         add_panelist(s, r, "UGONE", removed=True)
         add_panelist(s, r, "UGONE2", removed=True)
         add_panelist(s, other, "U2")
-        add_feedback(s, r, "U1")  # submitted: not pending
+        add_feedback(s, r, "U1")  # submitted: not missing
         add_feedback(s, r, "UGONE")  # removed and submitted
         add_feedback(s, other, "U2")  # another round's feedback must not count here
-        assert queries.pending_count(s, r.id) == 2
-        assert queries.pending_count(s, other.id) == 0
-        s.get_one(Panelist, add_panelist(s, r, "U4").id).removed_at = NOW
+        rid, other_id = r.id, other.id
+    assert complete(rid) is False  # U2 and U3 are missing
+    assert complete(other_id) is True
+    with database.transaction() as s:
+        r = s.get_one(Round, rid)
         add_feedback(s, r, "U2")
+        s.get_one(Panelist, add_panelist(s, r, "U4").id).removed_at = NOW
+    assert complete(rid) is False  # U3 is missing; U4 was removed
+    with database.transaction() as s:
+        add_feedback(s, s.get_one(Round, rid), "U3")
+    assert complete(rid) is True
+    assert complete(rid) is False  # complete already: claimed once
     with database.read() as s:
-        assert queries.pending_count(s, r.id) == 1
+        done = queries.get_round(s, "T1", rid)
+        assert done is not None and done.status == Status.COMPLETE
 
 
 # 8. claim_summary

@@ -15,7 +15,12 @@ from bot.domain.panel import Status
 from bot.domain.stats import summarize
 from bot.views.announcement import announcement
 from bot.views.brief import brief
-from bot.views.feedback_modal import feedback_modal, parse_feedback
+from bot.views.feedback_modal import (
+    _closing_inputs,
+    _criterion_inputs,
+    feedback_modal,
+    parse_feedback,
+)
 from bot.views.help import help_message
 from bot.views.new_panel import new_panel_modal, panel_started_modal, parse_new_panel
 from bot.views.notes import notes_modal
@@ -76,6 +81,29 @@ def test_feedback_modal_empty_and_prefilled() -> None:
     prefilled = feedback_modal(r, worst_feedback(r)[0].draft)
     assert_modal_ok(prefilled)
     no_raw_mentions(prefilled)
+
+
+def test_feedback_modal_parts_built_once_are_what_the_blocks_render() -> None:
+    """A first modal's criteria and closing inputs are kept as JSON (built once); they must
+    be exactly what slack_sdk renders from the blocks, and each modal gets its own dicts."""
+    r = worst_round(Status.OPEN)
+    first = feedback_modal(r, None, r.panelists[0].user_id)
+    focus = r.focus_of(r.panelists[0].user_id) if r.focus_assigned else ()
+    ordered = [c for c in r.rubric.criteria if c.key in focus] + [
+        c for c in r.rubric.criteria if c.key not in focus
+    ]
+    criteria = [
+        block.to_dict()
+        for c in ordered
+        for block in _criterion_inputs(c, None, bool(focus) and c.key not in focus, True)
+    ]
+    closing = [block.to_dict() for block in _closing_inputs(None)]
+    blocks = first["blocks"]
+    start = blocks.index(criteria[0])
+    assert blocks[start : start + len(criteria)] == criteria
+    assert blocks[-len(closing) :] == closing
+    again = feedback_modal(r, None, r.panelists[0].user_id)
+    assert again == first and again["blocks"][-1] is not first["blocks"][-1]
 
 
 def test_feedback_modal_reads_back_what_it_shows() -> None:

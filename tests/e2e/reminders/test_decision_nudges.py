@@ -5,7 +5,7 @@ recorded; the digest lists rounds awaiting a decision and those decided since th
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -76,6 +76,9 @@ def test_an_undecided_round_nudges_its_organizer_each_business_day(harness: Harn
     for day, expected in ((4, 0), (5, 0), (6, 0), (7, 1), (8, 2)):  # Fri, Sat, Sun, Mon, Tue
         h.clock.set(datetime(2026, 12, day, 15, 1, tzinfo=UTC))
         h.tick()
+        # The clock runs: Monday's nudge schedules Tuesday's at the moment it ran, a
+        # fraction of a second past 15:01, which a tick right after 15:01 may still precede.
+        h.clock.advance(timedelta(minutes=1))
         h.tick()
         assert len(nudges(h)) == expected, (day, len(nudges(h)))
     nudge = nudges(h)[-1]
