@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.domain.panel import Status
@@ -104,7 +104,9 @@ def rounds_for_user(
     ).all()
 
 
-def rounds_for_user_query(team_id: str, user_id: str, limit: int = 25) -> Select[Round]:
+def rounds_for_user_query(
+    team_id: str | BindParameter[str], user_id: str | BindParameter[str], limit: int = 25
+) -> Select[Round]:
     """`rounds_for_user` as a statement (bot/services/snapshot_rows.py reads its rows)."""
     sits_on = select(Panelist.round_id).where(
         Panelist.team_id == team_id, Panelist.user_id == user_id, Panelist.removed_at.is_(None)
@@ -122,7 +124,10 @@ def rounds_for_user_query(team_id: str, user_id: str, limit: int = 25) -> Select
 
 
 def organized_after_summary_query(
-    team_id: str, user_id: str, decided_since: datetime, limit: int = 25
+    team_id: str | BindParameter[str],
+    user_id: str | BindParameter[str],
+    decided_since: datetime | BindParameter[datetime],
+    limit: int = 25,
 ) -> Select[Round]:
     """Finished rounds the user organizes that await a decision, or were decided since
     `decided_since`; the most recent first."""
@@ -137,6 +142,15 @@ def organized_after_summary_query(
         .order_by(func.coalesce(Round.decided_at, Round.closed_at, Round.completed_at).desc())
         .limit(limit)
     )
+
+
+# What /panel status and App Home read, built once with their values bound at each run
+# (team_id, user_id; decided_since): building both statements per request was half of a
+# status request's CPU (bench.request_profile, docs/performance.md).
+USER_ROUNDS = rounds_for_user_query(bindparam("team_id"), bindparam("user_id"))
+ORGANIZED_AFTER_SUMMARY = organized_after_summary_query(
+    bindparam("team_id"), bindparam("user_id"), bindparam("decided_since")
+)
 
 
 # A hiring channel's rounds for its digest: the open ones, and those finished (complete or

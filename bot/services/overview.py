@@ -20,11 +20,10 @@ class OverviewService:
     def for_user(self, team_id: str, user_id: str) -> Overview:
         since = self.resources.now() - DECIDED_SHOWN
         with self.resources.db.read() as session:
-            snaps = snapshot_rows.snapshots(
-                session, queries.rounds_for_user_query(team_id, user_id)
-            )
+            who = {"team_id": team_id, "user_id": user_id}
+            snaps = snapshot_rows.snapshots(session, queries.USER_ROUNDS, who)
             after = snapshot_rows.snapshots(
-                session, queries.organized_after_summary_query(team_id, user_id, since)
+                session, queries.ORGANIZED_AFTER_SUMMARY, {**who, "decided_since": since}
             )
         sitting = [s for s in snaps if s.has_panelist(user_id)]
         # A finished round awaiting its organizer's decision is listed there, not twice.

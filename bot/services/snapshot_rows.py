@@ -113,14 +113,18 @@ _CRITERIA = (
 )
 
 
-def snapshots(session: Session, rounds: Select[Round]) -> list[RoundSnapshot]:
-    """The snapshots of the rounds `rounds` selects, in its order."""
-    found, panels, questions = _rounds(session, rounds, COLUMNS)
+def snapshots(
+    session: Session, rounds: Select[Round], params: Mapping[str, Any] | None = None
+) -> list[RoundSnapshot]:
+    """The snapshots of the rounds `rounds` selects, in its order. With `params`, `rounds`
+    is a statement built once (module-level, its values bound by `params`), and so is what
+    this makes of it."""
+    found, panels, questions = _rounds(session, rounds, COLUMNS, params)
     if not found:
         return []
     ids = [row.id for row in found]
     submitted: dict[int, set[str]] = defaultdict(set)
-    for f in session.execute(_SUBMITTED, {"ids": ids}):
+    for f in session.connection().execute(_SUBMITTED, {"ids": ids}):
         submitted[f.round_id].add(f.user_id)
     return [_snapshot(row, panels[row.id], questions[row.id], submitted[row.id]) for row in found]
 
@@ -316,14 +320,18 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
 
 
 def _rounds(
-    session: Session, rounds: Select[Round], columns: Sequence[Any]
+    session: Session,
+    rounds: Select[Round],
+    columns: Sequence[Any],
+    params: Mapping[str, Any] | None = None,
 ) -> tuple[Sequence[Any], dict[int, list[Any]], dict[int, list[tuple[int, str]]]]:
     """The rounds' rows, their active panelists and their questions (three queries)."""
     # Core: plain rows, without the ORM's result layer (a share of the comparison's time).
     connection = session.connection()
-    found = connection.execute(
-        rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id)
-    ).all()
+    if params is None:
+        found = connection.execute(_with_role(rounds, columns)).all()
+    else:
+        found = connection.execute(_built_once(rounds), params).all()
     ids = [row.id for row in found]
     panels: dict[int, list[Any]] = defaultdict(list)
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -334,6 +342,17 @@ def _rounds(
     for q in connection.execute(_QUESTIONS, {"ids": ids}):
         questions[q.round_id].append((q.id, q.text))
     return found, panels, questions
+
+
+def _with_role(rounds: Select[Round], columns: Sequence[Any]) -> Select[Any]:
+    return rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id)
+
+
+@functools.cache
+def _built_once(rounds: Select[Round]) -> Select[Any]:
+    """`_with_role` of a module-level statement (queries.USER_ROUNDS, …), made once: the
+    cache holds each statement it is given, so it is given only statements built once."""
+    return _with_role(rounds, COLUMNS)
 
 
 @functools.lru_cache(maxsize=256)
