@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -104,21 +104,18 @@ def finished_feedback(session: Session, team_id: str, role_id: int | None = None
     return (
         session.connection()
         .execute(
-            select(
-                Feedback.id, Feedback.round_id, Role.name, Feedback.user_id, Feedback.recommendation
+            _of_finished_rounds(
+                select(
+                    Feedback.id,
+                    Feedback.round_id,
+                    Role.name,
+                    Feedback.user_id,
+                    Feedback.recommendation,
+                ),
+                team_id,
             )
-            .join(Round, Round.id == Feedback.round_id)
             .join(Role, Role.id == Round.role_id)
-            .join(
-                Panelist,
-                (Panelist.round_id == Feedback.round_id) & (Panelist.user_id == Feedback.user_id),
-            )
-            .where(
-                Feedback.team_id == team_id,
-                Round.status.in_(Status.FINISHED),
-                Panelist.removed_at.is_(None),
-                *of_role,
-            )
+            .where(*of_role)
             .order_by(Feedback.round_id, Feedback.id)
         )
         .all()
@@ -129,8 +126,21 @@ def finished_submissions(session: Session, team_id: str) -> Sequence[Any]:
     """(panelist, interview time, due time, first submission time) of every active
     panelist's feedback on the team's finished rounds: what timeliness reads."""
     return session.execute(
-        select(Feedback.user_id, Round.interview_at, Round.due_at, Feedback.submitted_at)
-        .join(Round, Round.id == Feedback.round_id)
+        _of_finished_rounds(
+            select(Feedback.user_id, Round.interview_at, Round.due_at, Feedback.submitted_at),
+            team_id,
+        )
+    ).all()
+
+
+_Row = TypeVarTuple("_Row")
+
+
+def _of_finished_rounds(query: Select[*_Row], team_id: str) -> Select[*_Row]:
+    """`query` over the feedback of the team's finished rounds, by their active panelists
+    only (a removed panelist's feedback counts nowhere): joins the round and the panelist."""
+    return (
+        query.join(Round, Round.id == Feedback.round_id)
         .join(
             Panelist,
             (Panelist.round_id == Feedback.round_id) & (Panelist.user_id == Feedback.user_id),
@@ -140,7 +150,7 @@ def finished_submissions(session: Session, team_id: str) -> Sequence[Any]:
             Round.status.in_(Status.FINISHED),
             Panelist.removed_at.is_(None),
         )
-    ).all()
+    )
 
 
 def finished_ratings(session: Session, team_id: str, role_id: int | None = None) -> Sequence[Any]:
