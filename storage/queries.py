@@ -144,6 +144,10 @@ def organized_after_summary_query(
     )
 
 
+# One round of the team (round_id, team_id bound), for snapshot_rows.
+ONE_ROUND = select(Round).where(
+    Round.id == bindparam("round_id"), Round.team_id == bindparam("team_id")
+)
 # What /panel status and App Home read, built once with their values bound at each run
 # (team_id, user_id; decided_since): building both statements per request was half of a
 # status request's CPU (bench.request_profile, docs/performance.md).

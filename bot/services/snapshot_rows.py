@@ -62,6 +62,8 @@ COLUMNS = (
     Round.decision,
     Round.decided_at,
 )
+# And when the round finished (complete, else closed, else created), for WithFeedback.
+FINISHED_COLUMNS = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
 
 
 # Built once: constructing a statement (coercing every id of an IN list, its cache key)
@@ -138,11 +140,12 @@ class WithFeedback:
     finished_at: datetime  # completed, else closed, else created
 
 
-def snapshots_with_feedback(session: Session, rounds: Select[Round]) -> list[WithFeedback]:
+def snapshots_with_feedback(
+    session: Session, rounds: Select[Round], params: Mapping[str, Any] | None = None
+) -> list[WithFeedback]:
     """The rounds `rounds` selects, in its order, with their feedback (removed panelists'
     left out): four queries, whatever the number of rounds."""
-    columns = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
-    found, panels, questions = _rounds(session, rounds, columns)
+    found, panels, questions = _rounds(session, rounds, FINISHED_COLUMNS, params)
     if not found:
         return []
     given: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -177,8 +180,7 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
     panelists' feedback left out): five queries, whatever the number of rounds. The
     criteria are counted by the database; of the answers only the doubts' resolutions and
     what the candidate asked are decoded."""
-    columns = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
-    found, panels, questions = _rounds(session, rounds, columns)
+    found, panels, questions = _rounds(session, rounds, FINISHED_COLUMNS)
     if not found:
         return []
     ids = {"ids": [row.id for row in found]}
@@ -290,9 +292,8 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
     cache holds each criterion it is given): each joins the rounds
     instead of listing their ids, so its text never changes and PostgreSQL's driver
     prepares it (an IN list of ids is a new text at each length; docs/performance.md)."""
-    columns = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created_at)
     rounds = (
-        select(*columns, queries.FIRST_DECIDED_AT)
+        select(*FINISHED_COLUMNS, queries.FIRST_DECIDED_AT)
         .join_from(Round, Role, Role.id == Round.role_id)
         .where(where)
         .order_by(Round.id)
@@ -331,7 +332,7 @@ def _rounds(
     if params is None:
         found = connection.execute(_with_role(rounds, columns)).all()
     else:
-        found = connection.execute(_built_once(rounds), params).all()
+        found = connection.execute(_built_once(rounds, columns is FINISHED_COLUMNS), params).all()
     ids = [row.id for row in found]
     panels: dict[int, list[Any]] = defaultdict(list)
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -349,10 +350,11 @@ def _with_role(rounds: Select[Round], columns: Sequence[Any]) -> Select[Any]:
 
 
 @functools.cache
-def _built_once(rounds: Select[Round]) -> Select[Any]:
-    """`_with_role` of a module-level statement (queries.USER_ROUNDS, …), made once: the
-    cache holds each statement it is given, so it is given only statements built once."""
-    return _with_role(rounds, COLUMNS)
+def _built_once(rounds: Select[Round], finished: bool) -> Select[Any]:
+    """`_with_role` of a module-level statement (queries.USER_ROUNDS, …) with COLUMNS, or
+    FINISHED_COLUMNS when `finished`, made once: the cache holds each statement it is
+    given, so it is given only statements built once."""
+    return _with_role(rounds, FINISHED_COLUMNS if finished else COLUMNS)
 
 
 @functools.lru_cache(maxsize=256)
