@@ -93,21 +93,16 @@ def claim_summary(session: Session, round_id: int, now: datetime, **changes: obj
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def rounds_for_user(
-    session: Session, team_id: str, user_id: str, limit: int = 25
-) -> Sequence[Round]:
-    """Live rounds the user organizes or sits on, newest interview first."""
-    return session.scalars(
-        rounds_for_user_query(team_id, user_id, limit).options(
-            selectinload(Round.panelists), selectinload(Round.questions)
-        )
-    ).all()
+def rounds_for_user(session: Session, team_id: str, user_id: str) -> Sequence[Round]:
+    """Live rounds the user organizes or sits on, newest interview first, at most 25: the
+    rounds USER_ROUNDS selects, which /panel status reads as plain rows."""
+    return session.scalars(USER_ROUNDS, {"team_id": team_id, "user_id": user_id}).all()
 
 
 def rounds_for_user_query(
     team_id: str | BindParameter[str], user_id: str | BindParameter[str], limit: int = 25
 ) -> Select[Round]:
-    """`rounds_for_user` as a statement (bot/services/snapshot_rows.py reads its rows)."""
+    """The statement behind `rounds_for_user` (USER_ROUNDS binds its values)."""
     sits_on = select(Panelist.round_id).where(
         Panelist.team_id == team_id, Panelist.user_id == user_id, Panelist.removed_at.is_(None)
     )

@@ -121,7 +121,7 @@ def snapshots(
     """The snapshots of the rounds `rounds` selects, in its order. With `params`, `rounds`
     is a statement built once (module-level, its values bound by `params`), and so is what
     this makes of it."""
-    found, panels, questions = _rounds(session, rounds, COLUMNS, params)
+    found, panels, questions = _rounds(session, rounds, params, finished=False)
     if not found:
         return []
     ids = [row.id for row in found]
@@ -145,7 +145,7 @@ def snapshots_with_feedback(
 ) -> list[WithFeedback]:
     """The rounds `rounds` selects, in its order, with their feedback (removed panelists'
     left out): four queries, whatever the number of rounds."""
-    found, panels, questions = _rounds(session, rounds, FINISHED_COLUMNS, params)
+    found, panels, questions = _rounds(session, rounds, params, finished=True)
     if not found:
         return []
     given: dict[int, dict[str, Any]] = defaultdict(dict)
@@ -180,7 +180,7 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
     panelists' feedback left out): five queries, whatever the number of rounds. The
     criteria are counted by the database; of the answers only the doubts' resolutions and
     what the candidate asked are decoded."""
-    found, panels, questions = _rounds(session, rounds, FINISHED_COLUMNS)
+    found, panels, questions = _rounds(session, rounds, finished=True)
     if not found:
         return []
     ids = {"ids": [row.id for row in found]}
@@ -323,16 +323,19 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
 def _rounds(
     session: Session,
     rounds: Select[Round],
-    columns: Sequence[Any],
     params: Mapping[str, Any] | None = None,
+    *,
+    finished: bool,
 ) -> tuple[Sequence[Any], dict[int, list[Any]], dict[int, list[tuple[int, str]]]]:
-    """The rounds' rows, their active panelists and their questions (three queries)."""
+    """The rounds' rows (COLUMNS, or FINISHED_COLUMNS when `finished`), their active
+    panelists and their questions: three queries. With `params`, `rounds` is a statement
+    built once whose values they bind."""
     # Core: plain rows, without the ORM's result layer (a share of the comparison's time).
     connection = session.connection()
     if params is None:
-        found = connection.execute(_with_role(rounds, columns)).all()
+        found = connection.execute(_with_role(rounds, finished)).all()
     else:
-        found = connection.execute(_built_once(rounds, columns is FINISHED_COLUMNS), params).all()
+        found = connection.execute(_built_once(rounds, finished), params).all()
     ids = [row.id for row in found]
     panels: dict[int, list[Any]] = defaultdict(list)
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -345,16 +348,16 @@ def _rounds(
     return found, panels, questions
 
 
-def _with_role(rounds: Select[Round], columns: Sequence[Any]) -> Select[Any]:
+def _with_role(rounds: Select[Round], finished: bool) -> Select[Any]:
+    columns = FINISHED_COLUMNS if finished else COLUMNS
     return rounds.with_only_columns(*columns).join_from(Round, Role, Role.id == Round.role_id)
 
 
 @functools.cache
 def _built_once(rounds: Select[Round], finished: bool) -> Select[Any]:
-    """`_with_role` of a module-level statement (queries.USER_ROUNDS, …) with COLUMNS, or
-    FINISHED_COLUMNS when `finished`, made once: the cache holds each statement it is
-    given, so it is given only statements built once."""
-    return _with_role(rounds, FINISHED_COLUMNS if finished else COLUMNS)
+    """`_with_role` of a module-level statement (queries.USER_ROUNDS, …), made once: the
+    cache holds each statement it is given, so it is given only statements built once."""
+    return _with_role(rounds, finished)
 
 
 @functools.lru_cache(maxsize=256)
