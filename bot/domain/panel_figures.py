@@ -17,7 +17,7 @@ from datetime import datetime
 from bot.domain.calibration import SCALE_MAX, SCALE_MIN
 from bot.domain.feedback import PanelistFeedback, Resolution
 from bot.domain.panel import RoundSnapshot
-from bot.domain.stats import spread_disagreement
+from bot.domain.stats import doubt_resolved, spread_disagreement
 
 # The rating scale's values, lowest first: CriterionFigures.by_value counts each.
 SCALE = tuple(range(SCALE_MIN, SCALE_MAX + 1))
@@ -77,7 +77,7 @@ class PanelFigures:
 
 def open_doubts(question_ids: Iterable[int], answers: Iterable[tuple[int, str]]) -> int:
     """How many of the round's doubts are not resolved: a doubt is resolved only when every
-    panelist who answered it says so (stats.QuestionOutcome.resolved); `answers` are
+    panelist who answered it says so (stats.doubt_resolved); `answers` are
     (question id, resolution) of every answer given, on any question."""
     answered: dict[int, int] = {}
     resolved: dict[int, int] = {}
@@ -86,9 +86,7 @@ def open_doubts(question_ids: Iterable[int], answers: Iterable[tuple[int, str]])
         if resolution == Resolution.RESOLVED:
             resolved[question_id] = resolved.get(question_id, 0) + 1
     return sum(
-        1
-        for q in question_ids
-        if not (answered.get(q, 0) > 0 and resolved.get(q, 0) == answered.get(q, 0))
+        1 for q in question_ids if not doubt_resolved(answered.get(q, 0), resolved.get(q, 0))
     )
 
 

@@ -57,9 +57,13 @@ class QuestionOutcome:
 
     @property
     def resolved(self) -> bool:
-        """Resolved only when every panelist who answered says so."""
-        answered = sum(self.counts.values())
-        return answered > 0 and self.counts.get(Resolution.RESOLVED, 0) == answered
+        return doubt_resolved(sum(self.counts.values()), self.counts.get(Resolution.RESOLVED, 0))
+
+
+def doubt_resolved(answered: int, resolved: int) -> bool:
+    """A round-1 doubt is resolved only when every panelist who answered it says so (the
+    summary's QuestionOutcome and the comparison's open_doubts both ask this)."""
+    return answered > 0 and resolved == answered
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,9 @@ def serve(settings: Settings, options: ServeOptions) -> int:
     # What the master holds now (the modules prepared for the workers) goes to the garbage
     # collector's permanent generation: a worker's collections then never walk it, so they
     # do not write to its pages, which stay shared with the master instead of being copied
-    # into each worker (docs/performance.md).
+    # into each worker (docs/performance.md). Garbage left by the imports and start-up is
+    # collected first, so as not to be frozen with it for the life of every worker.
+    gc.collect()
     gc.freeze()
     master = os.getpid()
     try:
