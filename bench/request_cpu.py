@@ -21,20 +21,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from slack_sdk import WebClient
-
 from bench.common import postgres_database, table
 from bench.load import PANEL_SIZE, announce_and_brief, feedback_values
 from bot.services import Services
-from bot.services.context import Leases, Resources
-from bot.slack.gateway import SlackGateway
-from bot.slack.tokens import one_client
 from bot.views.feedback_modal import feedback_modal, read_feedback
-from bot.views.renderer import BlockKitRenderer
 from storage.db import Database
 from tests.slack.standin import SlackStandIn
+from tests.support.clock import Clock
 from tests.support.round_rows import TEAM
 from tests.support.seeding import seed_due_nudges
+from tests.support.standin_services import standin_services
 
 T = TypeVar("T")
 
@@ -79,16 +75,8 @@ def main(argv: list[str] | None = None) -> None:
             into=None,
         )
         announce_and_brief(db, standin, seeded)
-        people = WebClient(base_url=standin.api_url, token=standin.token)
-        dispatch = WebClient(base_url=standin.api_url, token=standin.token, retry_handlers=[])
-        resources = Resources(
-            db=db,
-            slack=SlackGateway(one_client(people)),
-            render=BlockKitRenderer(),
-            now=lambda: datetime.now(UTC),
-            leases=Leases(),
-        )
-        services = Services.build(resources, one_client(dispatch))
+        # The clock runs from now: the seeded rounds are due around the real time.
+        services = standin_services(db, standin, Clock(datetime.now(UTC)))
         kinds: dict[str, list[float]] = {"status": [], "click": [], "submit": [], "deliver": []}
         for round_id, user in seeded.panelists:
             for kind, ms in one_panelist(services, round_id, user).items():

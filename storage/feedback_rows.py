@@ -83,6 +83,8 @@ def save_feedback(
             },
         )
         connection.execute(_DELETE_RATINGS, {"feedback_id": feedback_id})
+        # Written around the ORM: a later read of it in this session must not see the old row.
+        session.expire(mine)
     if ratings:
         connection.execute(
             _INSERT_RATINGS,

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.domain import rules
+from bot.domain.calibration import Rated
 from bot.domain.comparison import CandidateRow, Comparison
 from bot.domain.panel import PanelistState, RoundSnapshot, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Rubric
@@ -124,3 +125,8 @@ def worst_comparison(
         uncalibrated_interviewers=tuple(f"W{i:010d}" for i in range(interviewers)),
         **kw,
     )
+
+
+def rated(round_id: int, user: str, ratings: dict[str, int], rec: int) -> Rated:
+    """One panelist's ratings on a "Backend engineer" round, as calibration reads them."""
+    return Rated(round_id, f"U{user}", "Backend engineer", ratings, rec)

@@ -25,6 +25,7 @@ from bot.domain.feedback import (
 from bot.domain.panel import PanelistState, Status
 from bot.domain.rubric import SECOND_INTERVIEW, Criterion, Rubric
 from bot.domain.themes import count_themes, questions_of, themes_of
+from tests.support.comparisons import rated
 from tests.support.snapshots import snapshot
 
 DAY0 = datetime(2026, 11, 2, 17, tzinfo=UTC)
@@ -82,10 +83,6 @@ def panel(
         panelists=panelists,
     )
     return FinishedPanel(finished, tuple(feedback), DAY0 + timedelta(days=day))
-
-
-def rated(round_id: int, user: str, ratings: dict[str, int], rec: int) -> Rated:
-    return Rated(round_id, f"U{user}", "Backend engineer", ratings, rec)
 
 
 # --- calibration -----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from bot.domain.feedback import (
 )
 from bot.domain.panel_figures import CriterionFigures, open_doubts
 from bot.services.snapshot_rows import answer_parts
-from tests.unit.test_comparison import rated
+from tests.support.comparisons import rated
 
 TRICKY = (
     'He said "questions": "none", then \\"candidate_questions\\": x',
