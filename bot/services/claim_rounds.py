@@ -15,26 +15,18 @@ next is read with its ts."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.domain.work_kinds import OutboxKind
 from bot.services.deliveries import CurrentRound
 from storage.models import Outbox
+from storage.work import leased
 
 REFRESHES = frozenset(
     {OutboxKind.ANNOUNCEMENT, OutboxKind.BRIEF_REFRESH, OutboxKind.SUMMARY_REFRESH}
-)
-
-
-# Built once: run by every claim the dispatcher delivers.
-_LEASED_TO = (
-    select(Outbox)
-    .where(Outbox.lease_owner == bindparam("token"))
-    .order_by(Outbox.id)
-    .execution_options(populate_existing=True)
 )
 
 
@@ -45,9 +37,12 @@ class ClaimRounds:
     rounds: dict[int, CurrentRound] = field(default_factory=dict)  # round id → its state
 
     @classmethod
-    def start(cls, session: Session, token: str) -> tuple[ClaimRounds, list[Outbox]]:
-        """Every row still leased to this claim, in id order, and a cache for their rounds."""
-        rows = list(session.scalars(_LEASED_TO, {"token": token}))
+    def start(
+        cls, session: Session, token: str, claim: Sequence[int]
+    ) -> tuple[ClaimRounds, list[Outbox]]:
+        """Every row of the claim (`claim`: its ids) still leased to it, in id order, and a
+        cache for their rounds. By id: lease owners are not indexed."""
+        rows = leased(session, Outbox, claim, token)
         return cls(token, {row.id: row.generation for row in rows}), rows
 
     def usable(self, row: Outbox) -> dict[int, CurrentRound]:

@@ -13,6 +13,7 @@ import logging
 import random
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,14 +119,14 @@ class Dispatcher:
         self._local = threading.local()  # each thread's ClaimRounds
 
     def _claim_rounds(
-        self, session: Session, row_id: int, token: str
+        self, session: Session, row_id: int, token: str, claim: Sequence[int]
     ) -> tuple[ClaimRounds, list[Outbox]]:
         """The rows of one claim share their round's state (bot/services/claim_rounds.py);
         the first row of a claim reads every row's generation before any state."""
         current: ClaimRounds | None = getattr(self._local, "rounds", None)
         if current is not None and current.token == token:
             return current, leased(session, Outbox, [row_id], token)
-        current, every = ClaimRounds.start(session, token)
+        current, every = ClaimRounds.start(session, token, claim)
         self._local.rounds = current
         return current, [row for row in every if row.id == row_id]
 
@@ -136,7 +137,9 @@ class Dispatcher:
         stats = DispatchStats()
         try:
             self.loop.drain(
-                lambda row_id, token: self._deliver(row_id, token, stats), budget=budget, only=only
+                lambda row_id, token, claim: self._deliver(row_id, token, claim, stats),
+                budget=budget,
+                only=only,
             )
         finally:  # a claim's rounds (candidates' feedback) are not kept past its delivery
             self._local.__dict__.pop("rounds", None)
@@ -166,10 +169,10 @@ class Dispatcher:
             return DispatchStats()
 
     # -- one row ---------------------------------------------------------------------------
-    def _deliver(self, row_id: int, token: str, stats: DispatchStats) -> bool:
+    def _deliver(self, row_id: int, token: str, claim: Sequence[int], stats: DispatchStats) -> bool:
         """Whether the row is pending again at once: a newer change re-armed it meanwhile."""
         with self.resources.db.read() as session:
-            claim_rounds, rows = self._claim_rounds(session, row_id, token)
+            claim_rounds, rows = self._claim_rounds(session, row_id, token, claim)
             if not rows:
                 return False  # the lease ran out and someone else has it
             claimed = Claimed(rows[0], token, rows[0].generation)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -95,9 +95,9 @@ class DueWorkRunner:
         self.loop.drain(self._handle, budget=budget, only=only)
         return self.handled - before
 
-    def _handle(self, row_id: int, token: str) -> bool:
+    def _handle(self, row_id: int, token: str, claim: Sequence[int]) -> bool:
         """Whether the row is due again at once (WorkLoop.drain): only when its handler put
-        it off to a moment already past."""
+        it off to a moment already past. Each row is handled on its own (`claim` unused)."""
         now = self.resources.now()
         again = False
         try:

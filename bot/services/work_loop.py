@@ -7,7 +7,7 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement
@@ -30,15 +30,15 @@ class WorkLoop:
 
     def drain(
         self,
-        handle: Callable[[int, str], bool],
+        handle: Callable[[int, str, Sequence[int]], bool],
         *,
         budget: float,
         only: ColumnElement[bool] | None = None,
     ) -> None:
-        """Hand due rows (matching `only`) with their lease token to `handle` until none
-        are left, `budget` seconds pass or `stopping` is set. `handle` says whether it left
-        work due at once: the row (a newer change re-armed it while it was ours) or a new
-        one (a notice the handling enqueued).
+        """Hand due rows (matching `only`) with their lease token and the ids of their whole
+        claim to `handle` until none are left, `budget` seconds pass or `stopping` is set.
+        `handle` says whether it left work due at once: the row (a newer change re-armed it
+        while it was ours) or a new one (a notice the handling enqueued).
 
         A claim of fewer rows than the batch took every row that was due: unless one was
         left due again, there is nothing to claim, and the claim that would come back empty
@@ -68,7 +68,7 @@ class WorkLoop:
                         release_all(session, model, ids[index:], token)
                     return
                 try:
-                    again = handle(row_id, token) or again
+                    again = handle(row_id, token, ids) or again
                 except Exception:
                     # The database failed under this row: hand the rest of the claim back
                     # as soon as it answers again, instead of when the lease runs out.
