@@ -25,14 +25,17 @@ from handlers import (
     validity,
 )
 
+# Bolt tries each listener's matchers in the order registered, at a cost per listener, until
+# one matches: the most frequent requests (a panelist's feedback, /panel) come first.
+# No two listeners match the same request, so the order changes nothing else.
 FEATURES = (
+    feedback,
     commands,
     comparisons,
     rubrics,
     forget,
     validity,
     new_panel,
-    feedback,
     organizer,
     reminders,
     home,

@@ -16,10 +16,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 
 from bot.runtime.metrics import metrics_app
 from bot.runtime.request_log import observed
-from bot.slack.payloads import guard_payloads
+from bot.slack.payloads import PARSED_KEY, guard_payloads
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -45,11 +48,39 @@ class QuietHandler(WSGIRequestHandler):
         log.debug("%s - " + format, self.address_string(), *args)
 
 
+class ParsedOnceHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, handed the body the payload guard has already parsed: a feedback
+    form is tens of kB of url-encoded JSON, and decoding it again was about 0.7 ms of a
+    submission's CPU (docs/performance.md, "Bolt's parse")."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        return self.app.dispatch(bolt_request_of(request))
+
+
+def bolt_request_of(request: WsgiHttpRequest) -> BoltRequest:
+    """The BoltRequest Bolt's adapter builds, from the environ's parsed body when there is one.
+    In HTTP mode BoltRequest takes only the raw string (and parses it); it takes a parsed body
+    only in Socket Mode. Built that way, then given the raw body (what the signature check
+    reads) and HTTP mode, it is the same request, attribute for attribute
+    (tests/unit/test_parsed_once.py)."""
+    body = request.environ.get(PARSED_KEY)
+    if not isinstance(body, dict):
+        return BoltRequest(
+            body=request.get_body(), query=request.query_string, headers=request.get_headers()
+        )
+    bolt_request = BoltRequest(
+        body=body, query=request.query_string, headers=request.get_headers(), mode="socket_mode"
+    )
+    bolt_request.raw_body = request.get_body()
+    bolt_request.mode = "http"
+    return bolt_request
+
+
 def wsgi_app(app: App, readiness: Readiness | None = None, *, db: Database | None = None) -> Any:
     """`readiness` says why the instance is not ready (None: ready); /readyz reports it.
     `db`: where /metrics reads the outbox and due-work backlog at scrape time."""
     # Malformed payloads are refused before Bolt, which would crash on them (a 500).
-    guarded = guard_payloads(SlackRequestHandler(app, path=EVENTS_PATH), app, EVENTS_PATH)
+    guarded = guard_payloads(ParsedOnceHandler(app, path=EVENTS_PATH), app, EVENTS_PATH)
     bolt = observed(guarded, app)
     metrics = metrics_app(db)
 

@@ -24,7 +24,7 @@ from slack_bolt.request import payload_utils as shapes
 from slack_bolt.request.internals import extract_team_id, extract_user_id
 
 from bot.runtime.metrics import observe_request
-from bot.slack.payloads import parsed_body, take_body
+from bot.slack.payloads import content_type_of, parsed_body, take_body
 from bot.views import ids
 
 if TYPE_CHECKING:
@@ -94,8 +94,9 @@ def read_facts(app: App, environ: WSGIEnvironment, raw: bytes) -> RequestFacts:
     if oauth is not None and path in (oauth.install_path, oauth.redirect_uri_path):
         kind = "install" if path == oauth.install_path else "redirect"
         return RequestFacts(f"oauth:{kind}", None, None)
-    content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip() or None
-    body = parsed_body(raw, content_type, environ)  # None: not UTF-8, not a form or JSON
+    body = parsed_body(
+        raw, content_type_of(environ), environ
+    )  # None: not UTF-8, not a form or JSON
     if not isinstance(body, dict):
         return RequestFacts(OTHER, None, None)
     try:

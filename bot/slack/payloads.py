@@ -178,6 +178,12 @@ class Payload(_Shape):
 PARSED_KEY = "panelbot.parsed_body"
 
 
+def content_type_of(environ: WSGIEnvironment) -> str | None:
+    """The request's content type as Bolt reads it (slack_bolt's `extract_content_type`):
+    the guard and the request log must parse the body the way Bolt would."""
+    return str(environ.get("CONTENT_TYPE") or "").split(";")[0] or None
+
+
 def parsed_body(
     raw: bytes, content_type: str | None, environ: WSGIEnvironment | None = None
 ) -> Any:
@@ -250,8 +256,7 @@ def guard_payloads(bolt: WSGIApp, app: App, path: str) -> WSGIApp:
         if not _is_timestamp(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")):
             return _answer(start_response, "401 Unauthorized", b'{"error": "invalid request"}')
         raw = take_body(environ)
-        content_type = str(environ.get("CONTENT_TYPE") or "").split(";")[0].strip() or None
-        problem = shape_problem(raw, content_type, environ)
+        problem = shape_problem(raw, content_type_of(environ), environ)
         if problem is None:
             return bolt(environ, start_response)
         if not _signed(verifier, raw, environ):
