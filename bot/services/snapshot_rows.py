@@ -85,13 +85,15 @@ _FEEDBACK = (
     .where(Feedback.round_id.in_(_IDS))
     .order_by(Feedback.id)
 )
-# The comparison's: the feedback's numbers and its answers as stored (text, decoded only in
-# part: answer_parts), and each criterion's ratings counted per round, of active panelists.
+# The comparison's: of the feedback, its numbers and the two values of the answers it shows
+# (their own columns: the answers are never read), and each criterion's ratings counted per
+# round, of active panelists.
 _ANSWERS = select(
     Feedback.round_id,
     Feedback.user_id,
     Feedback.recommendation,
-    cast(Feedback.answers, Text).label("answers"),
+    Feedback.candidate_questions,
+    Feedback.doubt_answers,
 ).where(Feedback.round_id.in_(_IDS))
 _CRITERIA = (
     select(
@@ -179,24 +181,26 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
     """The rounds `rounds` selects, in its order, as a comparison sees them (removed
     panelists' feedback left out): five queries, whatever the number of rounds. The
     criteria are counted by the database; of the answers only the doubts' resolutions and
-    what the candidate asked are decoded."""
+    what the candidate asked are read, from their own columns."""
     found, panels, questions = _rounds(session, rounds, finished=True)
     if not found:
         return []
     ids = {"ids": [row.id for row in found]}
     connection = session.connection()  # Core: plain rows, without the ORM's result layer
     given: dict[int, dict[str, Any]] = defaultdict(dict)
-    for f in connection.execute(_ANSWERS, ids):
+    for f in connection.execute(_ANSWERS, ids).all():
         given[f.round_id][f.user_id] = f
     criteria: dict[int, dict[str, CriterionFigures]] = defaultdict(dict)
-    for round_id, key, count, total, low, high, *by_value in connection.execute(_CRITERIA, ids):
+    for round_id, key, count, total, low, high, *by_value in connection.execute(
+        _CRITERIA, ids
+    ).all():
         criteria[round_id][key] = CriterionFigures(count, total, low, high, tuple(by_value))
     result = []
     for row in found:
         rows = given.get(row.id, {})
         panel = panels[row.id]
         recommendations: dict[int, int] = {}
-        answers: list[tuple[int, str]] = []
+        answers: list[Any] = []  # [question id, resolution] of each doubt's answer
         asked = []
         for p in panel:
             mine = rows.get(p.user_id)
@@ -204,9 +208,8 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
                 continue
             rec = mine.recommendation
             recommendations[rec] = recommendations.get(rec, 0) + 1
-            doubts, candidate_questions = answer_parts(mine.answers, doubts=bool(questions[row.id]))
-            answers += [(int(a["id"]), a["resolution"]) for a in doubts]
-            asked.append(candidate_questions)
+            answers += mine.doubt_answers
+            asked.append(mine.candidate_questions)
         snap = _snapshot(row, panel, questions[row.id], rows)
         result.append(
             PanelFigures(
@@ -219,29 +222,6 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
             )
         )
     return result
-
-
-# A top-level key of the answers as json.dumps writes it. Inside a JSON string every quote
-# is escaped, so this cannot match within one; no nested object has these keys.
-_KEYS = ('"questions": ', '"candidate_questions": ')
-_DECODER = json.JSONDecoder()
-
-
-def answer_parts(text: str, *, doubts: bool = True) -> tuple[list[dict[str, Any]], str]:
-    """The round-1 doubts' answers and what the candidate asked, of a draft stored as JSON
-    text (draft_to_data), as draft_from_data reads them. Only these two values are decoded:
-    decoding every draft whole (each rating's evidence) was most of a comparison's time
-    (docs/performance.md). Text written otherwise (another separator, a key missing) is
-    decoded whole. `doubts` False: the round has none, no answer is decoded (none given)."""
-    values: list[Any] = []
-    for key in _KEYS if doubts else _KEYS[1:]:
-        # The last occurrence, as json.loads keeps the last of a repeated key.
-        at = text.rfind(key)
-        if at < 0:
-            data = json.loads(text)
-            return data.get("questions", []), data.get("candidate_questions", "")
-        values.append(_DECODER.raw_decode(text, at + len(key))[0])
-    return (values[0] if doubts else []), values[-1]
 
 
 @dataclass(frozen=True)
@@ -341,9 +321,9 @@ def _rounds(
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if not ids:
         return found, panels, questions
-    for p in connection.execute(_PANELS, {"ids": ids}):
+    for p in connection.execute(_PANELS, {"ids": ids}).all():
         panels[p.round_id].append(p)
-    for q in connection.execute(_QUESTIONS, {"ids": ids}):
+    for q in connection.execute(_QUESTIONS, {"ids": ids}).all():
         questions[q.round_id].append((q.id, q.text))
     return found, panels, questions
 
