@@ -85,36 +85,6 @@ _FEEDBACK = (
     .where(Feedback.round_id.in_(_IDS))
     .order_by(Feedback.id)
 )
-# The comparison's: of the feedback, its numbers and the two values of the answers it shows
-# (their own columns: the answers are never read), and each criterion's ratings counted per
-# round, of active panelists.
-_ANSWERS = select(
-    Feedback.round_id,
-    Feedback.user_id,
-    Feedback.recommendation,
-    Feedback.candidate_questions,
-    Feedback.doubt_answers,
-).where(Feedback.round_id.in_(_IDS))
-_CRITERIA = (
-    select(
-        Feedback.round_id,
-        RatingRow.criterion_key,
-        func.count(),
-        func.sum(RatingRow.rating),
-        func.min(RatingRow.rating),
-        func.max(RatingRow.rating),
-        *(func.count(case((RatingRow.rating == value, 1))) for value in SCALE),
-    )
-    .join(RatingRow, RatingRow.feedback_id == Feedback.id)
-    .join(
-        Panelist,
-        (Panelist.round_id == Feedback.round_id)
-        & (Panelist.user_id == Feedback.user_id)
-        & Panelist.removed_at.is_(None),
-    )
-    .where(Feedback.round_id.in_(_IDS))
-    .group_by(Feedback.round_id, RatingRow.criterion_key)
-)
 
 
 def snapshots(
@@ -177,22 +147,31 @@ def _with_feedback(
     return WithFeedback(_snapshot(row, panel, questions, given), feedback, finished_at)
 
 
-def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[PanelFigures]:
-    """The rounds `rounds` selects, in its order, as a comparison sees them (removed
-    panelists' feedback left out): five queries, whatever the number of rounds. The
-    criteria are counted by the database; of the answers only the doubts' resolutions and
-    what the candidate asked are read, from their own columns."""
-    found, panels, questions = _rounds(session, rounds, finished=True)
+def snapshots_with_figures(
+    session: Session, where: ColumnElement[bool], params: Mapping[str, Any]
+) -> list[PanelFigures]:
+    """The rounds `where` selects (its values bound by `params`, e.g.
+    role_queries.ROLE_FINISHED), in id order, as a comparison sees them (removed panelists'
+    feedback left out): five statements, whatever the number of rounds. The criteria are
+    counted by the database; of the answers only the doubts' resolutions and what the
+    candidate asked are read, from their own columns."""
+    rounds, panel_rows, question_rows, answer_rows, criterion_rows = _figure_reads(where)
+    connection = session.connection()  # Core: plain rows, without the ORM's result layer
+    found = connection.execute(rounds, params).all()
     if not found:
         return []
-    ids = {"ids": [row.id for row in found]}
-    connection = session.connection()  # Core: plain rows, without the ORM's result layer
+    panels: dict[int, list[Any]] = defaultdict(list)
+    for p in connection.execute(panel_rows, params).all():
+        panels[p.round_id].append(p)
+    questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for q in connection.execute(question_rows, params).all():
+        questions[q.round_id].append((q.id, q.text))
     given: dict[int, dict[str, Any]] = defaultdict(dict)
-    for f in connection.execute(_ANSWERS, ids).all():
+    for f in connection.execute(answer_rows, params).all():
         given[f.round_id][f.user_id] = f
     criteria: dict[int, dict[str, CriterionFigures]] = defaultdict(dict)
     for round_id, key, count, total, low, high, *by_value in connection.execute(
-        _CRITERIA, ids
+        criterion_rows, params
     ).all():
         criteria[round_id][key] = CriterionFigures(count, total, low, high, tuple(by_value))
     result = []
@@ -208,7 +187,10 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
                 continue
             rec = mine.recommendation
             recommendations[rec] = recommendations.get(rec, 0) + 1
-            answers += mine.doubt_answers
+            # As text, decoded only when there is an answer: the driver's decoding of every
+            # row's JSON, mostly an empty list, cost more than fetching it.
+            if mine.doubt_answers != "[]":
+                answers += json.loads(mine.doubt_answers)
             asked.append(mine.candidate_questions)
         snap = _snapshot(row, panel, questions[row.id], rows)
         result.append(
@@ -222,6 +204,55 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
             )
         )
     return result
+
+
+@functools.cache
+def _figure_reads(where: ColumnElement[bool]) -> tuple[Executable, ...]:
+    """`snapshots_with_figures`' statements, built once per criterion (a module-level one):
+    each joins the rounds instead of listing their ids, so its text never changes and
+    PostgreSQL's driver prepares it (an IN list of 500 ids was rendered, sent and parsed
+    for each of four statements; docs/performance.md)."""
+    rounds = (
+        select(*FINISHED_COLUMNS)
+        .join_from(Round, Role, Role.id == Round.role_id)
+        .where(where)
+        .order_by(Round.id)
+    )
+    # The feedback's numbers and the two values of its answers the comparison shows.
+    answers = (
+        select(
+            Feedback.round_id,
+            Feedback.user_id,
+            Feedback.recommendation,
+            Feedback.candidate_questions,
+            cast(Feedback.doubt_answers, Text).label("doubt_answers"),
+        )
+        .join_from(Feedback, Round, Round.id == Feedback.round_id)
+        .where(where)
+    )
+    # Each criterion's ratings counted per round, of its active panelists.
+    criteria = (
+        select(
+            Feedback.round_id,
+            RatingRow.criterion_key,
+            func.count(),
+            func.sum(RatingRow.rating),
+            func.min(RatingRow.rating),
+            func.max(RatingRow.rating),
+            *(func.count(case((RatingRow.rating == value, 1))) for value in SCALE),
+        )
+        .join_from(Feedback, Round, Round.id == Feedback.round_id)
+        .join(RatingRow, RatingRow.feedback_id == Feedback.id)
+        .join(
+            Panelist,
+            (Panelist.round_id == Feedback.round_id)
+            & (Panelist.user_id == Feedback.user_id)
+            & Panelist.removed_at.is_(None),
+        )
+        .where(where)
+        .group_by(Feedback.round_id, RatingRow.criterion_key)
+    )
+    return rounds, _panels_of(where), _questions_of(where), answers, criteria
 
 
 @dataclass(frozen=True)
@@ -278,18 +309,6 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
         .where(where)
         .order_by(Round.id)
     )
-    panels = (
-        select(*_PANEL_COLUMNS)
-        .join_from(Panelist, Round, Round.id == Panelist.round_id)
-        .where(where, Panelist.removed_at.is_(None))
-        .order_by(Panelist.id)
-    )
-    questions = (
-        select(*_QUESTION_COLUMNS)
-        .join_from(Question, Round, Round.id == Question.round_id)
-        .where(where)
-        .order_by(Question.position)
-    )
     answers = case((Round.status != Status.OPEN, Feedback.answers)).label("answers")
     feedback = (
         select(Feedback.round_id, Feedback.user_id, Feedback.revision, answers)
@@ -297,7 +316,27 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
         .where(where)
         .order_by(Feedback.id)
     )
-    return rounds, panels, questions, feedback
+    return rounds, _panels_of(where), _questions_of(where), feedback
+
+
+def _panels_of(where: ColumnElement[bool]) -> Executable:
+    """The active panelists of the rounds `where` selects, joining them."""
+    return (
+        select(*_PANEL_COLUMNS)
+        .join_from(Panelist, Round, Round.id == Panelist.round_id)
+        .where(where, Panelist.removed_at.is_(None))
+        .order_by(Panelist.id)
+    )
+
+
+def _questions_of(where: ColumnElement[bool]) -> Executable:
+    """The questions of the rounds `where` selects, joining them."""
+    return (
+        select(*_QUESTION_COLUMNS)
+        .join_from(Question, Round, Round.id == Question.round_id)
+        .where(where)
+        .order_by(Question.position)
+    )
 
 
 def _rounds(
