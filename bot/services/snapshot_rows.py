@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -147,14 +147,22 @@ def _with_feedback(
     return WithFeedback(_snapshot(row, panel, questions, given), feedback, finished_at)
 
 
+# A row of _PANEL_COLUMNS as a named tuple: its fields are read for every panelist of every
+# compared round, and a Row's attribute costs about ten times a tuple's.
+class _PanelRow(NamedTuple):
+    round_id: int
+    user_id: str
+    display_name: str
+    focus: Any
+
+
 def snapshots_with_figures(
     session: Session, where: ColumnElement[bool], params: Mapping[str, Any]
 ) -> list[PanelFigures]:
-    """The rounds `where` selects (its values bound by `params`, e.g.
-    role_queries.ROLE_FINISHED), in id order, as a comparison sees them (removed panelists'
-    feedback left out): five statements, whatever the number of rounds. The criteria are
-    counted by the database; of the answers only the doubts' resolutions and what the
-    candidate asked are read, from their own columns."""
+    """The rounds `where` selects (values bound by `params`: role_queries.ROLE_FINISHED), by
+    id, as a comparison sees them (removed panelists' feedback left out): five statements
+    whatever their number, the criteria counted by the database, of the answers only what
+    the candidate asked and the doubts' resolutions read, from their own columns."""
     rounds, panel_rows, question_rows, answer_rows, criterion_rows = _figure_reads(where)
     connection = session.connection()  # Core: plain rows, without the ORM's result layer
     found = connection.execute(rounds, params).all()
@@ -162,13 +170,14 @@ def snapshots_with_figures(
         return []
     panels: dict[int, list[Any]] = defaultdict(list)
     for p in connection.execute(panel_rows, params).all():
-        panels[p.round_id].append(p)
+        panels[p[0]].append(_PanelRow._make(p))
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for q in connection.execute(question_rows, params).all():
-        questions[q.round_id].append((q.id, q.text))
+    for round_id, question_id, question in connection.execute(question_rows, params).all():
+        questions[round_id].append((question_id, question))
+    # Unpacked by position, as the panelists are made tuples (_PanelRow).
     given: dict[int, dict[str, Any]] = defaultdict(dict)
-    for f in connection.execute(answer_rows, params).all():
-        given[f.round_id][f.user_id] = f
+    for round_id, user_id, *figures in connection.execute(answer_rows, params).all():
+        given[round_id][user_id] = figures  # recommendation, asked, doubts' answers (text)
     criteria: dict[int, dict[str, CriterionFigures]] = defaultdict(dict)
     for round_id, key, count, total, low, high, *by_value in connection.execute(
         criterion_rows, params
@@ -185,13 +194,11 @@ def snapshots_with_figures(
             mine = rows.get(p.user_id)
             if mine is None:
                 continue
-            rec = mine.recommendation
+            rec, candidate_questions, doubts = mine
             recommendations[rec] = recommendations.get(rec, 0) + 1
-            # As text, decoded only when there is an answer: the driver's decoding of every
-            # row's JSON, mostly an empty list, cost more than fetching it.
-            if mine.doubt_answers != "[]":
-                answers += json.loads(mine.doubt_answers)
-            asked.append(mine.candidate_questions)
+            if doubts != "[]":
+                answers += json.loads(doubts)
+            asked.append(candidate_questions)
         snap = _snapshot(row, panel, questions[row.id], rows)
         result.append(
             PanelFigures(
@@ -208,17 +215,18 @@ def snapshots_with_figures(
 
 @functools.cache
 def _figure_reads(where: ColumnElement[bool]) -> tuple[Executable, ...]:
-    """`snapshots_with_figures`' statements, built once per criterion (a module-level one):
-    each joins the rounds instead of listing their ids, so its text never changes and
-    PostgreSQL's driver prepares it (an IN list of 500 ids was rendered, sent and parsed
-    for each of four statements; docs/performance.md)."""
+    """`snapshots_with_figures`' statements, built once per (module-level) criterion, each
+    joining the rounds: its text never changes, so PostgreSQL's driver prepares it (an IN
+    list of 500 ids was rendered, sent and parsed four times; docs/performance.md)."""
     rounds = (
         select(*FINISHED_COLUMNS)
         .join_from(Round, Role, Role.id == Round.role_id)
         .where(where)
         .order_by(Round.id)
     )
-    # The feedback's numbers and the two values of its answers the comparison shows.
+    # The feedback's numbers and the two values of its answers the comparison shows, the
+    # doubts' answers as text: decoded only when there is one (the driver decoding every
+    # row's JSON, mostly an empty list, cost more than fetching it).
     answers = (
         select(
             Feedback.round_id,
