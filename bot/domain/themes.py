@@ -150,9 +150,8 @@ def _one_scan(flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
 
 _SCAN = _one_scan()
 _LOWER_SCAN = _one_scan(0) if _LOWER_PATTERNS is not None else None
-# A question ends at a line break or right after a question mark.
-_SPLIT = re.compile(r"(?<=\?)|\r?\n")
-_BULLET = re.compile(r"^[\s\-*•·]+")
+# What a question may start with, besides white space: bullets.
+_BULLETS = "-*•·"
 
 
 def themes_of(text: str) -> set[str]:
@@ -170,9 +169,27 @@ def themes_of(text: str) -> set[str]:
 
 
 def questions_of(text: str) -> list[str]:
-    """The text split into questions on line breaks and question marks, stripped, blanks out."""
-    pieces = (_BULLET.sub("", piece).strip() for piece in _SPLIT.split(text))
-    return [p for p in pieces if p and p != "?"]
+    """The text split into questions on line breaks and right after question marks, each
+    stripped of white space and of the bullets that start it, blanks and lone "?" left out.
+    With str methods: a split and a substitution by regular expression per piece were a
+    third of the theme counting (docs/performance.md)."""
+    found = []
+    for line in text.split("\n"):
+        *asked, rest = line.split("?")
+        for piece in asked:
+            question = _unbulleted(piece + "?")
+            if question != "?":
+                found.append(question)
+        if rest := _unbulleted(rest):
+            found.append(rest)
+    return found
+
+
+def _unbulleted(piece: str) -> str:
+    """Without the white space and bullets it starts with, nor the white space it ends with."""
+    while (shorter := piece.strip().lstrip(_BULLETS)) != piece:
+        piece = shorter
+    return piece
 
 
 @dataclass(frozen=True)

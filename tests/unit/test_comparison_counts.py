@@ -1,14 +1,15 @@
 """What the comparison computes from counts instead of every draft is what it computed from
 the drafts: the answers' columns against draft_from_data, the one-scan and lowered-ASCII
-theme patterns against one case-insensitive pattern per theme, alpha from value counts
-against alpha from a raters × units matrix, a criterion's figures against hand-computed
-values."""
+theme patterns against one case-insensitive pattern per theme, the questions' split against
+the regular expressions it replaced, alpha from value counts against alpha from a raters ×
+units matrix, a criterion's figures against hand-computed values."""
 
 from __future__ import annotations
 
 import json
 import math
 import random
+import re
 
 import pytest
 
@@ -107,6 +108,18 @@ def test_one_scan_and_lowered_theme_patterns_match_as_the_case_insensitive_ones(
         assert themes.themes_of(text) == slow, text
     # Not ASCII: the case-insensitive patterns, where the long s is an s (lower() keeps it).
     assert themes.themes_of("Équipe ſalary") == {"pay"}
+
+
+def test_questions_are_split_as_the_regular_expressions_split_them() -> None:
+    """questions_of with str methods against the regular expressions it replaced."""
+    split, bullet = re.compile(r"(?<=\?)|\r?\n"), re.compile(r"^[\s\-*•·]+")
+    rng = random.Random(16)
+    alphabet = ["a", "b", " ", "?", "\n", "\r", "-", "*", "•", "·", "\t", "\xa0", "\u2003", "\x1c"]
+    alphabet += ["\x85", "é", "x?", "?\r\n", "- Pay?", "\n\n"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        pieces = (bullet.sub("", piece).strip() for piece in split.split(text))
+        assert themes.questions_of(text) == [p for p in pieces if p and p != "?"], repr(text)
 
 
 def _alpha_from_matrix(rated: dict[tuple[int, str], dict[str, int]]) -> float | None:
