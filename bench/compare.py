@@ -58,6 +58,7 @@ from bot.views.comparison_heatmap import comparison_heatmap
 from bot.views.heatmap import MAX_ROWS
 from storage import queries, role_queries
 from storage.db import Database
+from storage.feedback_rows import answer_columns
 from storage.models import Feedback, Panelist, Question, RatingRow, Role, RoleRubric, Round
 
 TEAM = "T0BENCH"
@@ -218,6 +219,7 @@ class Seed:
         )
         feedback_id = len(self.feedback) + 1
         submitted = at + timedelta(hours=rng.uniform(1, 40))
+        answers = draft_to_data(draft)
         self.feedback.append(
             {
                 "id": feedback_id,
@@ -226,7 +228,8 @@ class Seed:
                 "user_id": user_id,
                 "revision": 1,
                 "recommendation": draft.recommendation,
-                "answers": draft_to_data(draft),
+                "answers": answers,
+                **answer_columns(answers),
                 "submitted_at": submitted,
                 "updated_at": submitted,
             }

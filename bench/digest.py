@@ -49,6 +49,7 @@ from bot.views.common import MESSAGE_BLOCKS_MAX
 from bot.views.digest import DIGEST_TEXT_BUDGET, digest_message
 from storage import queries
 from storage.db import Database
+from storage.feedback_rows import answer_columns
 from storage.models import Feedback, Panelist, Question, RatingRow, Round
 
 TEAM = "T0BENCH"
@@ -200,6 +201,7 @@ class Seed:
         )
         feedback_id = len(self.feedback) + 1
         submitted = at + timedelta(hours=rng.uniform(1, 40))
+        answers = draft_to_data(draft)
         self.feedback.append(
             {
                 "id": feedback_id,
@@ -208,7 +210,8 @@ class Seed:
                 "user_id": user_id,
                 "revision": 1,
                 "recommendation": draft.recommendation,
-                "answers": draft_to_data(draft),
+                "answers": answers,
+                **answer_columns(answers),
                 "submitted_at": submitted,
                 "updated_at": submitted,
             }

@@ -29,6 +29,8 @@ _UPDATE_FEEDBACK = (
     .values(
         revision=bindparam("revision"),
         answers=bindparam("answers"),
+        candidate_questions=bindparam("candidate_questions"),
+        doubt_answers=bindparam("doubt_answers"),
         recommendation=bindparam("recommendation"),
         updated_at=bindparam("updated_at"),
     )
@@ -38,6 +40,16 @@ _UPDATE_FEEDBACK = (
 _DELETE_RATINGS = delete(_RATINGS).where(_RATINGS.c.feedback_id == bindparam("feedback_id"))
 _INSERT_RATINGS = insert(_RATINGS)
 _INSERT_REVISION = insert(_REVISIONS)
+
+
+def answer_columns(answers: dict[str, Any]) -> dict[str, Any]:
+    """The feedback's columns copied from its answers (FeedbackDraft data, draft_to_data):
+    what the candidate asked, and [question id, resolution] of each round-1 doubt answered,
+    as draft_from_data reads them. Every write of the answers writes these with them."""
+    return {
+        "candidate_questions": answers.get("candidate_questions") or "",
+        "doubt_answers": [[int(a["id"]), a["resolution"]] for a in answers.get("questions", [])],
+    }
 
 
 def save_feedback(
@@ -66,6 +78,7 @@ def save_feedback(
                 "revision": revision,
                 "recommendation": recommendation,
                 "answers": answers,
+                **answer_columns(answers),
                 "submitted_at": now,
                 "updated_at": now,
             },
@@ -78,6 +91,7 @@ def save_feedback(
                 "feedback_id": feedback_id,
                 "revision": revision,
                 "answers": answers,
+                **answer_columns(answers),
                 "recommendation": recommendation,
                 "updated_at": now,
             },

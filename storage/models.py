@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -174,6 +175,12 @@ class Feedback(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     recommendation: Mapped[int] = mapped_column(Integer)
     answers: Mapped[dict[str, Any]]  # the whole draft, as FeedbackDraft data
+    # Two values of the answers, written with them (storage/feedback_rows.answer_columns):
+    # what the candidate asked, and [question id, resolution] of each round-1 doubt answered.
+    # The comparison reads only these of every draft; reading the answers for them was
+    # most of its reads (docs/performance.md).
+    candidate_questions: Mapped[str] = mapped_column(Text)
+    doubt_answers: Mapped[list[list[Any]]] = mapped_column(JSON)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.panel import Status
@@ -59,6 +59,15 @@ def add_rubric_version(
         RoleRubric(team_id=team_id, role_id=role_id, version=version, rubric=rubric, created_by=by)
     )
     session.flush()
+
+
+# The role's complete and closed rounds, its values bound by name (team_id, role_id): built
+# once, for statements that join the rounds (bot.services.snapshot_rows.snapshots_with_figures).
+ROLE_FINISHED = and_(
+    Round.team_id == bindparam("team_id"),
+    Round.role_id == bindparam("role_id"),
+    Round.status.in_(Status.FINISHED),
+)
 
 
 def finished_rounds(team_id: str, role_id: int, since: datetime | None = None) -> Select[Round]:

@@ -46,7 +46,7 @@ def compared_panels(session: Session, team_id: str, role_id: int) -> list[PanelF
     number of rounds, with the ratings counted by the database instead of decoded from every
     draft (docs/performance.md). What the exports need whole is finished_panels'."""
     return snapshot_rows.snapshots_with_figures(
-        session, role_queries.finished_rounds(team_id, role_id)
+        session, role_queries.ROLE_FINISHED, {"team_id": team_id, "role_id": role_id}
     )
 
 

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -85,34 +85,6 @@ _FEEDBACK = (
     .where(Feedback.round_id.in_(_IDS))
     .order_by(Feedback.id)
 )
-# The comparison's: the feedback's numbers and its answers as stored (text, decoded only in
-# part: answer_parts), and each criterion's ratings counted per round, of active panelists.
-_ANSWERS = select(
-    Feedback.round_id,
-    Feedback.user_id,
-    Feedback.recommendation,
-    cast(Feedback.answers, Text).label("answers"),
-).where(Feedback.round_id.in_(_IDS))
-_CRITERIA = (
-    select(
-        Feedback.round_id,
-        RatingRow.criterion_key,
-        func.count(),
-        func.sum(RatingRow.rating),
-        func.min(RatingRow.rating),
-        func.max(RatingRow.rating),
-        *(func.count(case((RatingRow.rating == value, 1))) for value in SCALE),
-    )
-    .join(RatingRow, RatingRow.feedback_id == Feedback.id)
-    .join(
-        Panelist,
-        (Panelist.round_id == Feedback.round_id)
-        & (Panelist.user_id == Feedback.user_id)
-        & Panelist.removed_at.is_(None),
-    )
-    .where(Feedback.round_id.in_(_IDS))
-    .group_by(Feedback.round_id, RatingRow.criterion_key)
-)
 
 
 def snapshots(
@@ -175,37 +147,57 @@ def _with_feedback(
     return WithFeedback(_snapshot(row, panel, questions, given), feedback, finished_at)
 
 
-def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[PanelFigures]:
-    """The rounds `rounds` selects, in its order, as a comparison sees them (removed
-    panelists' feedback left out): five queries, whatever the number of rounds. The
-    criteria are counted by the database; of the answers only the doubts' resolutions and
-    what the candidate asked are decoded."""
-    found, panels, questions = _rounds(session, rounds, finished=True)
+# A row of _PANEL_COLUMNS as a named tuple: its fields are read for every panelist of every
+# compared round, and a Row's attribute costs about ten times a tuple's.
+class _PanelRow(NamedTuple):
+    round_id: int
+    user_id: str
+    display_name: str
+    focus: Any
+
+
+def snapshots_with_figures(
+    session: Session, where: ColumnElement[bool], params: Mapping[str, Any]
+) -> list[PanelFigures]:
+    """The rounds `where` selects (values bound by `params`: role_queries.ROLE_FINISHED), by
+    id, as a comparison sees them (removed panelists' feedback left out): five statements
+    whatever their number, the criteria counted by the database, of the answers only what
+    the candidate asked and the doubts' resolutions read, from their own columns."""
+    rounds, panel_rows, question_rows, answer_rows, criterion_rows = _figure_reads(where)
+    connection = session.connection()  # Core: plain rows, without the ORM's result layer
+    found = connection.execute(rounds, params).all()
     if not found:
         return []
-    ids = {"ids": [row.id for row in found]}
-    connection = session.connection()  # Core: plain rows, without the ORM's result layer
+    panels: dict[int, list[Any]] = defaultdict(list)
+    for p in connection.execute(panel_rows, params).all():
+        panels[p[0]].append(_PanelRow._make(p))
+    questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for round_id, question_id, question in connection.execute(question_rows, params).all():
+        questions[round_id].append((question_id, question))
+    # Unpacked by position, as the panelists are made tuples (_PanelRow).
     given: dict[int, dict[str, Any]] = defaultdict(dict)
-    for f in connection.execute(_ANSWERS, ids):
-        given[f.round_id][f.user_id] = f
+    for round_id, user_id, *figures in connection.execute(answer_rows, params).all():
+        given[round_id][user_id] = figures  # recommendation, asked, doubts' answers (text)
     criteria: dict[int, dict[str, CriterionFigures]] = defaultdict(dict)
-    for round_id, key, count, total, low, high, *by_value in connection.execute(_CRITERIA, ids):
+    for round_id, key, count, total, low, high, *by_value in connection.execute(
+        criterion_rows, params
+    ).all():
         criteria[round_id][key] = CriterionFigures(count, total, low, high, tuple(by_value))
     result = []
     for row in found:
         rows = given.get(row.id, {})
         panel = panels[row.id]
         recommendations: dict[int, int] = {}
-        answers: list[tuple[int, str]] = []
+        answers: list[Any] = []  # [question id, resolution] of each doubt's answer
         asked = []
         for p in panel:
             mine = rows.get(p.user_id)
             if mine is None:
                 continue
-            rec = mine.recommendation
+            rec, candidate_questions, doubts = mine
             recommendations[rec] = recommendations.get(rec, 0) + 1
-            doubts, candidate_questions = answer_parts(mine.answers, doubts=bool(questions[row.id]))
-            answers += [(int(a["id"]), a["resolution"]) for a in doubts]
+            if doubts != "[]":
+                answers += json.loads(doubts)
             asked.append(candidate_questions)
         snap = _snapshot(row, panel, questions[row.id], rows)
         result.append(
@@ -221,27 +213,54 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
     return result
 
 
-# A top-level key of the answers as json.dumps writes it. Inside a JSON string every quote
-# is escaped, so this cannot match within one; no nested object has these keys.
-_KEYS = ('"questions": ', '"candidate_questions": ')
-_DECODER = json.JSONDecoder()
-
-
-def answer_parts(text: str, *, doubts: bool = True) -> tuple[list[dict[str, Any]], str]:
-    """The round-1 doubts' answers and what the candidate asked, of a draft stored as JSON
-    text (draft_to_data), as draft_from_data reads them. Only these two values are decoded:
-    decoding every draft whole (each rating's evidence) was most of a comparison's time
-    (docs/performance.md). Text written otherwise (another separator, a key missing) is
-    decoded whole. `doubts` False: the round has none, no answer is decoded (none given)."""
-    values: list[Any] = []
-    for key in _KEYS if doubts else _KEYS[1:]:
-        # The last occurrence, as json.loads keeps the last of a repeated key.
-        at = text.rfind(key)
-        if at < 0:
-            data = json.loads(text)
-            return data.get("questions", []), data.get("candidate_questions", "")
-        values.append(_DECODER.raw_decode(text, at + len(key))[0])
-    return (values[0] if doubts else []), values[-1]
+@functools.cache
+def _figure_reads(where: ColumnElement[bool]) -> tuple[Executable, ...]:
+    """`snapshots_with_figures`' statements, built once per (module-level) criterion, each
+    joining the rounds: its text never changes, so PostgreSQL's driver prepares it (an IN
+    list of 500 ids was rendered, sent and parsed four times; docs/performance.md)."""
+    rounds = (
+        select(*FINISHED_COLUMNS)
+        .join_from(Round, Role, Role.id == Round.role_id)
+        .where(where)
+        .order_by(Round.id)
+    )
+    # The feedback's numbers and the two values of its answers the comparison shows, the
+    # doubts' answers as text: decoded only when there is one (the driver decoding every
+    # row's JSON, mostly an empty list, cost more than fetching it).
+    answers = (
+        select(
+            Feedback.round_id,
+            Feedback.user_id,
+            Feedback.recommendation,
+            Feedback.candidate_questions,
+            cast(Feedback.doubt_answers, Text).label("doubt_answers"),
+        )
+        .join_from(Feedback, Round, Round.id == Feedback.round_id)
+        .where(where)
+    )
+    # Each criterion's ratings counted per round, of its active panelists.
+    criteria = (
+        select(
+            Feedback.round_id,
+            RatingRow.criterion_key,
+            func.count(),
+            func.sum(RatingRow.rating),
+            func.min(RatingRow.rating),
+            func.max(RatingRow.rating),
+            *(func.count(case((RatingRow.rating == value, 1))) for value in SCALE),
+        )
+        .join_from(Feedback, Round, Round.id == Feedback.round_id)
+        .join(RatingRow, RatingRow.feedback_id == Feedback.id)
+        .join(
+            Panelist,
+            (Panelist.round_id == Feedback.round_id)
+            & (Panelist.user_id == Feedback.user_id)
+            & Panelist.removed_at.is_(None),
+        )
+        .where(where)
+        .group_by(Feedback.round_id, RatingRow.criterion_key)
+    )
+    return rounds, _panels_of(where), _questions_of(where), answers, criteria
 
 
 @dataclass(frozen=True)
@@ -298,18 +317,6 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
         .where(where)
         .order_by(Round.id)
     )
-    panels = (
-        select(*_PANEL_COLUMNS)
-        .join_from(Panelist, Round, Round.id == Panelist.round_id)
-        .where(where, Panelist.removed_at.is_(None))
-        .order_by(Panelist.id)
-    )
-    questions = (
-        select(*_QUESTION_COLUMNS)
-        .join_from(Question, Round, Round.id == Question.round_id)
-        .where(where)
-        .order_by(Question.position)
-    )
     answers = case((Round.status != Status.OPEN, Feedback.answers)).label("answers")
     feedback = (
         select(Feedback.round_id, Feedback.user_id, Feedback.revision, answers)
@@ -317,7 +324,27 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
         .where(where)
         .order_by(Feedback.id)
     )
-    return rounds, panels, questions, feedback
+    return rounds, _panels_of(where), _questions_of(where), feedback
+
+
+def _panels_of(where: ColumnElement[bool]) -> Executable:
+    """The active panelists of the rounds `where` selects, joining them."""
+    return (
+        select(*_PANEL_COLUMNS)
+        .join_from(Panelist, Round, Round.id == Panelist.round_id)
+        .where(where, Panelist.removed_at.is_(None))
+        .order_by(Panelist.id)
+    )
+
+
+def _questions_of(where: ColumnElement[bool]) -> Executable:
+    """The questions of the rounds `where` selects, joining them."""
+    return (
+        select(*_QUESTION_COLUMNS)
+        .join_from(Question, Round, Round.id == Question.round_id)
+        .where(where)
+        .order_by(Question.position)
+    )
 
 
 def _rounds(
@@ -341,9 +368,9 @@ def _rounds(
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
     if not ids:
         return found, panels, questions
-    for p in connection.execute(_PANELS, {"ids": ids}):
+    for p in connection.execute(_PANELS, {"ids": ids}).all():
         panels[p.round_id].append(p)
-    for q in connection.execute(_QUESTIONS, {"ids": ids}):
+    for q in connection.execute(_QUESTIONS, {"ids": ids}).all():
         questions[q.round_id].append((q.id, q.text))
     return found, panels, questions
 

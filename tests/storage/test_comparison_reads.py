@@ -12,11 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.domain.calibration import calibrate
 from bot.domain.comparison import Comparison, build_comparison
-from bot.domain.feedback import Resolution
+from bot.domain.feedback import FeedbackDraft, QuestionAnswer, Rating, Resolution, draft_to_data
 from bot.domain.panel import Status
 from bot.domain.panel_figures import figures_of
 from bot.domain.rubric import SECOND_INTERVIEW
@@ -25,7 +25,8 @@ from bot.services.comparisons import CompareRequest, load_comparison
 from bot.services.role_data import finished_panels, rated
 from storage import queries, role_queries
 from storage.db import Database
-from storage.models import Panelist
+from storage.feedback_rows import save_feedback
+from storage.models import Feedback, Panelist, Question
 from tests.support.finished_rounds import BASE, seed_finished_rounds
 from tests.support.round_rows import TEAM, Seeded
 
@@ -158,3 +159,37 @@ def test_an_empty_role_compares_alike(database: Database) -> None:
         role_id = queries.ensure_role(session, TEAM, ROLE).id
     counted, decoded = both_ways(database, role_id, CompareRequest(role_id))
     assert counted == decoded and not counted.rows
+
+
+def test_feedback_saved_later_compares_alike(database: Database) -> None:
+    """The columns the comparison reads are written by every save (storage.feedback_rows),
+    a first submission and an edit alike, not only by the seed."""
+    panel, submitted = ("UANA", "UBEN", "UCY"), ("UANA", "UBEN")
+    seeded = seed(database, 2, rubric=V2, panel=panel, submitted=lambda n: submitted)
+    first, second = seeded.round_ids
+    given = tuple(Rating(k, 2, "seen") for k in KEYS)
+    with database.transaction() as session:
+        doubts = session.scalars(
+            select(Question.id).where(Question.round_id == first).order_by(Question.position)
+        ).all()
+        partly = tuple(QuestionAnswer(q, Resolution.PARTLY) for q in doubts)
+        saves: tuple[tuple[int, str, str, tuple[QuestionAnswer, ...]], ...] = (
+            (first, "UCY", "Is there equity?", partly),
+            (second, "UANA", "", ()),
+        )
+        for round_id, user, asked, answered in saves:
+            draft = FeedbackDraft(given, 1, answered, asked)
+            mine = session.scalar(
+                select(Feedback).where(Feedback.round_id == round_id, Feedback.user_id == user)
+            )
+            assert (mine is None) == (user == "UCY")  # a first submission, then an edit
+            ratings = [(r.criterion_key, r.rating) for r in given]
+            save_feedback(
+                session, TEAM, round_id, user, mine, draft_to_data(draft), 1, ratings, BASE
+            )
+    counted, decoded = both_ways(database, seeded.role_id, CompareRequest(seeded.role_id))
+    assert counted == decoded
+    by_round = {r.round.id: r for r in counted.rows}
+    assert by_round[first].unresolved == len(doubts) == 2
+    assert by_round[second].tally[1] >= 1
+    assert any("Is there equity?" in t.examples for t in counted.themes)

@@ -26,10 +26,12 @@ from bot.services.lifecycle import complete_if_all_in
 from bot.services.snapshots import submitted_by
 from storage import queries
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database, make_engine
+from storage.feedback_rows import answer_columns
 from storage.migrate import alembic_config, current_revision, is_current, upgrade
 from storage.models import Base, Feedback, Panelist, Role, Round
 
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+EMPTY = {"answers": {}, **answer_columns({})}  # feedback without a rating or an answer
 THREADS = 8
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": SQLITE_BUSY_TIMEOUT_MS}
 
@@ -69,7 +71,7 @@ def add_panelist(s: Session, r: Round, user: str, removed: bool = False) -> Pane
 
 
 def add_feedback(s: Session, r: Round, user: str) -> Feedback:
-    f = Feedback(team_id=r.team_id, round_id=r.id, user_id=user, recommendation=3, answers={})
+    f = Feedback(team_id=r.team_id, round_id=r.id, user_id=user, recommendation=3, **EMPTY)
     s.add(f)
     s.flush()
     return f

@@ -28,6 +28,7 @@ from bot.domain.panel import Status
 from bot.domain.rubric import SECOND_INTERVIEW, Rubric
 from storage import queries
 from storage.db import Database
+from storage.feedback_rows import answer_columns
 from storage.models import (
     Feedback,
     FeedbackRevision,
@@ -167,6 +168,7 @@ def seed_finished_rounds(
                             "revision": 1,
                             "recommendation": draft.recommendation,
                             "answers": draft_to_data(draft),
+                            **answer_columns(draft_to_data(draft)),
                             "submitted_at": finished_at(n) - timedelta(hours=1),
                             "updated_at": finished_at(n) - timedelta(hours=1),
                         }

@@ -1,13 +1,15 @@
 """What the comparison computes from counts instead of every draft is what it computed from
-the drafts: answer_parts against json.loads, the lowered-ASCII theme patterns against the
-case-insensitive ones, alpha from value counts against alpha from a raters × units
-matrix, a criterion's figures against hand-computed values."""
+the drafts: the answers' columns against draft_from_data, the one-scan and lowered-ASCII
+theme patterns against one case-insensitive pattern per theme, the questions' split against
+the regular expressions it replaced, alpha from value counts against alpha from a raters ×
+units matrix, a criterion's figures against hand-computed values."""
 
 from __future__ import annotations
 
 import json
 import math
 import random
+import re
 
 import pytest
 
@@ -20,10 +22,11 @@ from bot.domain.feedback import (
     QuestionAnswer,
     Rating,
     Resolution,
+    draft_from_data,
     draft_to_data,
 )
 from bot.domain.panel_figures import CriterionFigures, open_doubts
-from bot.services.snapshot_rows import answer_parts
+from storage.feedback_rows import answer_columns
 from tests.support.comparisons import rated
 
 TRICKY = (
@@ -50,18 +53,23 @@ def draft(asked: str, note: str) -> FeedbackDraft:
 
 @pytest.mark.parametrize("asked", TRICKY)
 @pytest.mark.parametrize("note", TRICKY)
-def test_answer_parts_is_what_json_decodes(asked: str, note: str) -> None:
-    for text in (json.dumps(draft_to_data(draft(asked, note))),):
-        data = json.loads(text)
-        assert answer_parts(text) == (data["questions"], data["candidate_questions"])
-        assert answer_parts(text, doubts=False) == ([], data["candidate_questions"])
+def test_the_answer_columns_are_what_the_draft_says(asked: str, note: str) -> None:
+    given = draft(asked, note)
+    # As stored: the JSON column hands back what json.loads makes of draft_to_data's dict.
+    data = json.loads(json.dumps(draft_to_data(given)))
+    read = draft_from_data(data)
+    assert answer_columns(data) == {
+        "candidate_questions": read.candidate_questions,
+        "doubt_answers": [[a.question_id, a.resolution] for a in read.question_answers],
+    }
+    assert json.loads(json.dumps(answer_columns(data))) == answer_columns(data)
 
 
-def test_answer_parts_of_other_text_decodes_it_whole() -> None:
-    data = draft_to_data(draft("What is the pay?", "n"))
-    compact = json.dumps(data, separators=(",", ":"))
-    assert answer_parts(compact) == (data["questions"], data["candidate_questions"])
-    assert answer_parts(json.dumps({"ratings": [], "recommendation": 3})) == ([], "")
+def test_the_answer_columns_of_a_draft_without_them() -> None:
+    assert answer_columns({"ratings": [], "recommendation": 3}) == {
+        "candidate_questions": "",
+        "doubt_answers": [],
+    }
 
 
 def test_a_criterion_s_figures() -> None:
@@ -83,13 +91,16 @@ def test_open_doubts() -> None:
     assert open_doubts([1, 2, 3], answers) == 2
 
 
-def test_lowered_theme_patterns_match_as_the_case_insensitive_ones() -> None:
+def test_one_scan_and_lowered_theme_patterns_match_as_the_case_insensitive_ones() -> None:
     rng = random.Random(15)
     keywords = [k for kw in themes.THEMES.values() for k in kw]
     words = [*keywords, "Salary", "PROMOTIONS", "co-Worker", "ON CALL", "x", "?", "\n", "_pay"]
+    words += ["stock\t option", "équipe", "ſalary", "Ünïcödé"]
     assert themes._LOWER_PATTERNS is not None  # every keyword is lower-case ASCII
-    for _ in range(2000):
-        text = rng.choice(("", "-", "_", " ", "(")).join(
+    assert themes._SCAN is not None  # no theme's keyword begins another theme's
+    assert themes._LOWER_SCAN is not None
+    for _ in range(4000):
+        text = rng.choice(("", "-", "_", " ", "(", "  ")).join(
             rng.choice(words).upper() if rng.random() < 0.3 else rng.choice(words)
             for _ in range(rng.randint(0, 6))
         )
@@ -97,6 +108,18 @@ def test_lowered_theme_patterns_match_as_the_case_insensitive_ones() -> None:
         assert themes.themes_of(text) == slow, text
     # Not ASCII: the case-insensitive patterns, where the long s is an s (lower() keeps it).
     assert themes.themes_of("Équipe ſalary") == {"pay"}
+
+
+def test_questions_are_split_as_the_regular_expressions_split_them() -> None:
+    """questions_of with str methods against the regular expressions it replaced."""
+    split, bullet = re.compile(r"(?<=\?)|\r?\n"), re.compile(r"^[\s\-*•·]+")
+    rng = random.Random(16)
+    alphabet = ["a", "b", " ", "?", "\n", "\r", "-", "*", "•", "·", "\t", "\xa0", "\u2003", "\x1c"]
+    alphabet += ["\x85", "é", "x?", "?\r\n", "- Pay?", "\n\n"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        pieces = (bullet.sub("", piece).strip() for piece in split.split(text))
+        assert themes.questions_of(text) == [p for p in pieces if p and p != "?"], repr(text)
 
 
 def _alpha_from_matrix(rated: dict[tuple[int, str], dict[str, int]]) -> float | None:
