@@ -145,6 +145,35 @@ def claim(
     only: ColumnElement[bool] | None = None,
 ) -> list[int]:
     """Lease up to `limit` due rows to `owner`, oldest due first; returns their ids."""
+    statement = _claim(model, owner, now, lease, limit, only).returning(model.id)
+    return sorted(session.scalars(statement).all())
+
+
+def claim_rows(
+    session: Session,
+    model: WorkModel,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    *,
+    only: ColumnElement[bool] | None = None,
+) -> list[Any]:
+    """`claim`, returning the rows themselves as they are once leased, in id order: for a
+    claimer that reads every row it claims (the dispatcher), the read that `leased` would
+    make right after."""
+    statement = _claim(model, owner, now, lease, limit, only).returning(model)
+    return sorted(session.scalars(statement).all(), key=lambda row: int(row.id))
+
+
+def _claim(
+    model: WorkModel,
+    owner: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    only: ColumnElement[bool] | None,
+) -> Any:
     claimable = _claimable(model, now)
     if only is not None:
         claimable = claimable & only
@@ -160,14 +189,12 @@ def claim(
         .cte("candidates")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    claimed = session.scalars(
+    return (
         update(model)
         .where(model.id.in_(select(candidates.c.id)), claimable)
         .values(lease_owner=owner, lease_until=now + lease)
-        .returning(model.id)
         .execution_options(synchronize_session=False)
-    ).all()
-    return sorted(claimed)
+    )
 
 
 def leased(session: Session, model: WorkModel, ids: Sequence[int], owner: str) -> list[Any]:

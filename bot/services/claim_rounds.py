@@ -6,22 +6,23 @@ read of the round was a third of a submission's CPU (bench/load.py, docs/perform
 
 Exactly once still rests on generations (bot/services/dispatcher.py): a row is marked sent
 only if its generation is still the one we rendered, so the generation must be read before
-the state the row is rendered from. The claim's first row therefore reads every row of the
-claim, with its generation, before any round. A later row reuses its round's state only if
-it is a refresh and its generation is still the one read then (otherwise a change re-armed
-it since, and its round is read again). A message whose ts is kept on its round (an
-announcement, a brief, a summary) drops that round's state once it is sent, so what comes
-next is read with its ts."""
+the state the row is rendered from. The claim itself returns every row of the claim, with
+its generation, before any round is read. A later row is read again before it is rendered
+(in the transaction that finishes the row before it, `read_ahead`), and reuses its round's
+state only if it is a refresh and its generation is still the one the claim returned
+(otherwise a change re-armed it since, and its round is read again). A message whose ts is
+kept on its round (an announcement, a brief, a summary) drops that round's state once it is
+sent, so what comes next is read with its ts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from bot.domain.work_kinds import OutboxKind
 from bot.services.deliveries import CurrentRound
+from bot.services.work_loop import Claim
 from storage.models import Outbox
 from storage.work import leased
 
@@ -32,18 +33,33 @@ REFRESHES = frozenset(
 
 @dataclass
 class ClaimRounds:
-    token: str  # the claim's lease token
-    generations: dict[int, int]  # row id → its generation, read before any round
+    claim: Claim
+    generations: dict[int, int]  # row id → its generation, as the claim returned it
     rounds: dict[int, CurrentRound] = field(default_factory=dict)  # round id → its state
+    ahead: dict[int, list[Outbox]] = field(default_factory=dict)  # rows read ahead, by id
 
     @classmethod
-    def start(
-        cls, session: Session, token: str, claim: Sequence[int]
-    ) -> tuple[ClaimRounds, list[Outbox]]:
-        """Every row of the claim (`claim`: its ids) still leased to it, in id order, and a
-        cache for their rounds. By id: lease owners are not indexed."""
-        rows = leased(session, Outbox, claim, token)
-        return cls(token, {row.id: row.generation for row in rows}), rows
+    def start(cls, claim: Claim) -> ClaimRounds:
+        """A cache for the rounds of the claim's rows (`claim.rows`, as the claim leased
+        them, so read before any round)."""
+        rows: list[Outbox] = claim.rows
+        return cls(claim, {row.id: row.generation for row in rows})
+
+    def row(self, session: Session, row_id: int) -> list[Outbox]:
+        """The row if it is still leased to the claim: as the claim returned it for the
+        claim's first row, as `read_ahead` read it for the others, else read now."""
+        if row_id == self.claim.ids[0]:
+            return [row for row in self.claim.rows if row.id == row_id]
+        found = self.ahead.pop(row_id, None)
+        return leased(session, Outbox, [row_id], self.claim.token) if found is None else found
+
+    def read_ahead(self, session: Session, row_id: int) -> None:
+        """In the transaction that finishes `row_id`, read the claim's next row: the read it
+        needs before it is rendered, without a transaction of its own (docs/performance.md)."""
+        ids = self.claim.ids
+        at = ids.index(row_id) + 1
+        if at < len(ids):
+            self.ahead[ids[at]] = leased(session, Outbox, [ids[at]], self.claim.token)
 
     def usable(self, row: Outbox) -> dict[int, CurrentRound]:
         """The rounds `row` may be rendered from. Its own is read again after a re-arm, and

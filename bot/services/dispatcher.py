@@ -13,7 +13,6 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,11 +29,11 @@ from bot.services.claim_rounds import ClaimRounds
 from bot.services.context import Resources
 from bot.services.deliveries import Delete, Edit, Post, Skip, Upload, Wait
 from bot.services.outbox import OutboxWriter
-from bot.services.work_loop import WorkLoop
+from bot.services.work_loop import Claim, WorkLoop
 from bot.slack.errors import TOKEN_ERRORS, TRY_LATER_ERRORS, SlackError
 from bot.slack.tokens import TeamClients, TeamNotInstalled
 from storage.models import Outbox, WorkState
-from storage.work import finish, leased
+from storage.work import finish
 
 log = logging.getLogger(__name__)
 
@@ -114,21 +113,17 @@ class Dispatcher:
         """`clients`: a Slack client per team, so each row goes out with its team's token."""
         self.resources = resources
         self.clients = clients
-        self.loop = WorkLoop(resources, Outbox, owner or f"dispatch-{uuid.uuid4().hex[:12]}", BATCH)
+        owner = owner or f"dispatch-{uuid.uuid4().hex[:12]}"
+        self.loop = WorkLoop(resources, Outbox, owner, BATCH, whole_rows=True)
         self.stopping = self.loop.stopping
         self._local = threading.local()  # each thread's ClaimRounds
 
-    def _claim_rounds(
-        self, session: Session, row_id: int, token: str, claim: Sequence[int]
-    ) -> tuple[ClaimRounds, list[Outbox]]:
-        """The rows of one claim share their round's state (bot/services/claim_rounds.py);
-        the first row of a claim reads every row's generation before any state."""
+    def _claim_rounds(self, claim: Claim) -> ClaimRounds:
+        """The rows of one claim share their round's state (bot/services/claim_rounds.py)."""
         current: ClaimRounds | None = getattr(self._local, "rounds", None)
-        if current is not None and current.token == token:
-            return current, leased(session, Outbox, [row_id], token)
-        current, every = ClaimRounds.start(session, token, claim)
-        self._local.rounds = current
-        return current, [row for row in every if row.id == row_id]
+        if current is None or current.claim.token != claim.token:
+            current = self._local.rounds = ClaimRounds.start(claim)
+        return current
 
     def run(
         self, *, only: ColumnElement[bool] | None = None, budget: float = 20.0
@@ -137,7 +132,7 @@ class Dispatcher:
         stats = DispatchStats()
         try:
             self.loop.drain(
-                lambda row_id, token, claim: self._deliver(row_id, token, claim, stats),
+                lambda row_id, claim: self._deliver(row_id, claim, stats),
                 budget=budget,
                 only=only,
             )
@@ -169,13 +164,14 @@ class Dispatcher:
             return DispatchStats()
 
     # -- one row ---------------------------------------------------------------------------
-    def _deliver(self, row_id: int, token: str, claim: Sequence[int], stats: DispatchStats) -> bool:
+    def _deliver(self, row_id: int, claim: Claim, stats: DispatchStats) -> bool:
         """Whether the row is pending again at once: a newer change re-armed it meanwhile."""
+        claim_rounds = self._claim_rounds(claim)
         with self.resources.db.read() as session:
-            claim_rounds, rows = self._claim_rounds(session, row_id, token, claim)
+            rows = claim_rounds.row(session, row_id)
             if not rows:
                 return False  # the lease ran out and someone else has it
-            claimed = Claimed(rows[0], token, rows[0].generation)
+            claimed = Claimed(rows[0], claim.token, rows[0].generation)
             try:
                 step: deliveries.Plan | Retry = deliveries.plan(
                     session,
@@ -246,6 +242,7 @@ class Dispatcher:
                 again = True
             else:
                 log.warning("outbox row %s was sent after its lease ran out", claimed.row.id)
+            self._read_ahead(session, claimed)
         stats.sent += 1
         return again
 
@@ -358,6 +355,7 @@ class Dispatcher:
                 attempts=row.attempts + 1,
                 last_error=outcome.error[:300],
             )
+            self._read_ahead(session, claimed)
             if status is None:
                 return False
             if status == WorkState.PENDING:
@@ -385,7 +383,15 @@ class Dispatcher:
             values["last_error"] = values["last_error"][:300]
         with self.resources.db.transaction() as session:
             status = finish(session, Outbox, claimed.row.id, claimed.token, **values)
+            self._read_ahead(session, claimed)
         return status == WorkState.PENDING and "unless_rearmed" in values
+
+    def _read_ahead(self, session: Session, claimed: Claimed) -> None:
+        """In the transaction that finishes a row, the read its claim's next row needs
+        before it is rendered (ClaimRounds.read_ahead): one transaction fewer a row."""
+        current: ClaimRounds | None = getattr(self._local, "rounds", None)
+        if current is not None and current.claim.token == claimed.token:
+            current.read_ahead(session, claimed.row.id)
 
 
 def _final(claimed: Claimed, status: WorkState, now: datetime) -> dict[str, Any]:

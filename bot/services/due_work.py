@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,7 +30,7 @@ from bot.services.reminder_schedule import (
 )
 from bot.services.rendering import Renderer
 from bot.services.snapshots import snapshot
-from bot.services.work_loop import WorkLoop
+from bot.services.work_loop import Claim, WorkLoop
 from storage import queries
 from storage.models import DueWork, Outbox, WorkState
 from storage.work import finish, leased
@@ -95,10 +95,11 @@ class DueWorkRunner:
         self.loop.drain(self._handle, budget=budget, only=only)
         return self.handled - before
 
-    def _handle(self, row_id: int, token: str, claim: Sequence[int]) -> bool:
+    def _handle(self, row_id: int, claim: Claim) -> bool:
         """Whether the row is due again at once (WorkLoop.drain): only when its handler put
-        it off to a moment already past. Each row is handled on its own (`claim` unused)."""
-        now = self.resources.now()
+        it off to a moment already past. Each row is handled on its own (of its claim, only
+        the lease token is used)."""
+        now, token = self.resources.now(), claim.token
         again = False
         try:
             with self.resources.db.transaction() as session:

@@ -7,13 +7,24 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement
 
 from bot.services.context import Resources
-from storage.work import WorkModel, claim, release_all
+from storage.work import WorkModel, claim, claim_rows, release_all
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim: its lease token, its rows' ids in order, and the rows themselves as the
+    claim leased them when the loop was asked for them (`WorkLoop.whole_rows`)."""
+
+    token: str
+    ids: list[int]
+    rows: list[Any]
 
 
 @dataclass
@@ -26,17 +37,18 @@ class WorkLoop:
     model: WorkModel
     owner: str
     batch: int
+    whole_rows: bool = False  # the claim returns its rows, not only their ids
     stopping: threading.Event = field(default_factory=threading.Event)
 
     def drain(
         self,
-        handle: Callable[[int, str, Sequence[int]], bool],
+        handle: Callable[[int, Claim], bool],
         *,
         budget: float,
         only: ColumnElement[bool] | None = None,
     ) -> None:
-        """Hand due rows (matching `only`) with their lease token and the ids of their whole
-        claim to `handle` until none are left, `budget` seconds pass or `stopping` is set.
+        """Hand due rows (matching `only`) with their whole claim (its lease token, its ids)
+        to `handle` until none are left, `budget` seconds pass or `stopping` is set.
         `handle` says whether it left work due at once: the row (a newer change re-armed it
         while it was ours) or a new one (a notice the handling enqueued).
 
@@ -56,9 +68,14 @@ class WorkLoop:
             now = resources.now()
             token = f"{self.owner}:{uuid.uuid4().hex[:8]}"
             with resources.db.transaction() as session:
-                ids = claim(session, model, token, now, lease, self.batch, only=only)
+                if self.whole_rows:
+                    rows = claim_rows(session, model, token, now, lease, self.batch, only=only)
+                    ids = [row.id for row in rows]
+                else:
+                    rows, ids = [], claim(session, model, token, now, lease, self.batch, only=only)
             if not ids:
                 return
+            claimed = Claim(token, ids, rows)
             lease_until = now + lease
             again = False
             for index, row_id in enumerate(ids):
@@ -68,7 +85,7 @@ class WorkLoop:
                         release_all(session, model, ids[index:], token)
                     return
                 try:
-                    again = handle(row_id, token, ids) or again
+                    again = handle(row_id, claimed) or again
                 except Exception:
                     # The database failed under this row: hand the rest of the claim back
                     # as soon as it answers again, instead of when the lease runs out.
