@@ -11,8 +11,10 @@ its generation, before any round is read. A later row is read again before it is
 (in the transaction that finishes the row before it, `read_ahead`), and reuses its round's
 state only if it is a refresh and its generation is still the one the claim returned
 (otherwise a change re-armed it since, and its round is read again). A message whose ts is
-kept on its round (an announcement, a brief, a summary) drops that round's state once it is
-sent, so what comes next is read with its ts."""
+kept on its round (an announcement, a brief, a summary) takes that round's state out while
+it is sent, and puts it back with the ts once that is recorded: a refresh after it in the
+claim (the announcement's update after a completing submission's summary is posted, the
+brief's after the summary) is rendered with the ts, without reading the round again."""
 
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from bot.domain.work_kinds import OutboxKind
-from bot.services.deliveries import CurrentRound
+from bot.services.deliveries import RECORDED_ON_ROUND, CurrentRound
 from bot.services.work_loop import Claim
 from storage.models import Outbox
 from storage.work import leased
@@ -70,6 +72,13 @@ class ClaimRounds:
             self.rounds.pop(row.round_id, None)
         return self.rounds
 
-    def forget(self, round_id: int | None) -> None:
-        if round_id is not None:
-            self.rounds.pop(round_id, None)
+    def forget(self, round_id: int | None, kind: OutboxKind) -> CurrentRound | None:
+        """Drop the state of the round a message of `kind` keeps its ts on, before it is
+        sent (RECORDED_ON_ROUND); the state dropped, which `keep` puts back once the ts is
+        recorded (deliveries.recorded), so the claim's next rows need not read the round."""
+        if kind not in RECORDED_ON_ROUND or round_id is None:
+            return None
+        return self.rounds.pop(round_id, None)
+
+    def keep(self, current: CurrentRound) -> None:
+        self.rounds[current.snap.id] = current

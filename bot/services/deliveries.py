@@ -4,7 +4,7 @@ state as it is then, and what Slack's answer changes in our tables (the ts we ke
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -139,6 +139,21 @@ def record(session: Session, row: Outbox, channel: str, ts: str) -> None:
             .where(Panelist.round_id == row.round_id, Panelist.user_id == row.user_id)
             .values(dm_channel=channel, dm_ts=ts)
         )
+
+
+def recorded(current: CurrentRound, row: Outbox, channel: str, ts: str) -> CurrentRound:
+    """`current`, the round's state read before `row`'s message was sent, as `record` has
+    just left the round: with the message's ts (its DM's, for a brief)."""
+    if row.kind == OutboxKind.BRIEF:
+        for panelist in current.rnd.panelists:  # loaded with the round, no longer in a session
+            if panelist.user_id == row.user_id:
+                panelist.dm_channel, panelist.dm_ts = channel, ts
+        return current
+    if row.kind == OutboxKind.ANNOUNCE:
+        current.rnd.announcement_ts = ts
+        return replace(current, snap=replace(current.snap, announcement_ts=ts))
+    current.rnd.summary_ts = ts
+    return replace(current, snap=replace(current.snap, summary_ts=ts))
 
 
 # -- one planner per kind ----------------------------------------------------------------

@@ -216,8 +216,9 @@ class Dispatcher:
             if isinstance(outcome, Refused):
                 return self._refused(claimed, outcome, stats)
             return self._retry_or_give_up(claimed, outcome, stats)
-        if claimed.row.kind in deliveries.RECORDED_ON_ROUND:
-            self._local.rounds.forget(claimed.row.round_id)  # its ts is about to change
+        claim_rounds: ClaimRounds = self._local.rounds
+        # The round's state read for this claim, out of the cache while its ts changes.
+        before = claim_rounds.forget(claimed.row.round_id, claimed.row.kind)
         now = self.resources.now()
         with self.resources.db.transaction() as session:
             deliveries.lock_recorded_round(session, claimed.row)
@@ -235,6 +236,8 @@ class Dispatcher:
             again = status == WorkState.PENDING  # re-armed: the newer state goes out too
             if status:
                 deliveries.record(session, claimed.row, channel, ts)
+                if before is not None:  # the claim's next rows see the ts without a read
+                    claim_rounds.keep(deliveries.recorded(before, claimed.row, channel, ts))
             elif isinstance(step, Post) and session.get(Outbox, claimed.row.id) is None:
                 # The row's round was erased (/panel forget) while this message was on its
                 # way: the message goes too, right away.

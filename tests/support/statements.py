@@ -36,3 +36,19 @@ def statements_sent(
         yield sent
     finally:
         event.remove(database.engine, "before_cursor_execute", seen)
+
+
+@contextmanager
+def transactions_committed(database: Database) -> Iterator[list[int]]:
+    """One entry per transaction committed while the block runs (read-only ones too: a
+    transaction that sent no statement never takes a connection, so it is not counted)."""
+    committed: list[int] = []
+
+    def seen(_conn: Any) -> None:
+        committed.append(1)
+
+    event.listen(database.engine, "commit", seen)
+    try:
+        yield committed
+    finally:
+        event.remove(database.engine, "commit", seen)
