@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from typing import Any
+
 from slack_sdk.models.blocks import Block, ButtonElement, ConfirmObject
 
 from bot.codec import RoundRef, encode
@@ -10,7 +14,7 @@ from bot.domain.message import Message
 from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
-from bot.views.common import actions, button, context, header, md, message
+from bot.views.common import actions, button, context, header, kept, md, message
 
 
 def candidate_line(snapshot: RoundSnapshot) -> str:
@@ -53,7 +57,7 @@ STATUS_LINE = {
 
 
 def announcement(snapshot: RoundSnapshot) -> Message:
-    blocks: list[Block] = [
+    blocks: list[Block | dict[str, Any]] = [
         header(f"Second-round panel: {snapshot.candidate_name}"),
         md(candidate_line(snapshot)),
         md(
@@ -68,7 +72,8 @@ def announcement(snapshot: RoundSnapshot) -> Message:
     if decided := decision_line(snapshot):
         blocks.append(md(decided))
     if snapshot.status == Status.OPEN:
-        blocks.append(organizer_controls(snapshot))
+        focus_areas = snapshot.focus_assigned and snapshot.submitted_count == 0
+        blocks.append(json.loads(_organizer_controls(snapshot.id, focus_areas)))
     elif snapshot.status == Status.COMPLETE:
         blocks.append(
             actions(button("Close round", ids.CLOSE_ROUND, encode(RoundRef(snapshot.id))))
@@ -80,22 +85,32 @@ def announcement(snapshot: RoundSnapshot) -> Message:
     return message(text, blocks)
 
 
-def organizer_controls(snapshot: RoundSnapshot) -> Block:
-    close = button("Close now", ids.CLOSE_ROUND, encode(RoundRef(snapshot.id)))
+@functools.lru_cache(maxsize=1024)
+def _organizer_controls(round_id: int, focus_areas: bool) -> str:
+    """`organizer_controls`, kept as JSON: the same in every refresh of an open round (the
+    Focus areas button goes with its first feedback), and slack_sdk's to_dict of its four
+    buttons and two confirmations was over half of an announcement's rendering."""
+    return kept(organizer_controls(round_id, focus_areas))
+
+
+def organizer_controls(round_id: int, focus_areas: bool) -> Block:
+    """`focus_areas`: the Focus areas button, offered while no feedback is in (the areas
+    are fixed once feedback comes in)."""
+    close = button("Close now", ids.CLOSE_ROUND, encode(RoundRef(round_id)))
     close.confirm = ConfirmObject(
         title="Close this round?",
         text="The summary is posted with the feedback that is in; missing panelists are listed.",
         confirm="Close now",
         deny="Keep open",
     )
-    cancel = button("Cancel round", ids.CANCEL_ROUND, encode(RoundRef(snapshot.id)), style="danger")
+    cancel = button("Cancel round", ids.CANCEL_ROUND, encode(RoundRef(round_id)), style="danger")
     cancel.confirm = ConfirmObject(
         title="Cancel this round?",
         text="Panelists are told no feedback is needed. Feedback given so far stays sealed.",
         confirm="Cancel round",
         deny="Keep it",
     )
-    buttons = [button("Add / remove panelist", ids.EDIT_PANELISTS, encode(RoundRef(snapshot.id)))]
-    if snapshot.focus_assigned and snapshot.submitted_count == 0:  # fixed once feedback comes in
-        buttons.append(button("Focus areas", ids.FOCUS_AREAS, encode(RoundRef(snapshot.id))))
+    buttons = [button("Add / remove panelist", ids.EDIT_PANELISTS, encode(RoundRef(round_id)))]
+    if focus_areas:
+        buttons.append(button("Focus areas", ids.FOCUS_AREAS, encode(RoundRef(round_id))))
     return actions(*buttons, close, cancel)

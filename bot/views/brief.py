@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
+from typing import Any
+
 from slack_sdk.models.blocks import Block, ButtonElement
 
 from bot.codec import RoundRef, encode
@@ -10,13 +14,13 @@ from bot.domain.panel import RoundSnapshot, Status
 from bot.text import date_token, escape, mention
 from bot.views import ids
 from bot.views.announcement import candidate_line
-from bot.views.common import actions, bullet_list, button, context, header, md, message
+from bot.views.common import actions, bullet_list, button, context, header, kept, md, message
 
 BRIEF_TIME_FORMAT = "{date_long_pretty} at {time}"
 
 
 def brief(snapshot: RoundSnapshot, user_id: str) -> Message:
-    blocks: list[Block] = [
+    blocks: list[Block | dict[str, Any]] = [
         header(f"You're on the panel for {snapshot.candidate_name}"),
         md(
             f"{candidate_line(snapshot)}\n"
@@ -33,7 +37,10 @@ def brief(snapshot: RoundSnapshot, user_id: str) -> Message:
                 + bullet_list([escape(q) for _, q in snapshot.questions])
             )
         )
-    blocks.append(brief_footer(snapshot, user_id))
+    if snapshot.status == Status.OPEN and snapshot.has_panelist(user_id):
+        blocks.append(json.loads(_feedback_actions(snapshot.id, snapshot.submitted(user_id))))
+    else:
+        blocks.append(brief_footer(snapshot, user_id))
     if snapshot.accepting_feedback:
         focus = (
             "Rate your focus criteria; the others you may rate or mark Not assessed. "
@@ -71,13 +78,18 @@ def brief_footer(snapshot: RoundSnapshot, user_id: str) -> Block:
     if snapshot.status == Status.CLOSED:
         state = "submitted" if snapshot.submitted(user_id) else "not submitted"
         return md(f":lock: This round is closed (your feedback: {state}).")
-    return actions(feedback_button(snapshot, snapshot.submitted(user_id)))
+    return actions(feedback_button(snapshot.id, snapshot.submitted(user_id)))
 
 
-def feedback_button(snapshot: RoundSnapshot, submitted: bool) -> ButtonElement:
+@functools.lru_cache(maxsize=1024)
+def _feedback_actions(round_id: int, submitted: bool) -> str:
+    """An open round's `brief_footer`, kept as JSON: the same in every refresh of the
+    panelist's brief until they submit."""
+    return kept(actions(feedback_button(round_id, submitted)))
+
+
+def feedback_button(round_id: int, submitted: bool) -> ButtonElement:
     """Give feedback, or edit it once given: the same action either way."""
     if submitted:
-        return button("Edit my feedback", ids.GIVE_FEEDBACK, encode(RoundRef(snapshot.id)))
-    return button(
-        "Give feedback", ids.GIVE_FEEDBACK, encode(RoundRef(snapshot.id)), style="primary"
-    )
+        return button("Edit my feedback", ids.GIVE_FEEDBACK, encode(RoundRef(round_id)))
+    return button("Give feedback", ids.GIVE_FEEDBACK, encode(RoundRef(round_id)), style="primary")

@@ -43,7 +43,7 @@ def overview_blocks(overview: Overview) -> list[Block]:
             blocks.append(
                 md(
                     f"{_round_line(r)}\nDue {date_token(r.due_at)}",
-                    accessory=feedback_button(r, submitted=False),
+                    accessory=feedback_button(r.id, submitted=False),
                 )
             )
     else:
@@ -51,7 +51,7 @@ def overview_blocks(overview: Overview) -> list[Block]:
     if overview.editable:
         blocks.append(md("*Your submitted feedback* (editable until the round closes)"))
         for r in overview.editable[:MAX_ITEMS_PER_GROUP]:
-            blocks.append(md(_round_line(r), accessory=feedback_button(r, submitted=True)))
+            blocks.append(md(_round_line(r), accessory=feedback_button(r.id, submitted=True)))
     if overview.organized:
         blocks.append(md(f"*Rounds you organize ({len(overview.organized)})*"))
         for r in overview.organized[:MAX_ITEMS_PER_GROUP]:

@@ -61,7 +61,7 @@ def nudge_message(snapshot: RoundSnapshot, user_id: str, nudges: int) -> Message
             deny="Go back",
         )
         snooze = button(SNOOZE_LABEL, ids.NUDGE_SNOOZE, encode(Snooze(round=snapshot.id, n=nudges)))
-        blocks.append(actions(feedback_button(snapshot, False), not_attended, snooze))
+        blocks.append(actions(feedback_button(snapshot.id, False), not_attended, snooze))
         blocks.append(context("It takes a few minutes; nobody sees it until the panel is done."))
     else:
         blocks.append(brief_footer(snapshot, user_id))
@@ -162,7 +162,7 @@ def snoozed_reply(snapshot: RoundSnapshot, until: datetime) -> Message:
         )
     ]
     if snapshot.accepting_feedback:
-        blocks.append(actions(feedback_button(snapshot, False)))
+        blocks.append(actions(feedback_button(snapshot.id, False)))
     return message(f"I'll remind you again about {_name(snapshot)}", blocks)
 
 

@@ -5,6 +5,7 @@ stand-in's own check, with the same worst-case round and feedback (tests/support
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -13,8 +14,9 @@ from bot.domain.message import Message
 from bot.domain.overview import Overview
 from bot.domain.panel import Status
 from bot.domain.stats import summarize
-from bot.views.announcement import announcement
-from bot.views.brief import brief
+from bot.views.announcement import announcement, organizer_controls
+from bot.views.brief import brief, feedback_button
+from bot.views.common import actions
 from bot.views.feedback_modal import (
     _closing_inputs,
     _criterion_inputs,
@@ -73,6 +75,30 @@ def test_announcement_never_shows_ratings() -> None:
     assert "12 of 12 submitted" in text
     for word in ("Strong", "mean", "spread", "Recommendation"):
         assert word not in text
+
+
+@pytest.mark.parametrize("focus_areas", [True, False])
+@pytest.mark.parametrize("submitted", [True, False])
+def test_announcement_and_brief_parts_built_once_are_what_the_blocks_render(
+    focus_areas: bool, submitted: bool
+) -> None:
+    """The organizer's controls and the brief's feedback button are kept as JSON per round
+    (built once); they must be exactly what slack_sdk renders from the blocks, the Focus
+    areas button only while no feedback is in, and each message gets its own dicts."""
+    r = worst_round(Status.OPEN, submitted=submitted)
+    if focus_areas:
+        first = r.panelists[0]
+        r = replace(r, panelists=(replace(first, focus=("depth",)), *r.panelists[1:]))
+    assert r.focus_assigned == focus_areas
+    m = announcement(r)
+    shown = focus_areas and not submitted
+    assert m.blocks[-1] == organizer_controls(r.id, shown).to_dict()
+    assert ("Focus areas" in str(m.blocks[-1])) == shown
+    b = brief(r, r.panelists[0].user_id)
+    assert actions(feedback_button(r.id, submitted)).to_dict() in b.blocks
+    again, b_again = announcement(r), brief(r, r.panelists[0].user_id)
+    assert again == m and again.blocks[-1] is not m.blocks[-1]
+    assert b_again == b and all(x is not y for x, y in zip(b_again.blocks, b.blocks, strict=True))
 
 
 def test_feedback_modal_empty_and_prefilled() -> None:
