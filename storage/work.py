@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Table,
     bindparam,
     case,
@@ -125,13 +127,15 @@ def _insert_or_rearm(dialect: str, model: WorkModel) -> Any:
     )
 
 
-def _claimable(model: WorkModel, now: datetime) -> ColumnElement[bool]:
-    # A literal status lets PostgreSQL use the partial index on pending rows.
-    return (
-        (model.status == literal_column(f"'{WorkState.PENDING}'"))
-        & (model.due_at <= now)
-        & or_(model.lease_until.is_(None), model.lease_until < now)
-    )
+@dataclass(frozen=True)
+class Scope:
+    """Which of the due rows a claim may take: those whose `column` is `value` and, with
+    `unbound`, that belong to no round. Given as values rather than an expression, so the
+    claim's statement is built once per shape (`_claim`) and only its parameters change."""
+
+    column: str  # round_id, channel_id, user_id
+    value: int | str
+    unbound: bool = False
 
 
 def claim(
@@ -142,11 +146,11 @@ def claim(
     lease: timedelta,
     limit: int,
     *,
-    only: ColumnElement[bool] | None = None,
+    only: Scope | None = None,
 ) -> list[int]:
     """Lease up to `limit` due rows to `owner`, oldest due first; returns their ids."""
-    statement = _claim(model, owner, now, lease, limit, only).returning(model.id)
-    return sorted(session.scalars(statement).all())
+    statement = _claim(model, only and only.column, bool(only and only.unbound), rows=False)
+    return sorted(session.scalars(statement, _claim_params(owner, now, lease, limit, only)))
 
 
 def claim_rows(
@@ -157,26 +161,39 @@ def claim_rows(
     lease: timedelta,
     limit: int,
     *,
-    only: ColumnElement[bool] | None = None,
+    only: Scope | None = None,
 ) -> list[Any]:
     """`claim`, returning the rows themselves as they are once leased, in id order: for a
     claimer that reads every row it claims (the dispatcher), the read that `leased` would
     make right after."""
-    statement = _claim(model, owner, now, lease, limit, only).returning(model)
-    return sorted(session.scalars(statement).all(), key=lambda row: int(row.id))
+    statement = _claim(model, only and only.column, bool(only and only.unbound), rows=True)
+    found = session.scalars(statement, _claim_params(owner, now, lease, limit, only))
+    return sorted(found, key=lambda row: int(row.id))
 
 
-def _claim(
-    model: WorkModel,
-    owner: str,
-    now: datetime,
-    lease: timedelta,
-    limit: int,
-    only: ColumnElement[bool] | None,
-) -> Any:
-    claimable = _claimable(model, now)
-    if only is not None:
-        claimable = claimable & only
+def _claim_params(
+    owner: str, now: datetime, lease: timedelta, limit: int, only: Scope | None
+) -> dict[str, Any]:
+    params = {"owner": owner, "now": now, "lease_end": now + lease, "limit": limit}
+    return params if only is None else {**params, "scope": only.value}
+
+
+@functools.cache
+def _claim(model: WorkModel, column: str | None, unbound: bool, *, rows: bool) -> Any:
+    """The claim's UPDATE for one shape of scope, built once with its values as parameters:
+    built per claim (the CTE, the conditions, the cache key) it cost about 0.4 ms of CPU, as
+    much as the rest of a submission's claim (docs/performance.md)."""
+    now = bindparam("now", type_=model.due_at.type)
+    # A literal status lets PostgreSQL use the partial index on pending rows.
+    claimable = (
+        (model.status == literal_column(f"'{WorkState.PENDING}'"))
+        & (model.due_at <= now)
+        & or_(model.lease_until.is_(None), model.lease_until < now)
+    )
+    if column is not None:
+        claimable = claimable & (getattr(model, column) == bindparam("scope"))
+    if unbound:
+        claimable = claimable & model.round_id.is_(None)
     # Picked once, in a materialized CTE: as a plain `IN (subquery)` PostgreSQL may run the
     # subquery again per row (a nested loop), and each run skips the rows this very
     # statement has just leased, so the claim would take every due row, not `limit`.
@@ -184,7 +201,7 @@ def _claim(
         select(model.id)
         .where(claimable)
         .order_by(model.due_at, model.id)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite ignores it (see above)
         .cte("candidates")
         .prefix_with("MATERIALIZED", dialect="postgresql")
@@ -192,7 +209,11 @@ def _claim(
     return (
         update(model)
         .where(model.id.in_(select(candidates.c.id)), claimable)
-        .values(lease_owner=owner, lease_until=now + lease)
+        .values(
+            lease_owner=bindparam("owner", type_=model.lease_owner.type),
+            lease_until=bindparam("lease_end", type_=model.lease_until.type),
+        )
+        .returning(model if rows else model.id)
         .execution_options(synchronize_session=False)
     )
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import ColumnElement
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -33,7 +32,7 @@ from bot.services.work_loop import Claim, WorkLoop
 from bot.slack.errors import TOKEN_ERRORS, TRY_LATER_ERRORS, SlackError
 from bot.slack.tokens import TeamClients, TeamNotInstalled
 from storage.models import Outbox, WorkState
-from storage.work import finish
+from storage.work import Scope, finish
 
 log = logging.getLogger(__name__)
 
@@ -125,9 +124,7 @@ class Dispatcher:
             current = self._local.rounds = ClaimRounds.start(claim)
         return current
 
-    def run(
-        self, *, only: ColumnElement[bool] | None = None, budget: float = 20.0
-    ) -> DispatchStats:
+    def run(self, *, only: Scope | None = None, budget: float = 20.0) -> DispatchStats:
         """Deliver due rows (matching `only`) until none are left or `budget` seconds pass."""
         stats = DispatchStats()
         try:
@@ -143,17 +140,20 @@ class Dispatcher:
     def deliver_round(self, round_id: int) -> DispatchStats:
         """Send what a request just enqueued for this round, right after its ack; the tick
         is the safety net for anything that fails here."""
-        return self._right_away(Outbox.round_id == round_id)
+        return self._right_away(Scope("round_id", round_id))
 
     def deliver_unbound(
         self, *, channel_id: str | None = None, user_id: str | None = None
     ) -> DispatchStats:
         """Send what a command just enqueued outside any round (a digest, a comparison, an
         export) for this channel or this person's DM."""
-        target = Outbox.channel_id == channel_id if channel_id else Outbox.user_id == user_id
-        return self._right_away(target & Outbox.round_id.is_(None))
+        if channel_id:
+            return self._right_away(Scope("channel_id", channel_id, unbound=True))
+        if user_id:
+            return self._right_away(Scope("user_id", user_id, unbound=True))
+        raise ValueError("deliver_unbound needs a channel or a person")
 
-    def _right_away(self, only: ColumnElement[bool]) -> DispatchStats:
+    def _right_away(self, only: Scope) -> DispatchStats:
         """After an ack, what the person did is committed and its messages are in the
         outbox: a failure here (the database lost mid-delivery) is the tick's to retry, and
         is logged, never told to the person as if their action had failed."""

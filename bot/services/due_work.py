@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.decision import next_decision_nudge
@@ -33,7 +33,7 @@ from bot.services.snapshots import snapshot
 from bot.services.work_loop import Claim, WorkLoop
 from storage import queries
 from storage.models import DueWork, Outbox, WorkState
-from storage.work import finish, leased
+from storage.work import Scope, finish, leased
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +85,12 @@ class DueWorkRunner:
         The click is committed by then: a failure here is the tick's to retry, logged and
         never told to the person as if their click had failed."""
         try:
-            return self.run(budget=10.0, only=DueWork.round_id == round_id)
+            return self.run(budget=10.0, only=Scope("round_id", round_id))
         except Exception:
             log.exception("due work right after a click failed; the next tick retries")
             return 0
 
-    def run(self, budget: float = 20.0, only: ColumnElement[bool] | None = None) -> int:
+    def run(self, budget: float = 20.0, only: Scope | None = None) -> int:
         before = self.handled
         self.loop.drain(self._handle, budget=budget, only=only)
         return self.handled - before

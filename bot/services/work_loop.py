@@ -11,10 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement
-
 from bot.services.context import Resources
-from storage.work import WorkModel, claim, claim_rows, release_all
+from storage.work import Scope, WorkModel, claim, claim_rows, release_all
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class WorkLoop:
         handle: Callable[[int, Claim], bool],
         *,
         budget: float,
-        only: ColumnElement[bool] | None = None,
+        only: Scope | None = None,
     ) -> None:
         """Hand due rows (matching `only`) with their whole claim (its lease token, its ids)
         to `handle` until none are left, `budget` seconds pass or `stopping` is set.
