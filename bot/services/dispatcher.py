@@ -117,13 +117,6 @@ class Dispatcher:
         self.stopping = self.loop.stopping
         self._local = threading.local()  # each thread's ClaimRounds
 
-    def _claim_rounds(self, claim: Claim) -> ClaimRounds:
-        """The rows of one claim share their round's state (bot/services/claim_rounds.py)."""
-        current: ClaimRounds | None = getattr(self._local, "rounds", None)
-        if current is None or current.claim.token != claim.token:
-            current = self._local.rounds = ClaimRounds.start(claim)
-        return current
-
     def run(self, *, only: Scope | None = None, budget: float = 20.0) -> DispatchStats:
         """Deliver due rows (matching `only`) until none are left or `budget` seconds pass."""
         stats = DispatchStats()
@@ -147,11 +140,10 @@ class Dispatcher:
     ) -> DispatchStats:
         """Send what a command just enqueued outside any round (a digest, a comparison, an
         export) for this channel or this person's DM."""
-        if channel_id:
-            return self._right_away(Scope("channel_id", channel_id, unbound=True))
-        if user_id:
-            return self._right_away(Scope("user_id", user_id, unbound=True))
-        raise ValueError("deliver_unbound needs a channel or a person")
+        column, value = ("channel_id", channel_id) if channel_id else ("user_id", user_id)
+        if not value:
+            raise ValueError("deliver_unbound needs a channel or a person")
+        return self._right_away(Scope(column, value, unbound=True))
 
     def _right_away(self, only: Scope) -> DispatchStats:
         """After an ack, what the person did is committed and its messages are in the
@@ -166,7 +158,10 @@ class Dispatcher:
     # -- one row ---------------------------------------------------------------------------
     def _deliver(self, row_id: int, claim: Claim, stats: DispatchStats) -> bool:
         """Whether the row is pending again at once: a newer change re-armed it meanwhile."""
-        claim_rounds = self._claim_rounds(claim)
+        # The rows of one claim share their round's state (bot/services/claim_rounds.py).
+        claim_rounds: ClaimRounds | None = getattr(self._local, "rounds", None)
+        if claim_rounds is None or claim_rounds.claim.token != claim.token:
+            claim_rounds = self._local.rounds = ClaimRounds.start(claim)
         with self.resources.db.read() as session:
             rows = claim_rounds.row(session, row_id)
             if not rows:
@@ -217,7 +212,7 @@ class Dispatcher:
                 return self._refused(claimed, outcome, stats)
             return self._retry_or_give_up(claimed, outcome, stats)
         claim_rounds: ClaimRounds = self._local.rounds
-        # The round's state read for this claim, out of the cache while its ts changes.
+        # A message kept on its round: the round's state is out of the cache while its ts changes.
         before = claim_rounds.forget(claimed.row.round_id, claimed.row.kind)
         now = self.resources.now()
         with self.resources.db.transaction() as session:
@@ -392,9 +387,7 @@ class Dispatcher:
     def _read_ahead(self, session: Session, claimed: Claimed) -> None:
         """In the transaction that finishes a row, the read its claim's next row needs
         before it is rendered (ClaimRounds.read_ahead): one transaction fewer a row."""
-        current: ClaimRounds | None = getattr(self._local, "rounds", None)
-        if current is not None and current.claim.token == claimed.token:
-            current.read_ahead(session, claimed.row.id)
+        self._local.rounds.read_ahead(session, claimed.row.id)
 
 
 def _final(claimed: Claimed, status: WorkState, now: datetime) -> dict[str, Any]:
