@@ -13,8 +13,8 @@ state only if it is a refresh and its generation is still the one the claim retu
 (otherwise a change re-armed it since, and its round is read again). A message whose ts is
 kept on its round (an announcement, a brief, a summary) takes that round's state out while
 it is sent, and puts it back with the ts once that is recorded: a refresh after it in the
-claim (the announcement's update after a completing submission's summary is posted, the
-brief's after the summary) is rendered with the ts, without reading the round again."""
+claim (the brief's update after a completing submission's summary) is rendered with the
+ts, without reading the round again."""
 
 from __future__ import annotations
 
