@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Text, case, cast, func, or_, select
+from sqlalchemy import ColumnElement, Executable, Text, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from bot.domain.digest import InFlight
@@ -86,7 +86,11 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
     holds each criterion it is given): each joins the rounds instead of listing their ids,
     so its text never changes and PostgreSQL's driver prepares it (an IN list of ids is a
     new text at each length; docs/performance.md)."""
-    is_open = Round.status == Status.OPEN
+    # The status written into the text, not bound: bound, PostgreSQL's plan for a prepared
+    # statement cannot tell how many rounds `status != $1` keeps, so it planned the
+    # finished rounds' questions and feedback anew at every execution (pg_prepared_statements:
+    # custom_plans), which cost more than running them.
+    is_open = Round.status == literal(Status.OPEN.value, literal_execute=True)
     # An open round's rubric is not shown: not sent (most of a round row's bytes).
     rubric = case((~is_open, cast(Round.rubric, Text))).label("rubric")
     panel_size = (
@@ -102,16 +106,16 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
         .where(where)
         .order_by(Round.id)
     )
-    given = (
-        select(Feedback.id)
-        .where(Feedback.round_id == Panelist.round_id, Feedback.user_id == Panelist.user_id)
-        .exists()
-    )
-    # A finished round's whole active panel; of an open one's, who has not submitted.
+    # A finished round's whole active panel; of an open one's, who has not submitted. (An
+    # outer join, not NOT EXISTS: ORed with the status, PostgreSQL hashed all the feedback.)
     panels = (
         select(*PANEL_COLUMNS)
         .join_from(Panelist, Round, Round.id == Panelist.round_id)
-        .where(where, Panelist.removed_at.is_(None), or_(~is_open, ~given))
+        .outerjoin(
+            Feedback,
+            (Feedback.round_id == Panelist.round_id) & (Feedback.user_id == Panelist.user_id),
+        )
+        .where(where, Panelist.removed_at.is_(None), or_(~is_open, Feedback.id.is_(None)))
         .order_by(Panelist.id)
     )
     questions = (
