@@ -1,4 +1,4 @@
-"""A digest's rounds read as plain rows: four statements whatever their number.
+"""A digest's rounds read as plain rows: two statements whatever their number.
 
 A digest shows of an open round its candidate, role, due time, how many of its panel have
 submitted and who is still missing; nothing of its questions, answers or rubric. So the
@@ -15,17 +15,28 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Executable, Text, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Integer,
+    Text,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from bot.domain.digest import InFlight
 from bot.domain.panel import PanelistState, Status
 from bot.services.snapshot_rows import (
     FINISHED_COLUMNS,
-    PANEL_COLUMNS,
-    QUESTION_COLUMNS,
     WithFeedback,
     row_with_feedback,
 )
@@ -46,24 +57,24 @@ def digest_rounds(
     session: Session, where: ColumnElement[bool], params: Mapping[str, Any]
 ) -> DigestRounds:
     """The open and finished rounds `where` selects (its values bound by `params`, e.g.
-    queries.DIGEST_ROUNDS): four statements whatever their number."""
-    rounds, panel_rows, question_rows, feedback_rows = _reads_of(where)
+    queries.DIGEST_ROUNDS): two statements whatever their number."""
+    rounds, children = _reads_of(where)
     connection = session.connection()  # Core rows: no ORM work per row
     # .all(): iterating a result fetches row by row, and psycopg's fetchone is costly.
     found = connection.execute(rounds, params).all()
     result = DigestRounds([], [], {})
     if not found:
         return result
-    panels: dict[int, list[Any]] = defaultdict(list)
-    for p in connection.execute(panel_rows, params).all():
-        panels[p.round_id].append(p)
+    panels: dict[int, list[PanelRow]] = defaultdict(list)
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    given: dict[int, dict[str, Any]] = defaultdict(dict)
-    if any(row.status != Status.OPEN for row in found):  # else both would be empty
-        for q in connection.execute(question_rows, params).all():
-            questions[q.round_id].append((q.id, q.text))
-        for f in connection.execute(feedback_rows, params).all():
-            given[f.round_id][f.user_id] = f
+    given: dict[int, dict[str, GivenRow]] = defaultdict(dict)
+    for kind, round_id, _, user_id, text, number, data in connection.execute(children, params):
+        if kind == _PANELIST:
+            panels[round_id].append(PanelRow(user_id, text, data))
+        elif kind == _QUESTION:
+            questions[round_id].append((number, text))
+        else:
+            given[round_id][user_id] = GivenRow(data, number)
     for row in found:
         if row.status == Status.OPEN:
             missing = tuple(PanelistState(p.user_id, p.display_name, False) for p in panels[row.id])
@@ -80,12 +91,35 @@ def digest_rounds(
     return result
 
 
+class PanelRow(NamedTuple):
+    """A panelist as row_with_feedback reads one."""
+
+    user_id: str
+    display_name: str
+    focus: list[str] | None
+
+
+class GivenRow(NamedTuple):
+    """A feedback row as row_with_feedback reads one."""
+
+    answers: dict[str, Any]
+    revision: int
+
+
+# What a row of the children's statement is.
+_PANELIST, _QUESTION, _FEEDBACK = 0, 1, 2
+
+
 @functools.cache
-def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Executable, Executable]:
+def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable]:
     """`digest_rounds`'s statements, built once per criterion (a module-level one: the cache
     holds each criterion it is given): each joins the rounds instead of listing their ids,
     so its text never changes and PostgreSQL's driver prepares it (an IN list of ids is a
-    new text at each length; docs/performance.md)."""
+    new text at each length; docs/performance.md).
+
+    The rounds' panelists, questions and feedback are one statement, a UNION ALL whose
+    `kind` says which a row is: one execution and round trip instead of three, which on
+    PostgreSQL cost more than their rows (bench/digest.py)."""
     # The status written into the text, not bound: bound, PostgreSQL's plan for a prepared
     # statement cannot tell how many rounds `status != $1` keeps, so it planned the
     # finished rounds' questions and feedback anew at every execution (pg_prepared_statements:
@@ -106,28 +140,55 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Execu
         .where(where)
         .order_by(Round.id)
     )
+    # kind, round id, order within the kind, user id, text, number, JSON data.
     # A finished round's whole active panel; of an open one's, who has not submitted. (An
     # outer join, not NOT EXISTS: ORed with the status, PostgreSQL hashed all the feedback.)
-    panels = (
-        select(*PANEL_COLUMNS)
+    panelists = (
+        select(
+            _kind(_PANELIST),
+            Panelist.round_id,
+            Panelist.id.label("position"),
+            Panelist.user_id,
+            Panelist.display_name.label("text"),
+            cast(null(), Integer).label("number"),
+            Panelist.focus.label("data"),
+        )
         .join_from(Panelist, Round, Round.id == Panelist.round_id)
         .outerjoin(
             Feedback,
             (Feedback.round_id == Panelist.round_id) & (Feedback.user_id == Panelist.user_id),
         )
         .where(where, Panelist.removed_at.is_(None), or_(~is_open, Feedback.id.is_(None)))
-        .order_by(Panelist.id)
     )
     questions = (
-        select(*QUESTION_COLUMNS)
+        select(
+            _kind(_QUESTION),
+            Question.round_id,
+            Question.position,
+            null(),
+            Question.text,
+            Question.id,
+            null(),
+        )
         .join_from(Question, Round, Round.id == Question.round_id)
         .where(where, ~is_open)
-        .order_by(Question.position)
     )
     feedback = (
-        select(Feedback.round_id, Feedback.user_id, Feedback.revision, Feedback.answers)
+        select(
+            _kind(_FEEDBACK),
+            Feedback.round_id,
+            Feedback.id,
+            Feedback.user_id,
+            null(),
+            Feedback.revision,
+            Feedback.answers,
+        )
         .join_from(Feedback, Round, Round.id == Feedback.round_id)
         .where(where, ~is_open)
-        .order_by(Feedback.id)
     )
-    return rounds, panels, questions, feedback
+    children = union_all(panelists, questions, feedback).order_by("kind", "position")
+    return rounds, children
+
+
+def _kind(kind: int) -> ColumnElement[int]:
+    return literal(kind, Integer, literal_execute=True).label("kind")

@@ -65,15 +65,15 @@ FINISHED_COLUMNS = (*COLUMNS, Round.completed_at, Round.closed_at, Round.created
 # Built once: constructing a statement (coercing every id of an IN list, its cache key)
 # cost about as much as running it, paid per statement of every digest (docs/performance.md).
 _IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
-PANEL_COLUMNS = (Panelist.round_id, Panelist.user_id, Panelist.display_name, Panelist.focus)
-QUESTION_COLUMNS = (Question.round_id, Question.id, Question.text)
+_PANEL_COLUMNS = (Panelist.round_id, Panelist.user_id, Panelist.display_name, Panelist.focus)
+_QUESTION_COLUMNS = (Question.round_id, Question.id, Question.text)
 _PANELS = (
-    select(*PANEL_COLUMNS)
+    select(*_PANEL_COLUMNS)
     .where(Panelist.round_id.in_(_IDS), Panelist.removed_at.is_(None))
     .order_by(Panelist.id)
 )
 _QUESTIONS = (
-    select(*QUESTION_COLUMNS).where(Question.round_id.in_(_IDS)).order_by(Question.position)
+    select(*_QUESTION_COLUMNS).where(Question.round_id.in_(_IDS)).order_by(Question.position)
 )
 _SUBMITTED = select(Feedback.round_id, Feedback.user_id).where(Feedback.round_id.in_(_IDS))
 _FEEDBACK = (
