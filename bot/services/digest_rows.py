@@ -68,7 +68,8 @@ def digest_rounds(
     panels: dict[int, list[PanelRow]] = defaultdict(list)
     questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
     given: dict[int, dict[str, GivenRow]] = defaultdict(dict)
-    for kind, round_id, _, user_id, text, number, data in connection.execute(children, params):
+    children_rows = connection.execute(children, params).all()
+    for kind, round_id, _, user_id, text, number, data in children_rows:
         if kind == _PANELIST:
             panels[round_id].append(PanelRow(user_id, text, data))
         elif kind == _QUESTION:
