@@ -21,7 +21,6 @@ from sqlalchemy import (
     ColumnElement,
     Executable,
     Integer,
-    Text,
     case,
     cast,
     func,
@@ -126,17 +125,20 @@ def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable]:
     # finished rounds' questions and feedback anew at every execution (pg_prepared_statements:
     # custom_plans), which cost more than running them.
     is_open = Round.status == literal(Status.OPEN.value, literal_execute=True)
-    # An open round's rubric is not shown: not sent (most of a round row's bytes).
-    rubric = case((~is_open, cast(Round.rubric, Text))).label("rubric")
-    panel_size = (
-        select(func.count())
-        .where(Panelist.round_id == Round.id, Panelist.removed_at.is_(None))
-        .scalar_subquery()
-        .label("panel_size")
+    # Of an open round the digest shows only these; its other columns are not sent (its
+    # rubric was most of a round row's bytes, and every column is a conversion per row),
+    # and its panel is counted (a finished round's is read whole).
+    shown_open = {"id", "candidate_name", "role_name", "due_at", "status"}
+    columns = [
+        c if c.key in shown_open else case((~is_open, c)).label(c.key)
+        for c in (*FINISHED_COLUMNS, queries.FIRST_DECIDED_AT)
+    ]
+    active = select(func.count()).where(
+        Panelist.round_id == Round.id, Panelist.removed_at.is_(None)
     )
-    columns = [rubric if c.key == "rubric" else c for c in FINISHED_COLUMNS]
+    panel_size = case((is_open, active.scalar_subquery())).label("panel_size")
     rounds = (
-        select(*columns, queries.FIRST_DECIDED_AT, panel_size)
+        select(*columns, panel_size)
         .join_from(Round, Role, Role.id == Round.role_id)
         .where(where)
         .order_by(Round.id)

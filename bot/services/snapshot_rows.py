@@ -124,9 +124,7 @@ def snapshots(
     submitted: dict[int, set[str]] = defaultdict(set)
     for f in session.connection().execute(_SUBMITTED, {"ids": ids}):
         submitted[f.round_id].add(f.user_id)
-    return [
-        row_snapshot(row, panels[row.id], questions[row.id], submitted[row.id]) for row in found
-    ]
+    return [_snapshot(row, panels[row.id], questions[row.id], submitted[row.id]) for row in found]
 
 
 @dataclass(frozen=True)
@@ -170,7 +168,7 @@ def row_with_feedback(
         if p.user_id in given
     ]
     finished_at = row.completed_at or row.closed_at or row.created_at
-    return WithFeedback(row_snapshot(row, panel, questions, given), feedback, finished_at)
+    return WithFeedback(_snapshot(row, panel, questions, given), feedback, finished_at)
 
 
 def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[PanelFigures]:
@@ -205,7 +203,7 @@ def snapshots_with_figures(session: Session, rounds: Select[Round]) -> list[Pane
             doubts, candidate_questions = answer_parts(mine.answers, doubts=bool(questions[row.id]))
             answers += [(int(a["id"]), a["resolution"]) for a in doubts]
             asked.append(candidate_questions)
-        snap = row_snapshot(row, panel, questions[row.id], rows)
+        snap = _snapshot(row, panel, questions[row.id], rows)
         result.append(
             PanelFigures(
                 round=snap,
@@ -288,7 +286,7 @@ def _rubric(stored: str) -> Rubric:
     return Rubric.from_data(json.loads(stored))
 
 
-def row_snapshot(
+def _snapshot(
     row: Any, panel: Sequence[Any], questions: list[tuple[int, str]], submitted: Container[str]
 ) -> RoundSnapshot:
     return snapshot_of(row, row.role_name, _rubric(row.rubric), panel, questions, submitted)
