@@ -336,18 +336,22 @@ class BackendResult:
 
 
 def measure_channels(
-    db: Database, counter: StatementCounter, channels: list[str], now: datetime
+    db: Database, bare: Engine, counter: StatementCounter, channels: list[str], now: datetime
 ) -> tuple[list[ChannelRun], list[float], list[float]]:
     """Per channel, one after the other: compose + render, the bare rounds fetch and the
-    bare fetch of every row (interleaved, so a busy machine slows all three alike)."""
+    bare fetch of every row (interleaved, so a busy machine slows all three alike). The
+    bare fetches run on their own engine (`bare`): each ends in a rollback, and psycopg
+    deallocates every prepared statement of its connection on a rollback, so on the
+    digest's connection they would keep its statements from ever being prepared, as they
+    are in the runner, whose transactions commit (docs/performance.md)."""
     for channel_id in channels[:5]:  # warm up: compiled-statement cache, connections
         digest_of(db, counter, TEAM, channel_id, now)
-        bare_fetch(db.engine, TEAM, channel_id, now, all_rows=True)
+        bare_fetch(bare, TEAM, channel_id, now, all_rows=True)
     runs, bare_rounds, bare_all = [], [], []
     for channel_id in channels:
         runs.append(digest_of(db, counter, TEAM, channel_id, now))
-        bare_rounds.append(bare_fetch(db.engine, TEAM, channel_id, now, all_rows=False))
-        bare_all.append(bare_fetch(db.engine, TEAM, channel_id, now, all_rows=True))
+        bare_rounds.append(bare_fetch(bare, TEAM, channel_id, now, all_rows=False))
+        bare_all.append(bare_fetch(bare, TEAM, channel_id, now, all_rows=True))
     return runs, bare_rounds, bare_all
 
 
@@ -367,6 +371,7 @@ def rounds_plan(engine: Engine, now: datetime) -> str:
 def run_backend(backend: str, args: argparse.Namespace, now: datetime) -> BackendResult:
     with database(backend) as url:
         db = Database.from_url(url)
+        bare_engine = Database.from_url(url).engine
         try:
             rng = random.Random(args.seed)
             seed = Seed(rng, now)
@@ -394,7 +399,7 @@ def run_backend(backend: str, args: argparse.Namespace, now: datetime) -> Backen
             }
 
             counter = StatementCounter(db.engine)
-            runs, bare_rounds, bare_all = measure_channels(db, counter, channels, now)
+            runs, bare_rounds, bare_all = measure_channels(db, bare_engine, counter, channels, now)
 
             probes = []
             for size, finished in probe_sizes:
@@ -402,7 +407,9 @@ def run_backend(backend: str, args: argparse.Namespace, now: datetime) -> Backen
                 tries, bares = [], []
                 for _ in range(4):  # interleaved; the first of each is a warm-up
                     tries.append(digest_of(db, counter, PROBE_TEAM, channel_id, now))
-                    bares.append(bare_fetch(db.engine, PROBE_TEAM, channel_id, now, all_rows=True))
+                    bares.append(
+                        bare_fetch(bare_engine, PROBE_TEAM, channel_id, now, all_rows=True)
+                    )
                 best = min(tries[1:], key=lambda r: r.total_s)
                 bare = min(bares[1:])
                 probes.append((size, finished, best, bare))
@@ -412,6 +419,7 @@ def run_backend(backend: str, args: argparse.Namespace, now: datetime) -> Backen
             return BackendResult(backend, seeded, seed_s, runs, bare_rounds, bare_all, probes, plan)
         finally:
             db.dispose()
+            bare_engine.dispose()
 
 
 # -- printing --------------------------------------------------------------------------------

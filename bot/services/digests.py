@@ -32,7 +32,7 @@ RANKING_WINDOW = timedelta(days=180)
 def compose(
     session: Session, team_id: str, channel_id: str, since: datetime | None, now: datetime
 ) -> Digest:
-    """The channel's digest: four statements whatever the number of rounds, read as plain
+    """The channel's digest: two statements whatever the number of rounds, read as plain
     rows (bot.services.digest_rows; docs/performance.md)."""
     rows = digest_rows.digest_rounds(
         session,
