@@ -13,6 +13,7 @@ channels of growing size show whether the number of statements depends on the si
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import time
 from collections.abc import Sequence
@@ -339,18 +340,22 @@ class BackendResult:
 
 
 def measure_channels(
-    db: Database, counter: StatementCounter, channels: list[str], now: datetime
+    db: Database, bare: Engine, counter: StatementCounter, channels: list[str], now: datetime
 ) -> tuple[list[ChannelRun], list[float], list[float]]:
     """Per channel, one after the other: compose + render, the bare rounds fetch and the
-    bare fetch of every row (interleaved, so a busy machine slows all three alike)."""
+    bare fetch of every row (interleaved, so a busy machine slows all three alike). The
+    bare fetches run on their own engine (`bare`): each ends in a rollback, and psycopg
+    deallocates every prepared statement of its connection on a rollback, so on the
+    digest's connection they would keep its statements from ever being prepared, as they
+    are in the runner, whose transactions commit (docs/performance.md)."""
     for channel_id in channels[:5]:  # warm up: compiled-statement cache, connections
         digest_of(db, counter, TEAM, channel_id, now)
-        bare_fetch(db.engine, TEAM, channel_id, now, all_rows=True)
+        bare_fetch(bare, TEAM, channel_id, now, all_rows=True)
     runs, bare_rounds, bare_all = [], [], []
     for channel_id in channels:
         runs.append(digest_of(db, counter, TEAM, channel_id, now))
-        bare_rounds.append(bare_fetch(db.engine, TEAM, channel_id, now, all_rows=False))
-        bare_all.append(bare_fetch(db.engine, TEAM, channel_id, now, all_rows=True))
+        bare_rounds.append(bare_fetch(bare, TEAM, channel_id, now, all_rows=False))
+        bare_all.append(bare_fetch(bare, TEAM, channel_id, now, all_rows=True))
     return runs, bare_rounds, bare_all
 
 
@@ -370,6 +375,7 @@ def rounds_plan(engine: Engine, now: datetime) -> str:
 def run_backend(backend: str, args: argparse.Namespace, now: datetime) -> BackendResult:
     with database(backend) as url:
         db = Database.from_url(url)
+        bare_engine = Database.from_url(url).engine
         try:
             rng = random.Random(args.seed)
             seed = Seed(rng, now)
@@ -395,9 +401,13 @@ def run_backend(backend: str, args: argparse.Namespace, now: datetime) -> Backen
                 "feedback": len(seed.feedback),
                 "ratings": len(seed.ratings),
             }
+            # The seed's 200,000 row dicts, kept alive, made each full garbage collection
+            # take 100-250 ms, landing on whichever measurement ran then (max column).
+            del seed
+            gc.collect()
 
             counter = StatementCounter(db.engine)
-            runs, bare_rounds, bare_all = measure_channels(db, counter, channels, now)
+            runs, bare_rounds, bare_all = measure_channels(db, bare_engine, counter, channels, now)
 
             probes = []
             for size, finished in probe_sizes:
@@ -405,7 +415,9 @@ def run_backend(backend: str, args: argparse.Namespace, now: datetime) -> Backen
                 tries, bares = [], []
                 for _ in range(4):  # interleaved; the first of each is a warm-up
                     tries.append(digest_of(db, counter, PROBE_TEAM, channel_id, now))
-                    bares.append(bare_fetch(db.engine, PROBE_TEAM, channel_id, now, all_rows=True))
+                    bares.append(
+                        bare_fetch(bare_engine, PROBE_TEAM, channel_id, now, all_rows=True)
+                    )
                 best = min(tries[1:], key=lambda r: r.total_s)
                 bare = min(bares[1:])
                 probes.append((size, finished, best, bare))
@@ -415,6 +427,7 @@ def run_backend(backend: str, args: argparse.Namespace, now: datetime) -> Backen
             return BackendResult(backend, seeded, seed_s, runs, bare_rounds, bare_all, probes, plan)
         finally:
             db.dispose()
+            bare_engine.dispose()
 
 
 # -- printing --------------------------------------------------------------------------------

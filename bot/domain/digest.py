@@ -13,6 +13,36 @@ from bot.domain.timeliness import RolePace, RoundTimes, role_pace
 
 
 @dataclass(frozen=True)
+class InFlight:
+    """An open round as the digest shows it: the panel counted, and only who is still
+    missing named, so a channel's open rounds can be read without their panels and
+    feedback (bot/services/digest_rows.py)."""
+
+    id: int
+    candidate_name: str
+    role_name: str
+    due_at: datetime
+    panel_size: int  # active panelists
+    missing: tuple[PanelistState, ...]  # active panelists without feedback, in panel order
+
+    @property
+    def submitted_count(self) -> int:
+        return self.panel_size - len(self.missing)
+
+    @classmethod
+    def of(cls, snap: RoundSnapshot) -> InFlight:
+        """What the digest shows of an open round's snapshot (focus areas are not shown)."""
+        return cls(
+            snap.id,
+            snap.candidate_name,
+            snap.role_name,
+            snap.due_at,
+            len(snap.panelists),
+            tuple(PanelistState(p.user_id, p.name, False) for p in snap.missing),
+        )
+
+
+@dataclass(frozen=True)
 class FinishedRound:
     round: RoundSnapshot  # status complete or closed
     summary: PanelSummary
@@ -31,7 +61,7 @@ class Digest:
     channel_id: str
     now: datetime
     since: datetime | None  # the previous digest; None for the first
-    in_flight: tuple[RoundSnapshot, ...]  # open rounds, soonest due first
+    in_flight: tuple[InFlight, ...]  # open rounds, soonest due first
     finished: tuple[FinishedRound, ...]  # finished after `since` (all if None), newest first
     rankings: tuple[RoleRanking, ...]  # every finished round in the channel, by role name
     awaiting: tuple[FinishedRound, ...] = ()  # finished without a decision, oldest first
@@ -44,7 +74,7 @@ class Digest:
         awaiting a decision: not posted."""
         return not (self.in_flight or self.finished or self.awaiting or self.decided)
 
-    def late(self, snap: RoundSnapshot) -> tuple[PanelistState, ...]:
+    def late(self, snap: InFlight | RoundSnapshot) -> tuple[PanelistState, ...]:
         """The panelists still missing once the round is past due; () before that."""
         return snap.missing if self.now > snap.due_at else ()
 
@@ -63,13 +93,18 @@ def build_digest(
     channel_id: str,
     now: datetime,
     since: datetime | None,
-    open_rounds: Iterable[RoundSnapshot],
+    open_rounds: Iterable[InFlight | RoundSnapshot],
     finished: Iterable[FinishedRound],
 ) -> Digest:
     """Rounds in any other status are left out: in flight means open, finished means
-    complete or closed (a cancelled round is neither)."""
+    complete or closed (a cancelled round is neither). An InFlight is open by making."""
     in_flight = sorted(
-        (r for r in open_rounds if r.status == Status.OPEN), key=lambda r: (r.due_at, r.id)
+        (
+            r if isinstance(r, InFlight) else InFlight.of(r)
+            for r in open_rounds
+            if isinstance(r, InFlight) or r.status == Status.OPEN
+        ),
+        key=lambda r: (r.due_at, r.id),
     )
     done = [f for f in finished if f.round.status in Status.FINISHED]
     recent = sorted(

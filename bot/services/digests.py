@@ -15,7 +15,7 @@ from bot.domain.schedule import DigestCommand, DigestRule, describe, digest_peri
 from bot.domain.stats import summarize
 from bot.domain.work_kinds import DueKind, digest_key, digest_now_key
 from bot.errors import NotAllowed
-from bot.services import snapshot_rows
+from bot.services import digest_rows
 from bot.services.context import Resources
 from bot.services.due_writer import DueWorkWriter
 from bot.services.outbox import OutboxWriter
@@ -32,9 +32,9 @@ RANKING_WINDOW = timedelta(days=180)
 def compose(
     session: Session, team_id: str, channel_id: str, since: datetime | None, now: datetime
 ) -> Digest:
-    """The channel's digest: four statements whatever the number of rounds, read as plain
-    rows (bot.services.snapshot_rows; docs/performance.md)."""
-    rows = snapshot_rows.open_and_finished(
+    """The channel's digest: two statements whatever the number of rounds, read as plain
+    rows (bot.services.digest_rows; docs/performance.md)."""
+    rows = digest_rows.digest_rounds(
         session,
         queries.DIGEST_ROUNDS,
         {"team_id": team_id, "channel_id": channel_id, "finished_after": now - RANKING_WINDOW},

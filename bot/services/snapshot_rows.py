@@ -7,9 +7,8 @@ same statements select only the columns a snapshot shows, and the panel, the que
 who has submitted are read for all the rounds at once: four queries, whatever the number.
 `snapshots_with_feedback` does the same with the feedback itself in place of who has
 submitted (the heatmap, exports); `snapshots_with_figures` gives the comparison each
-criterion's ratings counted by the database (bench/compare.py); `open_and_finished` reads
-a digest's open and finished rounds together, its statements joining the rounds instead of
-listing their ids (bench/digest.py)."""
+criterion's ratings counted by the database (bench/compare.py). A digest's reads are in
+bot/services/digest_rows.py."""
 
 from __future__ import annotations
 
@@ -36,11 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from bot.domain.feedback import PanelistFeedback, draft_from_data
-from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.panel import RoundSnapshot
 from bot.domain.panel_figures import SCALE, CriterionFigures, PanelFigures, open_doubts
 from bot.domain.rubric import Rubric
 from bot.services.snapshots import snapshot_of
-from storage import queries
 from storage.models import Feedback, Panelist, Question, RatingRow, Role, Round
 
 COLUMNS = (
@@ -124,12 +122,12 @@ def snapshots_with_feedback(
     for f in session.execute(_FEEDBACK, {"ids": [row.id for row in found]}):
         given[f.round_id][f.user_id] = f
     return [
-        _with_feedback(row, panels[row.id], questions[row.id], given.get(row.id, {}))
+        row_with_feedback(row, panels[row.id], questions[row.id], given.get(row.id, {}))
         for row in found
     ]
 
 
-def _with_feedback(
+def row_with_feedback(
     row: Any, panel: Sequence[Any], questions: list[tuple[int, str]], given: dict[str, Any]
 ) -> WithFeedback:
     """`given`: the round's feedback rows by user id."""
@@ -261,70 +259,6 @@ def _figure_reads(where: ColumnElement[bool]) -> tuple[Executable, ...]:
         .group_by(Feedback.round_id, RatingRow.criterion_key)
     )
     return rounds, _panels_of(where), _questions_of(where), answers, criteria
-
-
-@dataclass(frozen=True)
-class OpenAndFinished:
-    """Rounds for a digest, each list in id order."""
-
-    open: list[RoundSnapshot]  # as `snapshots` reads them: who has submitted, no answers
-    finished: list[WithFeedback]  # complete or closed, as `snapshots_with_feedback` reads them
-    first_decided: dict[int, datetime]  # finished round id → its decision's first version
-
-
-def open_and_finished(
-    session: Session, where: ColumnElement[bool], params: Mapping[str, Any]
-) -> OpenAndFinished:
-    """The open and finished rounds `where` selects (its values bound by `params`, e.g.
-    queries.DIGEST_ROUNDS): four statements whatever their number, the feedback's answers
-    read for the finished rounds only (a digest shows none of an open round's)."""
-    rounds, panel_rows, question_rows, feedback_rows = _reads_of(where)
-    connection = session.connection()  # Core rows: no ORM work per row
-    # .all(): iterating a result fetches row by row, and psycopg's fetchone is costly.
-    found = connection.execute(rounds, params).all()
-    result = OpenAndFinished([], [], {})
-    if not found:
-        return result
-    panels: dict[int, list[Any]] = defaultdict(list)
-    for p in connection.execute(panel_rows, params).all():
-        panels[p.round_id].append(p)
-    questions: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for q in connection.execute(question_rows, params).all():
-        questions[q.round_id].append((q.id, q.text))
-    given: dict[int, dict[str, Any]] = defaultdict(dict)
-    for f in connection.execute(feedback_rows, params).all():
-        given[f.round_id][f.user_id] = f
-    for row in found:
-        rows = given.get(row.id, {})
-        if row.status == Status.OPEN:
-            result.open.append(_snapshot(row, panels[row.id], questions[row.id], rows))
-        elif row.status in Status.FINISHED:
-            result.finished.append(_with_feedback(row, panels[row.id], questions[row.id], rows))
-            if row.first_decided_at is not None:
-                result.first_decided[row.id] = row.first_decided_at
-    return result
-
-
-@functools.cache
-def _reads_of(where: ColumnElement[bool]) -> tuple[Executable, Executable, Executable, Executable]:
-    """`open_and_finished`'s statements, built once per criterion (a module-level one: the
-    cache holds each criterion it is given): each joins the rounds
-    instead of listing their ids, so its text never changes and PostgreSQL's driver
-    prepares it (an IN list of ids is a new text at each length; docs/performance.md)."""
-    rounds = (
-        select(*FINISHED_COLUMNS, queries.FIRST_DECIDED_AT)
-        .join_from(Round, Role, Role.id == Round.role_id)
-        .where(where)
-        .order_by(Round.id)
-    )
-    answers = case((Round.status != Status.OPEN, Feedback.answers)).label("answers")
-    feedback = (
-        select(Feedback.round_id, Feedback.user_id, Feedback.revision, answers)
-        .join_from(Feedback, Round, Round.id == Feedback.round_id)
-        .where(where)
-        .order_by(Feedback.id)
-    )
-    return rounds, _panels_of(where), _questions_of(where), feedback
 
 
 def _panels_of(where: ColumnElement[bool]) -> Executable:

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from slack_sdk.models.blocks import Block
 
 from bot.domain.decision import outcome_label
-from bot.domain.digest import Digest, FinishedRound, RoleRanking, flags
+from bot.domain.digest import Digest, FinishedRound, InFlight, RoleRanking, flags
 from bot.domain.message import Message
-from bot.domain.panel import RoundSnapshot
 from bot.domain.timeliness import RolePace, duration_text
 from bot.text import date_token, escape, mention, truncate
 from bot.views.common import MESSAGE_BLOCKS_MAX, context, header, md, message, pack_sections
@@ -96,11 +95,11 @@ def _share(needs: list[int], total: int) -> list[int]:
     return given
 
 
-def _in_flight_line(digest: Digest, snap: RoundSnapshot) -> Line:
+def _in_flight_line(digest: Digest, snap: InFlight) -> Line:
     parts = [
         f"• *{escape(snap.candidate_name)}*",
         escape(snap.role_name),
-        f"{snap.submitted_count} of {len(snap.panelists)} submitted",
+        f"{snap.submitted_count} of {snap.panel_size} submitted",
         f"due {date_token(snap.due_at)}",
     ]
     late = digest.late(snap)
