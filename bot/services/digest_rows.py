@@ -77,11 +77,19 @@ def digest_rounds(
             given[round_id][user_id] = GivenRow(data, number)
     for row in found:
         if row.status == Status.OPEN:
-            missing = tuple(PanelistState(p.user_id, p.display_name, False) for p in panels[row.id])
+            # The two statements are two snapshots on PostgreSQL (READ COMMITTED): a round
+            # completed or closed between them came back with its whole panel and its
+            # feedback, so who is missing is who has no feedback here either, and the panel
+            # is at least those listed.
+            submitted = given.get(row.id, {})
+            missing = tuple(
+                PanelistState(p.user_id, p.display_name, False)
+                for p in panels[row.id]
+                if p.user_id not in submitted
+            )
+            size = max(row.panel_size, len(missing))
             result.open.append(
-                InFlight(
-                    row.id, row.candidate_name, row.role_name, row.due_at, row.panel_size, missing
-                )
+                InFlight(row.id, row.candidate_name, row.role_name, row.due_at, size, missing)
             )
         elif row.status in Status.FINISHED:
             rows = given.get(row.id, {})
