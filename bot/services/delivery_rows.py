@@ -1,10 +1,10 @@
 """The round a delivery renders from, read as plain rows (bot/services/deliveries.py).
 
 Read through the ORM (queries.get_round, then the round's feedback) it cost about 1 ms of
-CPU a read, the largest part of a submission's delivery (docs/performance.md). Here three
-statements built once select only what the messages show: the round with its role's name,
-every panelist (removed ones too: a brief's refresh edits their DM) with their feedback
-joined, and the questions."""
+CPU a read, the largest part of a submission's delivery (docs/performance.md). Here two
+statements built once select only what the messages show: the round with its role's name
+and its questions, then every panelist (removed ones too: a brief's refresh edits their DM)
+with their feedback joined."""
 
 from __future__ import annotations
 
@@ -20,10 +20,15 @@ from bot.domain.panel import RoundSnapshot
 from bot.services.snapshot_rows import COLUMNS, row_snapshot
 from storage.models import Feedback, Panelist, Question, Role, Round
 
+# The round with its role's name and its questions joined, one row a question (a single row
+# with none): a round has a few, and a statement fewer is worth more than repeating its
+# columns.
 _ROUND = (
-    select(*COLUMNS)
+    select(*COLUMNS, Question.id.label("question_id"), Question.text.label("question"))
     .join_from(Round, Role, Role.id == Round.role_id)
+    .outerjoin(Question, Question.round_id == Round.id)
     .where(Round.id == bindparam("round_id"), Round.team_id == bindparam("team_id"))
+    .order_by(Question.position)
 )
 # One row a panelist, their feedback (if any) joined: a round has at most a dozen.
 _PANEL = (
@@ -46,11 +51,6 @@ _PANEL = (
     .where(Panelist.round_id == bindparam("round_id"))
     .order_by(Panelist.id)
 )
-_QUESTIONS = (
-    select(Question.id, Question.text)
-    .where(Question.round_id == bindparam("round_id"))
-    .order_by(Question.position)
-)
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,12 @@ def current_round(session: Session, team_id: str, round_id: int) -> CurrentRound
     """The round as a delivery renders it, or None when it is gone."""
     connection = session.connection()  # Core: plain rows, without the ORM's result layer
     params: dict[str, Any] = {"round_id": round_id, "team_id": team_id}
-    row = connection.execute(_ROUND, params).one_or_none()
-    if row is None:
+    rows = connection.execute(_ROUND, params).all()
+    if not rows:
         return None
+    row = rows[0]
+    questions = [(q.question_id, q.question) for q in rows if q.question_id is not None]
     panel = connection.execute(_PANEL, params).all()
-    questions = [(q.id, q.text) for q in connection.execute(_QUESTIONS, params)]
     active = [p for p in panel if p.removed_at is None]
     # Who has given feedback: only the active panel is asked (removed panelists' is left out).
     submitted = {p.user_id for p in active if p.feedback_id is not None}
