@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from bot.domain.work_kinds import OutboxKind
-from bot.services.deliveries import RECORDED_ON_ROUND, CurrentRound
+from bot.services.deliveries import RECORDED_ON_ROUND
+from bot.services.delivery_rows import CurrentRound
 from bot.services.work_loop import Claim
 from storage.models import Outbox
 from storage.work import leased

@@ -158,7 +158,7 @@ def _check_decidable(rnd: Round) -> None:
 def _context(session: Session, rnd: Round) -> DecisionContext:
     snap, feedback = snapshot_with_feedback(session, rnd)
     summary = summarize(snap.rubric, feedback, list(snap.questions))
-    return DecisionContext(snap, summary, decision_versions(session, rnd))
+    return DecisionContext(snap, summary, decision_versions(session, rnd.team_id, rnd.id))
 
 
 def _recorded_meanwhile(latest: DecisionVersion | None) -> str:

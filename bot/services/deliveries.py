@@ -11,16 +11,16 @@ from sqlalchemy.orm import Session
 
 from bot.codec import CompareState, decode
 from bot.domain.export import export_rows, to_csv
-from bot.domain.feedback import PanelistFeedback
 from bot.domain.message import Message
-from bot.domain.panel import RoundSnapshot, Status
+from bot.domain.panel import Status
 from bot.domain.stats import summarize
 from bot.domain.work_kinds import OutboxKind, announce_key, brief_key, summary_key
 from bot.services.comparisons import CompareRequest, load_comparison
+from bot.services.delivery_rows import CurrentRound, current_round
 from bot.services.rendering import Renderer
 from bot.services.role_data import finished_panels
-from bot.services.snapshots import decision_versions, snapshot_with_feedback
-from storage import queries, role_queries
+from bot.services.snapshots import decision_versions
+from storage import role_queries
 from storage.models import Outbox, Panelist, Round, WorkState
 
 
@@ -77,15 +77,6 @@ class Delete:
 Plan = Post | Edit | Upload | Delete | Skip | Wait
 
 
-@dataclass(frozen=True)
-class CurrentRound:
-    """The outbox row's round as it is at delivery, which is what a message shows."""
-
-    snap: RoundSnapshot
-    feedback: list[PanelistFeedback]
-    rnd: Round
-
-
 def plan(
     session: Session,
     row: Outbox,
@@ -107,10 +98,10 @@ def plan(
     rounds = {} if rounds is None else rounds
     loaded = rounds.get(row.round_id or 0)
     if loaded is None:
-        rnd = queries.get_round(session, row.team_id, row.round_id or 0)
-        if rnd is None:
+        loaded = current_round(session, row.team_id, row.round_id or 0)
+        if loaded is None:
             return Skip("the round is gone")
-        loaded = rounds[rnd.id] = CurrentRound(*snapshot_with_feedback(session, rnd), rnd)
+        rounds[loaded.snap.id] = loaded
     return PLANNERS[row.kind](session, row, loaded, render)
 
 
@@ -145,14 +136,12 @@ def recorded(current: CurrentRound, row: Outbox, channel: str, ts: str) -> Curre
     """`current`, the round's state read before `row`'s message was sent, as `record` has
     just left the round: with the message's ts (its DM's, for a brief)."""
     if row.kind == OutboxKind.BRIEF:
-        for panelist in current.rnd.panelists:  # loaded with the round, no longer in a session
-            if panelist.user_id == row.user_id:
-                panelist.dm_channel, panelist.dm_ts = channel, ts
-        return current
+        user_id = row.user_id or ""
+        if user_id not in current.dms:  # `record` updates only a panelist's row
+            return current
+        return replace(current, dms={**current.dms, user_id: (channel, ts)})
     if row.kind == OutboxKind.ANNOUNCE:
-        current.rnd.announcement_ts = ts
         return replace(current, snap=replace(current.snap, announcement_ts=ts))
-    current.rnd.summary_ts = ts
     return replace(current, snap=replace(current.snap, summary_ts=ts))
 
 
@@ -178,10 +167,11 @@ def _brief(session: Session, row: Outbox, current: CurrentRound, render: Rendere
 
 
 def _refresh_brief(session: Session, row: Outbox, current: CurrentRound, render: Renderer) -> Plan:
-    dm = next((p for p in current.rnd.panelists if p.user_id == row.user_id), None)
-    if dm is None or not (dm.dm_channel and dm.dm_ts):
-        return _waiting_for(session, row, brief_key(current.snap.id, row.user_id or ""))
-    return Edit(dm.dm_channel, dm.dm_ts, render.brief(current.snap, dm.user_id))
+    user_id = row.user_id or ""
+    dm_channel, dm_ts = current.dms.get(user_id, (None, None))
+    if not (dm_channel and dm_ts):
+        return _waiting_for(session, row, brief_key(current.snap.id, user_id))
+    return Edit(dm_channel, dm_ts, render.brief(current.snap, user_id))
 
 
 def _summary(session: Session, row: Outbox, current: CurrentRound, render: Renderer) -> Plan:
@@ -226,7 +216,7 @@ def _nudge(session: Session, row: Outbox, current: CurrentRound, render: Rendere
 def _decision(session: Session, row: Outbox, current: CurrentRound, render: Renderer) -> Plan:
     """A version of the decision, in the summary's thread (the announcement's, which the
     summary is in; the summary's own when the announcement never made it)."""
-    versions = decision_versions(session, current.rnd)
+    versions = decision_versions(session, current.snap.team_id, current.snap.id)
     wanted = int(row.payload.get("version") or 0)
     found = [i for i, v in enumerate(versions) if v.version == wanted]
     if not found:

@@ -98,7 +98,9 @@ def snapshots(
     submitted: dict[int, set[str]] = defaultdict(set)
     for f in session.connection().execute(_SUBMITTED, {"ids": ids}):
         submitted[f.round_id].add(f.user_id)
-    return [_snapshot(row, panels[row.id], questions[row.id], submitted[row.id]) for row in found]
+    return [
+        row_snapshot(row, panels[row.id], questions[row.id], submitted[row.id]) for row in found
+    ]
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def row_with_feedback(
         if p.user_id in given
     ]
     finished_at = row.completed_at or row.closed_at or row.created_at
-    return WithFeedback(_snapshot(row, panel, questions, given), feedback, finished_at)
+    return WithFeedback(row_snapshot(row, panel, questions, given), feedback, finished_at)
 
 
 # A row of _PANEL_COLUMNS as a named tuple: its fields are read for every panelist of every
@@ -197,7 +199,7 @@ def snapshots_with_figures(
             if doubts != "[]":
                 answers += json.loads(doubts)
             asked.append(candidate_questions)
-        snap = _snapshot(row, panel, questions[row.id], rows)
+        snap = row_snapshot(row, panel, questions[row.id], rows)
         result.append(
             PanelFigures(
                 round=snap,
@@ -327,7 +329,9 @@ def _rubric(stored: str) -> Rubric:
     return Rubric.from_data(json.loads(stored))
 
 
-def _snapshot(
+def row_snapshot(
     row: Any, panel: Sequence[Any], questions: list[tuple[int, str]], submitted: Container[str]
 ) -> RoundSnapshot:
+    """`row`: a row of COLUMNS; `panel`: its active panelists; `submitted`: who has given
+    feedback."""
     return snapshot_of(row, row.role_name, _rubric(row.rubric), panel, questions, submitted)

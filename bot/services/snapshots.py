@@ -109,8 +109,6 @@ def decision_version(row: Decision) -> DecisionVersion:
     )
 
 
-def decision_versions(session: Session, rnd: Round) -> tuple[DecisionVersion, ...]:
+def decision_versions(session: Session, team_id: str, round_id: int) -> tuple[DecisionVersion, ...]:
     """Every version of the round's decision, oldest first."""
-    return tuple(
-        decision_version(row) for row in queries.decisions_of(session, rnd.team_id, rnd.id)
-    )
+    return tuple(decision_version(row) for row in queries.decisions_of(session, team_id, round_id))
