@@ -79,7 +79,11 @@ def digest(asked: Command, services: Services) -> Touched | None:
         team_id(asked.body), user_id(asked.body), channel, command, request_id(asked.body)
     )
     asked.respond(text=said.text, response_type="ephemeral")
-    return Touched(channels=(channel,)) if command.action == "now" else None
+    return (
+        Touched(channels=(channel,), team_id=team_id(asked.body))
+        if command.action == "now"
+        else None
+    )
 
 
 def reminders(asked: Command, services: Services) -> None:

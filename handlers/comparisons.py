@@ -65,7 +65,7 @@ def post_comparison(
         response_type="ephemeral",
         replace_original=False,
     )
-    return Touched(channels=(compared.channel_id,))
+    return Touched(channels=(compared.channel_id,), team_id=team_id(body))
 
 
 def send_export(
@@ -83,7 +83,7 @@ def send_export(
         response_type="ephemeral",
         replace_original=False,
     )
-    return Touched(users=(user_id(body),))
+    return Touched(users=(user_id(body),), team_id=team_id(body))
 
 
 def compare(asked: Command, services: Services) -> Touched | None:

@@ -66,7 +66,7 @@ def erase(ack: Ack, body: dict[str, Any], client: WebClient, *, services: Servic
     )
     ack(response_action="update", view=erased_modal(erased))
     # The chat.delete rows are unbound: sent now, per conversation.
-    return Touched(channels=tuple(erased.channels))
+    return Touched(channels=tuple(erased.channels), team_id=team_id(body))
 
 
 def register(app: App, services: Services) -> None:

@@ -66,9 +66,9 @@ def deliver(services: Services, touched: Touched) -> None:
     for round_id in touched.rounds:
         services.dispatcher.deliver_round(round_id)
     for channel_id in touched.channels:
-        services.dispatcher.deliver_unbound(channel_id=channel_id)
+        services.dispatcher.deliver_unbound(touched.team_id, channel_id=channel_id)
     for user_id in touched.users:
-        services.dispatcher.deliver_unbound(user_id=user_id)
+        services.dispatcher.deliver_unbound(touched.team_id, user_id=user_id)
 
 
 def guarded(listener: Listener, services: Services) -> BoltListener:

@@ -31,7 +31,7 @@ def send_report(
     if chart:
         services.validity.send_chart(team, user, found, request_id(body))
     say(respond, validity_message(found.role_name, found.table, chart=chart))
-    return Touched(users=(user,)) if chart else None
+    return Touched(users=(user,), team_id=team) if chart else None
 
 
 def validity(asked: Command, services: Services) -> Touched | None:

@@ -136,14 +136,14 @@ class Dispatcher:
         return self._right_away(Scope("round_id", round_id))
 
     def deliver_unbound(
-        self, *, channel_id: str | None = None, user_id: str | None = None
+        self, team_id: str, *, channel_id: str | None = None, user_id: str | None = None
     ) -> DispatchStats:
         """Send what a command just enqueued outside any round (a digest, a comparison, an
-        export) for this channel or this person's DM."""
+        export) for this channel or this person's DM, in this workspace."""
         column, value = ("channel_id", channel_id) if channel_id else ("user_id", user_id)
         if not value:
             raise ValueError("deliver_unbound needs a channel or a person")
-        return self._right_away(Scope(column, value, unbound=True))
+        return self._right_away(Scope(column, value, unbound=True, team_id=team_id))
 
     def _right_away(self, only: Scope) -> DispatchStats:
         """After an ack, what the person did is committed and its messages are in the

@@ -11,6 +11,11 @@ class Touched:
     rounds: tuple[int, ...] = ()  # the rounds whose outbox rows to send
     channels: tuple[str, ...] = ()  # conversations with rows outside any round
     users: tuple[str, ...] = ()  # people whose DMs have rows outside any round
+    team_id: str = ""  # the workspace of `channels` and `users` (their ids may be shared)
+
+    def __post_init__(self) -> None:
+        if (self.channels or self.users) and not self.team_id:
+            raise ValueError("Touched names channels or people without their workspace")
 
     @classmethod
     def round(cls, round_id: int) -> Touched:

@@ -13,7 +13,7 @@ from bot.domain.work_kinds import OutboxKind
 from bot.services import Services
 from storage.db import Database
 from storage.models import Outbox, WorkState
-from storage.work import add_once, claim_rows
+from storage.work import Scope, add_once, claim, claim_rows
 from tests.slack.standin import SlackStandIn
 from tests.support.clock import Clock
 from tests.support.outbox_rounds import change_round, row, start_round
@@ -101,3 +101,29 @@ def test_a_message_posted_in_a_claim_is_updated_in_it_without_reading_the_round_
     assert updated == {(HIRING, announcement["ts"]), (f"D{user}", brief["ts"])}
     for key in (f"announcement:{round_id}", f"brief_refresh:{round_id}:{user}"):
         assert row(database, key).status == WorkState.SENT
+
+
+def test_a_claim_of_rows_outside_any_round_takes_its_own_workspace_s_only(
+    database: Database, clock: Clock
+) -> None:
+    """A channel's id can be two workspaces' (Slack Connect): what one request enqueued
+    for it is claimed with its team, and the other team's rows stay for their own."""
+    now = clock()
+    ids: dict[str, int] = {}
+    with database.transaction() as session:
+        for team in (TEAM, "T0OTHER"):
+            add_once(
+                session,
+                Outbox,
+                team_id=team,
+                key=f"post:{team}",
+                kind=OutboxKind.POST,
+                due_at=now - timedelta(minutes=1),
+                channel_id=HIRING,
+                payload={"label": "x", "text": "digest", "blocks": []},
+            )
+        ids = {team: id_ for team, id_ in session.execute(select(Outbox.team_id, Outbox.id))}
+    with database.transaction() as session:
+        scope = Scope("channel_id", HIRING, unbound=True, team_id=TEAM)
+        taken = claim(session, Outbox, "me", now, LEASE, 10, only=scope)
+    assert taken == [ids[TEAM]]
