@@ -9,14 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.domain.work_kinds import OutboxKind
 from bot.services import Services
 from storage.db import Database
 from storage.models import Outbox, WorkState
-from storage.work import Scope, add_once, claim, claim_rows
+from storage.work import Scope, claim, claim_rows
 from tests.slack.standin import SlackStandIn
 from tests.support.clock import Clock
-from tests.support.outbox_rounds import change_round, row, start_round
+from tests.support.outbox_rounds import add_post, change_round, row, start_round
 from tests.support.round_rows import HIRING, TEAM
 from tests.support.statements import reads_rounds, statements_sent, transactions_committed
 
@@ -38,22 +37,13 @@ def test_claim_rows_returns_the_rows_it_leased_in_id_order(
     now = clock()
     with database.transaction() as session:
         for i in range(5):
-            add_once(
-                session,
-                Outbox,
-                team_id=TEAM,
-                key=f"post:{i}",
-                kind=OutboxKind.POST,
-                due_at=now - timedelta(minutes=5 - i),
-                user_id=f"UP{i}",
-                payload={"label": "x", "text": f"hello {i}", "blocks": []},
-            )
+            add_post(session, f"post:{i}", now - timedelta(minutes=5 - i), user_id=f"UP{i}")
     with database.transaction() as session:
         first = claim_rows(session, Outbox, "one", now, LEASE, 3)
     assert [r.key for r in first] == ["post:0", "post:1", "post:2"]  # oldest due first
     assert [r.id for r in first] == sorted(r.id for r in first)
     assert all(r.lease_owner == "one" and r.lease_until == now + LEASE for r in first)
-    assert [r.payload["text"] for r in first] == ["hello 0", "hello 1", "hello 2"]
+    assert [r.payload["text"] for r in first] == ["hello post:0", "hello post:1", "hello post:2"]
     with database.transaction() as session:
         second = claim_rows(session, Outbox, "two", now, LEASE, 3)
         assert claim_rows(session, Outbox, "three", now, LEASE, 3) == []
@@ -112,15 +102,8 @@ def test_a_claim_of_rows_outside_any_round_takes_its_own_workspace_s_only(
     ids: dict[str, int] = {}
     with database.transaction() as session:
         for team in (TEAM, "T0OTHER"):
-            add_once(
-                session,
-                Outbox,
-                team_id=team,
-                key=f"post:{team}",
-                kind=OutboxKind.POST,
-                due_at=now - timedelta(minutes=1),
-                channel_id=HIRING,
-                payload={"label": "x", "text": "digest", "blocks": []},
+            add_post(
+                session, f"post:{team}", now - timedelta(minutes=1), team_id=team, channel_id=HIRING
             )
         ids = {team: id_ for team, id_ in session.execute(select(Outbox.team_id, Outbox.id))}
     with database.transaction() as session:

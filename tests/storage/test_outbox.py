@@ -25,7 +25,7 @@ from storage.work import add_once, add_or_rearm, claim, finish
 from tests.slack.records import Json
 from tests.slack.standin import SlackStandIn
 from tests.support.clock import Clock
-from tests.support.outbox_rounds import change_round, row, start_round
+from tests.support.outbox_rounds import add_post, change_round, row, start_round
 from tests.support.round_rows import HIRING, ORGANIZER, TEAM
 from tests.support.seeding import (
     nudge_key,
@@ -49,16 +49,7 @@ def dms(standin: SlackStandIn, user_id: str) -> list[Json]:
 def add_posts(db: Database, now: datetime, n: int) -> None:
     with db.transaction() as session:
         for i in range(n):
-            add_once(
-                session,
-                Outbox,
-                team_id=TEAM,
-                key=f"post:{i}",
-                kind=OutboxKind.POST,
-                due_at=now - timedelta(minutes=1),
-                user_id=f"UP{i:04d}",
-                payload={"label": "x", "text": f"hello {i}", "blocks": []},
-            )
+            add_post(session, f"post:{i}", now - timedelta(minutes=1), user_id=f"UP{i:04d}")
 
 
 def notices(standin: SlackStandIn) -> list[Json]:

@@ -3,19 +3,39 @@ enqueued, and changes of it enqueued as a service would."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from bot.domain.work_kinds import OutboxKind
 from bot.services.outbox import OutboxWriter
 from bot.services.snapshots import snapshot
 from storage import queries
 from storage.db import Database
 from storage.models import Outbox, Round
+from storage.work import add_once
 from tests.slack.standin import SlackStandIn
 from tests.support.clock import Clock
 from tests.support.round_rows import TEAM
 from tests.support.seeding import seed_due_nudges
+
+
+def add_post(
+    session: Session, key: str, due_at: datetime, *, team_id: str = TEAM, **to: str
+) -> None:
+    """A post outside any round, due at `due_at`, to `to` (user_id= or channel_id=)."""
+    add_once(
+        session,
+        Outbox,
+        team_id=team_id,
+        key=key,
+        kind=OutboxKind.POST,
+        due_at=due_at,
+        payload={"label": "x", "text": f"hello {key}", "blocks": []},
+        **to,
+    )
 
 
 def row(db: Database, key: str) -> Outbox:
