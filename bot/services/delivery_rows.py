@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.domain.feedback import PanelistFeedback, draft_from_data
+from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot
 from bot.services.snapshot_rows import COLUMNS, row_snapshot
+from bot.services.snapshots import feedback_of
 from storage.models import Feedback, Panelist, Question, Role, Round
 
 # The round with its role's name and its questions joined, one row a question (a single row
@@ -75,11 +76,7 @@ def current_round(session: Session, team_id: str, round_id: int) -> CurrentRound
     panel = connection.execute(_PANEL, params).all()
     active = [p for p in panel if p.removed_at is None]
     # Who has given feedback: only the active panel is asked (removed panelists' is left out).
-    submitted = {p.user_id for p in active if p.feedback_id is not None}
-    feedback = [
-        PanelistFeedback(p.user_id, p.display_name, draft_from_data(p.answers), p.revision)
-        for p in active
-        if p.feedback_id is not None
-    ]
+    given = {p.user_id: p for p in active if p.feedback_id is not None}
+    feedback = feedback_of(active, given)
     dms = {p.user_id: (p.dm_channel, p.dm_ts) for p in panel}
-    return CurrentRound(row_snapshot(row, active, questions, submitted), feedback, dms)
+    return CurrentRound(row_snapshot(row, active, questions, set(given)), feedback, dms)

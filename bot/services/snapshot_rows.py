@@ -34,11 +34,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.domain.feedback import PanelistFeedback, draft_from_data
+from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot
 from bot.domain.panel_figures import SCALE, CriterionFigures, PanelFigures, open_doubts
 from bot.domain.rubric import Rubric
-from bot.services.snapshots import snapshot_of
+from bot.services.snapshots import feedback_of, snapshot_of
 from storage.models import Feedback, Panelist, Question, RatingRow, Role, Round
 
 COLUMNS = (
@@ -133,16 +133,7 @@ def row_with_feedback(
     row: Any, panel: Sequence[Any], questions: list[tuple[int, str]], given: dict[str, Any]
 ) -> WithFeedback:
     """`given`: the round's feedback rows by user id."""
-    feedback = [
-        PanelistFeedback(
-            p.user_id,
-            p.display_name,
-            draft_from_data(given[p.user_id].answers),
-            given[p.user_id].revision,
-        )
-        for p in panel
-        if p.user_id in given
-    ]
+    feedback = feedback_of(panel, given)
     finished_at = row.completed_at or row.closed_at or row.created_at
     return WithFeedback(row_snapshot(row, panel, questions, given), feedback, finished_at)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -84,17 +84,24 @@ def _with_feedback(
     rnd: Round, feedback_rows: Sequence[Feedback]
 ) -> tuple[RoundSnapshot, list[PanelistFeedback]]:
     rows = {f.user_id: f for f in feedback_rows}
-    feedback = [
+    feedback = feedback_of([p for p in rnd.panelists if p.active], rows)
+    return snapshot(None, rnd, set(rows)), feedback
+
+
+def feedback_of(panel: Iterable[Any], given: Mapping[str, Any]) -> list[PanelistFeedback]:
+    """The feedback of `panel` (active panelists, in panel order: an ORM Panelist or a plain
+    row) who appear in `given`, user id → a feedback row (ORM or plain) with its answers and
+    revision. The one place a round's PanelistFeedback list is made."""
+    return [
         PanelistFeedback(
             p.user_id,
             p.display_name,
-            draft_from_data(rows[p.user_id].answers),
-            rows[p.user_id].revision,
+            draft_from_data(given[p.user_id].answers),
+            given[p.user_id].revision,
         )
-        for p in rnd.panelists
-        if p.active and p.user_id in rows
+        for p in panel
+        if p.user_id in given
     ]
-    return snapshot(None, rnd, set(rows)), feedback
 
 
 def decision_version(row: Decision) -> DecisionVersion:
