@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot
 from bot.services.snapshot_rows import COLUMNS, row_snapshot
-from bot.services.snapshots import feedback_of
+from bot.services.snapshots import panel_feedback
 from storage.models import Feedback, Panelist, Question, Role, Round
 
 # The round with its role's name and its questions joined, one row a question (a single row
@@ -77,6 +77,6 @@ def current_round(session: Session, team_id: str, round_id: int) -> CurrentRound
     active = [p for p in panel if p.removed_at is None]
     # Who has given feedback: only the active panel is asked (removed panelists' is left out).
     given = {p.user_id: p for p in active if p.feedback_id is not None}
-    feedback = feedback_of(active, given)
+    feedback = panel_feedback(active, given)
     dms = {p.user_id: (p.dm_channel, p.dm_ts) for p in panel}
     return CurrentRound(row_snapshot(row, active, questions, set(given)), feedback, dms)

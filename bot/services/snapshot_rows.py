@@ -38,7 +38,7 @@ from bot.domain.feedback import PanelistFeedback
 from bot.domain.panel import RoundSnapshot
 from bot.domain.panel_figures import SCALE, CriterionFigures, PanelFigures, open_doubts
 from bot.domain.rubric import Rubric
-from bot.services.snapshots import feedback_of, snapshot_of
+from bot.services.snapshots import panel_feedback, snapshot_of
 from storage.models import Feedback, Panelist, Question, RatingRow, Role, Round
 
 COLUMNS = (
@@ -133,7 +133,7 @@ def row_with_feedback(
     row: Any, panel: Sequence[Any], questions: list[tuple[int, str]], given: dict[str, Any]
 ) -> WithFeedback:
     """`given`: the round's feedback rows by user id."""
-    feedback = feedback_of(panel, given)
+    feedback = panel_feedback(panel, given)
     finished_at = row.completed_at or row.closed_at or row.created_at
     return WithFeedback(row_snapshot(row, panel, questions, given), feedback, finished_at)
 

@@ -84,11 +84,11 @@ def _with_feedback(
     rnd: Round, feedback_rows: Sequence[Feedback]
 ) -> tuple[RoundSnapshot, list[PanelistFeedback]]:
     rows = {f.user_id: f for f in feedback_rows}
-    feedback = feedback_of([p for p in rnd.panelists if p.active], rows)
+    feedback = panel_feedback([p for p in rnd.panelists if p.active], rows)
     return snapshot(None, rnd, set(rows)), feedback
 
 
-def feedback_of(panel: Iterable[Any], given: Mapping[str, Any]) -> list[PanelistFeedback]:
+def panel_feedback(panel: Iterable[Any], given: Mapping[str, Any]) -> list[PanelistFeedback]:
     """The feedback of `panel` (active panelists, in panel order: an ORM Panelist or a plain
     row) who appear in `given`, user id → a feedback row (ORM or plain) with its answers and
     revision. The one place a round's PanelistFeedback list is made."""
