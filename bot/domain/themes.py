@@ -117,54 +117,39 @@ def _alternatives(keywords: tuple[str, ...]) -> str:
     )
 
 
-def _pattern(keywords: tuple[str, ...], flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    # A word start before the keyword, nothing required after it: whole words and prefixes.
-    return re.compile(rf"(?<!\w)(?:{_alternatives(keywords)})", flags)
-
-
-_PATTERNS: dict[str, re.Pattern[str]] = {theme: _pattern(kw) for theme, kw in THEMES.items()}
-# The same, case-sensitive, for ASCII text lowered first: Unicode case-insensitive matching
-# made themes_of most of a comparison's theme counting (docs/performance.md). Equivalent on
-# ASCII text when every keyword is lower-case ASCII (else not used).
-_LOWER_PATTERNS: dict[str, re.Pattern[str]] | None = (
-    {theme: _pattern(kw, 0) for theme, kw in THEMES.items()}
-    if all(k.isascii() and k == k.lower() for kw in THEMES.values() for k in kw)
-    else None
-)
-
-
-def _one_scan(flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
+def _scan(flags: int) -> re.Pattern[str]:
     """Every theme in one pass: a zero-width match at each word start where a keyword
-    begins, its group naming the theme. One search per theme scanned the text once per
-    theme, most of them to the end (docs/performance.md). At one position only the first
-    theme whose keyword begins there is seen, so this is used only when no keyword of one
-    theme begins another theme's (else None): then at most one theme can match there."""
+    begins (whole words and prefixes), its group naming the theme. One search per theme
+    scanned the text once per theme, most of them to the end (docs/performance.md). At one
+    position only the first theme whose keyword begins there is seen, so this is exact only
+    while no keyword of one theme begins another theme's: checked here, for whoever edits
+    THEMES."""
     spelled = {theme: [" ".join(k.split()) for k in kw] for theme, kw in THEMES.items()}
     for theme, keywords in spelled.items():
         others = [k for t, kw in spelled.items() if t != theme for k in kw]
-        if any(o.startswith(k) for k in keywords for o in others):
-            return None
+        clash = [(k, o) for k in keywords for o in others if o.startswith(k)]
+        if clash:
+            raise ValueError(f"a {theme} keyword begins another theme's: {clash[0]}")
     groups = "|".join(f"(?P<{theme}>{_alternatives(kw)})" for theme, kw in THEMES.items())
     return re.compile(rf"(?<!\w)(?={groups})", flags)
 
 
-_SCAN = _one_scan()
-_LOWER_SCAN = _one_scan(0) if _LOWER_PATTERNS is not None else None
+_SCAN = _scan(re.IGNORECASE)
+# The same, case-sensitive, for ASCII text lowered first: Unicode case-insensitive matching
+# made themes_of most of a comparison's theme counting (docs/performance.md). Equivalent on
+# ASCII text while every keyword is lower-case ASCII.
+_LOWERED = all(k.isascii() and k == k.lower() for kw in THEMES.values() for k in kw)
+_LOWER_SCAN = _scan(0)
 # What a question may start with, besides white space: bullets.
 _BULLETS = "-*•·"
 
 
 def themes_of(text: str) -> set[str]:
     """Every theme the text touches; {"other"} when it touches none (or is blank)."""
-    lowered = _LOWER_PATTERNS is not None and text.isascii()
-    if lowered:
-        text = text.lower()
-    scan = _LOWER_SCAN if lowered else _SCAN
-    if scan is not None:
-        found = {str(m.lastgroup) for m in scan.finditer(text)}
+    if _LOWERED and text.isascii():
+        found = {str(m.lastgroup) for m in _LOWER_SCAN.finditer(text.lower())}
     else:
-        patterns = _LOWER_PATTERNS if lowered and _LOWER_PATTERNS is not None else _PATTERNS
-        found = {theme for theme, pattern in patterns.items() if pattern.search(text)}
+        found = {str(m.lastgroup) for m in _SCAN.finditer(text)}
     return found or {OTHER}
 
 
